@@ -1,0 +1,139 @@
+package commands
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policy is the policy file: who may ask for which role, who approves, and how time works.
+// It is read once at start by LoadPolicy / ParsePolicy and not changed afterwards.
+type Policy struct {
+	Workspace        string
+	ApprovalsChannel string
+	// Approvers are Slack user ids (U…, W…) and user group ids (S…) who may approve any role
+	// that does not name its own.
+	Approvers []string
+	// AllRequesters is true for "requesters: all"; otherwise only Requesters (users and groups) may ask.
+	AllRequesters bool
+	Requesters    []string
+	// AllowSelfApproval lets an approver approve their own request. Off by default.
+	AllowSelfApproval bool
+	Location          *time.Location
+	Reminders         []time.Duration // lead times before expiry, longest first
+	PendingTimeout    time.Duration
+	Roles             map[string]*Role
+	RoleOrder         []string // role names in file order, for listing
+	Schedule          Schedule
+	Orphans           OrphanAction
+}
+
+// Role is a named bundle of Datacake permissions and the rules for handing it out.
+type Role struct {
+	Name                 string
+	Description          string
+	WorkspacePermissions []string
+	DevicePermissions    []string
+	Devices              DeviceScope
+	MaxDuration          time.Duration
+	DefaultDuration      time.Duration
+	// Approvals is how many different approvers must say yes (N of M). At least 1.
+	Approvals int
+	// Approvers replaces the policy's approvers for this role when not empty.
+	Approvers []string
+	// Requesters, when not empty, narrows who may ask for this role.
+	Requesters []string
+	// AutoApprove grants the role without an approver.
+	AutoApprove bool
+	// BreakGlass grants at once like AutoApprove, but the approvers are alerted: for
+	// emergencies when nobody can approve in time.
+	BreakGlass bool
+	// ExtendWithoutApproval lets the requester extend a grant (within MaxDuration) without
+	// a new approval.
+	ExtendWithoutApproval bool
+}
+
+// DeviceScope says which devices a role may be granted on.
+type DeviceScope struct {
+	Any  bool     // every device in the workspace
+	Tags []string // otherwise: devices carrying at least one of these tags
+}
+
+// Allows reports whether d is within the scope.
+func (s DeviceScope) Allows(d Device) bool {
+	if s.Any {
+		return true
+	}
+	for _, t := range d.Tags {
+		if slices.Contains(s.Tags, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// String describes the scope for people.
+func (s DeviceScope) String() string {
+	if s.Any {
+		return "any device"
+	}
+	return "devices tagged " + strings.Join(s.Tags, ", ")
+}
+
+// Schedule holds the robfig/cron specs of the scheduler's jobs.
+type Schedule struct {
+	Expire    string
+	Remind    string
+	Pending   string
+	Outbox    string
+	Reconcile string
+}
+
+// DefaultSchedule is used for every job the policy file does not schedule.
+var DefaultSchedule = Schedule{
+	Expire:    "@every 1m",
+	Remind:    "@every 5m",
+	Pending:   "@every 5m",
+	Outbox:    "@every 10s",
+	Reconcile: "@every 15m",
+}
+
+// OrphanAction says what reconcile does with API users named cakegate-… that no grant owns.
+type OrphanAction string
+
+// The orphan actions.
+const (
+	OrphansDelete OrphanAction = "delete"
+	OrphansReport OrphanAction = "report"
+)
+
+// The defaults for what a policy file leaves out.
+const (
+	DefaultPendingTimeout = 48 * time.Hour
+)
+
+// DefaultReminders are the lead times used when the policy file names none.
+var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}
+
+// WorkspacePermissionNames are Datacake's WorkspacePermissions enum values.
+var WorkspacePermissionNames = []string{
+	"basics", "members", "billing", "devices", "rules", "cakered",
+	"whitelabel", "gateways", "reports", "dashboards", "zones", "exports",
+}
+
+// DevicePermissionNames are Datacake's DevicePermissions enum values.
+var DevicePermissionNames = []string{"edit_basics", "edit_product", "record_measurements"}
+
+// Role returns the named role.
+func (p *Policy) Role(name string) (*Role, bool) {
+	r, ok := p.Roles[name]
+	return r, ok
+}
+
+// ApproversOf returns who may approve role: its own approvers, or the policy's.
+func (p *Policy) ApproversOf(role *Role) []string {
+	if role != nil && len(role.Approvers) > 0 {
+		return role.Approvers
+	}
+	return p.Approvers
+}

@@ -1,0 +1,80 @@
+package commands
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Clock tells the time. It is injected so expiry and reminders are tested without sleeping.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Token is the secret of a Datacake API user. It formats as "[redacted]" so that a stray
+// log line or error cannot leak it; Reveal is the one way to the secret, used only to show
+// it to its requester.
+type Token string
+
+// String hides the token.
+func (Token) String() string { return "[redacted]" }
+
+// GoString hides the token from %#v.
+func (Token) GoString() string { return `"[redacted]"` }
+
+// LogValue hides the token from log/slog.
+func (Token) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// Reveal returns the secret itself.
+func (t Token) Reveal() string { return string(t) }
+
+// APIUserSpec is what an API user should be: its name, and exactly the permissions and
+// devices the request was approved for.
+type APIUserSpec struct {
+	Workspace            string
+	Name                 string
+	WorkspacePermissions []string
+	DevicePermissions    []string
+	DeviceIDs            []string
+}
+
+// APIUser is a Datacake API user as cakegate knows it.
+type APIUser struct {
+	ID   string
+	Name string
+}
+
+// Datacake creates and deletes API users. Implementations retry temporary failures
+// themselves; an error returned here is final for this attempt.
+type Datacake interface {
+	// CreateAPIUser creates the API user and returns it with its token.
+	CreateAPIUser(ctx context.Context, spec APIUserSpec) (APIUser, Token, error)
+	// DeleteAPIUser deletes an API user. Deleting one that no longer exists must return an
+	// error matching ErrNotFound, which callers treat as done.
+	DeleteAPIUser(ctx context.Context, id string) error
+	// FindAPIUsers lists the workspace's API users whose name starts with prefix.
+	FindAPIUsers(ctx context.Context, workspace, prefix string) ([]APIUser, error)
+}
+
+// DeviceDirectory lists a workspace's devices, for resolving what a request names and
+// checking it against the role's scope.
+type DeviceDirectory interface {
+	Devices(ctx context.Context, workspace string) ([]Device, error)
+}
+
+// Notifier sends the token to its requester. It is the one message that does not go through
+// the outbox, because the outbox is stored and the token must never be.
+type Notifier interface {
+	DeliverToken(ctx context.Context, r *Request, token Token) error
+}
+
+// Groups answers whether a Slack user belongs to a user group (ids starting with S).
+type Groups interface {
+	IsMember(ctx context.Context, group, user string) (bool, error)
+}

@@ -1,0 +1,98 @@
+package commands
+
+import (
+	"context"
+	"time"
+)
+
+// Change is what a transition writes beside the request itself, in the same store
+// transaction: the audit events that record it and the notifications that announce it.
+// Either all of it is written with the new request state, or none of it.
+type Change struct {
+	Audit  []AuditEvent
+	Outbox []Notification
+}
+
+// Add appends another change's events and notifications.
+func (c *Change) Add(o Change) {
+	c.Audit = append(c.Audit, o.Audit...)
+	c.Outbox = append(c.Outbox, o.Outbox...)
+}
+
+// AuditEvent records one thing that happened to a request: who did what, and the state it
+// moved between. It never holds a secret.
+type AuditEvent struct {
+	Seq     uint64    `json:"seq"` // assigned by the store, increasing
+	At      time.Time `json:"at"`
+	Request RequestID `json:"request"`
+	Actor   string    `json:"actor"` // Slack user id, or "cakegate" for the scheduler
+	Action  string    `json:"action"`
+	From    State     `json:"from,omitempty"`
+	To      State     `json:"to,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// NotificationKind says what a notification is for; the transport decides how it looks.
+type NotificationKind string
+
+// The notification kinds.
+const (
+	// NotifyApprovalRequest posts a request to the approvals channel with Approve and Deny
+	// buttons. The transport records the message with Service.RecordMessage.
+	NotifyApprovalRequest NotificationKind = "approval_request"
+	// NotifyApprovalUpdate brings the approval message up to date with the request.
+	NotifyApprovalUpdate NotificationKind = "approval_update"
+	// NotifyRequester sends Text to the requester privately.
+	NotifyRequester NotificationKind = "requester"
+	// NotifyReminder tells the requester their grant expires soon, with Extend and Revoke.
+	NotifyReminder NotificationKind = "reminder"
+	// NotifyApprovers posts Text to the approvals channel (alerts, reminders to decide).
+	NotifyApprovers NotificationKind = "approvers"
+)
+
+// Notification is a message waiting in the outbox to be delivered to Slack.
+type Notification struct {
+	ID        uint64           `json:"id"` // assigned by the store
+	Kind      NotificationKind `json:"kind"`
+	Request   RequestID        `json:"request"`
+	Text      string           `json:"text,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	// Attempts and NextAttemptAt schedule redelivery after a failure.
+	Attempts      int       `json:"attempts,omitempty"`
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+}
+
+// RequestStore keeps requests. Every write is one transaction that also writes the
+// change's audit events and notifications.
+type RequestStore interface {
+	// Create stores a new request, assigns its ID (r.ID is set), and writes c. Events and
+	// notifications in c whose Request is zero are given the new ID.
+	Create(ctx context.Context, r *Request, c Change) error
+	// Update loads request id, lets fn change it and say what else to write, and stores the
+	// result, all in one transaction: fn sees the current state, so checking it in fn is a
+	// compare-and-set. If fn returns an error nothing is written and Update returns it. fn
+	// must not block or call out: it runs with the store locked.
+	Update(ctx context.Context, id RequestID, fn func(r *Request) (Change, error)) (*Request, error)
+	// Get returns request id, or an error matching ErrNotFound.
+	Get(ctx context.Context, id RequestID) (*Request, error)
+}
+
+// RequestFinder answers the questions the use cases and the scheduler ask, each from an
+// index, so the cost follows the answer's size rather than the number of stored requests.
+type RequestFinder interface {
+	// InState returns the requests now in state s, oldest first. Only the states a request
+	// can leave (pending, provisioning, active, revoking) are indexed.
+	InState(ctx context.Context, s State) ([]*Request, error)
+	// ExpiringBefore returns the active and revoking requests whose grant expires at or
+	// before t, soonest first.
+	ExpiringBefore(ctx context.Context, t time.Time) ([]*Request, error)
+	// ByUser returns the requests user made, newest first, at most limit (0: all).
+	ByUser(ctx context.Context, user string, limit int) ([]*Request, error)
+}
+
+// Store is everything the use cases need of storage.
+type Store interface {
+	RequestStore
+	RequestFinder
+}
