@@ -11,11 +11,11 @@ type Code string
 
 // The error codes. The message of an Error says what to do; the code says why.
 const (
-	CodeInvalid          Code = "invalid"           // the input is malformed
-	CodeNotFound         Code = "not_found"         // no such request or role
-	CodeNotRequester     Code = "not_requester"     // this user may not ask for this role
-	CodeUnknownRole      Code = "unknown_role"      // no such role in the policy
-	CodeTooLong          Code = "too_long"          // duration over the role's max
+	CodeInvalid          Code = "invalid"       // the input is malformed
+	CodeNotFound         Code = "not_found"     // no such request or role
+	CodeNotRequester     Code = "not_requester" // this user may not ask for this role
+	CodeUnknownRole      Code = "unknown_role"  // no such role in the policy
+	CodeTooLong          Code = "too_long"      // duration over the role's max
 	CodeDeviceOutOfScope Code = "device_out_of_scope"
 	CodeUnknownDevice    Code = "unknown_device"
 	CodeNotApprover      Code = "not_approver"
