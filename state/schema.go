@@ -1,0 +1,112 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"go.etcd.io/bbolt"
+)
+
+// The buckets of schema version 1. Keys are described where each bucket is written.
+var (
+	bucketMeta           = []byte("meta")             // schema_version → decimal
+	bucketRequests       = []byte("requests")         // id → JSON commands.Request
+	bucketByExpiry       = []byte("by_expiry")        // expiry nanos, id → ""
+	bucketByState        = []byte("by_state")         // state, 0x00, id → ""
+	bucketByUser         = []byte("by_user")          // requester, 0x00, id → ""
+	bucketAudit          = []byte("audit")            // seq → JSON AuditRecord
+	bucketAuditByRequest = []byte("audit_by_request") // request id, seq → ""
+	bucketOutbox         = []byte("outbox")           // id → JSON commands.Notification
+	bucketOutboxDue      = []byte("outbox_due")       // next attempt nanos, id → ""
+)
+
+var keySchemaVersion = []byte("schema_version")
+
+// SchemaVersion is the database layout this code reads and writes. Opening a file with a
+// newer version fails rather than risk misreading it; an older one is migrated.
+const SchemaVersion = 1
+
+// migrations[v] brings a database from schema version v to v+1. A new layout adds one
+// function here and bumps SchemaVersion; the array length makes the compiler keep the two in
+// step. All pending migrations run in the transaction that opens the file, so a failed
+// migration leaves the file as it was.
+var migrations = [SchemaVersion]func(tx *bbolt.Tx) error{
+	createV1,
+}
+
+// ErrNewerSchema is matched by the error Open returns for a file written by a newer cakegate.
+var ErrNewerSchema = errors.New("database has a newer schema")
+
+// ErrNotCakegate is matched by the error Open returns for a bbolt file cakegate did not create.
+var ErrNotCakegate = errors.New("not a cakegate database")
+
+// createV1 creates the buckets of the first layout.
+func createV1(tx *bbolt.Tx) error {
+	for _, name := range [][]byte{
+		bucketRequests, bucketByExpiry, bucketByState, bucketByUser,
+		bucketAudit, bucketAuditByRequest, bucketOutbox, bucketOutboxDue,
+	} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrate brings the file to SchemaVersion, or refuses a file it cannot safely use. It reads
+// one key when there is nothing to do, so opening a large database stays cheap.
+func migrate(tx *bbolt.Tx, path string) error {
+	version, err := schemaVersion(tx)
+	if err != nil {
+		return err
+	}
+	if version > SchemaVersion {
+		return fmt.Errorf("database %s has schema version %d but this cakegate knows only up to %d: "+
+			"run a newer cakegate, or restore a backup made by this version: %w",
+			path, version, SchemaVersion, ErrNewerSchema)
+	}
+	if version == 0 && tx.Bucket(bucketMeta) == nil && hasBuckets(tx) {
+		return fmt.Errorf("database %s: %w (it has buckets but no schema version)", path, ErrNotCakegate)
+	}
+	if version == SchemaVersion {
+		return nil
+	}
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return fmt.Errorf("create bucket meta: %w", err)
+	}
+	for v := version; v < SchemaVersion; v++ {
+		if err := migrations[v](tx); err != nil {
+			return fmt.Errorf("migrate %s to schema version %d: %w", path, v+1, err)
+		}
+		if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(v+1))); err != nil {
+			return fmt.Errorf("write schema version: %w", err)
+		}
+	}
+	return nil
+}
+
+// schemaVersion reads the stored version; 0 means a new, empty file.
+func schemaVersion(tx *bbolt.Tx) (int, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, nil
+	}
+	raw := meta.Get(keySchemaVersion)
+	if raw == nil {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("read schema version %q: not a number", raw)
+	}
+	return v, nil
+}
+
+// hasBuckets reports whether the file holds anything at all.
+func hasBuckets(tx *bbolt.Tx) bool {
+	c := tx.Cursor()
+	k, _ := c.First()
+	return k != nil
+}

@@ -1,0 +1,124 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Store is cakegate's database: one bbolt file. It is safe for concurrent use; bbolt runs
+// one writer at a time and readers beside it.
+type Store struct {
+	db   *bbolt.DB
+	path string
+}
+
+// fileMode is the mode of the database file: it names every requester and approver and
+// says which devices they could reach, so only cakegate's own user may read it.
+const fileMode fs.FileMode = 0o600
+
+// DefaultLockTimeout is how long Open waits for another process to let go of the file. A
+// second cakegate on the same file is a mistake to report, not a reason to hang.
+const DefaultLockTimeout = 3 * time.Second
+
+// ErrLocked is matched by the error Open returns when another process holds the file.
+var ErrLocked = errors.New("database is locked")
+
+// Option changes how Open opens the file.
+type Option func(*options)
+
+type options struct {
+	lockTimeout time.Duration
+}
+
+// WithLockTimeout sets how long Open waits for the file lock before giving up; the default
+// is DefaultLockTimeout. Tests use a short one.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) { o.lockTimeout = d }
+}
+
+// Open opens the database at path, creating it with mode 0600 if it does not exist, and
+// brings its schema up to date. It fails with an error matching ErrLocked if another
+// process (or another Open in this one) holds the file, and with one matching
+// ErrNewerSchema if a newer cakegate wrote it.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{lockTimeout: DefaultLockTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.lockTimeout <= 0 {
+		// bbolt waits forever on a zero timeout, which is exactly the hang Open promises
+		// not to have.
+		o.lockTimeout = DefaultLockTimeout
+	}
+	if err := tightenMode(path); err != nil {
+		return nil, err
+	}
+	db, err := bbolt.Open(path, fileMode, &bbolt.Options{Timeout: o.lockTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("database %s is in use by another cakegate process "+
+			"(waited %s for its lock): %w", path, o.lockTimeout, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open db %s: %w", path, err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error { return migrate(tx, path) }); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// tightenMode makes an existing database file private to its owner. It tightens rather
+// than refuses: a file restored with cp under a permissive umask is the usual cause, the
+// fix is the same either way, and the owner is the only one who could make it.
+func tightenMode(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // bbolt creates it with fileMode; the umask can only narrow that.
+	}
+	if err != nil {
+		return fmt.Errorf("stat db %s: %w", path, err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, fileMode); err != nil {
+		return fmt.Errorf("db %s is readable by others (mode %v) and could not be made private: %w",
+			path, fi.Mode().Perm(), err)
+	}
+	return nil
+}
+
+// Close waits for running transactions and closes the file.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close db %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Backup writes a consistent copy of the whole database to w while the store keeps running:
+// it is one read transaction, so writers are not blocked and the copy is a single point in
+// time. It returns the number of bytes written. The copy opens with Open like the original.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup db %s: %w", s.path, err)
+	}
+	return n, nil
+}
