@@ -1,0 +1,62 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+)
+
+// Approve records approver's yes on request id. The approval that completes the N of M the
+// role needs moves the request to provisioning, creates the API user and delivers its token;
+// the returned request is then active (or failed, with the reason). On an active request
+// with an extension waiting, Approve approves the extension.
+func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*Request, error) {
+	r, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.State == StateActive && r.Extension != nil {
+		return s.approveExtension(ctx, r, approver)
+	}
+	if r.Requester == approver && !s.mayDecideOwn() && r.State == StatePending {
+		return nil, Errorf(CodeSelfApproval, "you cannot approve your own request %s; another approver must.", id)
+	}
+	if _, err := s.requireApprover(ctx, approver, r); err != nil {
+		return nil, err
+	}
+
+	complete := false
+	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if r.State != StatePending {
+			return Change{}, wrongState(r, "approve")
+		}
+		if r.ApprovedBy(approver) {
+			return Change{}, Errorf(CodeAlreadyApproved, "you already approved %s; it needs %d more approval(s) from %s.", r.ID, r.ApprovalsNeeded-len(r.Approvals), s.otherApprovers(r))
+		}
+		now := s.now()
+		r.Approvals = append(r.Approvals, Approval{User: approver, At: now})
+		r.UpdatedAt = now
+		c := Change{Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")}}
+		if len(r.Approvals) < r.ApprovalsNeeded {
+			c.Audit = append(c.Audit, s.event(r, approver, "approval", r.State, fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsNeeded)))
+			return c, nil
+		}
+		from := r.State
+		if err := moveTo(r, StateProvisioning, "approve"); err != nil {
+			return Change{}, err
+		}
+		r.DecidedBy, r.DecidedAt = approver, now
+		complete = true
+		c.Audit = append(c.Audit, s.event(r, approver, "approved", from, fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsNeeded)))
+		return c, nil
+	})
+	if err != nil || !complete {
+		return r, err
+	}
+	return s.provision(ctx, r)
+}
+
+// otherApprovers names who else can approve r, for "it needs 1 more from …".
+func (s *Service) otherApprovers(r *Request) string {
+	role, _ := s.Policy.Role(r.Role)
+	return mentions(s.Policy.ApproversOf(role))
+}

@@ -1,0 +1,126 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// RequestInput is what a person asks for, as typed or chosen in the modal.
+type RequestInput struct {
+	Requester string
+	Role      string   // may be empty when the policy has exactly one role
+	Devices   []string // serial numbers, Datacake device ids, or "tag:NAME"
+	Duration  time.Duration
+	Reason    string
+}
+
+// MaxReasonLength bounds a reason, in characters, so it fits an approval message.
+const MaxReasonLength = 500
+
+// Request checks input against the policy, resolves the devices it names, stores the
+// request as pending and queues the approval message. A role that auto-approves (or is
+// break-glass) is provisioned at once.
+func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error) {
+	role, err := s.chooseRole(in.Role)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayRequest(ctx, in.Requester, role); err != nil {
+		return nil, err
+	}
+	d, err := requestDuration(role, in.Duration)
+	if err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		return nil, Errorf(CodeInvalid, `say why you need the token, e.g. reason="check the field-test sensors"`)
+	}
+	if utf8.RuneCountInString(reason) > MaxReasonLength {
+		return nil, Errorf(CodeInvalid, "the reason is too long: at most %d characters, please.", MaxReasonLength)
+	}
+	devices, err := s.resolveDevices(ctx, role, in.Devices)
+	if err != nil {
+		return nil, err
+	}
+	if len(devices) == 0 && len(role.WorkspacePermissions) == 0 {
+		return nil, Errorf(CodeInvalid, "role %s grants nothing without devices: name at least one, e.g. devices=SERIAL1,SERIAL2 or devices=tag:NAME.", role.Name)
+	}
+
+	now := s.now()
+	r := &Request{
+		Requester:            in.Requester,
+		Workspace:            s.Policy.Workspace,
+		Role:                 role.Name,
+		WorkspacePermissions: slices.Clone(role.WorkspacePermissions),
+		DevicePermissions:    slices.Clone(role.DevicePermissions),
+		Devices:              devices,
+		Duration:             d,
+		Reason:               reason,
+		State:                StatePending,
+		CreatedAt:            now,
+		UpdatedAt:            now,
+		ApprovalsNeeded:      max(role.Approvals, 1),
+	}
+	c := Change{
+		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason))},
+		Outbox: []Notification{s.notify(r, NotifyApprovalRequest, "")},
+	}
+	if role.BreakGlass {
+		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), role.Name, FormatDuration(d), reason)))
+	}
+	if err := s.Store.Create(ctx, r, c); err != nil {
+		return nil, fmt.Errorf("store request: %w", err)
+	}
+	if role.AutoApprove || role.BreakGlass {
+		return s.grantWithoutApproval(ctx, r.ID, role)
+	}
+	return r, nil
+}
+
+// grantWithoutApproval moves a request of an auto-approving role straight to provisioning.
+func (s *Service) grantWithoutApproval(ctx context.Context, id RequestID, role *Role) (*Request, error) {
+	how := "auto-approved"
+	if role.BreakGlass {
+		how = "break-glass"
+	}
+	r, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		from := r.State
+		if err := moveTo(r, StateProvisioning, "approve"); err != nil {
+			return Change{}, err
+		}
+		r.DecidedBy, r.DecidedAt, r.UpdatedAt = Actor, s.now(), s.now()
+		return Change{Audit: []AuditEvent{s.event(r, Actor, "approved", from, how+" by role "+role.Name)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.provision(ctx, r)
+}
+
+func (s *Service) chooseRole(name string) (*Role, error) {
+	if name == "" {
+		if len(s.Policy.RoleOrder) == 1 {
+			return s.Policy.Roles[s.Policy.RoleOrder[0]], nil
+		}
+		return nil, Errorf(CodeInvalid, "which role? Add role=NAME. %s", s.roleHint())
+	}
+	return s.role(name)
+}
+
+func requestDuration(role *Role, d time.Duration) (time.Duration, error) {
+	if d == 0 {
+		return role.DefaultDuration, nil
+	}
+	if d < time.Minute {
+		return 0, Errorf(CodeInvalid, "%s is too short: ask for at least a minute.", FormatDuration(d))
+	}
+	if d > role.MaxDuration {
+		return 0, Errorf(CodeTooLong, "role %s can be granted for at most %s; ask for %s or less.", role.Name, FormatDuration(role.MaxDuration), FormatDuration(role.MaxDuration))
+	}
+	return d, nil
+}

@@ -1,0 +1,39 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Deny refuses request id, or the extension waiting on an active request. The reason, if
+// any, is shown to the requester.
+func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason string) (*Request, error) {
+	reason = strings.TrimSpace(reason)
+	r, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.requireApprover(ctx, approver, r); err != nil {
+		return nil, err
+	}
+	if r.State == StateActive && r.Extension != nil {
+		return s.denyExtension(ctx, id, approver, reason)
+	}
+	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		from := r.State
+		if err := moveTo(r, StateDenied, "deny"); err != nil {
+			return Change{}, err
+		}
+		now := s.now()
+		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = approver, now, reason, now
+		text := fmt.Sprintf("%s denied your request %s for role %s.", Mention(approver), r.ID, r.Role)
+		if reason != "" {
+			text += " Reason: " + reason
+		}
+		return Change{
+			Audit:  []AuditEvent{s.event(r, approver, "denied", from, reason)},
+			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), s.notify(r, NotifyRequester, text)},
+		}, nil
+	})
+}

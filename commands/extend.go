@@ -1,0 +1,138 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Extend asks to move an active grant's expiry later by d. The grant's whole lifetime never
+// exceeds its role's max_duration. A role with extend_without_approval (or auto_approve)
+// extends at once; otherwise the extension waits for approval like a request, and the token
+// stays valid until its current expiry meanwhile.
+func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.Duration) (*Request, error) {
+	if d <= 0 {
+		return nil, Errorf(CodeInvalid, "say how much longer, like `/cakegate extend %s 24h`.", id)
+	}
+	r, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Requester != user {
+		return nil, Errorf(CodeNotAllowed, "only %s, who holds %s, can ask to extend it.", Mention(r.Requester), id)
+	}
+	role, err := s.role(r.Role)
+	if err != nil {
+		return nil, err
+	}
+	immediate := role.ExtendWithoutApproval || role.AutoApprove
+	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if r.State != StateActive {
+			return Change{}, wrongState(r, "extend")
+		}
+		if r.Extension != nil {
+			return Change{}, Errorf(CodeWrongState, "%s already has an extension of %s waiting for approval.", r.ID, FormatDuration(r.Extension.Duration))
+		}
+		if err := checkLifetime(r, role, d); err != nil {
+			return Change{}, err
+		}
+		now := s.now()
+		r.UpdatedAt = now
+		if immediate {
+			return s.applyExtension(r, user, d, "without approval (role allows it)"), nil
+		}
+		r.Extension = &Extension{By: user, Duration: d, RequestedAt: now}
+		return Change{
+			Audit: []AuditEvent{s.event(r, user, "extension_requested", r.State, "by "+FormatDuration(d))},
+			Outbox: []Notification{
+				s.notify(r, NotifyApprovalUpdate, ""),
+				s.notify(r, NotifyApprovers, fmt.Sprintf("%s asks to extend %s (role %s) by %s.", Mention(user), r.ID, r.Role, FormatDuration(d))),
+			},
+		}, nil
+	})
+}
+
+// checkLifetime refuses an extension that would carry the grant past its role's maximum.
+func checkLifetime(r *Request, role *Role, d time.Duration) error {
+	limit := r.Grant.CreatedAt.Add(role.MaxDuration)
+	room := limit.Sub(r.Grant.ExpiresAt)
+	if room <= 0 {
+		return Errorf(CodeTooLong, "%s already runs for role %s's maximum of %s; ask for a new token with `/cakegate request` when it ends.", r.ID, role.Name, FormatDuration(role.MaxDuration))
+	}
+	if d > room {
+		return Errorf(CodeTooLong, "role %s allows at most %s in all, so %s can be extended by at most %s.", role.Name, FormatDuration(role.MaxDuration), r.ID, FormatDuration(room.Truncate(time.Minute)))
+	}
+	return nil
+}
+
+// applyExtension moves the expiry and forgets reminders already sent, so the new expiry
+// gets its own.
+func (s *Service) applyExtension(r *Request, actor string, d time.Duration, how string) Change {
+	r.Grant.ExpiresAt = r.Grant.ExpiresAt.Add(d)
+	r.Grant.RemindersSent = nil
+	r.Extension = nil
+	return Change{
+		Audit: []AuditEvent{s.event(r, actor, "extended", r.State, fmt.Sprintf("by %s to %s, %s", FormatDuration(d), when(r.Grant), how))},
+		Outbox: []Notification{
+			s.notify(r, NotifyApprovalUpdate, ""),
+			s.notify(r, NotifyRequester, fmt.Sprintf("%s is extended by %s: your token now works until %s. It is the same token.", r.ID, FormatDuration(d), when(r.Grant))),
+		},
+	}
+}
+
+// approveExtension records an approval of the extension waiting on r.
+func (s *Service) approveExtension(ctx context.Context, r *Request, approver string) (*Request, error) {
+	if r.Requester == approver && !s.mayDecideOwn() {
+		return nil, Errorf(CodeSelfApproval, "you cannot approve the extension of your own %s; another approver must.", r.ID)
+	}
+	role, err := s.requireApprover(ctx, approver, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+		if r.State != StateActive || r.Extension == nil {
+			return Change{}, Errorf(CodeWrongState, "%s has no extension waiting for approval.", r.ID)
+		}
+		ext := r.Extension
+		for _, a := range ext.Approvals {
+			if a.User == approver {
+				return Change{}, Errorf(CodeAlreadyApproved, "you already approved the extension of %s.", r.ID)
+			}
+		}
+		now := s.now()
+		ext.Approvals = append(ext.Approvals, Approval{User: approver, At: now})
+		r.UpdatedAt = now
+		if len(ext.Approvals) < r.ApprovalsNeeded {
+			return Change{
+				Audit:  []AuditEvent{s.event(r, approver, "extension_approval", r.State, fmt.Sprintf("%d of %d", len(ext.Approvals), r.ApprovalsNeeded))},
+				Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")},
+			}, nil
+		}
+		if role != nil {
+			if err := checkLifetime(r, role, ext.Duration); err != nil {
+				return Change{}, err
+			}
+		}
+		return s.applyExtension(r, approver, ext.Duration, "approved by "+Mention(approver)), nil
+	})
+}
+
+// denyExtension drops the extension waiting on request id; the grant keeps its expiry.
+func (s *Service) denyExtension(ctx context.Context, id RequestID, approver, reason string) (*Request, error) {
+	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if r.State != StateActive || r.Extension == nil {
+			return Change{}, Errorf(CodeWrongState, "%s has no extension waiting for a decision.", r.ID)
+		}
+		d := r.Extension.Duration
+		r.Extension = nil
+		r.UpdatedAt = s.now()
+		text := fmt.Sprintf("%s denied extending %s by %s; your token still ends at %s.", Mention(approver), r.ID, FormatDuration(d), when(r.Grant))
+		if reason != "" {
+			text += " Reason: " + reason
+		}
+		return Change{
+			Audit:  []AuditEvent{s.event(r, approver, "extension_denied", r.State, reason)},
+			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), s.notify(r, NotifyRequester, text)},
+		}, nil
+	})
+}

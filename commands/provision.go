@@ -1,0 +1,135 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// provision turns an approved request (state provisioning) into an active grant: it creates
+// the API user, records it, delivers the token to the requester and marks the request active.
+// Every network call happens between store transactions, never inside one.
+//
+// If the API user cannot be created, any half-made one is looked up by name and deleted
+// before the request is marked failed. If the token cannot be delivered, the API user is
+// deleted: a token nobody received must not exist.
+func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
+	name := APIUserName(r.ID, r.Requester)
+	spec := APIUserSpec{
+		Workspace:            r.Workspace,
+		Name:                 name,
+		WorkspacePermissions: r.WorkspacePermissions,
+		DevicePermissions:    r.DevicePermissions,
+	}
+	for _, d := range r.Devices {
+		spec.DeviceIDs = append(spec.DeviceIDs, d.ID)
+	}
+
+	user, token, err := s.Datacake.CreateAPIUser(ctx, spec)
+	if err != nil {
+		s.log().Warn("create API user failed", "request", r.ID.String(), "err", err)
+		if cerr := s.deleteByName(ctx, r.Workspace, name); cerr != nil {
+			// Datacake may hold an API user cakegate cannot see now. Leave the request in
+			// provisioning: reconcile finishes it once Datacake answers.
+			s.log().Error("clean up after failed create", "request", r.ID.String(), "err", cerr)
+			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake did not answer. cakegate will finish or undo it when Datacake is back.", r.ID), Err: err}
+		}
+		failed, ferr := s.fail(ctx, r.ID, "Datacake could not create the API user: "+describe(err))
+		if ferr != nil {
+			return r, ferr
+		}
+		return failed, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake could not create the API user, so it failed: %s. Ask again later.", r.ID, describe(err)), Err: err}
+	}
+
+	// Record the API user before the token leaves, so a crash from here on leaves an id
+	// that reconcile can delete.
+	now := s.now()
+	r, err = s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+		if r.State != StateProvisioning {
+			return Change{}, wrongState(r, "provision")
+		}
+		r.Grant = &Grant{APIUserID: user.ID, APIUserName: user.Name, CreatedAt: now, ExpiresAt: now.Add(r.Duration)}
+		return Change{}, nil
+	})
+	if err != nil {
+		s.deleteQuietly(ctx, user.ID)
+		return r, err
+	}
+
+	if err := s.Notifier.DeliverToken(ctx, r, token); err != nil {
+		s.log().Warn("token DM failed", "request", r.ID.String(), "err", err)
+		if derr := s.Datacake.DeleteAPIUser(ctx, user.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
+			s.log().Error("delete undelivered API user", "request", r.ID.String(), "err", derr)
+			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not send you the token and Datacake did not confirm deleting it; cakegate will retry.", r.ID), Err: err}
+		}
+		failed, ferr := s.fail(ctx, r.ID, "cakegate could not send the token by direct message: "+describe(err))
+		if ferr != nil {
+			return r, ferr
+		}
+		return failed, nil
+	}
+
+	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+		from := r.State
+		if err := moveTo(r, StateActive, "activate"); err != nil {
+			return Change{}, err
+		}
+		r.UpdatedAt = s.now()
+		return Change{
+			Audit:  []AuditEvent{s.event(r, Actor, "provisioned", from, fmt.Sprintf("API user %s (%s) until %s", user.Name, user.ID, when(r.Grant)))},
+			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")},
+		}, nil
+	})
+}
+
+// fail marks a provisioning request failed with a reason people can act on.
+func (s *Service) fail(ctx context.Context, id RequestID, reason string) (*Request, error) {
+	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		from := r.State
+		if err := moveTo(r, StateFailed, "fail"); err != nil {
+			return Change{}, err
+		}
+		r.FailureReason, r.UpdatedAt = reason, s.now()
+		return Change{
+			Audit: []AuditEvent{s.event(r, Actor, "failed", from, reason)},
+			Outbox: []Notification{
+				s.notify(r, NotifyApprovalUpdate, ""),
+				s.notify(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, reason)),
+			},
+		}, nil
+	})
+}
+
+// deleteByName deletes every API user with exactly this name: what a create whose outcome
+// is unknown may have left behind.
+func (s *Service) deleteByName(ctx context.Context, workspace, name string) error {
+	users, err := s.Datacake.FindAPIUsers(ctx, workspace, name)
+	if err != nil {
+		return fmt.Errorf("find API user %s: %w", name, err)
+	}
+	for _, u := range users {
+		if u.Name != name {
+			continue
+		}
+		if err := s.Datacake.DeleteAPIUser(ctx, u.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("delete API user %s: %w", u.ID, err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) deleteQuietly(ctx context.Context, id string) {
+	if err := s.Datacake.DeleteAPIUser(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+		s.log().Error("delete API user", "api_user", id, "err", err)
+	}
+}
+
+// describe gives the user-facing part of an error: the message of an Error, or the error
+// text of a dependency (which never carries a secret: the Datacake client guarantees it).
+func describe(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}

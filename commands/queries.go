@@ -1,0 +1,69 @@
+package commands
+
+import (
+	"context"
+	"slices"
+)
+
+// ListLimit is how many of their own requests List shows a user.
+const ListLimit = 20
+
+// List returns user's requests, newest first.
+func (s *Service) List(ctx context.Context, user string) ([]*Request, error) {
+	return s.Store.ByUser(ctx, user, ListLimit)
+}
+
+// Status returns request id for its requester or an approver of its role.
+func (s *Service) Status(ctx context.Context, id RequestID, user string) (*Request, error) {
+	r, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Requester == user {
+		return r, nil
+	}
+	if _, err := s.requireApprover(ctx, user, r); err != nil {
+		if ErrorCode(err) == CodeNotApprover {
+			return nil, Errorf(CodeNotAllowed, "only %s, who asked for %s, and its approvers can see it.", Mention(r.Requester), id)
+		}
+		return nil, err
+	}
+	return r, nil
+}
+
+// Pending returns what approver may decide now: pending requests of the roles they approve
+// (not their own, unless the policy allows self-approval) and extensions waiting on active
+// grants, oldest first.
+func (s *Service) Pending(ctx context.Context, approver string) ([]*Request, error) {
+	pending, err := s.Store.InState(ctx, StatePending)
+	if err != nil {
+		return nil, err
+	}
+	active, err := s.Store.InState(ctx, StateActive)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Request
+	decided := map[string]bool{} // role → may approve, so groups are asked once per role
+	for _, r := range slices.Concat(pending, active) {
+		if r.State == StateActive && r.Extension == nil {
+			continue
+		}
+		if r.Requester == approver && !s.mayDecideOwn() {
+			continue
+		}
+		ok, known := decided[r.Role]
+		if !known {
+			role, _ := s.Policy.Role(r.Role)
+			ok, err = s.isApprover(ctx, approver, role)
+			if err != nil {
+				return nil, err
+			}
+			decided[r.Role] = ok
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

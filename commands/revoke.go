@@ -1,0 +1,108 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Revoke ends an active grant before its expiry: the API user is deleted and the request
+// becomes revoked. The requester ("I'm done") or an approver of the role may revoke.
+func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string) (*Request, error) {
+	reason = strings.TrimSpace(reason)
+	r, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Requester != user {
+		if _, err := s.requireApprover(ctx, user, r); err != nil {
+			if ErrorCode(err) == CodeNotApprover {
+				return nil, Errorf(CodeNotAllowed, "only %s, who asked for %s, or an approver of role %s can revoke it.", Mention(r.Requester), id, r.Role)
+			}
+			return nil, err
+		}
+	}
+	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		from := r.State
+		if err := moveTo(r, StateRevoking, "revoke"); err != nil {
+			return Change{}, err
+		}
+		now := s.now()
+		r.Grant.Ending = StateRevoked
+		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = user, now, reason, now
+		r.Extension = nil
+		return Change{Audit: []AuditEvent{s.event(r, user, "revoke", from, reason)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finishRevoke(ctx, r)
+}
+
+// RevokeRetryBase is the first wait after a failed deletion; it doubles each time up to
+// RevokeRetryMax.
+const (
+	RevokeRetryBase = time.Minute
+	RevokeRetryMax  = time.Hour
+	// RevokeAlertAfter failed deletions, the approvals channel is told.
+	RevokeAlertAfter = 5
+)
+
+// finishRevoke deletes the API user of a revoking request and records the end: expired or
+// revoked, as Grant.Ending says. The request is never marked ended before Datacake confirms
+// the deletion (an API user already gone counts as confirmed); on failure it stays revoking
+// with a later retry time, and the approvals channel is alerted after repeated failures.
+func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error) {
+	err := s.Datacake.DeleteAPIUser(ctx, r.Grant.APIUserID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		s.log().Warn("delete API user failed", "request", r.ID.String(), "err", err)
+		r, uerr := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+			if r.State != StateRevoking {
+				return Change{}, wrongState(r, "revoke")
+			}
+			r.Grant.RevokeAttempts++
+			r.Grant.NextAttemptAt = s.now().Add(revokeBackoff(r.Grant.RevokeAttempts))
+			c := Change{Audit: []AuditEvent{s.event(r, Actor, "revoke_failed", r.State, fmt.Sprintf("attempt %d: %s", r.Grant.RevokeAttempts, describe(err)))}}
+			if r.Grant.RevokeAttempts == RevokeAlertAfter {
+				c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, r.Grant.APIUserName, r.ID, describe(err))))
+			}
+			return c, nil
+		})
+		if uerr != nil {
+			return r, uerr
+		}
+		return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("Datacake did not confirm deleting the API user of %s; cakegate keeps trying.", r.ID), Err: err}
+	}
+	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+		from := r.State
+		end := r.Grant.Ending
+		if end == "" {
+			end = StateRevoked
+		}
+		if err := moveTo(r, end, "revoke"); err != nil {
+			return Change{}, err
+		}
+		r.UpdatedAt = s.now()
+		r.Grant.NextAttemptAt = time.Time{}
+		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, r.Role, Mention(r.DecidedBy), r.Grant.APIUserName)
+		action := "revoked"
+		if end == StateExpired {
+			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, r.Role, r.Grant.APIUserName)
+			action = "expired"
+		}
+		return Change{
+			Audit:  []AuditEvent{s.event(r, Actor, action, from, "API user "+r.Grant.APIUserID+" deleted")},
+			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), s.notify(r, NotifyRequester, text)},
+		}, nil
+	})
+}
+
+func revokeBackoff(attempts int) time.Duration {
+	d := RevokeRetryBase
+	for i := 1; i < attempts && d < RevokeRetryMax; i++ {
+		d *= 2
+	}
+	return min(d, RevokeRetryMax)
+}

@@ -1,0 +1,78 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Service runs cakegate's use cases. Its fields are its dependencies; main fills them in.
+// A Service is safe for concurrent use: every decision is a compare-and-set in the Store.
+type Service struct {
+	Policy   *Policy
+	Store    Store
+	Datacake Datacake
+	Devices  DeviceDirectory
+	Notifier Notifier
+	Groups   Groups // may be nil when the policy names no user groups
+	Clock    Clock
+	Log      *slog.Logger
+}
+
+// Actor is the name the audit log gives cakegate itself, for what the scheduler does.
+const Actor = "cakegate"
+
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// role returns the policy's role for r. A role removed from the policy since the request was
+// made still has a request to finish, so callers get a nil role rather than an error where
+// that is harmless.
+func (s *Service) role(name string) (*Role, error) {
+	role, ok := s.Policy.Role(name)
+	if !ok {
+		return nil, Errorf(CodeUnknownRole, "there is no role %q. %s", name, s.roleHint())
+	}
+	return role, nil
+}
+
+// get loads a request, turning a missing one into a message that names it.
+func (s *Service) get(ctx context.Context, id RequestID) (*Request, error) {
+	r, err := s.Store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(CodeNotFound, "there is no request %s. `/cakegate list` shows yours.", id)
+	}
+	return r, err
+}
+
+// event builds an audit event for r at now.
+func (s *Service) event(r *Request, actor, action string, from State, detail string) AuditEvent {
+	return AuditEvent{At: s.now(), Request: r.ID, Actor: actor, Action: action, From: from, To: r.State, Detail: detail}
+}
+
+// notify builds an outbox notification about r.
+func (s *Service) notify(r *Request, kind NotificationKind, text string) Notification {
+	return Notification{Kind: kind, Request: r.ID, Text: text, CreatedAt: s.now()}
+}
+
+// RecordMessage stores where the approval message of a request was posted, so later
+// changes update it in place.
+func (s *Service) RecordMessage(ctx context.Context, id RequestID, m MessageRef) error {
+	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		r.Message = m
+		return Change{}, nil
+	})
+	return err
+}

@@ -1,0 +1,91 @@
+package commands
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// transitions lists every state change the request state machine allows. Anything else is
+// refused, whatever a click or a command asks for.
+var transitions = map[State][]State{
+	StatePending:      {StateProvisioning, StateDenied, StateCancelled, StateTimedOut},
+	StateProvisioning: {StateActive, StateFailed},
+	StateActive:       {StateRevoking},
+	StateRevoking:     {StateExpired, StateRevoked},
+}
+
+// CanTransition reports whether the state machine allows from → to.
+func CanTransition(from, to State) bool {
+	return slices.Contains(transitions[from], to)
+}
+
+// moveTo changes r's state if the machine allows it, or explains why not. action is what
+// the user tried ("approve", "deny", …) so the explanation can say it.
+func moveTo(r *Request, to State, action string) error {
+	if !CanTransition(r.State, to) {
+		return wrongState(r, action)
+	}
+	r.State = to
+	return nil
+}
+
+// wrongState explains, in terms of what happened to the request, why action cannot be done
+// now: "R42 is already approved by @ann".
+func wrongState(r *Request, action string) error {
+	by := ""
+	if r.DecidedBy != "" {
+		by = " by " + Mention(r.DecidedBy)
+	}
+	var msg string
+	switch r.State {
+	case StatePending:
+		msg = fmt.Sprintf("%s is still waiting for approval, so it cannot be %s yet.", r.ID, pastTense(action))
+	case StateProvisioning:
+		msg = fmt.Sprintf("%s is already approved%s; its token is being created.", r.ID, by)
+	case StateActive:
+		msg = fmt.Sprintf("%s is already approved%s and active until %s.", r.ID, by, when(r.Grant))
+	case StateRevoking:
+		msg = fmt.Sprintf("%s is already being revoked%s.", r.ID, by)
+	case StateExpired:
+		msg = fmt.Sprintf("%s has already expired.", r.ID)
+	case StateRevoked:
+		msg = fmt.Sprintf("%s was already revoked%s.", r.ID, by)
+	case StateDenied:
+		msg = fmt.Sprintf("%s was already denied%s.", r.ID, by)
+	case StateCancelled:
+		msg = fmt.Sprintf("%s was already cancelled%s.", r.ID, by)
+	case StateTimedOut:
+		msg = fmt.Sprintf("%s timed out without a decision; ask again with `/cakegate request`.", r.ID)
+	case StateFailed:
+		msg = fmt.Sprintf("%s failed: %s", r.ID, r.FailureReason)
+	default:
+		msg = fmt.Sprintf("%s is in state %q and cannot be %s.", r.ID, r.State, pastTense(action))
+	}
+	return Errorf(CodeWrongState, "%s", msg)
+}
+
+func pastTense(action string) string {
+	switch action {
+	case "approve":
+		return "approved"
+	case "deny":
+		return "denied"
+	case "cancel":
+		return "cancelled"
+	case "revoke":
+		return "revoked"
+	case "extend":
+		return "extended"
+	case "expire":
+		return "expired"
+	}
+	return action + "ed"
+}
+
+func when(g *Grant) string {
+	if g == nil {
+		return "its expiry"
+	}
+	return g.ExpiresAt.UTC().Format(time.RFC3339)
+}
