@@ -1,0 +1,11 @@
+package bot
+
+// Action ids of cakegate's buttons. The button's value is the request id ("R42"), so a click
+// needs no state beyond the stored request.
+const (
+	ActionApprove = "cakegate_approve"
+	ActionDeny    = "cakegate_deny"
+	ActionRevoke  = "cakegate_revoke"
+	ActionExtend  = "cakegate_extend"
+	ActionCancel  = "cakegate_cancel"
+)
