@@ -1,0 +1,135 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// enqueue stores n under the next outbox id and schedules it in outbox_due for
+// n.NextAttemptAt (the zero time: at once).
+func enqueue(tx *bbolt.Tx, n commands.Notification) error {
+	b := tx.Bucket(bucketOutbox)
+	id, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("next outbox id: %w", err)
+	}
+	n.ID = id
+	return putNotification(tx, n)
+}
+
+// putNotification writes n and its outbox_due entry.
+func putNotification(tx *bbolt.Tx, n commands.Notification) error {
+	v, err := json.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("encode notification %d: %w", n.ID, err)
+	}
+	if err := tx.Bucket(bucketOutbox).Put(u64(n.ID), v); err != nil {
+		return fmt.Errorf("put notification %d: %w", n.ID, err)
+	}
+	if err := tx.Bucket(bucketOutboxDue).Put(timeIDKey(n.NextAttemptAt, n.ID), []byte{}); err != nil {
+		return fmt.Errorf("schedule notification %d: %w", n.ID, err)
+	}
+	return nil
+}
+
+// DueNotifications returns up to limit notifications (0 or less: all) whose next attempt is
+// at or before now, earliest first; a notification that was never tried is due at once. It
+// walks outbox_due from its start and stops at the first later entry, so a long backlog of
+// notifications waiting on a retry costs nothing.
+func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	bound := timeKey(now)
+	var out []commands.Notification
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketOutboxDue).Cursor()
+		for k, _ := c.First(); k != nil && readU64(k) <= bound; k, _ = c.Next() {
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			n, err := getNotification(tx, idOf(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CompleteNotification removes a delivered notification. An unknown id gives an error
+// matching commands.ErrNotFound, which a worker may treat as already done.
+func (s *Store) CompleteNotification(ctx context.Context, id uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		n, err := getNotification(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketOutboxDue).Delete(timeIDKey(n.NextAttemptAt, id)); err != nil {
+			return fmt.Errorf("unschedule notification %d: %w", id, err)
+		}
+		if err := tx.Bucket(bucketOutbox).Delete(u64(id)); err != nil {
+			return fmt.Errorf("delete notification %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// RetryNotification records a failed delivery: it counts the attempt, keeps lastErr for
+// operators, and makes the notification due again at at.
+func (s *Store) RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		n, err := getNotification(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketOutboxDue).Delete(timeIDKey(n.NextAttemptAt, id)); err != nil {
+			return fmt.Errorf("unschedule notification %d: %w", id, err)
+		}
+		n.Attempts++
+		n.NextAttemptAt = at
+		n.LastError = lastErr
+		return putNotification(tx, n)
+	})
+}
+
+// OutboxDepth returns how many notifications wait for delivery, for a metric. It counts the
+// outbox's keys, which a working outbox keeps few.
+func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// getNotification reads and decodes notification id.
+func getNotification(tx *bbolt.Tx, id uint64) (commands.Notification, error) {
+	var n commands.Notification
+	v := tx.Bucket(bucketOutbox).Get(u64(id))
+	if v == nil {
+		return n, commands.Errorf(commands.CodeNotFound, "There is no notification %d in the outbox.", id)
+	}
+	if err := json.Unmarshal(v, &n); err != nil {
+		return n, fmt.Errorf("decode notification %d: %w", id, err)
+	}
+	return n, nil
+}

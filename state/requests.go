@@ -1,0 +1,163 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// Store must satisfy the interface the use cases are written against.
+var _ commands.Store = (*Store)(nil)
+
+// Create stores a new request, gives it the next id (setting r.ID), and writes c's audit
+// events and notifications in the same transaction. Events and notifications whose Request
+// is zero are given the new id. r itself is not kept: later changes to it do not reach the
+// store.
+func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if strings.IndexByte(r.Requester, sep) >= 0 {
+		// The NUL byte ends the user part of a by_user key; one inside a user id would let
+		// one user's requests show up in another's list.
+		return commands.Errorf(commands.CodeInvalid, "requester %q contains a NUL byte", r.Requester)
+	}
+	var id commands.RequestID
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		seq, err := tx.Bucket(bucketRequests).NextSequence()
+		if err != nil {
+			return fmt.Errorf("next request id: %w", err)
+		}
+		id = commands.RequestID(seq)
+		stored := *r // a shallow copy is enough: it is only encoded
+		stored.ID = id
+		if err := putRequest(tx, nil, &stored); err != nil {
+			return err
+		}
+		return writeChange(tx, id, c)
+	})
+	if err != nil {
+		return fmt.Errorf("create request: %w", err)
+	}
+	r.ID = id
+	return nil
+}
+
+// Update loads request id, hands a private copy to fn, and if fn succeeds stores the copy
+// with its index entries, audit events and notifications, all in one transaction. fn sees
+// the state as it is while no one else can write, so checking it there is a compare-and-set.
+// If fn fails nothing is written and its error is returned as it is. Events and
+// notifications whose Request is zero are given id. fn must not block: every other writer
+// waits for it.
+func (s *Store) Update(ctx context.Context, id commands.RequestID,
+	fn func(r *commands.Request) (commands.Change, error)) (*commands.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out *commands.Request
+	var fnErr error
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		old, err := getRequest(tx, id)
+		if err != nil {
+			return err
+		}
+		// old stays as it was read, to know which index entries to remove.
+		r := old.Clone()
+		c, err := fn(r)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if r.ID != id {
+			return fmt.Errorf("update %s: fn changed the id to %s", id, r.ID)
+		}
+		if err := putRequest(tx, old, r); err != nil {
+			return err
+		}
+		if err := writeChange(tx, id, c); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get returns request id, or an error matching commands.ErrNotFound. The request is
+// decoded afresh, so the caller may change it freely.
+func (s *Store) Get(ctx context.Context, id commands.RequestID) (*commands.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var r *commands.Request
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		r, err = getRequest(tx, id)
+		return err
+	})
+	return r, err
+}
+
+// getRequest reads and decodes request id.
+func getRequest(tx *bbolt.Tx, id commands.RequestID) (*commands.Request, error) {
+	v := tx.Bucket(bucketRequests).Get(u64(uint64(id)))
+	if v == nil {
+		return nil, commands.Errorf(commands.CodeNotFound, "There is no request %s.", id)
+	}
+	var r commands.Request
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+// putRequest writes r and moves its index entries from old's (nil for a new request).
+func putRequest(tx *bbolt.Tx, old, r *commands.Request) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode request %s: %w", r.ID, err)
+	}
+	if err := tx.Bucket(bucketRequests).Put(u64(uint64(r.ID)), v); err != nil {
+		return fmt.Errorf("put request %s: %w", r.ID, err)
+	}
+	return reindex(tx, old, r)
+}
+
+// writeChange appends c's audit events and queues its notifications, filling in id where
+// they name no request.
+func writeChange(tx *bbolt.Tx, id commands.RequestID, c commands.Change) error {
+	if len(c.Audit) > 0 {
+		w, err := newAuditWriter(tx)
+		if err != nil {
+			return err
+		}
+		for _, e := range c.Audit {
+			if e.Request == 0 {
+				e.Request = id
+			}
+			if err := w.append(e); err != nil {
+				return err
+			}
+		}
+	}
+	for _, n := range c.Outbox {
+		if n.Request == 0 {
+			n.Request = id
+		}
+		if err := enqueue(tx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
