@@ -1,0 +1,144 @@
+package slacktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/slack-go/slack"
+)
+
+// applyAckLocked makes an ack's payload visible the way Slack does and returns
+// why Slack would not accept it, or "".
+func (s *Server) applyAckLocked(env *envelope) string {
+	switch {
+	case env.Type == envSlashCommand && env.ackPayload != nil:
+		return s.applyCommandAckLocked(env)
+	case env.Type == envInteractive && env.interaction == string(slack.InteractionTypeViewSubmission):
+		return s.applySubmissionAckLocked(env)
+	}
+	// Slack ignores ack payloads of events and other interactions.
+	return ""
+}
+
+// applyCommandAckLocked shows a slash command's ack payload as the response:
+// to the user alone unless response_type is in_channel.
+func (s *Server) applyCommandAckLocked(env *envelope) string {
+	var msg struct {
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+		ResponseType string          `json:"response_type"`
+	}
+	if err := json.Unmarshal(env.ackPayload, &msg); err != nil {
+		return fmt.Sprintf("payload is not a message: %v", err)
+	}
+	c := content{text: msg.Text}
+	if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
+		blocks, n, res := checkMessageBlocks(string(msg.Blocks))
+		if res.err != "" {
+			return fmt.Sprintf("%s %v", res.err, res.problems)
+		}
+		c.blocks, c.nblocks = blocks, n
+	}
+	if c.empty() {
+		return ""
+	}
+	if msg.ResponseType == "in_channel" {
+		channel, _, code := s.resolveChannelLocked(env.channel)
+		if code != "" {
+			return code
+		}
+		s.messages[channel] = append(s.messages[channel], &Message{
+			Channel: channel, TS: s.nextTSLocked(), Text: c.text, Blocks: c.blocks,
+			User: s.cfg.botUserID, Posted: s.now(),
+		})
+		return ""
+	}
+	s.ephemerals[env.user] = append(s.ephemerals[env.user], Ephemeral{
+		Channel: env.channel, User: env.user, TS: s.nextTSLocked(),
+		Text: c.text, Blocks: c.blocks, Time: s.now(), Via: "ack",
+	})
+	return ""
+}
+
+// applySubmissionAckLocked acts on a view_submission ack: an empty ack closes
+// the submitted view, and response_action clear, update, push or errors do
+// what Slack does with them.
+func (s *Server) applySubmissionAckLocked(env *envelope) string {
+	var resp struct {
+		ResponseAction string            `json:"response_action"`
+		View           json.RawMessage   `json:"view"`
+		Errors         map[string]string `json:"errors"`
+	}
+	if env.ackPayload != nil {
+		if err := json.Unmarshal(env.ackPayload, &resp); err != nil {
+			return fmt.Sprintf("payload is not a view submission response: %v", err)
+		}
+	}
+	stack := s.modals[env.user]
+	at := slices.Index(stack, env.viewID)
+	switch resp.ResponseAction {
+	case "":
+		if at >= 0 {
+			s.modals[env.user] = stack[:at]
+		}
+	case "clear":
+		delete(s.modals, env.user)
+	case "errors":
+		return s.checkSubmissionErrorsLocked(env.viewID, resp.Errors)
+	case "update", "push":
+		def, blocks, problems, err := validateView(string(resp.View), "modal")
+		switch {
+		case err != nil:
+			return err.Error()
+		case len(problems) > 0:
+			return fmt.Sprintf("invalid view %v", problems)
+		case at < 0:
+			return fmt.Sprintf("view %q is not open", env.viewID)
+		}
+		if resp.ResponseAction == "update" {
+			v := s.views[env.viewID]
+			s.setViewLocked(v, def, blocks)
+			v.Updated, v.Updates = s.now(), v.Updates+1
+			return ""
+		}
+		if len(stack) >= maxModalStack {
+			return "push_limit_reached"
+		}
+		v := s.newViewLocked(env.user, def, blocks)
+		v.RootViewID, v.PreviousViewID = stack[0], stack[len(stack)-1]
+		s.modals[env.user] = append(stack, v.ID)
+	default:
+		return fmt.Sprintf("unknown response_action %q", resp.ResponseAction)
+	}
+	return ""
+}
+
+// checkSubmissionErrorsLocked checks that every key of a response_action
+// errors names an input block of the view; for any other key Slack shows the
+// user "We had some trouble connecting" instead of the message.
+func (s *Server) checkSubmissionErrorsLocked(viewID string, errs map[string]string) string {
+	v := s.views[viewID]
+	if v == nil {
+		return fmt.Sprintf("errors for view %q, which the fake never showed", viewID)
+	}
+	if len(errs) == 0 {
+		return "response_action errors without errors"
+	}
+	var blocks []map[string]any
+	_ = json.Unmarshal(v.Blocks, &blocks)
+	inputs := map[string]bool{}
+	for _, b := range blocks {
+		if id, _ := b["block_id"].(string); b["type"] == "input" && id != "" {
+			inputs[id] = true
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(errs)) {
+		if !inputs[key] {
+			return fmt.Sprintf("errors key %q is not the block_id of an input block of view %s: Slack shows \"We had some trouble connecting\"", key, viewID)
+		}
+	}
+	return ""
+}
+
