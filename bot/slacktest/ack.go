@@ -141,4 +141,3 @@ func (s *Server) checkSubmissionErrorsLocked(viewID string, errs map[string]stri
 	}
 	return ""
 }
-

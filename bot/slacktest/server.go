@@ -54,14 +54,14 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	botToken, appToken     string
-	teamID, appID          string
-	botUserID, botID       string
-	now                    func() time.Time
-	pingInterval           time.Duration
-	triggerTTL             time.Duration
-	responseURLTTL         time.Duration
-	responseURLUses        int
+	botToken, appToken string
+	teamID, appID      string
+	botUserID, botID   string
+	now                func() time.Time
+	pingInterval       time.Duration
+	triggerTTL         time.Duration
+	responseURLTTL     time.Duration
+	responseURLUses    int
 }
 
 // WithBotToken sets the bot token (xoxb-…) the Web API accepts.

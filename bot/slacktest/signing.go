@@ -81,4 +81,3 @@ func SignedRequest(target string, body []byte, secret string, now time.Time) (*h
 	SignRequest(req, body, secret, now)
 	return req, nil
 }
-
