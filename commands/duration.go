@@ -12,6 +12,7 @@ import (
 // nothing in cakegate lasts less than nothing.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	whole := s
 	if s == "" {
 		return 0, fmt.Errorf("empty duration: write it like 90s, 45m, 8h or 7d")
 	}
@@ -32,14 +33,14 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("duration %q: write it like 90s, 45m, 8h or 7d", s)
+		return 0, fmt.Errorf("duration %q: write it like 90s, 45m, 8h or 7d", whole)
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("duration %q: write it without a sign, like 8h or 7d", s)
+		return 0, fmt.Errorf("duration %q: write it without a sign, like 8h or 7d", whole)
 	}
 	total := days + d
 	if total < days { // overflow
-		return 0, fmt.Errorf("duration %q is too long", s)
+		return 0, fmt.Errorf("duration %q is too long", whole)
 	}
 	return total, nil
 }
