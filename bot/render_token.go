@@ -1,0 +1,97 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// datacakeGraphQL is where a token is used. It is Datacake's public endpoint, which is what
+// a requester's own scripts talk to, whatever DATACAKE_API_URL cakegate itself uses.
+const datacakeGraphQL = "https://api.datacake.co/graphql/"
+
+// TokenMessage renders the direct message that carries the token to its requester. It is the
+// only renderer that sees the token; the fallback text, which Slack shows in notifications
+// and on lock screens, never holds it.
+func TokenMessage(r *commands.Request, token commands.Token) (fallback string, blocks []slack.Block) {
+	var expires time.Time
+	apiUser := ""
+	if r.Grant != nil {
+		expires, apiUser = r.Grant.ExpiresAt, r.Grant.APIUserName
+	}
+	secret := escapeMrkdwn(token.Reveal())
+
+	var s blockSet
+	s.header(r.ID.String()+"_token_header", fmt.Sprintf("Your token for %s (role %s) is ready", r.ID, r.Role))
+	s.fields(r.ID.String()+"_token_fields",
+		field("API user", "`"+escapeLimit(apiUser, fieldBudget("API user")-2)+"`"),
+		field("Expires", slackDate(expires)),
+		field("Permissions", escapeLimit(commands.DescribeGrants(r.WorkspacePermissions, r.DevicePermissions), fieldBudget("Permissions"))),
+		field("Devices", deviceList(r.Devices, fieldBudget("Devices"))),
+	)
+	s.section(r.ID.String()+"_token", "```"+secret+"```")
+	query := `{"query":"{ allDevices { id verboseName serialNumber } }"}`
+	if r.Workspace != "" {
+		query = fmt.Sprintf(`{"query":"{ allDevices(inWorkspace: \"%s\") { id verboseName serialNumber } }"}`, escapeLimit(r.Workspace, 100))
+	}
+	s.section(r.ID.String()+"_token_usage", fmt.Sprintf(
+		"Send it in the header `Authorization: Token %s` to %s. For example, with the token in `DATACAKE_TOKEN`:\n"+
+			"```curl -s %s -H \"Authorization: Token $DATACAKE_TOKEN\" -H \"Content-Type: application/json\" -d '%s'```",
+		secret, datacakeGraphQL, datacakeGraphQL, query))
+	s.context(r.ID.String()+"_token_note", fmt.Sprintf(
+		"It is shown only this once; cakegate does not keep it. It stops working at %s. `/cakegate revoke %s` when you are done.",
+		slackDate(expires), r.ID))
+
+	fallback = fmt.Sprintf("Your Datacake token for %s (role %s) is ready. Open this message to see it; it works until %s.",
+		r.ID, escapeLimit(r.Role, 100), slackDate(expires))
+	return fallback, s.blocks
+}
+
+// ReminderMessage renders the direct message that tells a requester their grant ends soon,
+// with Extend and Revoke buttons. lead is the reminder's lead time, used when the grant's
+// expiry is unknown; otherwise the time left is counted from now.
+func ReminderMessage(r *commands.Request, lead time.Duration, now time.Time) (string, []slack.Block) {
+	left := lead
+	var expires time.Time
+	if r.Grant != nil {
+		expires = r.Grant.ExpiresAt
+		left = expires.Sub(now)
+	}
+	var when string
+	switch {
+	case r.Grant == nil:
+		when = "in about " + commands.FormatDuration(roughly(left))
+	case left <= 0:
+		when = "now (" + slackDate(expires) + ")"
+	default:
+		when = slackDate(expires) + ", in about " + commands.FormatDuration(roughly(left))
+	}
+
+	var s blockSet
+	s.section(r.ID.String()+"_reminder", fmt.Sprintf(
+		":hourglass_flowing_sand: Your token for *%s* (role %s) expires %s.\nExtend it if you need more time, or revoke it if you are done.",
+		r.ID, escapeLimit(r.Role, 200), when))
+	s.actions(r.ID.String()+"_reminder_actions",
+		button(ActionExtend, "Extend", r.ID, slack.StylePrimary),
+		revokeButton(r.ID))
+	if r.Extension != nil {
+		s.context(r.ID.String()+"_reminder_extension", "An extension by "+commands.FormatDuration(r.Extension.Duration)+" is waiting for approval.")
+	}
+
+	fallback := fmt.Sprintf("Your token for %s (role %s) expires %s.", r.ID, escapeLimit(r.Role, 100), when)
+	return fallback, s.blocks
+}
+
+// roughly rounds a time left for people: to the minute below two hours, to the hour above.
+func roughly(d time.Duration) time.Duration {
+	if d >= 2*time.Hour {
+		return d.Round(time.Hour)
+	}
+	if d >= time.Minute {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}

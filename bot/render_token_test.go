@@ -1,0 +1,129 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// renderSecret is the token of the tests: distinctive, so that a search cannot miss it.
+const renderSecret = "dct_Zq9RENDERSECRET0123456789abcdef"
+
+func TestTokenMessage(t *testing.T) {
+	fake := newFakeSlack(t)
+	r := activeRequest()
+	fallback, blocks := TokenMessage(r, commands.Token(renderSecret))
+	checkMessage(t, fake, fallback, blocks)
+
+	if strings.Contains(fallback, renderSecret) {
+		t.Fatalf("fallback text holds the token: %q", fallback)
+	}
+	all := texts(t, blocks)
+	joined := strings.Join(all, "\n")
+	// Once on its own in a code block, once in the header line; the curl example uses a variable.
+	if n := strings.Count(marshalBlocks(t, blocks), renderSecret); n != 2 {
+		t.Errorf("token appears %d times in the blocks, want 2:\n%s", n, joined)
+	}
+	if !slices.Contains(all, "```"+renderSecret+"```") {
+		t.Errorf("no code block holding just the token:\n%s", joined)
+	}
+	for _, want := range []string{
+		"Your token for R42 (role viewer) is ready",
+		"`cakegate-r42-u0alice`",
+		slackDate(r.Grant.ExpiresAt),
+		"workspace: view only; devices: view",
+		"Cold room (SN-001), Freezer 2, SN-003",
+		"`Authorization: Token " + renderSecret + "`",
+		"https://api.datacake.co/graphql/",
+		`-H "Authorization: Token $DATACAKE_TOKEN"`,
+		"It is shown only this once; cakegate does not keep it. It stops working at " + slackDate(r.Grant.ExpiresAt) + ".",
+		"/cakegate revoke R42",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("token message lacks %q:\n%s", want, joined)
+		}
+	}
+	if bs := buttons(t, blocks); len(bs) != 0 {
+		t.Errorf("token message has buttons %v", actionIDs(bs))
+	}
+}
+
+// TestTokenOnlyInTokenMessage renders everything else cakegate shows, for every state, and
+// searches it for the token.
+func TestTokenOnlyInTokenMessage(t *testing.T) {
+	r := activeRequest()
+	fallback, _ := TokenMessage(r, commands.Token(renderSecret))
+	outputs := []string{fallback}
+	add := func(fallback string, blocks []slack.Block) {
+		outputs = append(outputs, fallback, marshalBlocks(t, blocks))
+	}
+	states := []commands.State{
+		commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking,
+		commands.StateExpired, commands.StateRevoked, commands.StateDenied, commands.StateCancelled,
+		commands.StateTimedOut, commands.StateFailed,
+	}
+	var all []*commands.Request
+	for _, s := range states {
+		r := activeRequest()
+		r.State = s
+		all = append(all, r)
+		add(ApprovalMessage(r, renderT0))
+		add(StatusMessage(r, renderT0))
+		add(ReminderMessage(r, time.Hour, renderT0))
+		outputs = append(outputs, RequestLine(r))
+	}
+	add(ListMessage(all, renderT0))
+	add(PendingMessage(all, renderT0))
+	add(AuditMessage([]commands.AuditEvent{{Seq: 1, At: renderT0, Request: 42, Actor: commands.Actor, Action: "provisioned"}}, time.UTC))
+	add(RolesMessage([]commands.RoleInfo{{Role: &commands.Role{Name: "viewer"}}}))
+	add(HelpMessage(renderUsage))
+	for _, out := range outputs {
+		if strings.Contains(out, renderSecret) {
+			t.Fatalf("the token leaked outside the token message's blocks:\n%s", out)
+		}
+	}
+}
+
+func TestReminderMessage(t *testing.T) {
+	fake := newFakeSlack(t)
+	r := activeRequest()
+	now := r.Grant.ExpiresAt.Add(-time.Hour)
+	fallback, blocks := ReminderMessage(r, time.Hour, now)
+	checkMessage(t, fake, fallback, blocks)
+
+	bs := buttons(t, blocks)
+	if got, want := actionIDs(bs), []string{ActionExtend, ActionRevoke}; !slices.Equal(got, want) {
+		t.Fatalf("buttons %v, want %v", got, want)
+	}
+	for _, b := range bs {
+		if b.Value != "R42" {
+			t.Errorf("button %s has value %q, want R42", b.ActionID, b.Value)
+		}
+	}
+	if !bs[1].Confirm {
+		t.Errorf("Revoke in the reminder has no confirm dialog")
+	}
+	joined := strings.Join(texts(t, blocks), "\n")
+	for _, want := range []string{"R42", "expires " + slackDate(r.Grant.ExpiresAt), "in about 1h"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("reminder lacks %q:\n%s", want, joined)
+		}
+	}
+	if !strings.Contains(fallback, "expires") || !strings.Contains(fallback, "R42") {
+		t.Errorf("fallback %q does not say what expires", fallback)
+	}
+
+	t.Run("NoGrant", func(t *testing.T) {
+		r := sampleRequest()
+		fallback, blocks := ReminderMessage(r, 24*time.Hour, renderT0)
+		checkMessage(t, fake, fallback, blocks)
+		if !strings.Contains(fallback, "in about 1d") {
+			t.Errorf("fallback %q does not use the lead time", fallback)
+		}
+	})
+}
