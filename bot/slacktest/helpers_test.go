@@ -56,3 +56,16 @@ func section(text string) slack.Block {
 func button(actionID, label, value string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(actionID, value, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
 }
+
+// recv takes the next value from ch, failing the test when ctx ends first.
+func recv[T any](tb testing.TB, ctx context.Context, ch <-chan T) T {
+	tb.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-ctx.Done():
+		tb.Fatalf("nothing arrived: %v", ctx.Err())
+	}
+	var zero T
+	return zero
+}

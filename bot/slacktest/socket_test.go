@@ -67,13 +67,8 @@ func TestSocketModeSlashCommand(t *testing.T) {
 		if !strings.Contains(string(payload), "Asked the owners") {
 			t.Fatalf("ack payload %s", payload)
 		}
-		select {
-		case cmd := <-got:
-			if cmd.Command != "/cake" || cmd.UserName != "alice" || cmd.TriggerID == "" || cmd.ResponseURL == "" || cmd.TeamID != slacktest.DefaultTeamID {
-				t.Fatalf("bot got %+v", cmd)
-			}
-		case <-ctx.Done():
-			t.Fatal("bot never saw the command")
+		if cmd := recv(t, ctx, got); cmd.Command != "/cake" || cmd.UserName != "alice" || cmd.TriggerID == "" || cmd.ResponseURL == "" || cmd.TeamID != slacktest.DefaultTeamID {
+			t.Fatalf("bot got %+v", cmd)
 		}
 	}
 
@@ -157,6 +152,7 @@ func TestSocketModeViewSubmission(t *testing.T) {
 	srv := mustStart(t)
 	ctx := deadline(t)
 	acks := make(chan any, 1) // what the bot answers the next submission with
+	submitted := make(chan slack.InteractionCallback, 1)
 	var api *slack.Client
 	api = runBot(t, srv, func(sm *socketmode.Client, evt socketmode.Event) {
 		switch evt.Type {
@@ -166,6 +162,7 @@ func TestSocketModeViewSubmission(t *testing.T) {
 			_, _ = api.OpenView(cmd.TriggerID, modal("Request access"))
 		case socketmode.EventTypeInteractive:
 			_ = sm.Ack(*evt.Request, <-acks)
+			submitted <- evt.Data.(slack.InteractionCallback)
 		default:
 			_ = sm.Ack(*evt.Request)
 		}
@@ -178,16 +175,18 @@ func TestSocketModeViewSubmission(t *testing.T) {
 	}
 	submit := func(ack any) (json.RawMessage, error) {
 		acks <- ack
-		id, err := srv.SendInteraction(ctx, slack.InteractionCallback{
-			Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: alice.ID},
-			View: slack.View{State: &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
-				"reason": {"reason_input": {Type: "plain_text_input", Value: "debugging"}},
-			}}},
+		id, err := srv.SubmitView(ctx, alice.ID, map[string]map[string]slack.BlockAction{
+			"reason": {"reason_input": {Type: "plain_text_input", Value: "debugging"}},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return srv.WaitAck(ctx, id)
+		payload, err := srv.WaitAck(ctx, id)
+		cb := recv(t, ctx, submitted)
+		if cb.View.ID == "" || cb.View.CallbackID != "request" || cb.View.State.Values["reason"]["reason_input"].Value != "debugging" {
+			t.Fatalf("bot got view %+v", cb.View)
+		}
+		return payload, err
 	}
 
 	t.Run("Errors", func(t *testing.T) {
@@ -260,7 +259,7 @@ func TestSocketModeEvents(t *testing.T) {
 	if _, err := srv.WaitAck(ctx, again); err != nil {
 		t.Fatal(err)
 	}
-	first, second := <-got, <-got
+	first, second := recv(t, ctx, got), recv(t, ctx, got)
 	if first.user != alice.ID || first.eventID == "" || first.retry != 0 {
 		t.Fatalf("first delivery %+v", first)
 	}

@@ -1,0 +1,120 @@
+package slacktest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/slack-go/slack"
+)
+
+// ClickButton has user press the button with actionID on a message the bot
+// posted, and sends the block_actions interaction Slack would send, with the
+// message as it is now. It fails when the message or the button is not
+// there, which is itself worth asserting. The envelope id is for WaitAck.
+func (s *Server) ClickButton(ctx context.Context, user, channel, ts, actionID string) (string, error) {
+	s.mu.Lock()
+	m := s.findMessageLocked(channel, ts)
+	if m == nil {
+		s.mu.Unlock()
+		return "", fmt.Errorf("slacktest: no message %s in %s", ts, channel)
+	}
+	act, err := findButton(m.Blocks, actionID)
+	if err != nil {
+		s.mu.Unlock()
+		return "", fmt.Errorf("slacktest: message %s in %s: %w", ts, channel, err)
+	}
+	var msg slack.Message
+	raw, _ := json.Marshal(s.messageJSON(m))
+	_ = json.Unmarshal(raw, &msg)
+	act.ActionTs = s.nextTSLocked()
+	s.mu.Unlock()
+	cb := slack.InteractionCallback{
+		Type:           slack.InteractionTypeBlockActions,
+		User:           slack.User{ID: user},
+		Channel:        slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: channel}}},
+		Container:      slack.Container{Type: "message", MessageTs: ts, ChannelID: channel, ThreadTs: m.ThreadTS},
+		Message:        msg,
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}},
+	}
+	return s.SendInteraction(ctx, cb)
+}
+
+// ClickViewButton has user press the button with actionID in a modal or Home
+// tab on their screen and sends the block_actions interaction.
+func (s *Server) ClickViewButton(ctx context.Context, user, viewID, actionID string) (string, error) {
+	s.mu.Lock()
+	v := s.views[viewID]
+	if v == nil || v.User != user || !s.viewIsShownLocked(v) {
+		s.mu.Unlock()
+		return "", fmt.Errorf("slacktest: view %s is not on %s's screen", viewID, user)
+	}
+	act, err := findButton(v.Blocks, actionID)
+	if err != nil {
+		s.mu.Unlock()
+		return "", fmt.Errorf("slacktest: view %s: %w", viewID, err)
+	}
+	var view slack.View
+	if err := s.fillViewLocked(&view, v); err != nil {
+		s.mu.Unlock()
+		return "", err
+	}
+	act.ActionTs = s.nextTSLocked()
+	s.mu.Unlock()
+	cb := slack.InteractionCallback{
+		Type:           slack.InteractionTypeBlockActions,
+		User:           slack.User{ID: user},
+		Container:      slack.Container{Type: "view", ViewID: viewID},
+		View:           view,
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}},
+	}
+	return s.SendInteraction(ctx, cb)
+}
+
+// SubmitView has user press Submit on the modal on top of their screen, with
+// values as view.state.values (block_id → action_id → value), and sends the
+// view_submission interaction. The ack then acts like Slack's: see WaitAck.
+func (s *Server) SubmitView(ctx context.Context, user string, values map[string]map[string]slack.BlockAction) (string, error) {
+	s.mu.Lock()
+	stack := s.modals[user]
+	s.mu.Unlock()
+	if len(stack) == 0 {
+		return "", fmt.Errorf("slacktest: %s has no modal open", user)
+	}
+	return s.SendInteraction(ctx, slack.InteractionCallback{
+		Type: slack.InteractionTypeViewSubmission,
+		User: slack.User{ID: user},
+		View: slack.View{State: &slack.ViewState{Values: values}},
+	})
+}
+
+// findButton finds a button by action_id in actions blocks and section
+// accessories, and describes the press as Slack does.
+func findButton(raw json.RawMessage, actionID string) (*slack.BlockAction, error) {
+	var blocks []map[string]any
+	_ = json.Unmarshal(raw, &blocks)
+	for _, b := range blocks {
+		blockID, _ := b["block_id"].(string)
+		var candidates []any
+		if els, isArray := b["elements"].([]any); isArray && b["type"] == "actions" {
+			candidates = els
+		}
+		if acc, has := b["accessory"]; has {
+			candidates = append(candidates, acc)
+		}
+		for _, c := range candidates {
+			e, _ := c.(map[string]any)
+			if e["type"] != "button" || e["action_id"] != actionID {
+				continue
+			}
+			value, _ := e["value"].(string)
+			text, _ := e["text"].(map[string]any)
+			label, _ := text["text"].(string)
+			return &slack.BlockAction{
+				ActionID: actionID, BlockID: blockID, Type: "button", Value: value,
+				Text: slack.TextBlockObject{Type: slack.PlainTextType, Text: label},
+			}, nil
+		}
+	}
+	return nil, fmt.Errorf("no button with action_id %q", actionID)
+}
