@@ -167,12 +167,17 @@ func (s *Server) fillViewLocked(dst *slack.View, v *View) error {
 	return nil
 }
 
-// SendEvent delivers an Events API event over Socket Mode, wrapped in its
-// event_callback with a fresh event_id, and returns the envelope id.
-// inner is the event itself, e.g. {"type":"app_home_opened","user":"U1",…}.
-func (s *Server) SendEvent(ctx context.Context, inner json.RawMessage) (string, error) {
+// EventCallback wraps an Events API event in the event_callback envelope
+// Slack sends (team, app, a fresh event_id, event_time, authorizations): the
+// body of an HTTP-mode event request, and the payload SendEvent delivers.
+func (s *Server) EventCallback(inner json.RawMessage) ([]byte, error) {
 	s.mu.Lock()
-	outer := map[string]any{
+	defer s.mu.Unlock()
+	return json.Marshal(s.eventCallbackLocked(inner))
+}
+
+func (s *Server) eventCallbackLocked(inner json.RawMessage) map[string]any {
+	return map[string]any{
 		"token": "", "team_id": s.cfg.teamID, "api_app_id": s.cfg.appID,
 		"event": inner, "type": "event_callback",
 		"event_id":   fmt.Sprintf("Ev%08d", s.nextIDLocked()),
@@ -182,7 +187,14 @@ func (s *Server) SendEvent(ctx context.Context, inner json.RawMessage) (string, 
 		}},
 		"is_ext_shared_channel": false, "event_context": "4-slacktest",
 	}
-	env, err := s.newEnvelopeLocked(envEventsAPI, outer, false)
+}
+
+// SendEvent delivers an Events API event over Socket Mode, wrapped as
+// EventCallback wraps it, and returns the envelope id.
+// inner is the event itself, e.g. {"type":"app_home_opened","user":"U1",…}.
+func (s *Server) SendEvent(ctx context.Context, inner json.RawMessage) (string, error) {
+	s.mu.Lock()
+	env, err := s.newEnvelopeLocked(envEventsAPI, s.eventCallbackLocked(inner), false)
 	s.mu.Unlock()
 	if err != nil {
 		return "", err

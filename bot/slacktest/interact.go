@@ -28,12 +28,13 @@ func (s *Server) ClickButton(ctx context.Context, user, channel, ts, actionID st
 	raw, _ := json.Marshal(s.messageJSON(m))
 	_ = json.Unmarshal(raw, &msg)
 	act.ActionTs = s.nextTSLocked()
+	threadTS := m.ThreadTS
 	s.mu.Unlock()
 	cb := slack.InteractionCallback{
 		Type:           slack.InteractionTypeBlockActions,
 		User:           slack.User{ID: user},
 		Channel:        slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: channel}}},
-		Container:      slack.Container{Type: "message", MessageTs: ts, ChannelID: channel, ThreadTs: m.ThreadTS},
+		Container:      slack.Container{Type: "message", MessageTs: ts, ChannelID: channel, ThreadTs: threadTS},
 		Message:        msg,
 		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}},
 	}

@@ -19,7 +19,7 @@ func (s *Server) Render(blocks json.RawMessage) string { return renderBlocks(blo
 // RenderMessage renders what a person sees of a message: its blocks, or its
 // text when it has none (Slack shows text only as the notification then).
 func (s *Server) RenderMessage(m Message) string {
-	if len(m.Blocks) > 2 {
+	if hasBlocks(m.Blocks) {
 		return s.Render(m.Blocks)
 	}
 	return mrkdwnToPlain(m.Text, s.userName)
@@ -47,6 +47,12 @@ func (s *Server) RenderView(v View) string {
 		b.WriteString("\n" + strings.Join(buttons, " "))
 	}
 	return b.String()
+}
+
+// hasBlocks reports whether raw holds at least one block.
+func hasBlocks(raw json.RawMessage) bool {
+	var blocks []json.RawMessage
+	return json.Unmarshal(raw, &blocks) == nil && len(blocks) > 0
 }
 
 func (s *Server) userName(id string) string {
