@@ -169,6 +169,10 @@ func (s *Store) AuditForRequest(ctx context.Context, id commands.RequestID) ([]A
 	return out, err
 }
 
+// verifyChunk is how many records VerifyAudit checks per read transaction. A long read
+// transaction keeps bbolt from reusing freed pages, so a long log is checked in pieces.
+const verifyChunk = 10_000
+
 // VerifyAudit recomputes the hash chain over the whole audit log. It returns 0 and nil when
 // every record is intact. Otherwise it returns the sequence number of the first record that
 // does not hold (changed, undecodable, out of place, or missing, including records cut off
@@ -177,60 +181,83 @@ func (s *Store) AuditForRequest(ctx context.Context, id commands.RequestID) ([]A
 // cannot tell a log rewritten from start to end, for which the newest Hash must be kept
 // elsewhere.
 func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
-		log := tx.Bucket(bucketAudit)
-		var prev string
-		var last uint64
-		c := log.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if last%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			seq := readU64(k)
-			broken := func(format string, args ...any) error {
-				firstBroken = seq
-				return fmt.Errorf("audit event %d: %s: %w", seq, fmt.Sprintf(format, args...), ErrAuditBroken)
-			}
-			if seq != last+1 {
-				firstBroken = last + 1
-				return fmt.Errorf("audit event %d is missing: %w", last+1, ErrAuditBroken)
-			}
-			var rec AuditRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return broken("does not decode (%v)", err)
-			}
-			if rec.Seq != seq {
-				return broken("claims to be event %d", rec.Seq)
-			}
-			if rec.PrevHash != prev {
-				return broken("does not follow event %d", last)
-			}
-			canon, _, err := canonicalEvent(rec.AuditEvent)
-			if err != nil {
-				return broken("cannot be re-encoded (%v)", err)
-			}
-			if chainHash(prev, canon) != rec.Hash {
-				return broken("its content does not match its hash")
-			}
-			prev, last = rec.Hash, seq
+	return s.verifyAudit(ctx, verifyChunk)
+}
+
+// verifyAudit is VerifyAudit checking chunk records per transaction.
+func (s *Store) verifyAudit(ctx context.Context, chunk int) (uint64, error) {
+	v := chainVerifier{}
+	for done := false; !done; {
+		if err := ctx.Err(); err != nil {
+			return 0, err
 		}
-		// The bucket's sequence counts every event ever appended, so records removed from
-		// the end show up as a gap here.
-		if n := log.Sequence(); n > last {
-			firstBroken = last + 1
-			return fmt.Errorf("audit events %d to %d are missing: %w", last+1, n, ErrAuditBroken)
+		err := s.db.View(func(tx *bbolt.Tx) error {
+			var err error
+			done, err = v.next(tx.Bucket(bucketAudit), chunk)
+			return err
+		})
+		if v.broken != 0 {
+			return v.broken, err
 		}
-		return nil
-	})
-	if err != nil && firstBroken == 0 {
-		err = fmt.Errorf("verify audit log: %w", err)
+		if err != nil {
+			return 0, fmt.Errorf("verify audit log: %w", err)
+		}
 	}
-	return firstBroken, err
+	return 0, nil
+}
+
+// chainVerifier walks the audit log in order, remembering where it is between transactions.
+type chainVerifier struct {
+	last   uint64 // the last record checked
+	prev   string // its hash
+	broken uint64 // the first record that does not hold, once found
+}
+
+// next checks up to n records after the last one checked. It reports done at the end of the
+// log, or with an error matching ErrAuditBroken (and v.broken set) at the first bad record.
+func (v *chainVerifier) next(log *bbolt.Bucket, n int) (done bool, err error) {
+	c := log.Cursor()
+	k, val := c.Seek(u64(v.last + 1))
+	for ; k != nil && n > 0; k, val = c.Next() {
+		n--
+		seq := readU64(k)
+		if seq != v.last+1 {
+			return true, v.fail(v.last+1, "is missing")
+		}
+		var rec AuditRecord
+		if err := json.Unmarshal(val, &rec); err != nil {
+			return true, v.fail(seq, fmt.Sprintf("does not decode (%v)", err))
+		}
+		if rec.Seq != seq {
+			return true, v.fail(seq, fmt.Sprintf("claims to be event %d", rec.Seq))
+		}
+		if rec.PrevHash != v.prev {
+			return true, v.fail(seq, fmt.Sprintf("does not follow event %d", v.last))
+		}
+		canon, _, err := canonicalEvent(rec.AuditEvent)
+		if err != nil {
+			return true, v.fail(seq, fmt.Sprintf("cannot be re-encoded (%v)", err))
+		}
+		if chainHash(v.prev, canon) != rec.Hash {
+			return true, v.fail(seq, "does not match its hash")
+		}
+		v.prev, v.last = rec.Hash, seq
+	}
+	if k != nil {
+		return false, nil
+	}
+	// The bucket's sequence counts every event ever appended, so records removed from the
+	// end show up as a gap here.
+	if total := log.Sequence(); total > v.last {
+		return true, v.fail(v.last+1, fmt.Sprintf("is missing, and so is every event up to %d", total))
+	}
+	return true, nil
+}
+
+// fail records seq as the first broken record.
+func (v *chainVerifier) fail(seq uint64, what string) error {
+	v.broken = seq
+	return fmt.Errorf("audit event %d %s: %w", seq, what, ErrAuditBroken)
 }
 
 // decodeAudit decodes the record stored under key k.

@@ -86,6 +86,11 @@ func TestAuditChain(t *testing.T) {
 		t.Errorf("AuditForRequest(R2) = %v, want [2 6]", got)
 	}
 
+	for _, chunk := range []int{1, 2, 7, 100} {
+		if seq, err := s.VerifyAuditInChunks(ctx, chunk); seq != 0 || err != nil {
+			t.Fatalf("VerifyAudit in chunks of %d on an intact log = %d, %v; want 0, nil", chunk, seq, err)
+		}
+	}
 	if seq, err := s.VerifyAudit(ctx); seq != 0 || err != nil {
 		t.Fatalf("VerifyAudit on an intact log = %d, %v; want 0, nil", seq, err)
 	}
@@ -137,6 +142,14 @@ func TestVerifyAuditFindsDamage(t *testing.T) {
 			seq, err := s.VerifyAudit(context.Background())
 			if seq != tc.want || !errors.Is(err, state.ErrAuditBroken) {
 				t.Fatalf("VerifyAudit = %d, %v; want %d and ErrAuditBroken", seq, err, tc.want)
+			}
+			// A long log is checked a chunk at a time; the answer must not depend on where
+			// the chunks end.
+			for chunk := 1; chunk <= 3; chunk++ {
+				seq, err := s.VerifyAuditInChunks(context.Background(), chunk)
+				if seq != tc.want || !errors.Is(err, state.ErrAuditBroken) {
+					t.Fatalf("VerifyAudit in chunks of %d = %d, %v; want %d and ErrAuditBroken", chunk, seq, err, tc.want)
+				}
 			}
 		})
 	}

@@ -28,9 +28,9 @@ var keySchemaVersion = []byte("schema_version")
 const SchemaVersion = 1
 
 // migrations[v] brings a database from schema version v to v+1. A new layout adds one
-// function here and bumps SchemaVersion; the array length makes the compiler keep the two in
-// step. All pending migrations run in the transaction that opens the file, so a failed
-// migration leaves the file as it was.
+// function here and bumps SchemaVersion. The array has SchemaVersion entries, so an extra
+// function does not compile and a forgotten one is a nil that migrate refuses. All pending
+// migrations run in one transaction, so a failed migration leaves the file as it was.
 var migrations = [SchemaVersion]func(tx *bbolt.Tx) error{
 	createV1,
 }
@@ -54,29 +54,53 @@ func createV1(tx *bbolt.Tx) error {
 	return nil
 }
 
-// migrate brings the file to SchemaVersion, or refuses a file it cannot safely use. It reads
-// one key when there is nothing to do, so opening a large database stays cheap.
-func migrate(tx *bbolt.Tx, path string) error {
-	version, err := schemaVersion(tx)
-	if err != nil {
+// openSchema checks the file's schema and migrates it if it is older than SchemaVersion.
+// A current file is only read, so opening the usual database writes nothing.
+func openSchema(db *bbolt.DB, path string) error {
+	var current bool
+	err := db.View(func(tx *bbolt.Tx) error {
+		version, err := checkSchema(tx, path)
+		current = version == SchemaVersion
+		return err
+	})
+	if err != nil || current {
 		return err
 	}
+	return db.Update(func(tx *bbolt.Tx) error { return migrate(tx, path) })
+}
+
+// checkSchema returns the file's schema version, or refuses a file it cannot safely use.
+func checkSchema(tx *bbolt.Tx, path string) (int, error) {
+	version, err := schemaVersion(tx)
+	if err != nil {
+		return 0, fmt.Errorf("database %s: %w", path, err)
+	}
 	if version > SchemaVersion {
-		return fmt.Errorf("database %s has schema version %d but this cakegate knows only up to %d: "+
+		return 0, fmt.Errorf("database %s has schema version %d but this cakegate knows only up to %d: "+
 			"run a newer cakegate, or restore a backup made by this version: %w",
 			path, version, SchemaVersion, ErrNewerSchema)
 	}
 	if version == 0 && tx.Bucket(bucketMeta) == nil && hasBuckets(tx) {
-		return fmt.Errorf("database %s: %w (it has buckets but no schema version)", path, ErrNotCakegate)
+		return 0, fmt.Errorf("database %s: %w (it has buckets but no schema version)", path, ErrNotCakegate)
 	}
-	if version == SchemaVersion {
-		return nil
+	return version, nil
+}
+
+// migrate runs every migration from the file's version up to SchemaVersion, recording each
+// step. It runs in one transaction, so a failed migration leaves the file as it was.
+func migrate(tx *bbolt.Tx, path string) error {
+	version, err := checkSchema(tx, path)
+	if err != nil {
+		return err
 	}
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return fmt.Errorf("create bucket meta: %w", err)
 	}
 	for v := version; v < SchemaVersion; v++ {
+		if migrations[v] == nil {
+			return fmt.Errorf("migrate %s to schema version %d: no migration written", path, v+1)
+		}
 		if err := migrations[v](tx); err != nil {
 			return fmt.Errorf("migrate %s to schema version %d: %w", path, v+1, err)
 		}

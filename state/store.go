@@ -68,7 +68,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open db %s: %w", path, err)
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error { return migrate(tx, path) }); err != nil {
+	if err := openSchema(db, path); err != nil {
 		db.Close()
 		return nil, err
 	}
