@@ -83,6 +83,11 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.closed {
+		// Close ran between the upgrade and here and will not see this one.
+		s.mu.Unlock()
+		return
+	}
 	s.sock.conns = append(s.sock.conns, c)
 	s.sock.opened++
 	s.notifyLocked()
