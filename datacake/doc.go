@@ -7,7 +7,8 @@
 // Creating an API user is never repeated once Datacake may have carried it out; the client
 // looks the name up instead and returns an *UnknownOutcomeError saying what it found.
 //
-// Errors are typed (see errors.go) and never contain the client's token or a created
+// Errors are typed (*PermanentError, *TemporaryError, *RateLimitedError,
+// *UnknownOutcomeError, with sentinels for errors.Is) and never contain the client's token or a created
 // API user's token.
 //
 // Every GraphQL document the client sends is listed by Operations, so that a test can

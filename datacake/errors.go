@@ -30,6 +30,7 @@ type PermanentError struct {
 	Err     error  // the cause: a sentinel above, a decoding error, or nil
 }
 
+// Error says what failed, with the HTTP status and Datacake's code when there are any.
 func (e *PermanentError) Error() string {
 	return describe(e.Op, e.Status, e.Code, e.Message, e.Err)
 }
@@ -47,6 +48,7 @@ type TemporaryError struct {
 	Err        error
 }
 
+// Error says what failed and how.
 func (e *TemporaryError) Error() string {
 	return describe(e.Op, e.Status, "", e.Message, e.Err)
 }
@@ -61,6 +63,7 @@ type RateLimitedError struct {
 	RetryAfter time.Duration // 0 if Datacake did not say
 }
 
+// Error says how long Datacake asked to wait, if it did.
 func (e *RateLimitedError) Error() string {
 	msg := "rate limited"
 	if e.RetryAfter > 0 {
@@ -86,6 +89,7 @@ type UnknownOutcomeError struct {
 	LookupErr error     // why the look-up failed, if it did; Found is then empty
 }
 
+// Error says why the outcome is unknown and what the look-up found.
 func (e *UnknownOutcomeError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "datacake: creating API user %q in workspace %s may or may not have happened: %v; ", e.Name, e.Workspace, e.Err)
