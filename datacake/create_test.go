@@ -85,3 +85,20 @@ func TestCreateValidatesInput(t *testing.T) {
 		t.Errorf("%d calls for invalid input, want 0", n)
 	}
 }
+
+// TestCreateRetriedWhenNeverSent: a refused connection proves the create did not reach
+// Datacake, so retrying it is safe and no look-up is needed.
+func TestCreateRetriedWhenNeverSent(t *testing.T) {
+	f := newFixture(t)
+	url := f.URL()
+	f.Close() // nothing listens on the port any more
+	c, sl := newClient(t, url, ownerToken, func(o *datacake.Options) { o.MaxRetries = 2 })
+	_, err := c.CreateAPIUser(t.Context(), datacake.CreateAPIUserInput{Workspace: ws, Name: "x"})
+	var unknown *datacake.UnknownOutcomeError
+	if errors.As(err, &unknown) || !datacake.IsTemporary(err) {
+		t.Fatalf("got %v, want a temporary error and no UnknownOutcomeError", err)
+	}
+	if n := len(sl.Waits()); n != 2 {
+		t.Errorf("%d retries, want 2", n)
+	}
+}
