@@ -53,7 +53,7 @@ func TestParseRequestID(t *testing.T) {
 			t.Errorf("ParseRequestID(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "R", "R0", "R-1", "RR1", "x1", "R1x"} {
+	for _, in := range []string{"", "R", "R0", "R-1", "RR1", "Rr1", "x1", "R1x", "+1"} {
 		if _, err := commands.ParseRequestID(in); err == nil {
 			t.Errorf("ParseRequestID(%q) accepted", in)
 		}

@@ -15,7 +15,10 @@ func (id RequestID) String() string { return "R" + strconv.FormatUint(uint64(id)
 
 // ParseRequestID reads "R42", "r42" or "42".
 func ParseRequestID(s string) (RequestID, error) {
-	t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "R"), "r")
+	t := strings.TrimSpace(s)
+	if t != "" && (t[0] == 'R' || t[0] == 'r') {
+		t = t[1:]
+	}
 	n, err := strconv.ParseUint(t, 10, 64)
 	if err != nil || n == 0 {
 		return 0, Errorf(CodeInvalid, "%q is not a request id: they look like R42", s)
