@@ -1,9 +1,97 @@
 package state
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// WithoutSync turns off fsync on commit. Benchmarks use it to separate what the store costs
+// from what the disk costs; production never should.
+func WithoutSync() Option {
+	return func(o *options) { o.noSync = true }
+}
 
 // VerifyAuditInChunks is VerifyAudit reading chunk records per transaction, so tests can
 // cross chunk boundaries with a short log.
 func (s *Store) VerifyAuditInChunks(ctx context.Context, chunk int) (uint64, error) {
 	return s.verifyAudit(ctx, chunk)
+}
+
+// BulkLoad creates a database at path holding n active requests by 1,000 users, of which
+// due, spread evenly over the ids, expire by dueBy and the rest an hour or more after it.
+// The k-th due request (k from 1) expires at dueBy − (due−k) ms, so ExpiringBefore at
+// dueBy − (due−m) ms finds exactly m of them: one file serves every m up to due.
+//
+// It writes through putRequest, so the indexes are exactly the ones Update keeps, but in
+// transactions of 50,000 requests with fsync off, which loads a million requests in seconds
+// rather than the hours one synced transaction per request would take.
+func BulkLoad(tb testing.TB, path string, n, due int, dueBy time.Time) {
+	tb.Helper()
+	s, err := Open(path) // creates the buckets and the schema version
+	if err != nil {
+		tb.Fatalf("BulkLoad: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		tb.Fatalf("BulkLoad: %v", err)
+	}
+	// Without NoGrowSync bbolt fsyncs every time the file grows, which is every commit here.
+	db, err := bbolt.Open(path, fileMode, &bbolt.Options{
+		NoSync: true, NoGrowSync: true, InitialMmapSize: 1 << 30,
+	})
+	if err != nil {
+		tb.Fatalf("BulkLoad: %v", err)
+	}
+	defer db.Close()
+
+	every := n + 1 // no request is due
+	if due > 0 {
+		every = n / due
+	}
+	const perTx = 50_000
+	for start := 1; start <= n; start += perTx {
+		err := db.Update(func(tx *bbolt.Tx) error {
+			// Ids only grow, so the append-only buckets can fill their pages.
+			tx.Bucket(bucketRequests).FillPercent = 0.95
+			tx.Bucket(bucketByState).FillPercent = 0.95
+			for i := start; i < start+perTx && i <= n; i++ {
+				id, err := tx.Bucket(bucketRequests).NextSequence()
+				if err != nil {
+					return err
+				}
+				expires := dueBy.Add(time.Hour + time.Duration(i)*time.Second)
+				if k := i / every; i%every == 0 && k <= due {
+					expires = dueBy.Add(-time.Duration(due-k) * time.Millisecond)
+				}
+				r := &commands.Request{
+					ID:        commands.RequestID(id),
+					Requester: fmt.Sprintf("U%04d", i%1000),
+					Workspace: "ws",
+					Role:      "viewer",
+					State:     commands.StateActive,
+					CreatedAt: dueBy.Add(-24 * time.Hour),
+					Grant: &commands.Grant{
+						APIUserID:   fmt.Sprintf("api-%d", id),
+						APIUserName: commands.APIUserName(commands.RequestID(id), "u1"),
+						ExpiresAt:   expires,
+					},
+				}
+				if err := putRequest(tx, nil, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatalf("BulkLoad: %v", err)
+		}
+	}
+	if err := db.Sync(); err != nil {
+		tb.Fatalf("BulkLoad: sync: %v", err)
+	}
 }

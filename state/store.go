@@ -35,6 +35,7 @@ type Option func(*options)
 
 type options struct {
 	lockTimeout time.Duration
+	noSync      bool // only for benchmarks; see export_test.go
 }
 
 // WithLockTimeout sets how long Open waits for the file lock before giving up; the default
@@ -60,7 +61,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := tightenMode(path); err != nil {
 		return nil, err
 	}
-	db, err := bbolt.Open(path, fileMode, &bbolt.Options{Timeout: o.lockTimeout})
+	db, err := bbolt.Open(path, fileMode, &bbolt.Options{Timeout: o.lockTimeout, NoSync: o.noSync})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("database %s is in use by another cakegate process "+
 			"(waited %s for its lock): %w", path, o.lockTimeout, ErrLocked)
