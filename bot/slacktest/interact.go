@@ -13,32 +13,41 @@ import (
 // message as it is now. It fails when the message or the button is not
 // there, which is itself worth asserting. The envelope id is for WaitAck.
 func (s *Server) ClickButton(ctx context.Context, user, channel, ts, actionID string) (string, error) {
+	cb, err := s.ButtonClick(user, channel, ts, actionID)
+	if err != nil {
+		return "", err
+	}
+	return s.SendInteraction(ctx, cb)
+}
+
+// ButtonClick builds the block_actions interaction Slack sends when user presses
+// the button with actionID on a message, with a response URL bound to it, for
+// tests that deliver it themselves (over HTTP, signed).
+func (s *Server) ButtonClick(user, channel, ts, actionID string) (slack.InteractionCallback, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	m := s.findMessageLocked(channel, ts)
 	if m == nil {
-		s.mu.Unlock()
-		return "", fmt.Errorf("slacktest: no message %s in %s", ts, channel)
+		return slack.InteractionCallback{}, fmt.Errorf("slacktest: no message %s in %s", ts, channel)
 	}
 	act, err := findButton(m.Blocks, actionID)
 	if err != nil {
-		s.mu.Unlock()
-		return "", fmt.Errorf("slacktest: message %s in %s: %w", ts, channel, err)
+		return slack.InteractionCallback{}, fmt.Errorf("slacktest: message %s in %s: %w", ts, channel, err)
 	}
 	var msg slack.Message
 	raw, _ := json.Marshal(s.messageJSON(m))
 	_ = json.Unmarshal(raw, &msg)
 	act.ActionTs = s.nextTSLocked()
-	threadTS := m.ThreadTS
-	s.mu.Unlock()
-	cb := slack.InteractionCallback{
+	return slack.InteractionCallback{
 		Type:           slack.InteractionTypeBlockActions,
 		User:           slack.User{ID: user},
 		Channel:        slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: channel}}},
-		Container:      slack.Container{Type: "message", MessageTs: ts, ChannelID: channel, ThreadTs: threadTS},
+		Container:      slack.Container{Type: "message", MessageTs: ts, ChannelID: channel, ThreadTs: m.ThreadTS},
 		Message:        msg,
+		ResponseURL:    s.responseURLForLocked(channel, user, ts),
+		TriggerID:      s.newTriggerLocked(user),
 		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}},
-	}
-	return s.SendInteraction(ctx, cb)
+	}, nil
 }
 
 // ClickViewButton has user press the button with actionID in a modal or Home
