@@ -3,7 +3,6 @@ package commands
 import (
 	"fmt"
 	"slices"
-	"time"
 )
 
 // transitions lists every state change the request state machine allows. Anything else is
@@ -87,5 +86,5 @@ func when(g *Grant) string {
 	if g == nil {
 		return "its expiry"
 	}
-	return g.ExpiresAt.UTC().Format(time.RFC3339)
+	return g.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
 }
