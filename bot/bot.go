@@ -1,0 +1,161 @@
+// Package bot is cakegate's Slack adapter: it receives slash commands, button clicks and
+// events over HTTP or Socket Mode, acknowledges them at once, runs the use cases of package
+// commands, and delivers what they queue to Slack.
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// Requests reads stored requests, so notifications are rendered from the current state.
+type Requests interface {
+	Get(ctx context.Context, id commands.RequestID) (*commands.Request, error)
+}
+
+// Outbox is the queue of notifications the use cases write with each state change.
+type Outbox interface {
+	DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error)
+	CompleteNotification(ctx context.Context, id uint64) error
+	RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error
+}
+
+// Config is what a Bot is built from.
+type Config struct {
+	Service *commands.Service
+	Slack   *slack.Client
+	// SigningSecret verifies HTTP requests from Slack. Socket Mode does not need it.
+	SigningSecret string
+	Requests      Requests
+	Outbox        Outbox
+	// CommandName is the slash command as installed, for usage texts. Default "/cakegate".
+	CommandName string
+	Log         *slog.Logger
+	// WorkTimeout bounds the work after an acknowledgement. Default 2 minutes.
+	WorkTimeout time.Duration
+	// MaxWorkers bounds how many acknowledged commands are worked on at once. Default 64.
+	MaxWorkers int
+	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.
+	HTTPClient *http.Client
+}
+
+// Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
+// commands.Groups (user group membership).
+type Bot struct {
+	svc      *commands.Service
+	slack    *slack.Client
+	secret   string
+	requests Requests
+	outbox   Outbox
+	name     string
+	log      *slog.Logger
+	timeout  time.Duration
+	http     *http.Client
+
+	// work tracks acknowledged requests still being worked on, so shutdown can wait.
+	work    sync.WaitGroup
+	workers chan struct{}
+	// closed is set when the bot stops taking new work; mu orders it with work.Add.
+	mu     sync.Mutex
+	closed bool
+
+	kick      chan struct{}
+	deliverMu sync.Mutex
+
+	groups groupCache
+	events eventDedupe
+}
+
+// New builds a Bot.
+func New(cfg Config) *Bot {
+	b := &Bot{
+		svc:      cfg.Service,
+		slack:    cfg.Slack,
+		secret:   cfg.SigningSecret,
+		requests: cfg.Requests,
+		outbox:   cfg.Outbox,
+		name:     cfg.CommandName,
+		log:      cfg.Log,
+		timeout:  cfg.WorkTimeout,
+		http:     cfg.HTTPClient,
+		kick:     make(chan struct{}, 1),
+	}
+	if b.name == "" {
+		b.name = "/cakegate"
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.timeout == 0 {
+		b.timeout = 2 * time.Minute
+	}
+	if b.http == nil {
+		b.http = defaultHTTPClient()
+	}
+	n := cfg.MaxWorkers
+	if n <= 0 {
+		n = 64
+	}
+	b.workers = make(chan struct{}, n)
+	b.groups.ttl = 5 * time.Minute
+	b.events.ttl = 15 * time.Minute
+	return b
+}
+
+// now is the service's clock, so tests and the demo control time everywhere.
+func (b *Bot) now() time.Time {
+	if b.svc.Clock == nil {
+		return time.Now()
+	}
+	return b.svc.Clock.Now()
+}
+
+// async runs fn after the acknowledgement, bounded by MaxWorkers and WorkTimeout, detached
+// from the request that triggered it (Slack has its answer already). It reports false if
+// the bot is shutting down and the work was not started.
+func (b *Bot) async(fn func(ctx context.Context)) bool {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return false
+	}
+	b.work.Add(1)
+	b.mu.Unlock()
+	go func() {
+		defer b.work.Done()
+		b.workers <- struct{}{}
+		defer func() { <-b.workers }()
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		defer cancel()
+		defer func() {
+			if p := recover(); p != nil {
+				b.log.Error("panic while handling a Slack request", "panic", p)
+			}
+		}()
+		fn(ctx)
+		b.Kick()
+	}()
+	return true
+}
+
+// Shutdown stops taking new work and waits for acknowledged work to finish, or ctx to end.
+func (b *Bot) Shutdown(ctx context.Context) error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	done := make(chan struct{})
+	go func() { b.work.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

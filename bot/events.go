@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack/slackevents"
+)
+
+// acceptEvent takes a verified Events API body. It returns the challenge to echo for
+// url_verification; other events are acknowledged and handled afterwards.
+func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		return "", err
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		var v slackevents.ChallengeResponse
+		if err := json.Unmarshal(body, &v); err != nil {
+			return "", err
+		}
+		return v.Challenge, nil
+	case slackevents.CallbackEvent:
+		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && b.events.seen(cb.EventID, b.now()) {
+			// A retry of an event already taken.
+			return "", nil
+		}
+		b.handleInnerEvent(ev.InnerEvent)
+	}
+	return "", nil
+}
+
+// handleInnerEvent starts work on one event.
+func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) {
+	switch e := inner.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab == "home" || e.Tab == "" {
+			b.async(func(ctx context.Context) { b.publishHome(ctx, e.User) })
+		}
+	}
+}
+
+// eventDedupe remembers event ids for longer than Slack's retry window (5 minutes), so a
+// retried event is handled once.
+type eventDedupe struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	ids map[string]time.Time
+}
+
+// seen records id and reports whether it had been recorded within ttl.
+func (d *eventDedupe) seen(id string, now time.Time) bool {
+	if id == "" {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ids == nil {
+		d.ids = map[string]time.Time{}
+	}
+	if len(d.ids) > 10000 {
+		for k, at := range d.ids {
+			if now.Sub(at) > d.ttl {
+				delete(d.ids, k)
+			}
+		}
+	}
+	if at, ok := d.ids[id]; ok && now.Sub(at) <= d.ttl {
+		return true
+	}
+	d.ids[id] = now
+	return false
+}

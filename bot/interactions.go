@@ -1,0 +1,58 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// acceptInteraction takes a verified interaction. It returns what to answer Slack with at
+// once (nil for a plain acknowledgement); the work on button clicks happens afterwards.
+func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil, nil
+		}
+		if !b.async(func(ctx context.Context) { b.handleActions(ctx, cb) }) {
+			return nil, nil
+		}
+		return nil, nil
+	case slack.InteractionTypeViewSubmission, slack.InteractionTypeViewClosed, slack.InteractionTypeBlockSuggestion, slack.InteractionTypeShortcut:
+		return nil, nil
+	}
+	return nil, nil
+}
+
+// handleActions runs the buttons clicked in one interaction.
+func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
+	to := replyTo{responseURL: cb.ResponseURL, channel: cb.Channel.ID, user: cb.User.ID}
+	for _, a := range cb.ActionCallback.BlockActions {
+		verb, ok := actionVerbs[a.ActionID]
+		if !ok {
+			continue
+		}
+		id, err := commands.ParseRequestID(a.Value)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			continue
+		}
+		if verb == VerbExtend {
+			b.replyText(ctx, to, fmt.Sprintf("To extend %s, type `%s extend %s 24h` with the time you need.", id, b.name, id))
+			continue
+		}
+		b.decide(ctx, to, verb, id, cb.User.ID, Command{Verb: verb, ID: id})
+	}
+}
+
+// actionVerbs maps button action ids to what they do.
+var actionVerbs = map[string]Verb{
+	ActionApprove: VerbApprove,
+	ActionDeny:    VerbDeny,
+	ActionRevoke:  VerbRevoke,
+	ActionExtend:  VerbExtend,
+	ActionCancel:  VerbCancel,
+}

@@ -1,0 +1,47 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// DeliverToken sends the token to its requester in a direct message: the only place it is
+// ever shown. It implements commands.Notifier. Errors name Slack's reason, never the token.
+func (b *Bot) DeliverToken(ctx context.Context, r *commands.Request, token commands.Token) error {
+	fallback, blocks := TokenMessage(r, token)
+	channel, err := b.openDM(ctx, r.Requester)
+	if err != nil {
+		return err
+	}
+	if _, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return fmt.Errorf("send the token by direct message: %w", err)
+	}
+	return nil
+}
+
+// openDM returns the id of the direct message channel with user.
+func (b *Bot) openDM(ctx context.Context, user string) (string, error) {
+	ch, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return "", fmt.Errorf("open a direct message with %s: %w", user, err)
+	}
+	return ch.ID, nil
+}
+
+// dm sends a direct message to user.
+func (b *Bot) dm(ctx context.Context, user, fallback string, blocks []slack.Block) error {
+	channel, err := b.openDM(ctx, user)
+	if err != nil {
+		return err
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	_, _, err = b.slack.PostMessageContext(ctx, channel, opts...)
+	return err
+}

@@ -1,0 +1,153 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// Outbox delivery: the use cases queue notifications in the same transaction as the state
+// change; DeliverOutbox sends them. A failure leaves the notification queued for a later
+// attempt (after Slack's Retry-After on a 429), so a Slack outage or a restart loses nothing.
+const (
+	outboxBatch       = 50
+	outboxRetryBase   = 5 * time.Second
+	outboxRetryMax    = time.Hour
+	outboxMaxAttempts = 60 // about two and a half days at the maximum interval
+)
+
+// Kick asks the outbox worker to deliver now rather than at its next tick.
+func (b *Bot) Kick() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// RunOutbox delivers the outbox at start and whenever kicked (after each handled request,
+// and by the scheduler's outbox job), until ctx ends.
+func (b *Bot) RunOutbox(ctx context.Context) {
+	for {
+		if _, err := b.DeliverOutbox(ctx); err != nil && ctx.Err() == nil {
+			b.log.Error("deliver outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.kick:
+		}
+	}
+}
+
+// DeliverOutbox sends every due notification once and reports how many were delivered.
+// Runs never overlap: notifications about one request are delivered in order.
+func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
+	b.deliverMu.Lock()
+	defer b.deliverMu.Unlock()
+	delivered := 0
+	for {
+		due, err := b.outbox.DueNotifications(ctx, b.now(), outboxBatch)
+		if err != nil {
+			return delivered, fmt.Errorf("read outbox: %w", err)
+		}
+		if len(due) == 0 {
+			return delivered, nil
+		}
+		progress := false
+		for _, n := range due {
+			if err := ctx.Err(); err != nil {
+				return delivered, err
+			}
+			err := b.deliver(ctx, n)
+			if err == nil {
+				delivered++
+				progress = true
+				if err := b.outbox.CompleteNotification(ctx, n.ID); err != nil {
+					return delivered, fmt.Errorf("complete notification %d: %w", n.ID, err)
+				}
+				continue
+			}
+			if n.Attempts+1 >= outboxMaxAttempts {
+				b.log.Error("giving up on a notification", "request", n.Request.String(), "kind", string(n.Kind), "attempts", n.Attempts+1, "err", err)
+				progress = true
+				if err := b.outbox.CompleteNotification(ctx, n.ID); err != nil {
+					return delivered, fmt.Errorf("drop notification %d: %w", n.ID, err)
+				}
+				continue
+			}
+			at := b.now().Add(retryDelay(n.Attempts+1, err))
+			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "retry_at", at, "err", err)
+			if err := b.outbox.RetryNotification(ctx, n.ID, at, err.Error()); err != nil {
+				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
+			}
+			progress = true
+		}
+		if !progress || len(due) < outboxBatch {
+			return delivered, nil
+		}
+	}
+}
+
+// retryDelay honours Slack's Retry-After on a 429, and otherwise backs off exponentially
+// with jitter.
+func retryDelay(attempt int, err error) time.Duration {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) && rl.RetryAfter > 0 {
+		return rl.RetryAfter
+	}
+	d := outboxRetryBase
+	for i := 1; i < attempt && d < outboxRetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, outboxRetryMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// deliver sends one notification, rendered from the request's current state.
+func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
+	r, err := b.requests.Get(ctx, n.Request)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", n.Request, err)
+	}
+	switch n.Kind {
+	case commands.NotifyApprovalRequest, commands.NotifyApprovalUpdate:
+		return b.showApproval(ctx, r)
+	case commands.NotifyRequester:
+		return b.dm(ctx, r.Requester, n.Text, nil)
+	case commands.NotifyReminder:
+		fallback, blocks := ReminderMessage(r, r.Grant.ExpiresAt.Sub(b.now()), b.now())
+		return b.dm(ctx, r.Requester, fallback, blocks)
+	case commands.NotifyApprovers:
+		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
+		return err
+	}
+	b.log.Error("unknown notification kind; dropped", "kind", string(n.Kind), "request", n.Request.String())
+	return nil
+}
+
+// showApproval posts the approval message of r, or updates it where it was posted. Both the
+// first post and every update render the current state, so delivering them out of order or
+// twice still leaves the message right.
+func (b *Bot) showApproval(ctx context.Context, r *commands.Request) error {
+	fallback, blocks := ApprovalMessage(r, b.now())
+	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
+	if !r.Message.IsZero() {
+		_, _, _, err := b.slack.UpdateMessageContext(ctx, r.Message.Channel, r.Message.TS, opts...)
+		var se slack.SlackErrorResponse
+		if err == nil || !(errors.As(err, &se) && se.Err == "message_not_found") {
+			return err
+		}
+		// Deleted in Slack: post it afresh.
+	}
+	channel, ts, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, opts...)
+	if err != nil {
+		return err
+	}
+	return b.svc.RecordMessage(ctx, r.ID, commands.MessageRef{Channel: channel, TS: ts})
+}

@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// acceptCommand takes a slash command that has been acknowledged and works on it in the
+// background. It reports false when the bot is shutting down.
+func (b *Bot) acceptCommand(sc slack.SlashCommand) bool {
+	return b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) })
+}
+
+// handleCommand runs one slash command and answers its user privately.
+func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
+	to := replyTo{responseURL: sc.ResponseURL, channel: sc.ChannelID, user: sc.UserID}
+	cmd, err := ParseCommand(sc.Text)
+	if err != nil {
+		var ue *UsageError
+		if errors.As(err, &ue) {
+			b.replyText(ctx, to, ":warning: "+ue.Message+"\n\n"+Usage(b.name))
+			return
+		}
+		b.replyError(ctx, to, err)
+		return
+	}
+	user := sc.UserID
+	svc := b.svc
+	switch cmd.Verb {
+	case VerbHelp:
+		b.reply(ctx, to, msg(HelpMessage(Usage(b.name))))
+	case VerbRequest:
+		if cmd.Interactive {
+			b.replyText(ctx, to, "To ask for a token, say which role, devices, for how long and why:\n"+
+				"`"+b.name+` request role=viewer devices=SERIAL1,tag:field-test for=8h reason="…"`+"`\n"+
+				"`"+b.name+" roles` lists the roles you can ask for.")
+			return
+		}
+		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason})
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.replyText(ctx, to, requestConfirmation(r))
+	case VerbList:
+		rs, err := svc.List(ctx, user)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.reply(ctx, to, msg(ListMessage(rs, b.now())))
+	case VerbStatus:
+		r, err := svc.Status(ctx, cmd.ID, user)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.reply(ctx, to, msg(StatusMessage(r, b.now())))
+	case VerbPending:
+		rs, err := svc.Pending(ctx, user)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.reply(ctx, to, msg(PendingMessage(rs, b.now())))
+	case VerbRoles:
+		roles, err := svc.Roles(ctx, user)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.reply(ctx, to, msg(RolesMessage(roles)))
+	case VerbAudit:
+		b.replyText(ctx, to, "The audit log is kept in cakegate's database; `cakegate audit export` on the server prints it.")
+	default:
+		b.decide(ctx, to, cmd.Verb, cmd.ID, user, cmd)
+	}
+}
+
+// decide runs a use case that changes a request and confirms it privately. Slash commands
+// and buttons share it, so both answer alike.
+func (b *Bot) decide(ctx context.Context, to replyTo, verb Verb, id commands.RequestID, user string, cmd Command) {
+	var (
+		r   *commands.Request
+		err error
+	)
+	switch verb {
+	case VerbApprove:
+		r, err = b.svc.Approve(ctx, id, user)
+	case VerbDeny:
+		r, err = b.svc.Deny(ctx, id, user, cmd.Reason)
+	case VerbCancel:
+		r, err = b.svc.Cancel(ctx, id, user)
+	case VerbRevoke:
+		r, err = b.svc.Revoke(ctx, id, user, cmd.Reason)
+	case VerbExtend:
+		r, err = b.svc.Extend(ctx, id, user, cmd.Duration)
+	default:
+		err = fmt.Errorf("unhandled verb %q", verb)
+	}
+	if err != nil {
+		b.replyError(ctx, to, err)
+		return
+	}
+	b.replyText(ctx, to, decisionConfirmation(verb, r))
+}
+
+func requestConfirmation(r *commands.Request) string {
+	switch r.State {
+	case commands.StateActive:
+		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s); your token is in a direct message from me.", r.ID, r.Role)
+	case commands.StateFailed:
+		return fmt.Sprintf(":warning: %s failed: %s", r.ID, r.FailureReason)
+	}
+	return fmt.Sprintf(":hourglass_flowing_sand: %s is waiting for approval: role %s for %s on %d device(s). I will message you when it is decided.",
+		r.ID, r.Role, commands.FormatDuration(r.Duration), len(r.Devices))
+}
+
+func decisionConfirmation(verb Verb, r *commands.Request) string {
+	switch verb {
+	case VerbApprove:
+		switch {
+		case r.State == commands.StateActive && r.Extension != nil:
+			return fmt.Sprintf("You approved the extension of %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Extension.Approvals))
+		case r.State == commands.StateActive:
+			return fmt.Sprintf(":white_check_mark: You approved %s; %s's token works until %s.", r.ID, commands.Mention(r.Requester), slackDate(r.Grant.ExpiresAt))
+		case r.State == commands.StateFailed:
+			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, r.FailureReason)
+		case r.State == commands.StatePending:
+			return fmt.Sprintf("You approved %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Approvals))
+		}
+		return fmt.Sprintf("You approved %s.", r.ID)
+	case VerbDeny:
+		return fmt.Sprintf("You denied %s; %s has been told.", r.ID, commands.Mention(r.Requester))
+	case VerbCancel:
+		return fmt.Sprintf("You cancelled %s.", r.ID)
+	case VerbRevoke:
+		return fmt.Sprintf(":no_entry: %s is revoked; its token no longer works.", r.ID)
+	case VerbExtend:
+		if r.Extension != nil {
+			return fmt.Sprintf("Your extension of %s by %s is waiting for approval; the token keeps working until then.", r.ID, commands.FormatDuration(r.Extension.Duration))
+		}
+		return fmt.Sprintf("%s now lasts until %s.", r.ID, slackDate(r.Grant.ExpiresAt))
+	}
+	return "Done."
+}

@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// RunSocketMode receives Slack's requests over Socket Mode until ctx ends. The bot's Slack
+// client must carry the app-level token (slack.OptionAppLevelToken). Every envelope is
+// acknowledged first and handled afterwards. slack-go reconnects by itself; RunSocketMode
+// returns only when ctx ends or Slack refuses the token for good (invalid_auth,
+// token_revoked, …), with an error that says so.
+func (b *Bot) RunSocketMode(ctx context.Context, opts ...socketmode.Option) error {
+	client := socketmode.New(b.slack, opts...)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.consumeSocketEvents(ctx, client)
+	}()
+	err := client.RunContext(ctx)
+	cancel()
+	<-done
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("socket mode stopped: Slack refused the app-level token or bot token (%w); check SLACK_APP_TOKEN and SLACK_BOT_TOKEN", err)
+	}
+	return nil
+}
+
+// consumeSocketEvents drains the client's events. It never blocks on work: a stalled
+// reader stops slack-go answering pings, and Slack drops the connection.
+func (b *Bot) consumeSocketEvents(ctx context.Context, client *socketmode.Client) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case evt, ok := <-client.Events:
+			if !ok {
+				return
+			}
+			b.handleSocketEvent(client, evt)
+		}
+	}
+}
+
+func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		sc, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		if !b.acceptCommand(sc) {
+			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; please try again in a minute."})
+			return
+		}
+		b.ack(client, evt, nil)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			return
+		}
+		payload, err := b.acceptInteraction(cb)
+		if err != nil {
+			b.log.Warn("malformed interaction over socket mode", "err", err)
+		}
+		b.ack(client, evt, payload)
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request != nil {
+			b.ack(client, evt, nil)
+		}
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && b.events.seen(cb.EventID, b.now()) {
+			return
+		}
+		b.handleInnerEvent(ev.InnerEvent)
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
+		b.log.Warn("socket mode", "event", string(evt.Type), "detail", fmt.Sprint(evt.Data))
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("socket mode: Slack refused the token", "detail", fmt.Sprint(evt.Data))
+	case socketmode.EventTypeConnected:
+		b.log.Info("socket mode connected")
+	}
+}
+
+func (b *Bot) ack(client *socketmode.Client, evt socketmode.Event, payload any) {
+	var err error
+	if payload == nil {
+		err = client.Ack(*evt.Request)
+	} else {
+		raw, merr := json.Marshal(payload)
+		if merr != nil {
+			b.log.Error("encode socket mode ack", "err", merr)
+			err = client.Ack(*evt.Request)
+		} else {
+			err = client.Ack(*evt.Request, json.RawMessage(raw))
+		}
+	}
+	if err != nil {
+		b.log.Warn("socket mode ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
+	}
+}
