@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot"
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/datacake"
+	"github.com/cakegate/cakegate/state"
+)
+
+// app is cakegate wired together: the store, the Datacake client, the use cases, the bot
+// and the scheduler.
+type app struct {
+	cfg    config
+	log    *slog.Logger
+	policy *commands.Policy
+	store  *state.Store
+	svc    *commands.Service
+	bot    *bot.Bot
+	sched  *scheduler
+}
+
+// appOptions are what tests and the demo change about an app; the zero value is production.
+type appOptions struct {
+	clock commands.Clock
+	// datacakeSleep replaces the client's backoff waits (tests).
+	datacakeSleep func(context.Context, time.Duration) error
+}
+
+// newApp opens the store and builds everything from cfg. Close releases it.
+func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
+	policy, err := commands.LoadPolicy(cfg.PolicyPath)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := datacake.New(datacake.Options{
+		URL:            cfg.DatacakeAPIURL,
+		Token:          cfg.DatacakeToken,
+		MaxRPS:         cfg.DatacakeMaxRPS,
+		MaxConcurrency: cfg.DatacakeMaxConc,
+		Logger:         log.With("component", "datacake"),
+		Sleep:          opts.datacakeSleep,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("datacake client: %w", err)
+	}
+	store, err := state.Open(cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	clock := opts.clock
+	if clock == nil {
+		clock = commands.SystemClock{}
+	}
+
+	slackOpts := []slack.Option{}
+	if cfg.SlackAPIURL != "" {
+		slackOpts = append(slackOpts, slack.OptionAPIURL(cfg.SlackAPIURL))
+	}
+	if cfg.SlackAppToken != "" {
+		slackOpts = append(slackOpts, slack.OptionAppLevelToken(cfg.SlackAppToken))
+	}
+	api := slack.New(cfg.SlackBotToken, slackOpts...)
+
+	adapter := datacakeAdapter{client: dc}
+	svc := &commands.Service{
+		Policy:   policy,
+		Store:    store,
+		Datacake: adapter,
+		Devices:  adapter,
+		Clock:    clock,
+		Log:      log.With("component", "commands"),
+	}
+	b := bot.New(bot.Config{
+		Service:       svc,
+		Slack:         api,
+		SigningSecret: cfg.SlackSigningSecret,
+		Requests:      store,
+		Outbox:        store,
+		Log:           log.With("component", "bot"),
+	})
+	svc.Notifier = b
+	svc.Groups = b
+
+	a := &app{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b}
+	a.sched, err = newScheduler(a)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// handler serves the Slack endpoints and the health checks.
+func (a *app) handler() http.Handler {
+	return a.bot.Handler(func() error {
+		if a.store.Path() == "" {
+			return errors.New("database closed")
+		}
+		return nil
+	})
+}
+
+// run serves until ctx ends, then shuts down in order: stop taking requests, finish the
+// work already acknowledged, stop the scheduler, close the database.
+func (a *app) run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	errc := make(chan error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	})
+	if a.cfg.SlackAppToken != "" {
+		wg.Go(func() {
+			if err := a.bot.RunSocketMode(ctx); err != nil {
+				errc <- err
+			}
+		})
+		a.log.Info("cakegate is running in Socket Mode", "health", ln.Addr().String())
+	} else {
+		a.log.Info("cakegate is running in HTTP mode", "addr", ln.Addr().String())
+	}
+	wg.Go(func() { a.bot.RunOutbox(ctx) })
+	a.sched.start(ctx)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	a.log.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 30*time.Second)
+	defer done()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil {
+		a.log.Warn("http shutdown", "err", serr)
+	}
+	if berr := a.bot.Shutdown(shutdownCtx); berr != nil {
+		a.log.Warn("unfinished work at shutdown", "err", berr)
+	}
+	a.sched.stop()
+	wg.Wait()
+	return err
+}
+
+// Close closes the database.
+func (a *app) Close() error { return a.store.Close() }

@@ -1,0 +1,107 @@
+// Command cakegate is a Slack bot that hands out scoped, time-limited Datacake API tokens
+// with an owner's approval. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	// The policy names a time zone; carry the database for hosts without one.
+	_ "time/tzdata"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: cakegate [command]
+
+commands:
+  serve     run the bot (the default)
+  demo      play a whole story against in-process fakes of Slack and Datacake; needs no account
+  version   print the version
+
+Settings come from the environment; see README.md.
+`
+
+// run is main without the process: it returns the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, getenv, stderr)
+	case "demo":
+		if err := runDemo(ctx, stdout); err != nil {
+			fmt.Fprintln(stderr, "demo failed:", err)
+			return 1
+		}
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "cakegate", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "cakegate: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "cakegate cannot start:\n%s\n", indent(err.Error()))
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	a, err := newApp(cfg, log, appOptions{})
+	if err != nil {
+		fmt.Fprintf(stderr, "cakegate cannot start:\n%s\n", indent(err.Error()))
+		return 1
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "cakegate cannot start: CAKEGATE_ADDR=%s: %v\n", cfg.Addr, err)
+		return 1
+	}
+	if err := a.run(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("cakegate stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: redactor(cfg.secrets())}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func indent(s string) string {
+	out := "  - "
+	for _, c := range s {
+		out += string(c)
+		if c == '\n' {
+			out += "  - "
+		}
+	}
+	return out
+}
