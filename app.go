@@ -78,6 +78,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		Store:    store,
 		Datacake: adapter,
 		Devices:  adapter,
+		Journal:  store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
 // scheduler runs the periodic sweeps on robfig/cron: each job runs once at start, never
@@ -36,8 +38,28 @@ func newScheduler(a *app) (*scheduler, error) {
 	s.jobs = []job{
 		{"expire", sch.Expire, func(ctx context.Context) error {
 			res, err := a.svc.ExpireDue(ctx)
-			if res.Done+res.Failed > 0 {
-				a.log.Info("expiry sweep", "ended", res.Done, "failed", res.Failed)
+			logSweep(a, "expiry sweep", res)
+			a.bot.Kick()
+			return err
+		}},
+		// The outbox worker runs beside the scheduler (app.run); this only wakes it, so
+		// notifications whose retry time has come are sent.
+		{"remind", sch.Remind, func(ctx context.Context) error {
+			res, err := a.svc.RemindDue(ctx)
+			logSweep(a, "reminder sweep", res)
+			a.bot.Kick()
+			return err
+		}},
+		{"pending", sch.Pending, func(ctx context.Context) error {
+			res, err := a.svc.TimeOutPending(ctx)
+			logSweep(a, "pending timeout sweep", res)
+			a.bot.Kick()
+			return err
+		}},
+		{"reconcile", sch.Reconcile, func(ctx context.Context) error {
+			res, err := a.svc.Reconcile(ctx)
+			if res != (commands.ReconcileResult{}) {
+				a.log.Info("reconcile", "result", fmt.Sprintf("%+v", res))
 			}
 			a.bot.Kick()
 			return err
@@ -78,6 +100,12 @@ func (s *scheduler) start(ctx context.Context) {
 func (s *scheduler) stop() {
 	<-s.cron.Stop().Done()
 	s.initial.Wait()
+}
+
+func logSweep(a *app, what string, res commands.SweepResult) {
+	if res.Done+res.Failed > 0 {
+		a.log.Info(what, "done", res.Done, "failed", res.Failed)
+	}
 }
 
 type cronLogger struct{ a *app }

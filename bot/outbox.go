@@ -111,6 +111,11 @@ func retryDelay(attempt int, err error) time.Duration {
 
 // deliver sends one notification, rendered from the request's current state.
 func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
+	if n.Kind == commands.NotifyApprovers {
+		// Alerts may belong to no request (reconcile's reports); they carry their text.
+		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
+		return err
+	}
 	r, err := b.requests.Get(ctx, n.Request)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", n.Request, err)
@@ -121,11 +126,11 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 	case commands.NotifyRequester:
 		return b.dm(ctx, r.Requester, n.Text, nil)
 	case commands.NotifyReminder:
+		if r.State != commands.StateActive || r.Grant == nil {
+			return nil // ended since: a reminder would only confuse
+		}
 		fallback, blocks := ReminderMessage(r, r.Grant.ExpiresAt.Sub(b.now()), b.now())
 		return b.dm(ctx, r.Requester, fallback, blocks)
-	case commands.NotifyApprovers:
-		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
-		return err
 	}
 	b.log.Error("unknown notification kind; dropped", "kind", string(n.Kind), "request", n.Request.String())
 	return nil

@@ -14,6 +14,8 @@ import (
 // before the request is marked failed. If the token cannot be delivered, the API user is
 // deleted: a token nobody received must not exist.
 func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
+	s.provisioning.Store(r.ID, struct{}{})
+	defer s.provisioning.Delete(r.ID)
 	name := APIUserName(r.ID, r.Requester)
 	spec := APIUserSpec{
 		Workspace:            r.Workspace,

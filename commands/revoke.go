@@ -86,7 +86,10 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		r.UpdatedAt = s.now()
 		r.Grant.NextAttemptAt = time.Time{}
-		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, r.Role, Mention(r.DecidedBy), r.Grant.APIUserName)
+		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, r.Role, who(r.DecidedBy), r.Grant.APIUserName)
+		if r.DecisionNote != "" {
+			text += " Reason: " + r.DecisionNote
+		}
 		action := "revoked"
 		if end == StateExpired {
 			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, r.Role, r.Grant.APIUserName)
@@ -105,4 +108,12 @@ func revokeBackoff(attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, RevokeRetryMax)
+}
+
+// who names a decider for people: a Slack mention, or cakegate itself.
+func who(user string) string {
+	if user == Actor {
+		return "cakegate"
+	}
+	return Mention(user)
 }

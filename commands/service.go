@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -15,9 +16,16 @@ type Service struct {
 	Datacake Datacake
 	Devices  DeviceDirectory
 	Notifier Notifier
-	Groups   Groups // may be nil when the policy names no user groups
+	Groups   Groups  // may be nil when the policy names no user groups
+	Journal  Journal // may be nil: then what belongs to no request is only logged
 	Clock    Clock
 	Log      *slog.Logger
+
+	// provisioning holds the requests this process is creating an API user for right now,
+	// so that reconcile does not mistake them for ones a crash left half done.
+	provisioning sync.Map // RequestID → struct{}
+	// reportedOrphans holds API users already reported, so each is reported once per run.
+	reportedOrphans sync.Map // API user id → struct{}
 }
 
 // Actor is the name the audit log gives cakegate itself, for what the scheduler does.

@@ -96,3 +96,9 @@ type Store interface {
 	RequestStore
 	RequestFinder
 }
+
+// Journal records what happened outside any one request, such as an API user that no
+// grant owns, in the audit log and the outbox. Its events and notifications have Request 0.
+type Journal interface {
+	Record(ctx context.Context, c Change) error
+}

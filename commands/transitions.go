@@ -34,7 +34,7 @@ func moveTo(r *Request, to State, action string) error {
 func wrongState(r *Request, action string) error {
 	by := ""
 	if r.DecidedBy != "" {
-		by = " by " + Mention(r.DecidedBy)
+		by = " by " + who(r.DecidedBy)
 	}
 	var msg string
 	switch r.State {

@@ -40,7 +40,7 @@ func (e *env) storeInState(t *testing.T, s commands.State) *commands.Request {
 	r := &commands.Request{
 		Requester: carol, Workspace: "ws-1", Role: "viewer", Reason: "testing",
 		Devices: []commands.Device{testDevices[0]}, Duration: 8 * time.Hour,
-		State: s, CreatedAt: start, ApprovalsNeeded: 1, DecidedBy: bob,
+		State: s, CreatedAt: start, ApprovalsNeeded: 1, DecidedBy: bob, DecidedAt: start,
 	}
 	if s != commands.StatePending {
 		r.Approvals = []commands.Approval{{User: bob, At: start}}

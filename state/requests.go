@@ -161,3 +161,12 @@ func writeChange(tx *bbolt.Tx, id commands.RequestID, c commands.Change) error {
 	}
 	return nil
 }
+
+// Record writes audit events and notifications that belong to no request (Request zero),
+// such as reconcile's report of an API user no grant owns. It implements commands.Journal.
+func (s *Store) Record(ctx context.Context, c commands.Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error { return writeChange(tx, 0, c) })
+}
