@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/slack-go/slack"
 
@@ -21,7 +20,12 @@ func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
 			return nil, nil
 		}
 		return nil, nil
-	case slack.InteractionTypeViewSubmission, slack.InteractionTypeViewClosed, slack.InteractionTypeBlockSuggestion, slack.InteractionTypeShortcut:
+	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == extendCallbackID {
+			if resp := b.submitExtend(cb); resp != nil {
+				return resp, nil
+			}
+		}
 		return nil, nil
 	}
 	return nil, nil
@@ -41,7 +45,7 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 			continue
 		}
 		if verb == VerbExtend {
-			b.replyText(ctx, to, fmt.Sprintf("To extend %s, type `%s extend %s 24h` with the time you need.", id, b.name, id))
+			b.openExtendModal(ctx, to, cb.TriggerID, id, cb.User.ID)
 			continue
 		}
 		b.decide(ctx, to, verb, id, cb.User.ID, Command{Verb: verb, ID: id})
