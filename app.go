@@ -79,6 +79,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		Datacake: adapter,
 		Devices:  adapter,
 		Journal:  store,
+		AuditLog: store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
 	}

@@ -76,7 +76,12 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 		}
 		b.reply(ctx, to, msg(RolesMessage(roles)))
 	case VerbAudit:
-		b.replyText(ctx, to, "The audit log is kept in cakegate's database; `cakegate audit export` on the server prints it.")
+		events, err := svc.Audit(ctx, user, cmd.Count)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.reply(ctx, to, msg(AuditMessage(events, svc.Policy.Location)))
 	default:
 		b.decide(ctx, to, cmd.Verb, cmd.ID, user, cmd)
 	}

@@ -16,8 +16,9 @@ type Service struct {
 	Datacake Datacake
 	Devices  DeviceDirectory
 	Notifier Notifier
-	Groups   Groups  // may be nil when the policy names no user groups
-	Journal  Journal // may be nil: then what belongs to no request is only logged
+	Groups   Groups      // may be nil when the policy names no user groups
+	Journal  Journal     // may be nil: then what belongs to no request is only logged
+	AuditLog AuditReader // may be nil: then /cakegate audit explains where the log is
 	Clock    Clock
 	Log      *slog.Logger
 

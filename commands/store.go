@@ -102,3 +102,8 @@ type Store interface {
 type Journal interface {
 	Record(ctx context.Context, c Change) error
 }
+
+// AuditReader reads the newest audit events, newest first.
+type AuditReader interface {
+	RecentAudit(ctx context.Context, n int) ([]AuditEvent, error)
+}

@@ -268,3 +268,24 @@ func decodeAudit(k, v []byte) (AuditRecord, error) {
 	}
 	return rec, nil
 }
+
+// RecentAudit returns the newest n audit events, newest first, reading only those. It
+// implements commands.AuditReader.
+func (s *Store) RecentAudit(ctx context.Context, n int) ([]commands.AuditEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []commands.AuditEvent
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+			rec, err := decodeAudit(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, rec.AuditEvent)
+		}
+		return nil
+	})
+	return out, err
+}
