@@ -142,6 +142,13 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	} else {
 		a.log.Info("cakegate is running in HTTP mode", "addr", ln.Addr().String())
 	}
+	stopControl, cerr := serveControl(ctx, controlPath(a.cfg.DBPath), a.store, a.log)
+	if cerr != nil {
+		// Backups then need the bot stopped; everything else works.
+		a.log.Warn("no control socket", "err", cerr)
+		stopControl = func() {}
+	}
+	defer stopControl()
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
 	a.sched.start(ctx)
 

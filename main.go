@@ -31,6 +31,12 @@ const usage = `usage: cakegate [command]
 commands:
   serve     run the bot (the default)
   demo      play a whole story against in-process fakes of Slack and Datacake; needs no account
+  backup FILE
+            write a consistent copy of the database (CAKEGATE_DB), also while the bot runs
+  audit export [--since TIME] [--request R42]
+            print the audit log as JSON lines
+  audit verify
+            check the audit log's hash chain; names the first broken event
   version   print the version
 
 Settings come from the environment; see README.md.
@@ -51,6 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 1
 		}
 		return 0
+	case "backup":
+		return runBackup(args, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cakegate", version)
 		return 0
