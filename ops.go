@@ -17,7 +17,9 @@ import (
 )
 
 // dbPathFrom is CAKEGATE_DB or its default.
-func dbPathFrom(getenv func(string) string) string { return orDefault(getenv("CAKEGATE_DB"), defaultDBPath) }
+func dbPathFrom(getenv func(string) string) string {
+	return orDefault(getenv("CAKEGATE_DB"), defaultDBPath)
+}
 
 // runBackup is `cakegate backup FILE`: a consistent copy of the database, taken while the bot
 // runs if it does. The copy is written beside FILE and renamed into place, so FILE is never
