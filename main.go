@@ -31,6 +31,11 @@ const usage = `usage: cakegate [command]
 commands:
   serve     run the bot (the default)
   demo      play a whole story against in-process fakes of Slack and Datacake; needs no account
+  check-config
+            check the policy file, the settings, and that the Datacake and Slack tokens,
+            the approvals channel and the approvers work; one line per problem
+  manifest --url https://… | --socket-mode
+            print the Slack app manifest to create the app from
   backup FILE
             write a consistent copy of the database (CAKEGATE_DB), also while the bot runs
   audit export [--since TIME] [--request R42]
@@ -57,6 +62,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 1
 		}
 		return 0
+	case "check-config":
+		return runCheckConfig(ctx, getenv, stdout)
+	case "manifest":
+		return runManifest(args, stdout, stderr)
 	case "backup":
 		return runBackup(args, getenv, stdout, stderr)
 	case "audit":
