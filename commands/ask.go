@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,11 +26,26 @@ const MaxReasonLength = 500
 // request as pending and queues the approval message. A role that auto-approves (or is
 // break-glass) is provisioned at once.
 func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error) {
+	r, err := s.CreateRequest(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.GrantIfAutomatic(ctx, r)
+}
+
+// CreateRequest is the first half of Request: it validates input and stores the request as
+// pending, without calling Datacake to create anything, so a form can answer at once.
+// GrantIfAutomatic is the second half.
+func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request, error) {
 	role, err := s.chooseRole(in.Role)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.mayRequest(ctx, in.Requester, role); err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == CodeNotRequester {
+			e.Field = FieldRole
+		}
 		return nil, err
 	}
 	d, err := requestDuration(role, in.Duration)
@@ -38,17 +54,17 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" {
-		return nil, Errorf(CodeInvalid, `say why you need the token, e.g. reason="check the field-test sensors"`)
+		return nil, Errorf(CodeInvalid, `say why you need the token, e.g. reason="check the field-test sensors"`).about(FieldReason)
 	}
 	if utf8.RuneCountInString(reason) > MaxReasonLength {
-		return nil, Errorf(CodeInvalid, "the reason is too long: at most %d characters, please.", MaxReasonLength)
+		return nil, Errorf(CodeInvalid, "the reason is too long: at most %d characters, please.", MaxReasonLength).about(FieldReason)
 	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
 	if err != nil {
 		return nil, err
 	}
 	if len(devices) == 0 && len(role.WorkspacePermissions) == 0 {
-		return nil, Errorf(CodeInvalid, "role %s grants nothing without devices: name at least one, e.g. devices=SERIAL1,SERIAL2 or devices=tag:NAME.", role.Name)
+		return nil, Errorf(CodeInvalid, "role %s grants nothing without devices: name at least one, e.g. devices=SERIAL1,SERIAL2 or devices=tag:NAME.", role.Name).about(FieldDevices)
 	}
 
 	now := s.now()
@@ -76,10 +92,17 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 	if err := s.Store.Create(ctx, r, c); err != nil {
 		return nil, fmt.Errorf("store request: %w", err)
 	}
-	if role.AutoApprove || role.BreakGlass {
-		return s.grantWithoutApproval(ctx, r.ID, role)
-	}
 	return r, nil
+}
+
+// GrantIfAutomatic provisions a pending request at once if its role auto-approves or is
+// break-glass, and returns r unchanged otherwise.
+func (s *Service) GrantIfAutomatic(ctx context.Context, r *Request) (*Request, error) {
+	role, ok := s.Policy.Role(r.Role)
+	if !ok || r.State != StatePending || !(role.AutoApprove || role.BreakGlass) {
+		return r, nil
+	}
+	return s.grantWithoutApproval(ctx, r.ID, role)
 }
 
 // grantWithoutApproval moves a request of an auto-approving role straight to provisioning.
@@ -107,7 +130,7 @@ func (s *Service) chooseRole(name string) (*Role, error) {
 		if len(s.Policy.RoleOrder) == 1 {
 			return s.Policy.Roles[s.Policy.RoleOrder[0]], nil
 		}
-		return nil, Errorf(CodeInvalid, "which role? Add role=NAME. %s", s.roleHint())
+		return nil, Errorf(CodeInvalid, "which role? Add role=NAME. %s", s.roleHint()).about(FieldRole)
 	}
 	return s.role(name)
 }
@@ -117,10 +140,10 @@ func requestDuration(role *Role, d time.Duration) (time.Duration, error) {
 		return role.DefaultDuration, nil
 	}
 	if d < time.Minute {
-		return 0, Errorf(CodeInvalid, "%s is too short: ask for at least a minute.", FormatDuration(d))
+		return 0, Errorf(CodeInvalid, "%s is too short: ask for at least a minute.", FormatDuration(d)).about(FieldDuration)
 	}
 	if d > role.MaxDuration {
-		return 0, Errorf(CodeTooLong, "role %s can be granted for at most %s; ask for %s or less.", role.Name, FormatDuration(role.MaxDuration), FormatDuration(role.MaxDuration))
+		return 0, Errorf(CodeTooLong, "role %s can be granted for at most %s; ask for %s or less.", role.Name, FormatDuration(role.MaxDuration), FormatDuration(role.MaxDuration)).about(FieldDuration)
 	}
 	return d, nil
 }

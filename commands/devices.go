@@ -19,7 +19,7 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 	}
 	all, err := s.Devices.Devices(ctx, s.Policy.Workspace)
 	if err != nil {
-		return nil, &Error{Code: CodeUnavailable, Message: "cakegate could not list the workspace's devices in Datacake just now; please try again in a minute.", Err: fmt.Errorf("list devices: %w", err)}
+		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "cakegate could not list the workspace's devices in Datacake just now; please try again in a minute.", Err: fmt.Errorf("list devices: %w", err)}
 	}
 	var out []Device
 	seen := map[string]bool{}
@@ -43,21 +43,21 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 				}
 			}
 			if n == 0 {
-				return nil, Errorf(CodeUnknownDevice, "no device tagged %q is open to role %s (%s).", tag, role.Name, role.Devices)
+				return nil, Errorf(CodeUnknownDevice, "no device tagged %q is open to role %s (%s).", tag, role.Name, role.Devices).about(FieldDevices)
 			}
 			continue
 		}
 		d, ok := findDevice(all, ref)
 		if !ok {
-			return nil, Errorf(CodeUnknownDevice, "there is no device %q in the workspace: name devices by serial number or Datacake device id.", ref)
+			return nil, Errorf(CodeUnknownDevice, "there is no device %q in the workspace: name devices by serial number or Datacake device id.", ref).about(FieldDevices)
 		}
 		if !role.Devices.Allows(d) {
-			return nil, Errorf(CodeDeviceOutOfScope, "device %s is outside role %s's scope (%s); choose another device or role.", d.Label(), role.Name, role.Devices)
+			return nil, Errorf(CodeDeviceOutOfScope, "device %s is outside role %s's scope (%s); choose another device or role.", d.Label(), role.Name, role.Devices).about(FieldDevices)
 		}
 		add(d)
 	}
 	if len(out) > MaxDevices {
-		return nil, Errorf(CodeInvalid, "that is %d devices; one request may name at most %d.", len(out), MaxDevices)
+		return nil, Errorf(CodeInvalid, "that is %d devices; one request may name at most %d.", len(out), MaxDevices).about(FieldDevices)
 	}
 	return out, nil
 }

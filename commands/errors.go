@@ -31,7 +31,33 @@ const (
 type Error struct {
 	Code    Code
 	Message string
-	Err     error // the cause, if any; never shown to users
+	// Field names the part of a request the error is about (FieldRole, FieldDevices,
+	// FieldDuration, FieldReason), so a form can show it next to that field.
+	Field string
+	Err   error // the cause, if any; never shown to users
+}
+
+// The fields of a request, for Error.Field.
+const (
+	FieldRole     = "role"
+	FieldDevices  = "devices"
+	FieldDuration = "duration"
+	FieldReason   = "reason"
+)
+
+// ErrorField returns the field err is about, or "".
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// about sets the field e is about and returns e.
+func (e *Error) about(field string) *Error {
+	e.Field = field
+	return e
 }
 
 // Error returns the user-facing message.

@@ -52,7 +52,7 @@ func (s *Service) log() *slog.Logger {
 func (s *Service) role(name string) (*Role, error) {
 	role, ok := s.Policy.Role(name)
 	if !ok {
-		return nil, Errorf(CodeUnknownRole, "there is no role %q. %s", name, s.roleHint())
+		return nil, Errorf(CodeUnknownRole, "there is no role %q. %s", name, s.roleHint()).about(FieldRole)
 	}
 	return role, nil
 }
