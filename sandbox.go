@@ -81,6 +81,7 @@ type sandboxOptions struct {
 	socketMode bool
 	log        io.Writer // nil: discard
 	policy     string    // "": sandboxPolicy
+	logFormat  string    // "": text
 }
 
 type sandbox struct {
@@ -94,6 +95,8 @@ type sandbox struct {
 	devices  map[string]datacaketest.Device // by serial
 	cancel   context.CancelFunc
 	done     chan error
+	cfg      config
+	logOut   io.Writer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -159,49 +162,55 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		PolicyPath:         policyPath,
 		DBPath:             filepath.Join(s.dir, "cakegate.db"),
 		Addr:               "127.0.0.1:0",
-		LogFormat:          "text",
+		LogFormat:          orDefault(opts.logFormat, "text"),
 	}
 	if opts.socketMode {
 		cfg.SlackAppToken = slacktest.DefaultAppToken
 	}
-	logOut := opts.log
-	if logOut == nil {
-		logOut = io.Discard
+	s.cfg, s.logOut = cfg, opts.log
+	if s.logOut == nil {
+		s.logOut = io.Discard
 	}
-	s.app, err = newApp(cfg, newLogger(cfg, logOut), appOptions{
-		clock:         s.clock,
-		datacakeSleep: func(context.Context, time.Duration) error { return nil },
-	})
-	if err != nil {
+	if err := s.startApp(); err != nil {
 		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.baseURL = "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.app.run(ctx, ln) }()
-	if opts.socketMode {
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-		defer wcancel()
-		if err := s.slack.WaitConnected(wctx, 1); err != nil {
-			return nil, fmt.Errorf("socket mode did not connect: %w", err)
-		}
 	}
 	return s, nil
 }
 
-// Close stops cakegate (as SIGTERM would) and the fakes, and removes the files. Closing
-// again does nothing.
-func (s *sandbox) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.close() })
-	return s.closeErr
+// startApp builds cakegate from s.cfg on the sandbox's database and runs it.
+func (s *sandbox) startApp() error {
+	var err error
+	s.app, err = newApp(s.cfg, newLogger(s.cfg, s.logOut), appOptions{
+		clock:         s.clock,
+		datacakeSleep: func(context.Context, time.Duration) error { return nil },
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.baseURL = "http://" + ln.Addr().String()
+	_, opened := s.slack.Connections()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.done = make(chan error, 1)
+	go func() { s.done <- s.app.run(ctx, ln) }()
+	if s.socket {
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		if err := s.slack.WaitConnected(wctx, opened+1); err != nil {
+			return fmt.Errorf("socket mode did not connect: %w", err)
+		}
+	}
+	return nil
 }
 
-func (s *sandbox) close() error {
+// stopApp stops cakegate as SIGTERM would and closes its database. startApp starts it
+// again on the same database and policy, with the fakes and the clock left as they are:
+// what a redeploy does.
+func (s *sandbox) stopApp() error {
 	var err error
 	if s.cancel != nil {
 		s.cancel()
@@ -214,6 +223,18 @@ func (s *sandbox) close() error {
 		}
 		s.app.store = nil
 	}
+	return err
+}
+
+// Close stops cakegate (as SIGTERM would) and the fakes, and removes the files. Closing
+// again does nothing.
+func (s *sandbox) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *sandbox) close() error {
+	err := s.stopApp()
 	s.slack.Close()
 	s.datacake.Close()
 	if s.dir != "" {
@@ -225,6 +246,16 @@ func (s *sandbox) close() error {
 
 // slash has user type /cakegate text and returns the private answer they see.
 func (s *sandbox) slash(ctx context.Context, user, text string) (string, error) {
+	responseURL, err := s.sendSlash(ctx, user, text)
+	if err != nil {
+		return "", err
+	}
+	return s.answer(ctx, responseURL)
+}
+
+// sendSlash has user type /cakegate text and returns once cakegate acknowledged it, with
+// the response URL where its answer will come.
+func (s *sandbox) sendSlash(ctx context.Context, user, text string) (string, error) {
 	responseURL := s.slack.ResponseURLFor(sandboxChannel, user, "")
 	sc := slack.SlashCommand{
 		Command: "/cakegate", Text: text, UserID: user, ChannelID: sandboxChannel,
@@ -238,36 +269,29 @@ func (s *sandbox) slash(ctx context.Context, user, text string) (string, error) 
 		if _, err := s.slack.WaitAck(ctx, id); err != nil {
 			return "", fmt.Errorf("slash command not acknowledged: %w", err)
 		}
-	} else if err := s.post(ctx, "/slack/commands", slacktest.SlashCommandForm(sc)); err != nil {
+		return responseURL, nil
+	}
+	return responseURL, s.post(ctx, "/slack/commands", slacktest.SlashCommandForm(sc))
+}
+
+// click has user press a button on a message and returns the private answer they see.
+func (s *sandbox) click(ctx context.Context, user, channel, ts, actionID string) (string, error) {
+	responseURL, err := s.sendClick(ctx, user, channel, ts, actionID)
+	if err != nil {
 		return "", err
 	}
 	return s.answer(ctx, responseURL)
 }
 
-// click has user press a button on a message and returns the private answer they see.
-func (s *sandbox) click(ctx context.Context, user, channel, ts, actionID string) (string, error) {
+// sendClick has user press a button on a message and returns once cakegate acknowledged it,
+// with the response URL where a private answer would come.
+func (s *sandbox) sendClick(ctx context.Context, user, channel, ts, actionID string) (string, error) {
 	cb, err := s.slack.ButtonClick(user, channel, ts, actionID)
 	if err != nil {
 		return "", err
 	}
-	if s.socket {
-		id, err := s.slack.SendInteraction(ctx, cb)
-		if err != nil {
-			return "", err
-		}
-		if _, err := s.slack.WaitAck(ctx, id); err != nil {
-			return "", fmt.Errorf("click not acknowledged: %w", err)
-		}
-	} else {
-		body, err := slacktest.InteractionForm(cb)
-		if err != nil {
-			return "", err
-		}
-		if err := s.post(ctx, "/slack/interactions", body); err != nil {
-			return "", err
-		}
-	}
-	return s.answer(ctx, cb.ResponseURL)
+	_, err = s.interact(ctx, cb)
+	return cb.ResponseURL, err
 }
 
 // post sends a signed request to cakegate, as Slack does, and expects the acknowledgement.

@@ -21,10 +21,28 @@ func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
 		}
 		return nil, nil
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == extendCallbackID {
-			if resp := b.submitExtend(cb); resp != nil {
-				return resp, nil
-			}
+		var resp *slack.ViewSubmissionResponse
+		switch cb.View.CallbackID {
+		case extendCallbackID:
+			resp = b.submitExtend(cb)
+		case requestCallbackID:
+			resp = b.submitRequest(cb)
+		case denyCallbackID:
+			resp = b.submitDeny(cb)
+		}
+		if resp != nil {
+			return resp, nil
+		}
+		return nil, nil
+	case slack.InteractionTypeBlockSuggestion:
+		if cb.ActionID == devicesActionID {
+			return b.suggestDevices(cb), nil
+		}
+		return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}, nil
+	case slack.InteractionTypeShortcut:
+		if cb.CallbackID == requestCallbackID {
+			to := replyTo{user: cb.User.ID}
+			b.async(func(ctx context.Context) { b.openRequestModal(ctx, to, cb.TriggerID, cb.User.ID) })
 		}
 		return nil, nil
 	}
@@ -35,6 +53,14 @@ func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
 func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 	to := replyTo{responseURL: cb.ResponseURL, channel: cb.Channel.ID, user: cb.User.ID}
 	for _, a := range cb.ActionCallback.BlockActions {
+		switch {
+		case a.ActionID == roleActionID && cb.View.CallbackID == requestCallbackID:
+			b.updateRequestModal(ctx, cb, a.SelectedOption.Value)
+			continue
+		case a.ActionID == ActionOpenRequest:
+			b.openRequestModal(ctx, to, cb.TriggerID, cb.User.ID)
+			continue
+		}
 		verb, ok := actionVerbs[a.ActionID]
 		if !ok {
 			continue
@@ -44,8 +70,16 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 			b.replyError(ctx, to, err)
 			continue
 		}
-		if verb == VerbExtend {
+		if isHomeClick(cb) {
+			b.handleHomeAction(ctx, cb, verb, id)
+			continue
+		}
+		switch verb {
+		case VerbExtend:
 			b.openExtendModal(ctx, to, cb.TriggerID, id, cb.User.ID)
+			continue
+		case VerbDeny:
+			b.openDenyModal(ctx, to, cb.TriggerID, id, cb.User.ID)
 			continue
 		}
 		b.decide(ctx, to, verb, id, cb.User.ID, Command{Verb: verb, ID: id})

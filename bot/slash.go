@@ -36,9 +36,7 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 		b.reply(ctx, to, msg(HelpMessage(Usage(b.name))))
 	case VerbRequest:
 		if cmd.Interactive {
-			b.replyText(ctx, to, "To ask for a token, say which role, devices, for how long and why:\n"+
-				"`"+b.name+` request role=viewer devices=SERIAL1,tag:field-test for=8h reason="…"`+"`\n"+
-				"`"+b.name+" roles` lists the roles you can ask for.")
+			b.openRequestModal(ctx, to, sc.TriggerID, user)
 			return
 		}
 		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason})
