@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // runDemo plays cakegate's story against the in-process fakes and prints what each person
@@ -49,8 +51,30 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	d.sees("#cakegate-approvals (updated)", s.slack.RenderMessage(msg))
 	d.datacake()
 
-	d.step("alice asks for 4 more hours")
-	d.slash(ctx, sandboxAlice, "alice", "extend R1 4h")
+	d.step("7 hours later: the 1-hour reminder")
+	s.clock.Advance(7 * time.Hour)
+	if err := s.tick(ctx); err != nil {
+		return err
+	}
+	reminder, err := s.dmMessage(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "[Extend]") })
+	if err != nil {
+		return err
+	}
+	d.sees("alice (direct message)", s.slack.RenderMessage(reminder))
+
+	d.step("alice clicks [Extend] and asks for 4 more hours; bob approves the extension")
+	if _, err := s.sendClick(ctx, sandboxAlice, reminder.Channel, reminder.TS, "cakegate_extend"); err != nil {
+		return err
+	}
+	form, err := s.waitModal(ctx, sandboxAlice, "cakegate_extend")
+	if err != nil {
+		return err
+	}
+	d.sees("alice (a form)", s.slack.RenderView(form))
+	fmt.Fprintf(d.out, "\n  alice chooses \"4h more\" and submits\n")
+	if errs, err := s.submit(ctx, sandboxAlice, map[string]map[string]slack.BlockAction{"duration": {"duration": {SelectedOption: slack.OptionBlockObject{Value: "4h"}}}}); err != nil || len(errs) > 0 {
+		return fmt.Errorf("extend form: %v %v", errs, err)
+	}
 	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "[Approve extension]") })
 	if err != nil {
 		return err
@@ -63,8 +87,8 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	}
 	d.sees("alice (direct message)", dm)
 
-	d.step("12 hours later: the grant expires")
-	s.clock.Advance(12*time.Hour + time.Minute)
+	d.step("5 hours later: the grant expires")
+	s.clock.Advance(5*time.Hour + time.Minute)
 	if err := s.tick(ctx); err != nil {
 		return err
 	}
@@ -73,6 +97,11 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	d.sees("alice (direct message)", dm)
+	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "Expired") })
+	if err != nil {
+		return err
+	}
+	d.sees("#cakegate-approvals (updated)", s.slack.RenderMessage(msg))
 	d.datacake()
 
 	d.step("alice asks for a role that needs two approvers; bob denies it")
@@ -82,7 +111,16 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	d.sees("#cakegate-approvals", s.slack.RenderMessage(msg))
-	d.click(ctx, sandboxBob, "bob", msg.Channel, msg.TS, "cakegate_deny")
+	fmt.Fprintf(d.out, "\n  bob clicks [Deny]; a form asks for a reason; he writes \"use the lab account\" and submits\n")
+	if _, err := s.sendClick(ctx, sandboxBob, msg.Channel, msg.TS, "cakegate_deny"); err != nil {
+		return err
+	}
+	if _, err := s.waitModal(ctx, sandboxBob, "cakegate_deny"); err != nil {
+		return err
+	}
+	if errs, err := s.submit(ctx, sandboxBob, map[string]map[string]slack.BlockAction{"reason": {"reason": {Value: "use the lab account"}}}); err != nil || len(errs) > 0 {
+		return fmt.Errorf("deny form: %v %v", errs, err)
+	}
 	dm, err = s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "denied your request R2") })
 	if err != nil {
 		return err
@@ -91,6 +129,17 @@ func runDemo(ctx context.Context, out io.Writer) error {
 
 	if d.err != nil {
 		return d.err
+	}
+	events, err := s.app.store.AuditEvents(ctx, 0, 0)
+	if err != nil {
+		return err
+	}
+	d.step(fmt.Sprintf("the audit log: %d events, hash-chained", len(events)))
+	for _, e := range events {
+		fmt.Fprintf(d.out, "    %s  %-4s %-20s %-10s %s\n", e.At.UTC().Format("01-02 15:04"), e.Request, e.Action, who(e.Actor), e.Detail)
+	}
+	if broken, err := s.app.store.VerifyAudit(ctx); broken != 0 || err != nil {
+		return fmt.Errorf("audit chain broken at %d: %v", broken, err)
 	}
 	d.title("demo finished: every token was deleted in Datacake, every decision is in the audit log")
 	return nil
@@ -158,4 +207,17 @@ func indentBlock(s, prefix string) string {
 		lines[i] = prefix + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// who names the sandbox's people in the audit printout.
+func who(id string) string {
+	switch id {
+	case sandboxAlice:
+		return "alice"
+	case sandboxAnn:
+		return "ann"
+	case sandboxBob:
+		return "bob"
+	}
+	return id
 }

@@ -354,25 +354,40 @@ func (s *sandbox) approvalMessage(ctx context.Context, id string, match func(tex
 
 // dm waits for a direct message to user that satisfies match, and renders it.
 func (s *sandbox) dm(ctx context.Context, user string, match func(text string) bool) (string, error) {
-	var text string
+	m, err := s.dmMessage(ctx, user, match)
+	if err != nil {
+		return "", err
+	}
+	return s.slack.RenderMessage(m), nil
+}
+
+// dmMessage waits for a direct message to user whose rendering satisfies match.
+func (s *sandbox) dmMessage(ctx context.Context, user string, match func(text string) bool) (slacktest.Message, error) {
+	var found slacktest.Message
 	err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
 		for _, m := range srv.DMs(user) {
-			if t := srv.RenderMessage(m); match(t) {
-				text = t
+			if match(srv.RenderMessage(m)) {
+				found = m
 				return true
 			}
 		}
 		return false
 	})
 	if err != nil {
-		return "", fmt.Errorf("direct message to %s: %w", user, err)
+		return found, fmt.Errorf("direct message to %s: %w", user, err)
 	}
-	return text, nil
+	return found, nil
 }
 
-// tick runs what the scheduler would after the clock moved: the expiry sweep and the outbox.
+// tick runs what the scheduler would after the clock moved: the sweeps and the outbox.
 func (s *sandbox) tick(ctx context.Context) error {
 	if _, err := s.app.svc.ExpireDue(ctx); err != nil {
+		return err
+	}
+	if _, err := s.app.svc.RemindDue(ctx); err != nil {
+		return err
+	}
+	if _, err := s.app.svc.TimeOutPending(ctx); err != nil {
 		return err
 	}
 	_, err := s.app.bot.DeliverOutbox(ctx)

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestDemo plays `cakegate demo` and checks that each part of the story shows.
+func TestDemo(t *testing.T) {
+	var out bytes.Buffer
+	if err := runDemo(context.Background(), &out); err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	mustContain(t, "demo", text,
+		"R1 is waiting for approval",
+		"you cannot approve your own request R1",
+		"Authorization: Token",
+		"Datacake workspace holds 1 cakegate API user(s)",
+		"expires 2026-11-27 17:00 UTC, in about 1h",
+		"[Approve extension]",
+		"R1 is extended by 4h",
+		"has expired",
+		"Datacake workspace holds 0 cakegate API user(s)",
+		"denied your request R2 for role device-editor. Reason: use the lab account",
+		"the audit log: 10 events",
+		"demo finished")
+}
+
+func TestDemoExitStatus(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"demo"}, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatalf("cakegate demo: exit %d\n%s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "demo finished") {
+		t.Fatal("the demo did not finish")
+	}
+}
