@@ -71,6 +71,8 @@ type Bot struct {
 
 	groups groupCache
 	events eventDedupe
+	// home remembers who opened their Home tab and what it says; see home_state.go.
+	home homeState
 }
 
 // New builds a Bot.

@@ -4,18 +4,135 @@ import (
 	"context"
 
 	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
-// publishHome shows user their requests on the App Home tab.
+// publishHome answers app_home_opened: user is looking at their Home tab, so it is shown
+// afresh, and they are remembered, so that an approver's queue is refreshed while it changes.
 func (b *Bot) publishHome(ctx context.Context, user string) {
-	rs, err := b.svc.List(ctx, user)
-	if err != nil {
-		b.log.Warn("app home: list requests", "user", user, "err", err)
+	if user == "" {
 		return
 	}
-	_, blocks := ListMessage(rs, b.now())
-	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+	b.home.opened(user, b.now())
+	b.showHome(ctx, user)
+}
+
+// showHome publishes user's Home tab from the current state. Publishes of one user's tab
+// never overlap: a call while one is under way has that one publish again when it is done,
+// so the tab ends up showing the latest state and no older one overtakes it.
+func (b *Bot) showHome(ctx context.Context, user string) {
+	if user == "" || !b.home.claim(user) {
+		return
+	}
+	released := false
+	defer func() {
+		if !released {
+			b.home.abandon(user)
+		}
+	}()
+	for ctx.Err() == nil {
+		b.publishHomeOnce(ctx, user)
+		if b.home.release(user) {
+			released = true
+			return
+		}
+	}
+}
+
+// publishHomeOnce renders user's Home tab and sends it to Slack. Failures are logged: the
+// tab keeps its last content until the next change or the next time it is opened.
+func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
+	view := HomeView(b.homeFor(ctx, user), b.now())
 	if _, err := b.slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
 		b.log.Warn("app home: publish", "user", user, "err", err)
 	}
 }
+
+// homeFor reads what user's Home tab shows. What cannot be read is said on the tab.
+func (b *Bot) homeFor(ctx context.Context, user string) Home {
+	h := Home{
+		Notice:        b.home.notice(user, b.now()),
+		CommandName:   b.name,
+		RequestAction: ActionOpenRequest,
+	}
+	rs, err := b.svc.List(ctx, user)
+	if err != nil {
+		b.logHomeError("list requests", user, err)
+		h.RequestsErr = commands.UserMessage(err)
+	} else {
+		h.Requests = rs
+	}
+	if !b.mayApproveAny(ctx, user) {
+		// Requesters are the many: spare them the scan of everything pending.
+		return h
+	}
+	h.Approver = true
+	waiting, err := b.svc.Pending(ctx, user)
+	if err != nil {
+		b.logHomeError("pending requests", user, err)
+		h.WaitingErr = commands.UserMessage(err)
+	} else {
+		h.Waiting = waiting
+	}
+	return h
+}
+
+func (b *Bot) logHomeError(what, user string, err error) {
+	if commands.ErrorCode(err) == commands.CodeInternal {
+		b.log.Error("app home: "+what, "user", user, "err", err)
+		return
+	}
+	b.log.Warn("app home: "+what, "user", user, "err", err)
+}
+
+// mayApproveAny reports whether user approves any role, directly or through a user group,
+// as commands decides who approves: a role's own approvers, or else the policy's. The
+// policy's approvers count in any case, for requests whose role has left the policy.
+// Group membership comes from the bot's short-lived cache; an error counts as no.
+func (b *Bot) mayApproveAny(ctx context.Context, user string) bool {
+	p := b.svc.Policy
+	if p == nil {
+		return false
+	}
+	lists := [][]string{p.Approvers}
+	for _, role := range p.Roles {
+		lists = append(lists, p.ApproversOf(role))
+	}
+	asked := map[string]bool{}
+	for _, list := range lists {
+		if b.inApproverList(ctx, list, user, asked) {
+			return true
+		}
+	}
+	return false
+}
+
+// inApproverList reports whether user is in list, directly or through a user group. asked
+// holds the groups already asked about, so each is asked once.
+func (b *Bot) inApproverList(ctx context.Context, list []string, user string, asked map[string]bool) bool {
+	for _, id := range list {
+		if id == user {
+			return true
+		}
+	}
+	for _, id := range list {
+		if !isUserGroup(id) || asked[id] {
+			continue
+		}
+		asked[id] = true
+		ok, err := b.IsMember(ctx, id, user)
+		if err != nil {
+			b.log.Warn("app home: user group membership", "group", id, "err", err)
+			continue
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// isUserGroup reports whether a policy entry names a Slack user group (S…) rather than a
+// user, as commands reads the policy.
+func isUserGroup(id string) bool { return len(id) > 0 && id[0] == 'S' }

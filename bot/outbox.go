@@ -50,6 +50,9 @@ func (b *Bot) RunOutbox(ctx context.Context) {
 func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
+	// The Home tabs showing what changed are re-published once the run is done.
+	homes := b.newHomeRefresh()
+	defer homes.flush()
 	delivered := 0
 	for {
 		due, err := b.outbox.DueNotifications(ctx, b.now(), outboxBatch)
@@ -68,6 +71,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 			if err == nil {
 				delivered++
 				progress = true
+				homes.delivered(n)
 				if err := b.outbox.CompleteNotification(ctx, n.ID); err != nil {
 					return delivered, fmt.Errorf("complete notification %d: %w", n.ID, err)
 				}

@@ -53,32 +53,43 @@ func (s *Server) ButtonClick(user, channel, ts, actionID string) (slack.Interact
 // ClickViewButton has user press the button with actionID in a modal or Home
 // tab on their screen and sends the block_actions interaction.
 func (s *Server) ClickViewButton(ctx context.Context, user, viewID, actionID string) (string, error) {
+	cb, err := s.ViewButtonClick(user, viewID, actionID)
+	if err != nil {
+		return "", err
+	}
+	return s.SendInteraction(ctx, cb)
+}
+
+// ViewButtonClick builds the block_actions interaction Slack sends when user
+// presses the button with actionID in a modal or Home tab on their screen,
+// with the view as it is now and a fresh trigger_id, for tests that deliver
+// it themselves (over HTTP, signed). Like Slack, it carries no response URL.
+func (s *Server) ViewButtonClick(user, viewID, actionID string) (slack.InteractionCallback, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	v := s.views[viewID]
 	if v == nil || v.User != user || !s.viewIsShownLocked(v) {
-		s.mu.Unlock()
-		return "", fmt.Errorf("slacktest: view %s is not on %s's screen", viewID, user)
+		return slack.InteractionCallback{}, fmt.Errorf("slacktest: view %s is not on %s's screen", viewID, user)
 	}
 	act, err := findButton(v.Blocks, actionID)
 	if err != nil {
-		s.mu.Unlock()
-		return "", fmt.Errorf("slacktest: view %s: %w", viewID, err)
+		return slack.InteractionCallback{}, fmt.Errorf("slacktest: view %s: %w", viewID, err)
 	}
 	var view slack.View
 	if err := s.fillViewLocked(&view, v); err != nil {
-		s.mu.Unlock()
-		return "", err
+		return slack.InteractionCallback{}, err
 	}
 	act.ActionTs = s.nextTSLocked()
-	s.mu.Unlock()
-	cb := slack.InteractionCallback{
+	return slack.InteractionCallback{
 		Type:           slack.InteractionTypeBlockActions,
-		User:           slack.User{ID: user},
+		Team:           slack.Team{ID: s.cfg.teamID, Domain: "cakegate-test"},
+		APIAppID:       s.cfg.appID,
+		User:           slack.User{ID: user, Name: s.users[user].Name},
 		Container:      slack.Container{Type: "view", ViewID: viewID},
 		View:           view,
+		TriggerID:      s.newTriggerLocked(user),
 		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}},
-	}
-	return s.SendInteraction(ctx, cb)
+	}, nil
 }
 
 // SubmitView has user press Submit on the modal on top of their screen, with
