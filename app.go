@@ -28,6 +28,9 @@ type app struct {
 	svc    *commands.Service
 	bot    *bot.Bot
 	sched  *scheduler
+	// metrics is served at /metrics; main's wrappers around the store, Datacake and
+	// Slack feed it.
+	metrics *metrics
 }
 
 // appOptions are what tests and the demo change about an app; the zero value is production.
@@ -63,7 +66,10 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		clock = commands.SystemClock{}
 	}
 
-	slackOpts := []slack.Option{}
+	m := newMetrics()
+	m.reg.MustRegister(newStateCollector(store, clock))
+
+	slackOpts := []slack.Option{slack.OptionHTTPClient(m.slackHTTPClient(cfg.SlackAPIURL))}
 	if cfg.SlackAPIURL != "" {
 		slackOpts = append(slackOpts, slack.OptionAPIURL(cfg.SlackAPIURL))
 	}
@@ -72,10 +78,10 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 	}
 	api := slack.New(cfg.SlackBotToken, slackOpts...)
 
-	adapter := datacakeAdapter{client: dc}
+	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
-		Store:    store,
+		Store:    instrumentedStore{Store: store, m: m},
 		Datacake: adapter,
 		Devices:  adapter,
 		Journal:  store,
@@ -90,11 +96,12 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		Requests:      store,
 		Outbox:        store,
 		Log:           log.With("component", "bot"),
+		HTTPClient:    m.responseURLClient(),
 	})
 	svc.Notifier = b
 	svc.Groups = b
 
-	a := &app{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b}
+	a := &app{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
 	a.sched, err = newScheduler(a)
 	if err != nil {
 		store.Close()
@@ -103,14 +110,17 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 	return a, nil
 }
 
-// handler serves the Slack endpoints and the health checks.
+// handler serves the Slack endpoints, the health checks and the metrics.
 func (a *app) handler() http.Handler {
-	return a.bot.Handler(func() error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.handler(a.log.With("component", "metrics")))
+	mux.Handle("/", a.bot.Handler(func() error {
 		if a.store.Path() == "" {
 			return errors.New("database closed")
 		}
 		return nil
-	})
+	}))
+	return mux
 }
 
 // run serves until ctx ends, then shuts down in order: stop taking requests, finish the

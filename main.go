@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,7 +30,8 @@ func main() {
 const usage = `usage: cakegate [command]
 
 commands:
-  serve     run the bot (the default)
+  serve [--log-format text|json]
+            run the bot (the default); the flag overrides CAKEGATE_LOG_FORMAT
   demo      play a whole story against in-process fakes of Slack and Datacake; needs no account
   check-config
             check the policy file, the settings, and that the Datacake and Slack tokens,
@@ -55,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, getenv, stderr)
+		return serve(ctx, args, getenv, stderr)
 	case "demo":
 		if err := runDemo(ctx, stdout); err != nil {
 			fmt.Fprintln(stderr, "demo failed:", err)
@@ -81,7 +83,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 2
 }
 
-func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logFormat := fs.String("log-format", "", "log as text or json (default: CAKEGATE_LOG_FORMAT, else text)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: cakegate serve [--log-format text|json]")
+		return 2
+	}
+	switch *logFormat {
+	case "":
+	case "text", "json":
+		env := getenv
+		getenv = func(k string) string {
+			if k == "CAKEGATE_LOG_FORMAT" {
+				return *logFormat
+			}
+			return env(k)
+		}
+	default:
+		fmt.Fprintf(stderr, "cakegate serve: --log-format %q: use text or json.\n", *logFormat)
+		return 2
+	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "cakegate cannot start:\n%s\n", indent(err.Error()))
