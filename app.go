@@ -83,7 +83,8 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		Policy:   policy,
 		Store:    instrumentedStore{Store: store, m: m},
 		Datacake: adapter,
-		Devices:  adapter,
+		// The request form searches devices as people type: cache the list briefly.
+		Devices:  &commands.CachedDevices{Directory: adapter, TTL: time.Minute, Clock: clock},
 		Journal:  store,
 		AuditLog: store,
 		Clock:    clock,

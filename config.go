@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
@@ -147,3 +148,23 @@ func (c config) secrets() []string {
 	}
 	return out
 }
+
+// LogValue keeps the secrets out of a log line that records the configuration.
+func (c config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("socket_mode", c.SlackAppToken != ""),
+		slog.String("slack_api_url", c.SlackAPIURL),
+		slog.String("datacake_api_url", c.DatacakeAPIURL),
+		slog.Float64("datacake_max_rps", c.DatacakeMaxRPS),
+		slog.Int("datacake_max_concurrency", c.DatacakeMaxConc),
+		slog.String("config", c.PolicyPath),
+		slog.String("db", c.DBPath),
+		slog.String("addr", c.Addr),
+	)
+}
+
+// String keeps the secrets out of a printed configuration.
+func (c config) String() string { return c.LogValue().String() }
+
+// GoString keeps the secrets out of %#v.
+func (c config) GoString() string { return c.String() }

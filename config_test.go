@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +92,22 @@ func TestLoadConfigListsEveryProblem(t *testing.T) {
 	for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DATACAKE_TOKEN"} {
 		if !strings.Contains(err.Error(), v) {
 			t.Errorf("the error does not name %s:\n%s", v, err)
+		}
+	}
+}
+
+func TestConfigHidesSecrets(t *testing.T) {
+	cfg, err := loadConfig(envOf(validEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	log := slog.New(slog.NewJSONHandler(&b, nil))
+	log.Info("config", "cfg", cfg)
+	fmt.Fprintf(&b, "%v %+v %#v %s", cfg, cfg, cfg, cfg)
+	for _, s := range cfg.secrets() {
+		if strings.Contains(b.String(), s) {
+			t.Fatalf("secret %q shown in %s", s, b.String())
 		}
 	}
 }
