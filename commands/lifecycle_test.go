@@ -239,3 +239,22 @@ func ids(rs []*commands.Request, err error) string {
 	}
 	return strings.Join(out, ",")
 }
+
+func TestListKeepsOldActiveGrants(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	old := e.active(t)
+	for range commands.ListLimit + 5 {
+		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
+		if _, err := e.svc.Cancel(ctx, r.ID, carol); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := e.svc.List(ctx, carol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != commands.ListLimit+1 || list[len(list)-1].ID != old.ID {
+		t.Fatalf("got %d requests ending with %s, want the %d newest ended ones and the old active %s", len(list), list[len(list)-1].ID, commands.ListLimit, old.ID)
+	}
+}

@@ -5,12 +5,28 @@ import (
 	"slices"
 )
 
-// ListLimit is how many of their own requests List shows a user.
+// ListLimit is how many of their ended requests List shows a user.
 const ListLimit = 20
 
-// List returns user's requests, newest first.
+// List returns user's requests, newest first: every one still open (pending, active, …),
+// however old, and the ListLimit newest that have ended.
 func (s *Service) List(ctx context.Context, user string) ([]*Request, error) {
-	return s.Store.ByUser(ctx, user, ListLimit)
+	all, err := s.Store.ByUser(ctx, user, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	ended := 0
+	for _, r := range all {
+		if r.State.Final() {
+			if ended == ListLimit {
+				continue
+			}
+			ended++
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // Status returns request id for its requester or an approver of its role.
