@@ -49,6 +49,10 @@ func (b *Bot) reply(ctx context.Context, to replyTo, m message) {
 			opts = append(opts, slack.MsgOptionBlocks(blocks...))
 		}
 		_, err = b.slack.PostEphemeralContext(ctx, to.channel, to.user, opts...)
+	} else if to.user != "" {
+		// A click on a view (the Home tab, a shortcut) gives no place to answer in: a
+		// direct message is the private place left.
+		err = b.dm(ctx, to.user, fallback, blocks)
 	}
 	if err != nil {
 		b.log.Warn("private reply failed", "user", to.user, "err", err)
