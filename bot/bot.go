@@ -69,6 +69,9 @@ type Bot struct {
 	kick      chan struct{}
 	deliverMu sync.Mutex
 
+	helpOnce sync.Once
+	helpMsg  message
+
 	groups groupCache
 	events eventDedupe
 	// home remembers who opened their Home tab and what it says; see home_state.go.

@@ -33,7 +33,7 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 	svc := b.svc
 	switch cmd.Verb {
 	case VerbHelp:
-		b.reply(ctx, to, msg(HelpMessage(Usage(b.name))))
+		b.reply(ctx, to, b.help())
 	case VerbRequest:
 		if cmd.Interactive {
 			b.openRequestModal(ctx, to, sc.TriggerID, user)
@@ -151,4 +151,10 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 		return fmt.Sprintf("%s now lasts until %s.", r.ID, slackDate(r.Grant.ExpiresAt))
 	}
 	return "Done."
+}
+
+// help is the rendered help, made once: it depends only on the command's name.
+func (b *Bot) help() message {
+	b.helpOnce.Do(func() { b.helpMsg = msg(HelpMessage(Usage(b.name))) })
+	return b.helpMsg
 }
