@@ -14,8 +14,6 @@ import (
 // before the request is marked failed. If the token cannot be delivered, the API user is
 // deleted: a token nobody received must not exist.
 func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
-	s.provisioning.Store(r.ID, struct{}{})
-	defer s.provisioning.Delete(r.ID)
 	name := APIUserName(r.ID, r.Requester)
 	spec := APIUserSpec{
 		Workspace:            r.Workspace,
@@ -34,6 +32,7 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 			// Datacake may hold an API user cakegate cannot see now. Leave the request in
 			// provisioning: reconcile finishes it once Datacake answers.
 			s.log().Error("clean up after failed create", "request", r.ID.String(), "err", cerr)
+			s.releaseProvisioning(ctx, r.ID, nil)
 			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake did not answer. cakegate will finish or undo it when Datacake is back.", r.ID), Err: err}
 		}
 		failed, ferr := s.fail(ctx, r.ID, "Datacake could not create the API user: "+describe(err))
@@ -62,6 +61,7 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		s.log().Warn("token DM failed", "request", r.ID.String(), "err", err)
 		if derr := s.Datacake.DeleteAPIUser(ctx, user.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
 			s.log().Error("delete undelivered API user", "request", r.ID.String(), "err", derr)
+			s.releaseProvisioning(ctx, r.ID, r.Grant)
 			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not send you the token and Datacake did not confirm deleting it; cakegate will retry.", r.ID), Err: err}
 		}
 		failed, ferr := s.fail(ctx, r.ID, "cakegate could not send the token by direct message: "+describe(err))

@@ -60,19 +60,30 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 	if err != nil {
 		return fmt.Errorf("find provisioning requests: %w", err)
 	}
+	me := s.instanceID()
 	for _, r := range stuck {
-		if _, busy := s.provisioning.Load(r.ID); busy {
+		if r.ProvisionedBy == me {
+			continue // this run is creating it right now
+		}
+		// Take it over, so no other sweep of this run does the same work twice.
+		crashed := r.ProvisionedBy
+		half := r.Grant
+		r, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+			if r.State != StateProvisioning || r.ProvisionedBy != crashed {
+				return Change{}, errNotDue
+			}
+			r.ProvisionedBy, r.Grant = me, nil
+			return Change{Audit: []AuditEvent{s.event(r, Actor, "reprovision", r.State, "cakegate stopped while creating the API user; cleaning up")}}, nil
+		})
+		if err != nil {
+			if !errors.Is(err, errNotDue) {
+				res.Errors++
+			}
 			continue
 		}
-		if r.Grant != nil {
-			if err := s.Datacake.DeleteAPIUser(ctx, r.Grant.APIUserID); err != nil && !errors.Is(err, ErrNotFound) {
-				s.log().Warn("reconcile: delete half-made API user", "request", r.ID.String(), "err", err)
-				res.Errors++
-				continue
-			}
-		}
-		if err := s.deleteByName(ctx, r.Workspace, APIUserName(r.ID, r.Requester)); err != nil {
-			s.log().Warn("reconcile: clean up by name", "request", r.ID.String(), "err", err)
+		if err := s.undoHalfMade(ctx, r, half); err != nil {
+			s.log().Warn("reconcile: clean up a half-made API user", "request", r.ID.String(), "err", err)
+			s.releaseProvisioning(ctx, r.ID, half)
 			res.Errors++
 			continue
 		}
@@ -84,17 +95,6 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			res.Failed++
 			continue
 		}
-		r, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
-			if r.State != StateProvisioning {
-				return Change{}, wrongState(r, "provision")
-			}
-			r.Grant = nil
-			return Change{Audit: []AuditEvent{s.event(r, Actor, "reprovision", r.State, "cakegate stopped while creating the API user; creating it afresh")}}, nil
-		})
-		if err != nil {
-			res.Errors++
-			continue
-		}
 		if _, err := s.provision(ctx, r); err != nil {
 			res.Errors++
 			continue
@@ -102,6 +102,32 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 		res.Reprovisioned++
 	}
 	return nil
+}
+
+// undoHalfMade deletes what a crash during provisioning may have left in Datacake: the API
+// user recorded before the crash, and any with the request's name.
+func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) error {
+	if half != nil {
+		if err := s.Datacake.DeleteAPIUser(ctx, half.APIUserID); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return s.deleteByName(ctx, r.Workspace, APIUserName(r.ID, r.Requester))
+}
+
+// releaseProvisioning gives a request taken over by reconcile back, with its half-made grant,
+// so a later run tries again.
+func (s *Service) releaseProvisioning(ctx context.Context, id RequestID, half *Grant) {
+	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if r.State != StateProvisioning {
+			return Change{}, errNotDue
+		}
+		r.ProvisionedBy, r.Grant = "", half
+		return Change{}, nil
+	})
+	if err != nil && !errors.Is(err, errNotDue) {
+		s.log().Error("reconcile: release a request", "request", id.String(), "err", err)
+	}
 }
 
 func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) error {

@@ -122,6 +122,9 @@ type Request struct {
 
 	Grant     *Grant     `json:"grant,omitempty"`
 	Extension *Extension `json:"extension,omitempty"`
+	// ProvisionedBy names the run of cakegate that moved the request to provisioning and
+	// is creating its API user; reconcile takes over requests another run left there.
+	ProvisionedBy string `json:"provisioned_by,omitempty"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
 	HalfwayReminded bool `json:"halfway_reminded,omitempty"`
 }

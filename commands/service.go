@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"sync"
@@ -22,9 +24,11 @@ type Service struct {
 	Clock    Clock
 	Log      *slog.Logger
 
-	// provisioning holds the requests this process is creating an API user for right now,
-	// so that reconcile does not mistake them for ones a crash left half done.
-	provisioning sync.Map // RequestID → struct{}
+	// instance names this run of cakegate. A request is moved to provisioning with it, so
+	// reconcile can tell the provisioning this process is doing now from what a process that
+	// died left half done.
+	instanceOnce sync.Once
+	instance     string
 	// reportedOrphans holds API users already reported, so each is reported once per run.
 	reportedOrphans sync.Map // API user id → struct{}
 }
@@ -74,6 +78,16 @@ func (s *Service) event(r *Request, actor, action string, from State, detail str
 // notify builds an outbox notification about r.
 func (s *Service) notify(r *Request, kind NotificationKind, text string) Notification {
 	return Notification{Kind: kind, Request: r.ID, Text: text, CreatedAt: s.now()}
+}
+
+// instanceID returns this run's name, made once at random.
+func (s *Service) instanceID() string {
+	s.instanceOnce.Do(func() {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		s.instance = hex.EncodeToString(b[:])
+	})
+	return s.instance
 }
 
 // RecordMessage stores where the approval message of a request was posted, so later

@@ -232,3 +232,55 @@ func TestReconcile(t *testing.T) {
 		}
 	})
 }
+
+// TestReconcileLeavesOwnProvisioningAlone checks that a reconcile running while this process
+// provisions a request does not take it over, and that concurrent reconciles take over a
+// crashed one once.
+func TestReconcileLeavesOwnProvisioningAlone(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
+	inReconcile := make(chan commands.ReconcileResult, 1)
+	e.datacake.onCreate = func() {
+		// Datacake is creating the API user of the approval: reconcile now.
+		e.datacake.onCreate = nil
+		res, _ := e.svc.Reconcile(ctx)
+		inReconcile <- res
+	}
+	if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-inReconcile; res.Reprovisioned != 0 || res.Failed != 0 {
+		t.Fatalf("reconcile took over a request being provisioned: %+v", res)
+	}
+	if n := e.datacake.created.Load(); n != 1 {
+		t.Fatalf("%d API users created, want 1", n)
+	}
+}
+
+func TestConcurrentReconcilesTakeOverOnce(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.storeInState(t, commands.StateProvisioning) // left by a run that died
+	done := make(chan commands.ReconcileResult, 5)
+	start := make(chan struct{})
+	for range 5 {
+		go func() {
+			<-start
+			res, _ := e.svc.Reconcile(ctx)
+			done <- res
+		}()
+	}
+	close(start)
+	total := 0
+	for range 5 {
+		total += (<-done).Reprovisioned
+	}
+	if total != 1 || e.datacake.created.Load() != 1 {
+		t.Fatalf("%d reprovisioned, %d created; want 1 and 1", total, e.datacake.created.Load())
+	}
+	got, _ := e.store.Get(ctx, r.ID)
+	if got.State != commands.StateActive {
+		t.Fatalf("got %s", got.State)
+	}
+}
