@@ -226,6 +226,16 @@ func (s *sandbox) stopApp() error {
 	return err
 }
 
+// restart stops cakegate as SIGTERM would and starts it again on the same database, policy,
+// fakes and clock: a redeploy, or a crash followed by a restart when the database was left
+// as a crash would leave it.
+func (s *sandbox) restart() error {
+	if err := s.stopApp(); err != nil {
+		return err
+	}
+	return s.startApp()
+}
+
 // Close stops cakegate (as SIGTERM would) and the fakes, and removes the files. Closing
 // again does nothing.
 func (s *sandbox) Close() error {
