@@ -57,4 +57,5 @@ func (s *Server) depart(i int, operation string, vars map[string]any, status int
 	s.inFlight--
 	c := &s.calls[i]
 	c.Operation, c.Variables, c.Status = operation, vars, status
+	s.hold.notifyLocked()
 }

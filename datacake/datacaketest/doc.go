@@ -2,8 +2,8 @@
 // `cakegate demo`. It keeps state (workspaces, devices, API users and their tokens), checks
 // the Authorization header and the caller's permissions, validates every document against
 // Datacake's schema (HTTP 400 for an invalid one, as Datacake does) and executes the
-// fields cakegate uses. Tests can inject latency, 5xx, 429 with Retry-After, and a create
-// that is committed but whose answer is lost.
+// fields cakegate uses. Tests can inject latency, 5xx, 429 with Retry-After, a create
+// that is committed but whose answer is lost, and a hold on every answer until released.
 //
 // From a test in another package:
 //

@@ -55,6 +55,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) answer {
 	badBody := readErr != nil || len(body) > maxRequestBody || json.Unmarshal(body, &req) != nil
 	a := answer{operation: req.OperationName, variables: req.Variables}
 
+	if status, answered := s.waitHold(r.Context(), req.OperationName); !answered {
+		a.status = status
+		if status != 0 {
+			w.WriteHeader(status)
+		}
+		return a
+	}
 	if d := s.latency(); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

@@ -22,6 +22,7 @@ type Server struct {
 	devices        map[string]*device
 	deviceOrder    []string
 	apiUsers       []*apiUser
+	deletedUsers   []APIUser             // every API user deleted, oldest first; see DeletedAPIUsers
 	principals     map[string]*principal // by token
 	now            func() time.Time
 	calls          []Call
@@ -30,6 +31,7 @@ type Server struct {
 	maxInFlight    int
 	http           *httptest.Server
 	closed         bool
+	hold           holdGate
 }
 
 // New returns a fake with no state that is not yet listening; see Start, or use it as an

@@ -174,6 +174,19 @@ func (s *Server) DeleteAPIUserOutOfBand(id string) bool {
 	return s.deleteAPIUser(id)
 }
 
+// DeletedAPIUsers returns every API user deleted so far (through the API or out of band),
+// oldest first, with its token: a test can then prove that a token which was created and
+// deleted again never leaked anywhere.
+func (s *Server) DeletedAPIUsers() []APIUser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]APIUser, len(s.deletedUsers))
+	for i, u := range s.deletedUsers {
+		out[i] = (&apiUser{APIUser: u}).copy()
+	}
+	return out
+}
+
 // findAPIUser returns the API user with id, or nil. s.mu is held.
 func (s *Server) findAPIUser(id string) *apiUser {
 	for _, u := range s.apiUsers {
@@ -191,6 +204,7 @@ func (s *Server) deleteAPIUser(id string) bool {
 		return false
 	}
 	delete(s.principals, s.apiUsers[i].Token)
+	s.deletedUsers = append(s.deletedUsers, s.apiUsers[i].copy())
 	s.apiUsers = slices.Delete(s.apiUsers, i, i+1)
 	return true
 }
