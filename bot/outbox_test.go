@@ -1,0 +1,222 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
+)
+
+func TestRetryDelay(t *testing.T) {
+	t.Run("RetryAfterHonoured", func(t *testing.T) {
+		limited := &slack.RateLimitedError{RetryAfter: 30 * time.Second}
+		for _, err := range []error{limited, fmt.Errorf("post: %w", limited)} {
+			for _, attempt := range []int{1, 5, 59} {
+				if got := retryDelay(attempt, err); got != 30*time.Second {
+					t.Errorf("retryDelay(%d, %v) = %v, want Retry-After's 30s", attempt, err, got)
+				}
+			}
+		}
+		// Without a Retry-After the backoff applies.
+		if got := retryDelay(1, &slack.RateLimitedError{}); got < outboxRetryBase/2 || got > outboxRetryBase {
+			t.Errorf("retryDelay(1, 429 without Retry-After) = %v, want the first backoff", got)
+		}
+	})
+	t.Run("GrowsExponentiallyUpToTheCap", func(t *testing.T) {
+		err := errors.New("internal_error")
+		ceiling := outboxRetryBase
+		for attempt := 1; attempt <= outboxMaxAttempts+5; attempt++ {
+			for range 20 {
+				got := retryDelay(attempt, err)
+				if got < ceiling/2 || got > ceiling {
+					t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", attempt, got, ceiling/2, ceiling)
+				}
+			}
+			ceiling = min(2*ceiling, outboxRetryMax)
+		}
+		if got := retryDelay(1<<30, err); got < outboxRetryMax/2 || got > outboxRetryMax {
+			t.Fatalf("retryDelay(1<<30) = %v, want within the cap", got)
+		}
+	})
+	t.Run("Jitter", func(t *testing.T) {
+		err := errors.New("internal_error")
+		const attempt = 4 // ceiling 40s
+		seen := map[time.Duration]bool{}
+		lo, hi := time.Duration(1<<62), time.Duration(0)
+		for range 1000 {
+			d := retryDelay(attempt, err)
+			seen[d] = true
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		if lo < 20*time.Second || hi > 40*time.Second {
+			t.Fatalf("delays within [%v, %v], want within [20s, 40s]", lo, hi)
+		}
+		// Workers that failed together must not retry in lockstep: the draws spread over
+		// the range rather than clumping.
+		if len(seen) < 900 || hi-lo < 15*time.Second {
+			t.Fatalf("%d distinct delays within [%v, %v]: no real jitter", len(seen), lo, hi)
+		}
+	})
+}
+
+// memOutbox is an Outbox in memory that honours NextAttemptAt like the store.
+type memOutbox struct {
+	mu        sync.Mutex
+	queue     []commands.Notification
+	completed []uint64
+}
+
+func (o *memOutbox) DueNotifications(_ context.Context, now time.Time, limit int) ([]commands.Notification, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []commands.Notification
+	for _, n := range o.queue {
+		if !n.NextAttemptAt.After(now) && (limit <= 0 || len(out) < limit) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (o *memOutbox) CompleteNotification(_ context.Context, id uint64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.queue = slices.DeleteFunc(o.queue, func(n commands.Notification) bool { return n.ID == id })
+	o.completed = append(o.completed, id)
+	return nil
+}
+
+func (o *memOutbox) RetryNotification(_ context.Context, id uint64, at time.Time, lastErr string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range o.queue {
+		if o.queue[i].ID == id {
+			o.queue[i].Attempts++
+			o.queue[i].NextAttemptAt = at
+			o.queue[i].LastError = lastErr
+			return nil
+		}
+	}
+	return commands.ErrNotFound
+}
+
+func (o *memOutbox) get(id uint64) (commands.Notification, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	i := slices.IndexFunc(o.queue, func(n commands.Notification) bool { return n.ID == id })
+	if i < 0 {
+		return commands.Notification{}, false
+	}
+	return o.queue[i], true
+}
+
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *stepClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+const outboxChannel = "C0APPROVALS"
+
+// newOutboxBot is a Bot whose outbox holds one alert for the approvals channel.
+func newOutboxBot(t *testing.T, attempts int) (*Bot, *memOutbox, *stepClock, *slacktest.Server) {
+	t.Helper()
+	fake := slacktest.New()
+	fake.Start()
+	t.Cleanup(fake.Close)
+	clock := &stepClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	outbox := &memOutbox{queue: []commands.Notification{{
+		ID: 7, Kind: commands.NotifyApprovers, Text: "cakegate deleted an API user no grant owned.", CreatedAt: clock.now, Attempts: attempts,
+	}}}
+	b := New(Config{
+		Service: &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock},
+		Slack:   slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
+		Outbox:  outbox,
+	})
+	return b, outbox, clock, fake
+}
+
+func deliverOutbox(t *testing.T, b *Bot) int {
+	t.Helper()
+	n, err := b.DeliverOutbox(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestDeliverOutboxRateLimited(t *testing.T) {
+	b, outbox, clock, fake := newOutboxBot(t, 0)
+	fake.RateLimitNext("chat.postMessage", 1, 30*time.Second)
+	t0 := clock.Now()
+
+	if n := deliverOutbox(t, b); n != 0 {
+		t.Fatalf("delivered %d while rate limited", n)
+	}
+	n, ok := outbox.get(7)
+	if !ok || n.Attempts != 1 || !n.NextAttemptAt.Equal(t0.Add(30*time.Second)) || n.LastError == "" {
+		t.Fatalf("after a 429 the notification is %+v (queued %v), want retried at +30s", n, ok)
+	}
+	clock.advance(30*time.Second - time.Millisecond)
+	if n := deliverOutbox(t, b); n != 0 || len(fake.CallsTo("chat.postMessage")) != 1 {
+		t.Fatalf("delivered %d (%d calls) before Retry-After passed", n, len(fake.CallsTo("chat.postMessage")))
+	}
+	clock.advance(time.Millisecond)
+	if n := deliverOutbox(t, b); n != 1 {
+		t.Fatalf("delivered %d once Retry-After passed, want 1", n)
+	}
+	if msgs := fake.Messages(outboxChannel); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "no grant owned") {
+		t.Fatalf("channel holds %+v, want the alert once", msgs)
+	}
+	if _, queued := outbox.get(7); queued {
+		t.Fatal("the delivered notification is still queued")
+	}
+}
+
+func TestDeliverOutboxBacksOffOnError(t *testing.T) {
+	b, outbox, clock, fake := newOutboxBot(t, 0)
+	fake.FailNext("chat.postMessage", 1, "internal_error")
+	t0 := clock.Now()
+	if n := deliverOutbox(t, b); n != 0 {
+		t.Fatalf("delivered %d although Slack failed", n)
+	}
+	n, _ := outbox.get(7)
+	if wait := n.NextAttemptAt.Sub(t0); n.Attempts != 1 || wait < outboxRetryBase/2 || wait > outboxRetryBase || !strings.Contains(n.LastError, "internal_error") {
+		t.Fatalf("after a failure the notification is %+v (retry in %v), want retried within the first backoff", n, wait)
+	}
+	clock.advance(outboxRetryBase)
+	if n := deliverOutbox(t, b); n != 1 {
+		t.Fatalf("delivered %d after the backoff, want 1", n)
+	}
+}
+
+func TestDeliverOutboxGivesUpAtLast(t *testing.T) {
+	b, outbox, _, fake := newOutboxBot(t, outboxMaxAttempts-1)
+	fake.FailNext("chat.postMessage", 1, "internal_error")
+	if n := deliverOutbox(t, b); n != 0 {
+		t.Fatalf("delivered %d although Slack failed", n)
+	}
+	if _, queued := outbox.get(7); queued || !slices.Equal(outbox.completed, []uint64{7}) {
+		t.Fatalf("after the last attempt the notification is queued=%v, completed %v; want dropped", queued, outbox.completed)
+	}
+}
