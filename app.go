@@ -116,8 +116,13 @@ func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metrics.handler(a.log.With("component", "metrics")))
 	mux.Handle("/", a.bot.Handler(func() error {
-		if a.store.Path() == "" {
-			return errors.New("database closed")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := a.store.Check(ctx); err != nil {
+			return errors.New("database not open")
+		}
+		if a.bot.ShuttingDown() {
+			return errors.New("shutting down")
 		}
 		return nil
 	}))

@@ -68,6 +68,8 @@ type Bot struct {
 
 	kick      chan struct{}
 	deliverMu sync.Mutex
+	// pausedUntil holds outbox delivery back after Slack answered 429; guarded by deliverMu.
+	pausedUntil time.Time
 
 	helpOnce sync.Once
 	helpMsg  message
@@ -148,6 +150,13 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 		b.Kick()
 	}()
 	return true
+}
+
+// ShuttingDown reports whether Shutdown has begun: the bot takes no new work.
+func (b *Bot) ShuttingDown() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
 }
 
 // Shutdown stops taking new work and waits for acknowledged work to finish, or ctx to end.

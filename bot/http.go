@@ -103,6 +103,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	ack, err := b.acceptInteraction(cb)
+	if errors.Is(err, ErrShuttingDown) {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

@@ -2,11 +2,15 @@ package bot
 
 import (
 	"context"
+	"errors"
 
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/commands"
 )
+
+// ErrShuttingDown refuses work that arrives while the bot is stopping.
+var ErrShuttingDown = errors.New("cakegate is restarting; try again in a minute")
 
 // acceptInteraction takes a verified interaction. It returns what to answer Slack with at
 // once (nil for a plain acknowledgement); the work on button clicks happens afterwards.
@@ -17,7 +21,9 @@ func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
 			return nil, nil
 		}
 		if !b.async(func(ctx context.Context) { b.handleActions(ctx, cb) }) {
-			return nil, nil
+			// Not acknowledging makes Slack show the person their click failed, so they
+			// click again once cakegate is back, instead of thinking it worked.
+			return nil, ErrShuttingDown
 		}
 		return nil, nil
 	case slack.InteractionTypeViewSubmission:

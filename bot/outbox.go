@@ -50,6 +50,9 @@ func (b *Bot) RunOutbox(ctx context.Context) {
 func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
+	if b.now().Before(b.pausedUntil) {
+		return 0, nil // Slack asked us to wait
+	}
 	// The Home tabs showing what changed are re-published once the run is done.
 	homes := b.newHomeRefresh()
 	defer homes.flush()
@@ -91,6 +94,13 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
 			}
 			progress = true
+			var rl *slack.RateLimitedError
+			if errors.As(err, &rl) {
+				// Slack asked us to slow down: the rest waits too, rather than hitting
+				// the limit again at once.
+				b.pausedUntil = at
+				return delivered, nil
+			}
 		}
 		if !progress || len(due) < outboxBatch {
 			return delivered, nil
@@ -128,7 +138,16 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 	case commands.NotifyApprovalRequest, commands.NotifyApprovalUpdate:
 		return b.showApproval(ctx, r)
 	case commands.NotifyRequester:
-		return b.dm(ctx, r.Requester, n.Text, nil)
+		err := b.dm(ctx, r.Requester, n.Text, nil)
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) {
+			// Slack refuses to DM them (cannot_dm_bot, user_disabled, …), which no retry
+			// mends: tell them where the approvers read, so the news is not lost. The
+			// notices carry no secret.
+			b.log.Warn("requester cannot be messaged directly; telling them in the approvals channel", "request", r.ID.String(), "err", err)
+			_, _, err = b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(commands.Mention(r.Requester)+": "+n.Text, false))
+		}
+		return err
 	case commands.NotifyReminder:
 		if r.State != commands.StateActive || r.Grant == nil {
 			return nil // ended since: a reminder would only confuse

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/slack-go/slack"
@@ -70,6 +71,9 @@ func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event)
 			return
 		}
 		payload, err := b.acceptInteraction(cb)
+		if errors.Is(err, ErrShuttingDown) {
+			return // unacknowledged: Slack tells the person it failed
+		}
 		if err != nil {
 			b.log.Warn("malformed interaction over socket mode", "err", err)
 		}

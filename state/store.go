@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -122,4 +123,12 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup db %s: %w", s.path, err)
 	}
 	return n, nil
+}
+
+// Check reports whether the database can be read: an error once it is closed.
+func (s *Store) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(*bbolt.Tx) error { return nil })
 }
