@@ -103,7 +103,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 	svc.Groups = b
 
 	a := &app{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
-	a.sched, err = newScheduler(a)
+	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
 	if err != nil {
 		store.Close()
 		return nil, err

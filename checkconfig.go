@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/commands"
@@ -66,6 +67,17 @@ func runCheckConfig(ctx context.Context, getenv func(string) string, stdout io.W
 		c.fail("policy file (CAKEGATE_CONFIG=%s): %v", cfg.PolicyPath, perr)
 	default:
 		c.ok("policy file %s: %d role(s): %s", cfg.PolicyPath, len(policy.RoleOrder), strings.Join(policy.RoleOrder, ", "))
+		sch := policy.Schedule
+		bad := false
+		for name, spec := range map[string]string{"expire": sch.Expire, "remind": sch.Remind, "pending": sch.Pending, "outbox": sch.Outbox, "reconcile": sch.Reconcile} {
+			if _, err := cron.ParseStandard(spec); err != nil {
+				bad = true
+				c.fail("%s: schedule.%s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", cfg.PolicyPath, name, spec, err)
+			}
+		}
+		if !bad {
+			c.ok("schedules: expire %s, remind %s, pending %s, outbox %s, reconcile %s", sch.Expire, sch.Remind, sch.Pending, sch.Outbox, sch.Reconcile)
+		}
 	}
 
 	if cfg.DatacakeToken != "" {

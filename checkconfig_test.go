@@ -66,6 +66,8 @@ func TestCheckConfig(t *testing.T) {
 			"ok    approvals channel #cakegate-approvals", "ok    approvers: all 2 resolve", "All checks passed."}},
 		{"ErrPolicyLine", strings.Replace(sandboxPolicy, "max_duration: 7d", "max_duration: 7x", 1), nil, nil,
 			[]string{"cakegate.yaml:14: role \"viewer\": max_duration 7x"}},
+		{"ErrSchedule", sandboxPolicy + "schedule:\n  expire: every minute\n", nil, nil,
+			[]string{"FAIL  ", `schedule.expire "every minute" is not a cron spec`}},
 		{"ErrEnvironment", sandboxPolicy, []string{"SLACK_SIGNING_SECRET=", "DATACAKE_MAX_RPS=fast"}, nil,
 			[]string{"FAIL  SLACK_SIGNING_SECRET is not set", "FAIL  DATACAKE_MAX_RPS"}},
 		{"ErrDatacakeToken", sandboxPolicy, []string{"DATACAKE_TOKEN=wrong"}, nil,

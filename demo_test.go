@@ -29,12 +29,10 @@ func TestDemo(t *testing.T) {
 		"demo finished")
 }
 
-func TestDemoExitStatus(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"demo"}, func(string) string { return "" }, &out, &errOut); code != 0 {
-		t.Fatalf("cakegate demo: exit %d\n%s", code, errOut.String())
-	}
-	if !strings.Contains(out.String(), "demo finished") {
-		t.Fatal("the demo did not finish")
+// TestDemoBinary runs `cakegate demo` as a user does, from the built binary.
+func TestDemoBinary(t *testing.T) {
+	out, errOut, code := runBinary(t, nil, "demo")
+	if code != 0 || !strings.Contains(out, "demo finished") {
+		t.Fatalf("cakegate demo: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -148,3 +148,21 @@ func optionLabels(opts []*slack.OptionBlockObject) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// TestShortcutOpensRequestForm: the global shortcut opens the same request form.
+func TestShortcutOpensRequestForm(t *testing.T) {
+	s := startSandbox(t, sandboxOptions{})
+	ctx := testContext(t)
+	cb := slack.InteractionCallback{
+		Type: slack.InteractionTypeShortcut, CallbackID: "cakegate_request",
+		User: slack.User{ID: sandboxAlice}, TriggerID: s.slack.NewTriggerID(sandboxAlice),
+	}
+	if _, err := s.interact(ctx, cb); err != nil {
+		t.Fatal(err)
+	}
+	form, err := s.waitModal(ctx, sandboxAlice, "cakegate_request")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "form from the shortcut", s.slack.RenderView(form), "Role", "Devices", "Reason")
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -12,50 +13,58 @@ import (
 )
 
 // scheduler runs the periodic sweeps on robfig/cron: each job runs once at start, never
-// overlaps itself, and survives a panic.
+// overlaps itself (SkipIfStillRunning), and survives a panic (Recover). Every job is a sweep
+// over an index ("everything due by now"), so a missed tick or a restart loses nothing.
 type scheduler struct {
-	a    *app
+	log  *slog.Logger
 	cron *cron.Cron
 	jobs []job
 	// initial tracks the runs at start, which cron's own Stop does not wait for.
 	initial sync.WaitGroup
 }
 
+// job is one scheduled sweep.
 type job struct {
 	name string
-	spec string
+	spec string // robfig/cron spec: "@every 1m", "*/5 * * * *", …
 	run  func(ctx context.Context) error
 }
 
-func newScheduler(a *app) (*scheduler, error) {
-	s := &scheduler{a: a}
-	logger := cronLogger{a}
-	s.cron = cron.New(
-		cron.WithLocation(a.policy.Location),
-		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
-	)
+// newScheduler checks every job's spec and prepares them to run in loc.
+func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler, error) {
+	for _, j := range jobs {
+		if _, err := cron.ParseStandard(j.spec); err != nil {
+			return nil, fmt.Errorf("schedule %s: %q is not a cron spec: %w", j.name, j.spec, err)
+		}
+	}
+	logger := cronLogger{log}
+	return &scheduler{
+		log:  log,
+		jobs: jobs,
+		cron: cron.New(
+			cron.WithLocation(loc),
+			cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
+		),
+	}, nil
+}
+
+// appJobs are cakegate's sweeps, on the policy's schedule.
+func appJobs(a *app) []job {
 	sch := a.policy.Schedule
-	s.jobs = []job{
-		{"expire", sch.Expire, func(ctx context.Context) error {
-			res, err := a.svc.ExpireDue(ctx)
-			logSweep(a, "expiry sweep", res)
-			a.bot.Kick()
+	sweep := func(what string, run func(context.Context) (commands.SweepResult, error)) func(context.Context) error {
+		return func(ctx context.Context) error {
+			res, err := run(ctx)
+			if res.Done+res.Failed > 0 {
+				a.log.Info(what, "done", res.Done, "failed", res.Failed)
+			}
+			a.bot.Kick() // deliver what the sweep queued
 			return err
-		}},
-		// The outbox worker runs beside the scheduler (app.run); this only wakes it, so
-		// notifications whose retry time has come are sent.
-		{"remind", sch.Remind, func(ctx context.Context) error {
-			res, err := a.svc.RemindDue(ctx)
-			logSweep(a, "reminder sweep", res)
-			a.bot.Kick()
-			return err
-		}},
-		{"pending", sch.Pending, func(ctx context.Context) error {
-			res, err := a.svc.TimeOutPending(ctx)
-			logSweep(a, "pending timeout sweep", res)
-			a.bot.Kick()
-			return err
-		}},
+		}
+	}
+	return []job{
+		{"expire", sch.Expire, sweep("expiry sweep", a.svc.ExpireDue)},
+		{"remind", sch.Remind, sweep("reminder sweep", a.svc.RemindDue)},
+		{"pending", sch.Pending, sweep("pending timeout sweep", a.svc.TimeOutPending)},
 		{"reconcile", sch.Reconcile, func(ctx context.Context) error {
 			res, err := a.svc.Reconcile(ctx)
 			if res != (commands.ReconcileResult{}) {
@@ -71,26 +80,20 @@ func newScheduler(a *app) (*scheduler, error) {
 			return nil
 		}},
 	}
-	for _, j := range s.jobs {
-		if _, err := cron.ParseStandard(j.spec); err != nil {
-			return nil, fmt.Errorf("schedule %s: %q is not a cron spec: %w", j.name, j.spec, err)
-		}
-	}
-	return s, nil
 }
 
-// start adds the jobs, runs each once, and starts the clock.
+// start adds the jobs, runs each once through the same chain (so a restart catches up at
+// once, and a tick during that first run is skipped), and starts the clock.
 func (s *scheduler) start(ctx context.Context) {
 	for _, j := range s.jobs {
 		run := func() {
 			jctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
 			if err := j.run(jctx); err != nil && ctx.Err() == nil {
-				s.a.log.Error("scheduled job failed", "job", j.name, "err", err)
+				s.log.Error("scheduled job failed", "job", j.name, "err", err)
 			}
 		}
 		id, _ := s.cron.AddFunc(j.spec, run)
-		// Run once at start, through the same chain, so a restart catches up at once.
 		s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
 	}
 	s.cron.Start()
@@ -102,15 +105,15 @@ func (s *scheduler) stop() {
 	s.initial.Wait()
 }
 
-func logSweep(a *app, what string, res commands.SweepResult) {
-	if res.Done+res.Failed > 0 {
-		a.log.Info(what, "done", res.Done, "failed", res.Failed)
+// cronLogger passes robfig/cron's messages (a recovered panic, a skipped run) to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		l.log.Debug("scheduler: a run was skipped; the previous one is still running")
 	}
 }
 
-type cronLogger struct{ a *app }
-
-func (l cronLogger) Info(msg string, kv ...any) {}
 func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.a.log.Error("scheduler: "+msg, append(kv, "err", err)...)
+	l.log.Error("scheduler: "+msg, append(kv, "err", err)...)
 }
