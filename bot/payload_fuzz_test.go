@@ -1,0 +1,98 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot"
+	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/state"
+)
+
+const fuzzSecret = "fuzz-signing-secret"
+
+// fuzzBot is a Bot over a real store and a fake Slack, for throwing arbitrary signed
+// payloads at.
+func fuzzBot(f *testing.F) http.Handler {
+	fake := slacktest.New()
+	fake.Start()
+	f.Cleanup(fake.Close)
+	store, err := state.Open(filepath.Join(f.TempDir(), "fuzz.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	svc := &commands.Service{
+		Policy: &commands.Policy{
+			Workspace: "ws", ApprovalsChannel: "C1", Approvers: []string{"U1"}, AllRequesters: true,
+			Location: time.UTC, RoleOrder: []string{"viewer"},
+			Roles: map[string]*commands.Role{"viewer": {Name: "viewer", Devices: commands.DeviceScope{Any: true}, MaxDuration: time.Hour, DefaultDuration: time.Hour, Approvals: 1}},
+		},
+		Store: store, AuditLog: store, Clock: commands.SystemClock{},
+		Devices: fuzzDevices{},
+	}
+	b := bot.New(bot.Config{
+		Service: svc, Slack: slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
+		SigningSecret: fuzzSecret, Requests: store, Outbox: store, WorkTimeout: 5 * time.Second,
+	})
+	svc.Notifier, svc.Groups = b, b
+	f.Cleanup(func() {
+		b.Shutdown(f.Context())
+		store.Close()
+	})
+	return b.Handler(nil)
+}
+
+type fuzzDevices struct{}
+
+func (fuzzDevices) Devices(_ context.Context, _ string) ([]commands.Device, error) { return nil, nil }
+
+// FuzzSlackPayloads signs arbitrary bodies as Slack would and sends them to each endpoint:
+// whatever they hold, the answer is an acknowledgement or a refusal, never a crash.
+func FuzzSlackPayloads(f *testing.F) {
+	handler := fuzzBot(f)
+	seeds := []struct {
+		path string
+		body string
+	}{
+		{"/slack/commands", string(slacktest.SlashCommandForm(slack.SlashCommand{Command: "/cakegate", Text: "help", UserID: "U2"}))},
+		{"/slack/commands", "command=%2Fcakegate&text=request+role%3Dviewer&user_id=U2"},
+		{"/slack/interactions", "payload=" + url.QueryEscape(`{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"cakegate_approve","value":"R1"}]}`)},
+		{"/slack/interactions", "payload=" + url.QueryEscape(`{"type":"view_submission","user":{"id":"U2"},"view":{"callback_id":"cakegate_request","state":{"values":{}}}}`)},
+		{"/slack/interactions", "payload=" + url.QueryEscape(`{"type":"block_suggestion","user":{"id":"U2"},"action_id":"devices","value":"x","view":{"private_metadata":"viewer"}}`)},
+		{"/slack/interactions", "payload=%7B"},
+		{"/slack/events", `{"type":"url_verification","challenge":"abc"}`},
+		{"/slack/events", `{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened","user":"U2","tab":"home"}}`},
+		{"/slack/events", `{"type":"event_callback","event":{"type":"nonsense"}}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.path, []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, path string, body []byte) {
+		switch path {
+		case "/slack/commands", "/slack/interactions", "/slack/events":
+		default:
+			path = "/slack/interactions"
+		}
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		slacktest.SignRequest(req, body, fuzzSecret, time.Now())
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		default:
+			out, _ := io.ReadAll(rec.Body)
+			t.Fatalf("%s answered %d to a signed body: %s", path, rec.Code, out)
+		}
+	})
+}
