@@ -18,18 +18,18 @@ import (
 // token_revoked, …), with an error that says so.
 func (b *Bot) RunSocketMode(ctx context.Context, opts ...socketmode.Option) error {
 	client := socketmode.New(b.slack, opts...)
-	ctx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		b.consumeSocketEvents(ctx, client)
+		b.consumeSocketEvents(runCtx, client)
 	}()
-	err := client.RunContext(ctx)
+	err := client.RunContext(runCtx)
 	cancel()
 	<-done
 	if ctx.Err() != nil {
-		return nil
+		return nil // asked to stop
 	}
 	if err != nil {
 		return fmt.Errorf("socket mode stopped: Slack refused the app-level token or bot token (%w); check SLACK_APP_TOKEN and SLACK_BOT_TOKEN", err)
