@@ -258,3 +258,24 @@ func TestListKeepsOldActiveGrants(t *testing.T) {
 		t.Fatalf("got %d requests ending with %s, want the %d newest ended ones and the old active %s", len(list), list[len(list)-1].ID, commands.ListLimit, old.ID)
 	}
 }
+
+// stubbornDatacake refuses deletes with "not found" although the API user exists, as an
+// ok:false from Datacake looks.
+type stubbornDatacake struct{ *fakeDatacake }
+
+func (s stubbornDatacake) DeleteAPIUser(context.Context, string) error {
+	return commands.Errorf(commands.CodeNotFound, "Datacake deleted no API user")
+}
+
+func TestRevokeNotFoundIsCheckedAgainstTheList(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.active(t)
+	e.svc.Datacake = stubbornDatacake{e.datacake}
+	if _, err := e.svc.Revoke(ctx, r.ID, carol, ""); !errors.Is(err, commands.ErrUnavailable) {
+		t.Fatalf("got %v, want the revoke left unconfirmed", err)
+	}
+	if got, _ := e.store.Get(ctx, r.ID); got.State != commands.StateRevoking {
+		t.Fatalf("got %s: a grant whose API user still exists was marked ended", got.State)
+	}
+}

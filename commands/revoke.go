@@ -55,8 +55,8 @@ const (
 // the deletion (an API user already gone counts as confirmed); on failure it stays revoking
 // with a later retry time, and the approvals channel is alerted after repeated failures.
 func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error) {
-	err := s.Datacake.DeleteAPIUser(ctx, r.Grant.APIUserID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	err := s.deleteConfirmed(ctx, r.Workspace, r.Grant.APIUserID)
+	if err != nil {
 		s.log().Warn("delete API user failed", "request", r.ID.String(), "err", err)
 		r, uerr := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 			if r.State != StateRevoking {
@@ -116,4 +116,24 @@ func who(user string) string {
 		return "cakegate"
 	}
 	return Mention(user)
+}
+
+// deleteConfirmed deletes an API user and succeeds only when Datacake confirms it is gone.
+// Datacake answers a delete it did not carry out with ok:false, whatever the reason, so "not
+// found" is checked against the workspace's list of API users before it counts as gone.
+func (s *Service) deleteConfirmed(ctx context.Context, workspace, id string) error {
+	err := s.Datacake.DeleteAPIUser(ctx, id)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	users, lerr := s.Datacake.FindAPIUsers(ctx, workspace, APIUserPrefix)
+	if lerr != nil {
+		return fmt.Errorf("Datacake did not delete API user %s, and listing API users to see whether it is gone failed: %w", id, lerr)
+	}
+	for _, u := range users {
+		if u.ID == id {
+			return fmt.Errorf("Datacake did not delete API user %s, which still exists: %w", id, err)
+		}
+	}
+	return nil
 }
