@@ -97,6 +97,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		Requests:      store,
 		Outbox:        store,
 		Log:           log.With("component", "bot"),
+		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
 	})
 	svc.Notifier = b

@@ -42,6 +42,9 @@ type Config struct {
 	WorkTimeout time.Duration
 	// MaxWorkers bounds how many acknowledged commands are worked on at once. Default 64.
 	MaxWorkers int
+	// DatacakeURL is the GraphQL endpoint the token DM tells requesters to use; "" for
+	// Datacake's public one.
+	DatacakeURL string
 	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.
 	HTTPClient *http.Client
 }
@@ -58,6 +61,8 @@ type Bot struct {
 	log      *slog.Logger
 	timeout  time.Duration
 	http     *http.Client
+	// datacakeURL is where requesters use their tokens (Config.DatacakeURL).
+	datacakeURL string
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -83,16 +88,17 @@ type Bot struct {
 // New builds a Bot.
 func New(cfg Config) *Bot {
 	b := &Bot{
-		svc:      cfg.Service,
-		slack:    cfg.Slack,
-		secret:   cfg.SigningSecret,
-		requests: cfg.Requests,
-		outbox:   cfg.Outbox,
-		name:     cfg.CommandName,
-		log:      cfg.Log,
-		timeout:  cfg.WorkTimeout,
-		http:     cfg.HTTPClient,
-		kick:     make(chan struct{}, 1),
+		svc:         cfg.Service,
+		slack:       cfg.Slack,
+		secret:      cfg.SigningSecret,
+		requests:    cfg.Requests,
+		outbox:      cfg.Outbox,
+		name:        cfg.CommandName,
+		log:         cfg.Log,
+		timeout:     cfg.WorkTimeout,
+		http:        cfg.HTTPClient,
+		datacakeURL: cfg.DatacakeURL,
+		kick:        make(chan struct{}, 1),
 	}
 	if b.name == "" {
 		b.name = "/cakegate"

@@ -12,7 +12,7 @@ import (
 // DeliverToken sends the token to its requester in a direct message: the only place it is
 // ever shown. It implements commands.Notifier. Errors name Slack's reason, never the token.
 func (b *Bot) DeliverToken(ctx context.Context, r *commands.Request, token commands.Token) error {
-	fallback, blocks := TokenMessage(r, token)
+	fallback, blocks := TokenMessage(r, token, b.datacakeURL)
 	channel, err := b.openDM(ctx, r.Requester)
 	if err != nil {
 		return err

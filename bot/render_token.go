@@ -9,14 +9,18 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-// datacakeGraphQL is where a token is used. It is Datacake's public endpoint, which is what
-// a requester's own scripts talk to, whatever DATACAKE_API_URL cakegate itself uses.
+// datacakeGraphQL is Datacake's public endpoint, where a token is used unless cakegate
+// talks to another (the EU host, a white-label site): then the token works there.
 const datacakeGraphQL = "https://api.datacake.co/graphql/"
 
-// TokenMessage renders the direct message that carries the token to its requester. It is the
-// only renderer that sees the token; the fallback text, which Slack shows in notifications
-// and on lock screens, never holds it.
-func TokenMessage(r *commands.Request, token commands.Token) (fallback string, blocks []slack.Block) {
+// TokenMessage renders the direct message that carries the token to its requester, with how
+// to use it against endpoint (Datacake's GraphQL URL; "" for the public one). It is the only
+// renderer that sees the token; the fallback text, which Slack shows in notifications and on
+// lock screens, never holds it.
+func TokenMessage(r *commands.Request, token commands.Token, endpoint string) (fallback string, blocks []slack.Block) {
+	if endpoint == "" {
+		endpoint = datacakeGraphQL
+	}
 	var expires time.Time
 	apiUser := ""
 	if r.Grant != nil {
@@ -40,7 +44,7 @@ func TokenMessage(r *commands.Request, token commands.Token) (fallback string, b
 	s.section(r.ID.String()+"_token_usage", fmt.Sprintf(
 		"Send it in the header `Authorization: Token %s` to %s. For example, with the token in `DATACAKE_TOKEN`:\n"+
 			"```curl -s %s -H \"Authorization: Token $DATACAKE_TOKEN\" -H \"Content-Type: application/json\" -d '%s'```",
-		secret, datacakeGraphQL, datacakeGraphQL, query))
+		secret, escapeLimit(endpoint, 300), escapeLimit(endpoint, 300), query))
 	s.context(r.ID.String()+"_token_note", fmt.Sprintf(
 		"It is shown only this once; cakegate does not keep it. It stops working at %s. `/cakegate revoke %s` when you are done.",
 		slackDate(expires), r.ID))

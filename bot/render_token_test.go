@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ const renderSecret = "dct_Zq9RENDERSECRET0123456789abcdef"
 func TestTokenMessage(t *testing.T) {
 	fake := newFakeSlack(t)
 	r := activeRequest()
-	fallback, blocks := TokenMessage(r, commands.Token(renderSecret))
+	fallback, blocks := TokenMessage(r, commands.Token(renderSecret), "")
 	checkMessage(t, fake, fallback, blocks)
 
 	if strings.Contains(fallback, renderSecret) {
@@ -57,7 +58,7 @@ func TestTokenMessage(t *testing.T) {
 // searches it for the token.
 func TestTokenOnlyInTokenMessage(t *testing.T) {
 	r := activeRequest()
-	fallback, _ := TokenMessage(r, commands.Token(renderSecret))
+	fallback, _ := TokenMessage(r, commands.Token(renderSecret), "")
 	outputs := []string{fallback}
 	add := func(fallback string, blocks []slack.Block) {
 		outputs = append(outputs, fallback, marshalBlocks(t, blocks))
@@ -126,4 +127,16 @@ func TestReminderMessage(t *testing.T) {
 			t.Errorf("fallback %q does not use the lead time", fallback)
 		}
 	})
+}
+
+func TestTokenMessageUsesTheConfiguredEndpoint(t *testing.T) {
+	r := &commands.Request{ID: 3, Role: "viewer", Workspace: "ws"}
+	_, blocks := TokenMessage(r, commands.Token(renderSecret), "https://api.datacake.de/graphql/")
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "https://api.datacake.de/graphql/") || strings.Contains(string(raw), "datacake.co") {
+		t.Fatalf("the token DM does not point at the EU host:\n%s", raw)
+	}
 }
