@@ -45,7 +45,8 @@ func (s *Service) ExpireDue(ctx context.Context) (SweepResult, error) {
 			continue
 		}
 		if r.State == StateActive {
-			r, err = s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+			id := r.ID
+			r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 				from := r.State
 				if r.Grant == nil || r.Grant.ExpiresAt.After(now) {
 					return Change{}, errNotDue
@@ -61,7 +62,7 @@ func (s *Service) ExpireDue(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				if !errors.Is(err, errNotDue) && !errors.Is(err, ErrWrongState) {
 					res.Failed++
-					s.log().Error("expire", "request", r.ID.String(), "err", err)
+					s.log().Error("expire", "request", id.String(), "err", err)
 				}
 				continue
 			}

@@ -284,3 +284,21 @@ func TestConcurrentReconcilesTakeOverOnce(t *testing.T) {
 		t.Fatalf("got %s", got.State)
 	}
 }
+
+// failingUpdates makes every Update of a store fail, as a full disk would.
+type failingUpdates struct{ *memStore }
+
+func (failingUpdates) Update(context.Context, commands.RequestID, func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
+	return nil, errors.New("disk full")
+}
+
+func TestExpireDueSurvivesAStoreFailure(t *testing.T) {
+	e := newEnv(t)
+	e.active(t)
+	e.clock.Advance(9 * time.Hour)
+	e.svc.Store = failingUpdates{e.store}
+	res, err := e.svc.ExpireDue(context.Background())
+	if err != nil || res.Failed != 1 || res.Done != 0 {
+		t.Fatalf("got %+v, %v; want the grant counted as failed and left for the next sweep", res, err)
+	}
+}
