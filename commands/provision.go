@@ -59,7 +59,8 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 
 	if err := s.Notifier.DeliverToken(ctx, r, token); err != nil {
 		s.log().Warn("token DM failed", "request", r.ID.String(), "err", err)
-		if derr := s.Datacake.DeleteAPIUser(ctx, user.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
+		// A token nobody received must not exist: be sure it is gone.
+		if derr := s.deleteConfirmed(ctx, r.Workspace, user.ID); derr != nil {
 			s.log().Error("delete undelivered API user", "request", r.ID.String(), "err", derr)
 			s.releaseProvisioning(ctx, r.ID, r.Grant)
 			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not send you the token and Datacake did not confirm deleting it; cakegate will retry.", r.ID), Err: err}
@@ -113,15 +114,24 @@ func (s *Service) deleteByName(ctx context.Context, workspace, name string) erro
 		if u.Name != name {
 			continue
 		}
-		if err := s.Datacake.DeleteAPIUser(ctx, u.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := s.deleteGone(ctx, u.ID); err != nil {
 			return fmt.Errorf("delete API user %s: %w", u.ID, err)
 		}
 	}
 	return nil
 }
 
-func (s *Service) deleteQuietly(ctx context.Context, id string) {
+// deleteGone deletes an API user during a clean-up, where one already gone is what was
+// wanted. Revocations, which must be sure, use deleteConfirmed.
+func (s *Service) deleteGone(ctx context.Context, id string) error {
 	if err := s.Datacake.DeleteAPIUser(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) deleteQuietly(ctx context.Context, id string) {
+	if err := s.deleteGone(ctx, id); err != nil {
 		s.log().Error("delete API user", "api_user", id, "err", err)
 	}
 }

@@ -108,7 +108,7 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 // user recorded before the crash, and any with the request's name.
 func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) error {
 	if half != nil {
-		if err := s.Datacake.DeleteAPIUser(ctx, half.APIUserID); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := s.deleteGone(ctx, half.APIUserID); err != nil {
 			return err
 		}
 	}
@@ -215,7 +215,7 @@ func (s *Service) handleOrphan(ctx context.Context, u APIUser, r *Request, res *
 		res.OrphansReported++
 		return
 	}
-	if err := s.Datacake.DeleteAPIUser(ctx, u.ID); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.deleteGone(ctx, u.ID); err != nil {
 		s.log().Warn("reconcile: delete orphaned API user", "api_user", u.ID, "err", err)
 		res.Errors++
 		return

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -52,7 +51,8 @@ func (s *Service) SearchDevices(ctx context.Context, user, roleName, query strin
 	}
 	var tags []DeviceChoice
 	for t, n := range tagCount {
-		if match(t) && (role.Devices.Any || slices.Contains(role.Devices.Tags, t) || n > 0) {
+		// Counted only from devices in scope, so every tag here stands for some of them.
+		if match(t) {
 			tags = append(tags, DeviceChoice{Ref: "tag:" + t, Label: fmt.Sprintf("tag: %s (%d devices)", t, n)})
 		}
 	}

@@ -50,9 +50,7 @@ func (s *Service) log() *slog.Logger {
 	return s.Log
 }
 
-// role returns the policy's role for r. A role removed from the policy since the request was
-// made still has a request to finish, so callers get a nil role rather than an error where
-// that is harmless.
+// role returns the named role of the policy, or an error a person can act on.
 func (s *Service) role(name string) (*Role, error) {
 	role, ok := s.Policy.Role(name)
 	if !ok {

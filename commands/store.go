@@ -13,12 +13,6 @@ type Change struct {
 	Outbox []Notification
 }
 
-// Add appends another change's events and notifications.
-func (c *Change) Add(o Change) {
-	c.Audit = append(c.Audit, o.Audit...)
-	c.Outbox = append(c.Outbox, o.Outbox...)
-}
-
 // AuditEvent records one thing that happened to a request: who did what, and the state it
 // moved between. It never holds a secret.
 type AuditEvent struct {
