@@ -18,23 +18,18 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 	if err != nil {
 		return nil, err
 	}
-	if r.Requester != user {
-		return nil, Errorf(CodeNotAllowed, "only %s, who holds %s, can ask to extend it.", Mention(r.Requester), id)
-	}
 	role, err := s.role(r.Role)
 	if err != nil {
 		return nil, err
 	}
 	immediate := role.ExtendWithoutApproval || role.AutoApprove
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
-		if r.State != StateActive {
-			return Change{}, wrongState(r, "extend")
-		}
-		if r.Extension != nil {
-			return Change{}, Errorf(CodeWrongState, "%s already has an extension of %s waiting for approval.", r.ID, FormatDuration(r.Extension.Duration))
-		}
-		if err := checkLifetime(r, role, d); err != nil {
+		room, err := extensionRoom(r, user, role)
+		if err != nil {
 			return Change{}, err
+		}
+		if d > room {
+			return Change{}, Errorf(CodeTooLong, "role %s allows at most %s in all, so %s can be extended by at most %s.", role.Name, FormatDuration(role.MaxDuration), r.ID, FormatDuration(room))
 		}
 		now := s.now()
 		r.UpdatedAt = now
@@ -52,17 +47,52 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 	})
 }
 
-// checkLifetime refuses an extension that would carry the grant past its role's maximum.
-func checkLifetime(r *Request, role *Role, d time.Duration) error {
-	limit := r.Grant.CreatedAt.Add(role.MaxDuration)
-	room := limit.Sub(r.Grant.ExpiresAt)
+// ExtensionRoom checks, without changing anything, that user may ask to extend request id
+// now, as Extend checks it, and says by how much at most (to the minute). A form uses it to
+// offer only what Extend will accept, or to say why nothing can be.
+func (s *Service) ExtensionRoom(ctx context.Context, id RequestID, user string) (*Request, *Role, time.Duration, error) {
+	r, err := s.get(ctx, id)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	role, err := s.role(r.Role)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	room, err := extensionRoom(r, user, role)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return r, role, room, nil
+}
+
+// extensionRoom is how much longer user may extend r: only its requester, only while it is
+// active with no extension waiting, and never past its role's maximum lifetime.
+func extensionRoom(r *Request, user string, role *Role) (time.Duration, error) {
+	if r.Requester != user {
+		return 0, Errorf(CodeNotAllowed, "only %s, who holds %s, can ask to extend it.", Mention(r.Requester), r.ID)
+	}
+	if r.State != StateActive || r.Grant == nil {
+		return 0, wrongState(r, "extend")
+	}
+	if r.Extension != nil {
+		return 0, Errorf(CodeWrongState, "%s already has an extension of %s waiting for approval.", r.ID, FormatDuration(r.Extension.Duration))
+	}
+	room, err := lifetimeLeft(r, role)
+	if err != nil {
+		return 0, err
+	}
+	return room, nil
+}
+
+// lifetimeLeft is how far r's expiry may still move before its whole life passes its role's
+// maximum, to the minute; none left is an error.
+func lifetimeLeft(r *Request, role *Role) (time.Duration, error) {
+	room := r.Grant.CreatedAt.Add(role.MaxDuration).Sub(r.Grant.ExpiresAt).Truncate(time.Minute)
 	if room <= 0 {
-		return Errorf(CodeTooLong, "%s already runs for role %s's maximum of %s; ask for a new token with `/cakegate request` when it ends.", r.ID, role.Name, FormatDuration(role.MaxDuration))
+		return 0, Errorf(CodeTooLong, "%s already runs for role %s's maximum of %s; ask for a new token with `/cakegate request` when it ends.", r.ID, role.Name, FormatDuration(role.MaxDuration))
 	}
-	if d > room {
-		return Errorf(CodeTooLong, "role %s allows at most %s in all, so %s can be extended by at most %s.", role.Name, FormatDuration(role.MaxDuration), r.ID, FormatDuration(room.Truncate(time.Minute)))
-	}
-	return nil
+	return room, nil
 }
 
 // applyExtension moves the expiry and forgets reminders already sent, so the new expiry
@@ -109,8 +139,13 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 			}, nil
 		}
 		if role != nil {
-			if err := checkLifetime(r, role, ext.Duration); err != nil {
+			// The role may have shrunk since the extension was asked for.
+			room, err := lifetimeLeft(r, role)
+			if err != nil {
 				return Change{}, err
+			}
+			if ext.Duration > room {
+				return Change{}, Errorf(CodeTooLong, "role %s now allows %s only %s more, not the %s asked for; deny it and ask for less.", role.Name, r.ID, FormatDuration(room), FormatDuration(ext.Duration))
 			}
 		}
 		return s.applyExtension(r, approver, ext.Duration, "approved by "+Mention(approver)), nil

@@ -279,3 +279,22 @@ func TestRevokeNotFoundIsCheckedAgainstTheList(t *testing.T) {
 		t.Fatalf("got %s: a grant whose API user still exists was marked ended", got.State)
 	}
 }
+
+func TestExtensionRoom(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.active(t) // viewer: 8h of a 7d maximum
+	_, role, room, err := e.svc.ExtensionRoom(ctx, r.ID, carol)
+	if err != nil || role.Name != "viewer" || room != 6*24*time.Hour+16*time.Hour {
+		t.Fatalf("got %v %v %v, want 6d16h of viewer", role, room, err)
+	}
+	if _, _, _, err := e.svc.ExtensionRoom(ctx, r.ID, ann); !errors.Is(err, commands.ErrNotAllowed) {
+		t.Fatalf("an approver asking: %v", err)
+	}
+	if _, err := e.svc.Extend(ctx, r.ID, carol, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := e.svc.ExtensionRoom(ctx, r.ID, carol); !errors.Is(err, commands.ErrWrongState) {
+		t.Fatalf("with an extension waiting: %v", err)
+	}
+}
