@@ -38,6 +38,19 @@ func putNotification(tx *bbolt.Tx, n commands.Notification) error {
 	return nil
 }
 
+// unschedule reads notification id and removes its outbox_due entry, leaving the
+// notification itself for the caller to delete or rewrite.
+func unschedule(tx *bbolt.Tx, id uint64) (commands.Notification, error) {
+	n, err := getNotification(tx, id)
+	if err != nil {
+		return n, err
+	}
+	if err := tx.Bucket(bucketOutboxDue).Delete(timeIDKey(n.NextAttemptAt, id)); err != nil {
+		return n, fmt.Errorf("unschedule notification %d: %w", id, err)
+	}
+	return n, nil
+}
+
 // DueNotifications returns up to limit notifications (0 or less: all) whose next attempt is
 // at or before now, earliest first; a notification that was never tried is due at once. It
 // walks outbox_due from its start and stops at the first later entry, so a long backlog of
@@ -72,12 +85,8 @@ func (s *Store) CompleteNotification(ctx context.Context, id uint64) error {
 		return err
 	}
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		n, err := getNotification(tx, id)
-		if err != nil {
+		if _, err := unschedule(tx, id); err != nil {
 			return err
-		}
-		if err := tx.Bucket(bucketOutboxDue).Delete(timeIDKey(n.NextAttemptAt, id)); err != nil {
-			return fmt.Errorf("unschedule notification %d: %w", id, err)
 		}
 		if err := tx.Bucket(bucketOutbox).Delete(u64(id)); err != nil {
 			return fmt.Errorf("delete notification %d: %w", id, err)
@@ -93,12 +102,9 @@ func (s *Store) RetryNotification(ctx context.Context, id uint64, at time.Time, 
 		return err
 	}
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		n, err := getNotification(tx, id)
+		n, err := unschedule(tx, id)
 		if err != nil {
 			return err
-		}
-		if err := tx.Bucket(bucketOutboxDue).Delete(timeIDKey(n.NextAttemptAt, id)); err != nil {
-			return fmt.Errorf("unschedule notification %d: %w", id, err)
 		}
 		n.Attempts++
 		n.NextAttemptAt = at
