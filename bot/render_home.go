@@ -155,7 +155,7 @@ func homeTokenItem(s *blockSet, r *commands.Request, now time.Time) []slack.Bloc
 			fmt.Fprintf(&b, "\nYou asked to extend it by %s; waiting for approval.", commands.FormatDuration(r.Extension.Duration))
 		}
 	}
-	sec := slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(b.String(), maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id("home_token_"+id)))
+	sec := s.sectionBlock("home_token_"+id, b.String())
 	if !active {
 		return []slack.Block{sec}
 	}
@@ -175,7 +175,7 @@ func homePendingItem(s *blockSet, r *commands.Request) slack.Block {
 	}
 	text := fmt.Sprintf("*%s* · role *%s* for %s · %s · asked %s\n%s",
 		r.ID, escapeLimit(r.Role, 100), commands.FormatDuration(r.Duration), plural(len(r.Devices), "device", "devices"), slackDate(r.CreatedAt), status)
-	sec := slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(text, maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id("home_mine_"+r.ID.String())))
+	sec := s.sectionBlock("home_mine_"+r.ID.String(), text)
 	sec.Accessory = slack.NewAccessory(button(ActionCancel, "Cancel", r.ID, ""))
 	return sec
 }
@@ -224,7 +224,7 @@ func homeQueue(s *blockSet, h Home, now time.Time, name string) {
 			continue // decided since the queue was read
 		}
 		items = append(items, []slack.Block{
-			slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(text, maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id("home_wait_"+id))),
+			s.sectionBlock("home_wait_"+id, text),
 			slack.NewActionBlock(s.id("home_wait_"+id+"_actions"), approve, deny),
 		})
 	}

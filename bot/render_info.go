@@ -31,7 +31,7 @@ func RolesMessage(roles []commands.RoleInfo) (fallback string, blocks []slack.Bl
 		}
 		names = append(names, ri.Role.Name)
 		items = append(items, []slack.Block{
-			slack.NewSectionBlock(mrkdwnText(roleText(ri)), nil, nil, slack.SectionBlockOptionBlockID(s.id("role_"+ri.Role.Name))),
+			s.sectionBlock("role_"+ri.Role.Name, roleText(ri)),
 		})
 	}
 	blocks = fitItems(&s, items, func(n int) string {

@@ -84,7 +84,7 @@ func ListMessage(requests []*commands.Request, now time.Time) (fallback string, 
 		if r.State == commands.StateActive && r.Grant != nil && r.Grant.ExpiresAt.After(now) {
 			line += " · ends in about " + commands.FormatDuration(roughly(r.Grant.ExpiresAt.Sub(now)))
 		}
-		b := slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(line, maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id(r.ID.String()+"_line")))
+		b := s.sectionBlock(r.ID.String()+"_line", line)
 		switch r.State {
 		case commands.StatePending:
 			b.Accessory = slack.NewAccessory(button(ActionCancel, "Cancel", r.ID, ""))
@@ -132,7 +132,7 @@ func PendingMessage(requests []*commands.Request, now time.Time) (fallback strin
 			deny = button(ActionDeny, "Deny extension", r.ID, slack.StyleDanger)
 		}
 		items = append(items, []slack.Block{
-			slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(text, maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id(id+"_pending"))),
+			s.sectionBlock(id+"_pending", text),
 			slack.NewActionBlock(s.id(id+"_pending_actions"), approve, deny),
 		})
 	}

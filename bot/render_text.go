@@ -241,9 +241,15 @@ func (s *blockSet) header(id, text string) {
 }
 
 func (s *blockSet) section(id, text string) *slack.SectionBlock {
-	b := slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(text, maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id(id)))
+	b := s.sectionBlock(id, text)
 	s.add(b)
 	return b
+}
+
+// sectionBlock is a section of mrkdwn text cut to the limit, with an id from s, that is not
+// added yet: an item of a list that fitItems or fitRoom adds if there is room.
+func (s *blockSet) sectionBlock(id, text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwnText(truncateMrkdwn(text, maxSectionRunes)), nil, nil, slack.SectionBlockOptionBlockID(s.id(id)))
 }
 
 func (s *blockSet) fields(id string, fields ...*slack.TextBlockObject) {
