@@ -27,14 +27,10 @@ func (s *Store) InState(ctx context.Context, st commands.State) ([]*commands.Req
 		prefix := stringPrefix(string(st))
 		c := tx.Bucket(bucketByState).Cursor()
 		// Ids grow with time, so id order within the prefix is creation order.
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			r, err := getIndexed(tx, k)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
+		k, _ := c.Seek(prefix)
+		var err error
+		out, err = walkIndex(tx, k, c.Next, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }, 0)
+		return err
 	})
 	return out, err
 }
@@ -50,14 +46,10 @@ func (s *Store) ExpiringBefore(ctx context.Context, t time.Time) ([]*commands.Re
 	var out []*commands.Request
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketByExpiry).Cursor()
-		for k, _ := c.First(); k != nil && readU64(k) <= bound; k, _ = c.Next() {
-			r, err := getIndexed(tx, k)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
+		k, _ := c.First()
+		var err error
+		out, err = walkIndex(tx, k, c.Next, func(k []byte) bool { return readU64(k) <= bound }, 0)
+		return err
 	})
 	return out, err
 }
@@ -81,19 +73,28 @@ func (s *Store) ByUser(ctx context.Context, user string, limit int) ([]*commands
 		} else {
 			k, _ = c.Prev()
 		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			if limit > 0 && len(out) == limit {
-				break
-			}
-			r, err := getIndexed(tx, k)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
+		var err error
+		out, err = walkIndex(tx, k, c.Prev, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }, limit)
+		return err
 	})
 	return out, err
+}
+
+// walkIndex loads the requests that index keys point at, starting at k and moving with
+// next (a cursor's Next or Prev) while within holds, at most limit of them (0 or less: all).
+func walkIndex(tx *bbolt.Tx, k []byte, next func() ([]byte, []byte), within func(k []byte) bool, limit int) ([]*commands.Request, error) {
+	var out []*commands.Request
+	for ; k != nil && within(k); k, _ = next() {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		r, err := getIndexed(tx, k)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // getIndexed loads the request an index key points at. A missing one means the index and
