@@ -1,6 +1,7 @@
 package datacaketest_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -212,7 +213,7 @@ func TestAPIUserLifecycle(t *testing.T) {
 		} `json:"addApiUser"`
 	}
 	_, b := gql(t, f.URL(), ownerToken, createQuery, createInput("cakegate-r1-alice", []string{"devices"}, f.pump.ID))
-	if err := jsonUnmarshal(decode(t, b).Data, &created); err != nil || !created.AddAPIUser.OK || created.AddAPIUser.APIUser.APIKey == "" {
+	if err := json.Unmarshal(decode(t, b).Data, &created); err != nil || !created.AddAPIUser.OK || created.AddAPIUser.APIUser.APIKey == "" {
 		t.Fatalf("create: %s (%v)", b, err)
 	}
 	id, token := created.AddAPIUser.APIUser.ID, created.AddAPIUser.APIUser.APIKey
@@ -310,7 +311,7 @@ func TestDropAfterCommit(t *testing.T) {
 	f := newFixture(t)
 	f.DropAfterCommitNext()
 	mustOK(t, f.URL(), ownerToken, `{ user { id } }`, nil) // only a create is dropped
-	body := strings.NewReader(`{"query":` + strconvQuote(createQuery) + `,"variables":{"input":{"workspace":"ws-1","name":"lost","wsPermissions":[],"deviceRelationships":[]}}}`)
+	body := strings.NewReader(`{"query":` + strconv.Quote(createQuery) + `,"variables":{"input":{"workspace":"ws-1","name":"lost","wsPermissions":[],"deviceRelationships":[]}}}`)
 	req, _ := http.NewRequest(http.MethodPost, f.URL(), body)
 	req.Header.Set("Authorization", "Token "+ownerToken)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
