@@ -16,13 +16,13 @@ func TestCreateWithUnknownOutcome(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		edit      func(*datacake.Options)
-		inject    func(*fixture)
+		inject    func(*testing.T, *fixture)
 		found     int  // API users named name reported
 		lookupErr bool // the look-up fails too
 	}{
-		{name: "DroppedAfterCommit", inject: func(f *fixture) { f.DropAfterCommitNext() }, found: 1},
-		{name: "ServerError", inject: func(f *fixture) { f.FailNext(1, http.StatusBadGateway) }, found: 0},
-		{name: "DroppedWithNamesakeAlready", inject: func(f *fixture) {
+		{name: "DroppedAfterCommit", inject: func(_ *testing.T, f *fixture) { f.DropAfterCommitNext() }, found: 1},
+		{name: "ServerError", inject: func(_ *testing.T, f *fixture) { f.FailNext(1, http.StatusBadGateway) }, found: 0},
+		{name: "DroppedWithNamesakeAlready", inject: func(t *testing.T, f *fixture) {
 			f.AddToken("setup", map[string][]string{ws: {"members"}})
 			c, _ := newClient(t, f.URL(), "setup", nil)
 			if _, err := c.CreateAPIUser(t.Context(), datacake.CreateAPIUserInput{Workspace: ws, Name: name}); err != nil {
@@ -32,11 +32,11 @@ func TestCreateWithUnknownOutcome(t *testing.T) {
 		}, found: 2},
 		{name: "TimeoutAndLookupFails",
 			edit:   func(o *datacake.Options) { o.Timeout, o.MaxRetries = 30*time.Millisecond, -1 },
-			inject: func(f *fixture) { f.SetLatency(time.Hour) }, lookupErr: true},
+			inject: func(_ *testing.T, f *fixture) { f.SetLatency(time.Hour) }, lookupErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			tc.inject(f)
+			tc.inject(t, f)
 			before := f.CallCount("NewApiUser")
 			c, _ := newClient(t, f.URL(), ownerToken, tc.edit)
 			created, err := c.CreateAPIUser(t.Context(), datacake.CreateAPIUserInput{Workspace: ws, Name: name, WorkspacePermissions: []string{"devices"}})
