@@ -208,25 +208,10 @@ func homeQueue(s *blockSet, h Home, now time.Time, name string) {
 	}
 	items := make([][]slack.Block, 0, len(h.Waiting))
 	for _, r := range h.Waiting {
-		id := r.ID.String()
-		var text string
-		var approve, deny *slack.ButtonBlockElement
-		switch {
-		case r.State == commands.StatePending:
-			text = pendingText(r, now)
-			approve = button(ActionApprove, "Approve", r.ID, slack.StylePrimary)
-			deny = button(ActionDeny, "Deny", r.ID, slack.StyleDanger)
-		case r.State == commands.StateActive && r.Extension != nil:
-			text = extensionText(r, now)
-			approve = button(ActionApprove, "Approve extension", r.ID, slack.StylePrimary)
-			deny = button(ActionDeny, "Deny extension", r.ID, slack.StyleDanger)
-		default:
-			continue // decided since the queue was read
+		// nil when r was decided since the queue was read
+		if item := decisionItem(s, r, now, "home_wait_"+r.ID.String()); item != nil {
+			items = append(items, item)
 		}
-		items = append(items, []slack.Block{
-			s.sectionBlock("home_wait_"+id, text),
-			slack.NewActionBlock(s.id("home_wait_"+id+"_actions"), approve, deny),
-		})
 	}
 	fitRoom(s, "home_queue_more", items, maxViewBlocks-len(s.blocks), "Nothing is waiting for your decision.", func(n int) string {
 		return fmt.Sprintf("…and %d more waiting. Decide on these first, or see them all with `%s pending`.", n, escapeLimit(name, 100))

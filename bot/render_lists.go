@@ -119,27 +119,33 @@ func PendingMessage(requests []*commands.Request, now time.Time) (fallback strin
 
 	items := make([][]slack.Block, 0, len(waiting))
 	for _, r := range waiting {
-		id := r.ID.String()
-		var text string
-		var approve, deny *slack.ButtonBlockElement
-		if r.State == commands.StatePending {
-			text = pendingText(r, now)
-			approve = button(ActionApprove, "Approve", r.ID, slack.StylePrimary)
-			deny = button(ActionDeny, "Deny", r.ID, slack.StyleDanger)
-		} else {
-			text = extensionText(r, now)
-			approve = button(ActionApprove, "Approve extension", r.ID, slack.StylePrimary)
-			deny = button(ActionDeny, "Deny extension", r.ID, slack.StyleDanger)
-		}
-		items = append(items, []slack.Block{
-			s.sectionBlock(id+"_pending", text),
-			slack.NewActionBlock(s.id(id+"_pending_actions"), approve, deny),
-		})
+		items = append(items, decisionItem(&s, r, now, r.ID.String()+"_pending"))
 	}
 	blocks = fitItems(&s, items, func(n int) string {
 		return fmt.Sprintf("…and %d more waiting. Decide on these first, or use `/cakegate approve ID` and `/cakegate deny ID`.", n)
 	})
 	return summary + ".", blocks
+}
+
+// decisionItem is one entry of an approver's queue: what waits for a decision on r (the
+// request itself, or its extension) in a section with id blockID, and Approve and Deny
+// buttons below it. It is nil when nothing of r waits for a decision.
+func decisionItem(s *blockSet, r *commands.Request, now time.Time, blockID string) []slack.Block {
+	var text, approve, deny string
+	switch {
+	case r.State == commands.StatePending:
+		text, approve, deny = pendingText(r, now), "Approve", "Deny"
+	case r.State == commands.StateActive && r.Extension != nil:
+		text, approve, deny = extensionText(r, now), "Approve extension", "Deny extension"
+	default:
+		return nil
+	}
+	return []slack.Block{
+		s.sectionBlock(blockID, text),
+		slack.NewActionBlock(s.id(blockID+"_actions"),
+			button(ActionApprove, approve, r.ID, slack.StylePrimary),
+			button(ActionDeny, deny, r.ID, slack.StyleDanger)),
+	}
 }
 
 // pendingText describes a pending request in the approver's queue.
