@@ -217,39 +217,3 @@ func homeQueue(s *blockSet, h Home, now time.Time, name string) {
 		return fmt.Sprintf("…and %d more waiting. Decide on these first, or see them all with `%s pending`.", n, escapeLimit(name, 100))
 	})
 }
-
-// fitRoom appends items (each one or more blocks that belong together) to s as long as
-// they fit in room blocks. When not all fit, the last of the room is a context block
-// "…and N more" (more says of what), so a long list is cut rather than refused. With no
-// items it adds a context block saying empty, if that is not "".
-func fitRoom(s *blockSet, moreID string, items [][]slack.Block, room int, empty string, more func(n int) string) {
-	if room <= 0 {
-		return
-	}
-	if len(items) == 0 {
-		if empty != "" {
-			s.context(moreID, empty)
-		}
-		return
-	}
-	total := 0
-	for _, it := range items {
-		total += len(it)
-	}
-	if total <= room {
-		for _, it := range items {
-			s.add(it...)
-		}
-		return
-	}
-	shown, used := 0, 0
-	for _, it := range items {
-		if used+len(it) > room-1 {
-			break
-		}
-		s.add(it...)
-		used += len(it)
-		shown++
-	}
-	s.context(moreID, more(len(items)-shown))
-}

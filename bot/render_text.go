@@ -260,41 +260,56 @@ func (s *blockSet) fields(id string, fields ...*slack.TextBlockObject) {
 }
 
 func (s *blockSet) context(id, text string) {
-	s.add(contextBlock(s.id(id), text))
+	s.add(slack.NewContextBlock(s.id(id), mrkdwnText(truncateMrkdwn(text, maxContextRunes))))
 }
 
 func (s *blockSet) actions(id string, buttons ...slack.BlockElement) {
 	s.add(slack.NewActionBlock(s.id(id), buttons...))
 }
 
-func contextBlock(id, text string) *slack.ContextBlock {
-	return slack.NewContextBlock(id, mrkdwnText(truncateMrkdwn(text, maxContextRunes)))
+// fitItems appends items (each one or more blocks that belong together) to s as long as the
+// message stays within Slack's block limit, and returns the message's blocks. When not all
+// fit, the last block is a context block "…and N more" (more says of what), so a long list
+// is cut rather than refused.
+func fitItems(s *blockSet, items [][]slack.Block, more func(n int) string) []slack.Block {
+	fitRoom(s, "more", items, maxMessageBlocks-len(s.blocks), "", more)
+	return s.blocks
 }
 
-// fitItems appends items (each one or more blocks that belong together) to head as long as
-// the message stays within Slack's block limit. When not all fit, the last block is a context
-// block "…and N more" (more says of what), so a long list is cut rather than refused.
-func fitItems(s *blockSet, items [][]slack.Block, more func(n int) string) []slack.Block {
-	out := s.blocks
-	total := len(out)
+// fitRoom appends items (each one or more blocks that belong together) to s as long as
+// they fit in room blocks. When not all fit, the last of the room is a context block
+// "…and N more" (more says of what), so a long list is cut rather than refused. With no
+// items it adds a context block saying empty, if that is not "".
+func fitRoom(s *blockSet, moreID string, items [][]slack.Block, room int, empty string, more func(n int) string) {
+	if room <= 0 {
+		return
+	}
+	if len(items) == 0 {
+		if empty != "" {
+			s.context(moreID, empty)
+		}
+		return
+	}
+	total := 0
 	for _, it := range items {
 		total += len(it)
 	}
-	if total <= maxMessageBlocks {
+	if total <= room {
 		for _, it := range items {
-			out = append(out, it...)
+			s.add(it...)
 		}
-		return out
+		return
 	}
-	shown := 0
+	shown, used := 0, 0
 	for _, it := range items {
-		if len(out)+len(it) > maxMessageBlocks-1 {
+		if used+len(it) > room-1 {
 			break
 		}
-		out = append(out, it...)
+		s.add(it...)
+		used += len(it)
 		shown++
 	}
-	return append(out, contextBlock(s.id("more"), more(len(items)-shown)))
+	s.context(moreID, more(len(items)-shown))
 }
 
 // packLines joins lines into as few section texts as the limit allows, each line cut to the
