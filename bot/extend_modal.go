@@ -23,41 +23,22 @@ var extendChoices = []time.Duration{time.Hour, 4 * time.Hour, 8 * time.Hour, 24 
 // openExtendModal shows the extend modal for request id to user, or explains privately why
 // it cannot be extended.
 func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string, id commands.RequestID, user string) {
-	r, err := b.svc.Status(ctx, id, user)
+	r, role, room, err := b.svc.ExtensionRoom(ctx, id, user)
 	if err != nil {
 		b.replyError(ctx, to, err)
 		return
 	}
-	switch {
-	case r.Requester != user:
-		b.replyText(ctx, to, fmt.Sprintf(":warning: only %s, who holds %s, can ask to extend it.", commands.Mention(r.Requester), id))
-		return
-	case r.State != commands.StateActive || r.Grant == nil:
-		b.replyText(ctx, to, fmt.Sprintf(":warning: %s is %s; only an active grant can be extended.", id, r.State))
-		return
-	}
-	role, ok := b.svc.Policy.Role(r.Role)
-	if !ok {
-		b.replyText(ctx, to, fmt.Sprintf(":warning: role %s is no longer in the policy, so %s cannot be extended.", r.Role, id))
-		return
-	}
-	room := r.Grant.CreatedAt.Add(role.MaxDuration).Sub(r.Grant.ExpiresAt)
 	var options []*slack.OptionBlockObject
 	for _, d := range extendChoices {
 		if d <= room {
 			label := commands.FormatDuration(d) + " more"
-			options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(d), slack.NewTextBlockObject(slack.PlainTextType, label, false, false), nil))
+			options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(d), plain(label), nil))
 		}
 	}
-	if room >= time.Minute && (len(options) == 0 || extendChoices[len(options)-1] < room) {
-		max := room.Truncate(time.Minute)
-		options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(max), slack.NewTextBlockObject(slack.PlainTextType, commands.FormatDuration(max)+" more (the most allowed)", false, false), nil))
+	if len(options) == 0 || extendChoices[len(options)-1] < room {
+		options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(room), plain(commands.FormatDuration(room)+" more (the most allowed)"), nil))
 	}
-	if len(options) == 0 {
-		b.replyText(ctx, to, fmt.Sprintf(":warning: %s already runs for role %s's maximum of %s.", id, role.Name, commands.FormatDuration(role.MaxDuration)))
-		return
-	}
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, slack.NewTextBlockObject(slack.PlainTextType, "How much longer?", false, false), extendActionID, options...)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How much longer?"), extendActionID, options...)
 	sel.InitialOption = options[0]
 	approval := "An approver will be asked; your token keeps working meanwhile."
 	if role.ExtendWithoutApproval || role.AutoApprove {
@@ -67,12 +48,12 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 		Type:            slack.VTModal,
 		CallbackID:      extendCallbackID,
 		PrivateMetadata: id.String(),
-		Title:           slack.NewTextBlockObject(slack.PlainTextType, "Extend "+truncateRunes(id.String(), 16), false, false),
-		Submit:          slack.NewTextBlockObject(slack.PlainTextType, "Extend", false, false),
-		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		Title:           plain("Extend " + truncateRunes(id.String(), 16)),
+		Submit:          plain("Extend"),
+		Close:           plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*%s* · role %s · now expires %s", id, escapeMrkdwn(r.Role), slackDate(r.Grant.ExpiresAt)), false, false), nil, nil),
-			slack.NewInputBlock(extendBlockID, slack.NewTextBlockObject(slack.PlainTextType, "Extend by", false, false), nil, sel),
+			slack.NewInputBlock(extendBlockID, plain("Extend by"), nil, sel),
 			slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, approval, false, false)),
 		}},
 	}
