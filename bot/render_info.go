@@ -77,11 +77,7 @@ func roleApproval(role *commands.Role) string {
 	}
 	from := "the approvers"
 	if len(role.Approvers) > 0 {
-		ids := make([]string, len(role.Approvers))
-		for i, id := range role.Approvers {
-			ids[i] = commands.Mention(escapeMrkdwn(id))
-		}
-		from = truncateMrkdwn(strings.Join(ids, ", "), 600)
+		from = truncateMrkdwn(whoList(role.Approvers), 600)
 	}
 	return fmt.Sprintf("%s from %s", plural(max(role.Approvals, 1), "approval", "approvals"), from)
 }
