@@ -11,7 +11,7 @@ import (
 // Schema is the subset of Datacake's GraphQL schema (SDL) that the fake serves. It is
 // embedded so that the fake needs no files at run time; tests may load it too.
 //
-//go:embed schema.graphql
+//go:embed testdata/schema.graphql
 var Schema string
 
 // loadSchema parses Schema once; it cannot fail unless the embedded file is broken, which
