@@ -180,22 +180,13 @@ func playShortStory(t *testing.T, ctx context.Context, s *sandbox, hook func(pha
 
 // waitStartupReconciled waits until the reconcile cakegate runs at start has listed the API
 // users, so that a Datacake fault a test injects next meets the test's own call. It
-// returns the scrape that saw it.
+// returns a scrape taken after it.
 func waitStartupReconciled(t *testing.T, ctx context.Context, s *sandbox) scraped {
 	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		m := scrapeMetrics(t, ctx, s.baseURL)
-		if m.value(t, "cakegate_datacake_call_duration_seconds_count", "operation", "find_api_users") > 0 {
-			return m
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("the reconcile at start made no Datacake call:\n%s", m.text)
-		}
+	if err := s.datacake.WaitAnswered(ctx, "WorkspaceApiUsers", 1); err != nil {
+		t.Fatalf("the reconcile at start made no Datacake call: %v", err)
 	}
+	return scrapeMetrics(t, ctx, s.baseURL)
 }
 
 // scraped is one answer of GET /metrics.
