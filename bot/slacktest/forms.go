@@ -15,22 +15,11 @@ import (
 func (s *Server) ViewSubmission(user string, values map[string]map[string]slack.BlockAction) (slack.InteractionCallback, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stack := s.modals[user]
-	if len(stack) == 0 {
-		return slack.InteractionCallback{}, fmt.Errorf("slacktest: %s has no modal open", user)
-	}
-	cb := slack.InteractionCallback{
-		Type:      slack.InteractionTypeViewSubmission,
-		User:      slack.User{ID: user, Name: s.users[user].Name},
-		Team:      slack.Team{ID: s.cfg.teamID},
-		APIAppID:  s.cfg.appID,
-		TriggerID: s.newTriggerLocked(user),
-		View:      slack.View{State: &slack.ViewState{Values: values}},
-	}
-	if err := s.fillViewLocked(&cb.View, s.views[stack[len(stack)-1]]); err != nil {
+	v, err := s.topModalLocked(user)
+	if err != nil {
 		return slack.InteractionCallback{}, err
 	}
-	return cb, nil
+	return s.viewInteractionLocked(slack.InteractionTypeViewSubmission, user, v, &slack.ViewState{Values: values})
 }
 
 // AnswerViewSubmission acts on an app's HTTP answer to a view submission as
@@ -70,6 +59,26 @@ func (s *Server) topModalLocked(user string) (*View, error) {
 	return s.views[stack[len(stack)-1]], nil
 }
 
+// viewInteractionLocked builds an interaction of type typ by user on view v, with what
+// Slack sends with every one: team, app, the user's name, v as it is now with state (nil
+// keeps v's own, which is empty), and a fresh trigger_id unless typ is block_suggestion.
+func (s *Server) viewInteractionLocked(typ slack.InteractionType, user string, v *View, state *slack.ViewState) (slack.InteractionCallback, error) {
+	cb := slack.InteractionCallback{
+		Type:     typ,
+		User:     slack.User{ID: user, Name: s.users[user].Name},
+		Team:     slack.Team{ID: s.cfg.teamID},
+		APIAppID: s.cfg.appID,
+		View:     slack.View{State: state},
+	}
+	if typ != slack.InteractionTypeBlockSuggestion {
+		cb.TriggerID = s.newTriggerLocked(user)
+	}
+	if err := s.fillViewLocked(&cb.View, v); err != nil {
+		return slack.InteractionCallback{}, err
+	}
+	return cb, nil
+}
+
 // ModalSelect builds the block_actions interaction Slack sends when user picks
 // value in the select actionID of block blockID on their top modal, when that
 // input dispatches actions.
@@ -80,23 +89,16 @@ func (s *Server) ModalSelect(user, blockID, actionID, value string) (slack.Inter
 	if err != nil {
 		return slack.InteractionCallback{}, err
 	}
-	cb := slack.InteractionCallback{
-		Type:      slack.InteractionTypeBlockActions,
-		User:      slack.User{ID: user, Name: s.users[user].Name},
-		Team:      slack.Team{ID: s.cfg.teamID},
-		APIAppID:  s.cfg.appID,
-		TriggerID: s.newTriggerLocked(user),
-		Container: slack.Container{Type: "view", ViewID: v.ID},
-		View:      slack.View{State: &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}}},
-		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{
-			ActionID: actionID, BlockID: blockID, Type: "static_select",
-			SelectedOption: slack.OptionBlockObject{Value: value},
-			ActionTs:       s.nextTSLocked(),
-		}}},
-	}
-	if err := s.fillViewLocked(&cb.View, v); err != nil {
+	cb, err := s.viewInteractionLocked(slack.InteractionTypeBlockActions, user, v, &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}})
+	if err != nil {
 		return slack.InteractionCallback{}, err
 	}
+	cb.Container = slack.Container{Type: "view", ViewID: v.ID}
+	cb.ActionCallback = slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{
+		ActionID: actionID, BlockID: blockID, Type: "static_select",
+		SelectedOption: slack.OptionBlockObject{Value: value},
+		ActionTs:       s.nextTSLocked(),
+	}}}
 	return cb, nil
 }
 
@@ -109,20 +111,12 @@ func (s *Server) BlockSuggestion(user, blockID, actionID, query string) (slack.I
 	if err != nil {
 		return slack.InteractionCallback{}, err
 	}
-	cb := slack.InteractionCallback{
-		Type:      slack.InteractionTypeBlockSuggestion,
-		User:      slack.User{ID: user, Name: s.users[user].Name},
-		Team:      slack.Team{ID: s.cfg.teamID},
-		APIAppID:  s.cfg.appID,
-		Container: slack.Container{Type: "view", ViewID: v.ID},
-		View:      slack.View{State: &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}}},
-		BlockID:   blockID,
-		ActionID:  actionID,
-		Value:     query,
-	}
-	if err := s.fillViewLocked(&cb.View, v); err != nil {
+	cb, err := s.viewInteractionLocked(slack.InteractionTypeBlockSuggestion, user, v, &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}})
+	if err != nil {
 		return slack.InteractionCallback{}, err
 	}
+	cb.Container = slack.Container{Type: "view", ViewID: v.ID}
+	cb.BlockID, cb.ActionID, cb.Value = blockID, actionID, query
 	return cb, nil
 }
 

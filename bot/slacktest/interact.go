@@ -75,21 +75,15 @@ func (s *Server) ViewButtonClick(user, viewID, actionID string) (slack.Interacti
 	if err != nil {
 		return slack.InteractionCallback{}, fmt.Errorf("slacktest: view %s: %w", viewID, err)
 	}
-	var view slack.View
-	if err := s.fillViewLocked(&view, v); err != nil {
+	cb, err := s.viewInteractionLocked(slack.InteractionTypeBlockActions, user, v, nil)
+	if err != nil {
 		return slack.InteractionCallback{}, err
 	}
 	act.ActionTs = s.nextTSLocked()
-	return slack.InteractionCallback{
-		Type:           slack.InteractionTypeBlockActions,
-		Team:           slack.Team{ID: s.cfg.teamID, Domain: "cakegate-test"},
-		APIAppID:       s.cfg.appID,
-		User:           slack.User{ID: user, Name: s.users[user].Name},
-		Container:      slack.Container{Type: "view", ViewID: viewID},
-		View:           view,
-		TriggerID:      s.newTriggerLocked(user),
-		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}},
-	}, nil
+	cb.Team.Domain = "cakegate-test"
+	cb.Container = slack.Container{Type: "view", ViewID: viewID}
+	cb.ActionCallback = slack.ActionCallbacks{BlockActions: []*slack.BlockAction{act}}
+	return cb, nil
 }
 
 // SubmitView has user press Submit on the modal on top of their screen, with
@@ -97,10 +91,10 @@ func (s *Server) ViewButtonClick(user, viewID, actionID string) (slack.Interacti
 // view_submission interaction. The ack then acts like Slack's: see WaitAck.
 func (s *Server) SubmitView(ctx context.Context, user string, values map[string]map[string]slack.BlockAction) (string, error) {
 	s.mu.Lock()
-	stack := s.modals[user]
+	_, err := s.topModalLocked(user)
 	s.mu.Unlock()
-	if len(stack) == 0 {
-		return "", fmt.Errorf("slacktest: %s has no modal open", user)
+	if err != nil {
+		return "", err
 	}
 	return s.SendInteraction(ctx, slack.InteractionCallback{
 		Type: slack.InteractionTypeViewSubmission,
