@@ -33,13 +33,9 @@ func (s *Server) applyCommandAckLocked(env *envelope) string {
 	if err := json.Unmarshal(env.ackPayload, &msg); err != nil {
 		return fmt.Sprintf("payload is not a message: %v", err)
 	}
-	c := content{text: msg.Text}
-	if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
-		blocks, n, res := checkMessageBlocks(string(msg.Blocks))
-		if res.err != "" {
-			return fmt.Sprintf("%s %v", res.err, res.problems)
-		}
-		c.blocks, c.nblocks = blocks, n
+	c, res := payloadContent(msg.Text, msg.Blocks)
+	if res.err != "" {
+		return fmt.Sprintf("%s %v", res.err, res.problems)
 	}
 	if c.empty() {
 		return ""

@@ -83,6 +83,22 @@ func messageContent(params map[string]string) (content, result) {
 	return c, result{}
 }
 
+// payloadContent is the text and blocks of a message that comes as JSON (a slash
+// command's ack payload, a response URL answer), validated like Slack; blocks that
+// are missing or null count as none.
+func payloadContent(text string, blocks json.RawMessage) (content, result) {
+	c := content{text: text, hasBlocks: len(blocks) > 0 && string(blocks) != "null"}
+	if !c.hasBlocks {
+		return c, result{}
+	}
+	checked, n, res := checkMessageBlocks(string(blocks))
+	if res.err != "" {
+		return c, res
+	}
+	c.blocks, c.nblocks = checked, n
+	return c, result{}
+}
+
 // checkMessageBlocks parses and validates a message's blocks field.
 func checkMessageBlocks(raw string) (json.RawMessage, int, result) {
 	blocks, err := parseBlocks(raw)

@@ -114,14 +114,12 @@ func (s *Server) applyResponseLocked(ru *responseURL, post *ResponseURLPost) str
 	if len(ru.posts) >= s.cfg.responseURLUses {
 		return "used_url"
 	}
-	c := content{text: msg.Text}
-	if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
-		blocks, n, res := checkMessageBlocks(string(msg.Blocks))
+	c, res := payloadContent(msg.Text, msg.Blocks)
+	if c.hasBlocks {
 		post.Blocks = compact(string(msg.Blocks))
-		if res.err != "" {
-			return res.err
-		}
-		c.blocks, c.nblocks = blocks, n
+	}
+	if res.err != "" {
+		return res.err
 	}
 	if ru.channel == "" {
 		return "" // an unbound URL only records
