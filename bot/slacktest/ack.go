@@ -45,16 +45,10 @@ func (s *Server) applyCommandAckLocked(env *envelope) string {
 		if code != "" {
 			return code
 		}
-		s.messages[channel] = append(s.messages[channel], &Message{
-			Channel: channel, TS: s.nextTSLocked(), Text: c.text, Blocks: c.blocks,
-			User: s.cfg.botUserID, Posted: s.now(),
-		})
+		s.postLocked(channel, "", c)
 		return ""
 	}
-	s.ephemerals[env.user] = append(s.ephemerals[env.user], Ephemeral{
-		Channel: env.channel, User: env.user, TS: s.nextTSLocked(),
-		Text: c.text, Blocks: c.blocks, Time: s.now(), Via: "ack",
-	})
+	s.showEphemeralLocked(env.channel, env.user, "ack", c)
 	return ""
 }
 

@@ -122,6 +122,25 @@ func (s *Server) messageJSON(m *Message) map[string]any {
 	return out
 }
 
+// postLocked adds a message from the bot to channel, in the thread threadTS if
+// that is not "", and returns it.
+func (s *Server) postLocked(channel, threadTS string, c content) *Message {
+	m := &Message{
+		Channel: channel, TS: s.nextTSLocked(), ThreadTS: threadTS,
+		Text: c.text, Blocks: c.blocks, User: s.cfg.botUserID, Posted: s.now(),
+	}
+	s.messages[channel] = append(s.messages[channel], m)
+	return m
+}
+
+// showEphemeralLocked shows user a message in channel that only they see; via
+// says how it came (see Ephemeral.Via).
+func (s *Server) showEphemeralLocked(channel, user, via string, c content) Ephemeral {
+	e := Ephemeral{Channel: channel, User: user, TS: s.nextTSLocked(), Text: c.text, Blocks: c.blocks, Time: s.now(), Via: via}
+	s.ephemerals[user] = append(s.ephemerals[user], e)
+	return e
+}
+
 func (s *Server) postMessage(req *apiRequest) result {
 	channel, _, code := s.resolveChannelLocked(req.params["channel"])
 	if code != "" {
@@ -134,11 +153,7 @@ func (s *Server) postMessage(req *apiRequest) result {
 	if c.empty() {
 		return fail("no_text")
 	}
-	m := &Message{
-		Channel: channel, TS: s.nextTSLocked(), ThreadTS: req.params["thread_ts"],
-		Text: c.text, Blocks: c.blocks, User: s.cfg.botUserID, Posted: s.now(),
-	}
-	s.messages[channel] = append(s.messages[channel], m)
+	m := s.postLocked(channel, req.params["thread_ts"], c)
 	return result{blocks: c.blocks, fields: map[string]any{"channel": channel, "ts": m.TS, "message": s.messageJSON(m)}}
 }
 
@@ -158,8 +173,7 @@ func (s *Server) postEphemeral(req *apiRequest) result {
 	if c.empty() {
 		return fail("no_text")
 	}
-	e := Ephemeral{Channel: channel, User: user, TS: s.nextTSLocked(), Text: c.text, Blocks: c.blocks, Time: s.now(), Via: "chat.postEphemeral"}
-	s.ephemerals[user] = append(s.ephemerals[user], e)
+	e := s.showEphemeralLocked(channel, user, "chat.postEphemeral", c)
 	return result{blocks: c.blocks, fields: map[string]any{"message_ts": e.TS}}
 }
 

@@ -139,15 +139,9 @@ func (s *Server) applyResponseLocked(ru *responseURL, post *ResponseURLPost) str
 	case c.empty():
 		return "no_text"
 	case msg.ResponseType == "in_channel":
-		s.messages[ru.channel] = append(s.messages[ru.channel], &Message{
-			Channel: ru.channel, TS: s.nextTSLocked(), ThreadTS: msg.ThreadTS,
-			Text: c.text, Blocks: c.blocks, User: s.cfg.botUserID, Posted: s.now(),
-		})
+		s.postLocked(ru.channel, msg.ThreadTS, c)
 	default:
-		s.ephemerals[ru.user] = append(s.ephemerals[ru.user], Ephemeral{
-			Channel: ru.channel, User: ru.user, TS: s.nextTSLocked(),
-			Text: c.text, Blocks: c.blocks, Time: s.now(), Via: "response_url",
-		})
+		s.showEphemeralLocked(ru.channel, ru.user, "response_url", c)
 	}
 	return ""
 }
