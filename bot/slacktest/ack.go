@@ -88,17 +88,13 @@ func (s *Server) applySubmissionAckLocked(env *envelope) string {
 			return fmt.Sprintf("view %q is not open", env.viewID)
 		}
 		if resp.ResponseAction == "update" {
-			v := s.views[env.viewID]
-			s.setViewLocked(v, def, blocks)
-			v.Updated, v.Updates = s.now(), v.Updates+1
+			s.updateViewLocked(s.views[env.viewID], def, blocks)
 			return ""
 		}
 		if len(stack) >= maxModalStack {
 			return "push_limit_reached"
 		}
-		v := s.newViewLocked(env.user, def, blocks)
-		v.RootViewID, v.PreviousViewID = stack[0], stack[len(stack)-1]
-		s.modals[env.user] = append(stack, v.ID)
+		s.pushViewLocked(env.user, def, blocks)
 	default:
 		return fmt.Sprintf("unknown response_action %q", resp.ResponseAction)
 	}

@@ -112,6 +112,22 @@ func (s *Server) setViewLocked(v *View, def map[string]any, blocks json.RawMessa
 	v.Hash = fmt.Sprintf("%d.%08x", s.now().Unix(), uint32(s.nextIDLocked())*2654435761)
 }
 
+// updateViewLocked replaces the content of a view that is shown, as views.update,
+// views.publish and a response_action update do.
+func (s *Server) updateViewLocked(v *View, def map[string]any, blocks json.RawMessage) {
+	s.setViewLocked(v, def, blocks)
+	v.Updated, v.Updates = s.now(), v.Updates+1
+}
+
+// pushViewLocked opens a modal on top of user's stack, which is not empty.
+func (s *Server) pushViewLocked(user string, def map[string]any, blocks json.RawMessage) *View {
+	stack := s.modals[user]
+	v := s.newViewLocked(user, def, blocks)
+	v.RootViewID, v.PreviousViewID = stack[0], stack[len(stack)-1]
+	s.modals[user] = append(stack, v.ID)
+	return v
+}
+
 func plainText(v any) string {
 	m, _ := v.(map[string]any)
 	text, _ := m["text"].(string)
@@ -182,10 +198,7 @@ func (s *Server) viewsPush(req *apiRequest) result {
 	if res.err != "" {
 		return res
 	}
-	v := s.newViewLocked(user, def, blocks)
-	v.RootViewID, v.PreviousViewID = stack[0], stack[len(stack)-1]
-	s.modals[user] = append(stack, v.ID)
-	return s.viewResult(v, blocks)
+	return s.viewResult(s.pushViewLocked(user, def, blocks), blocks)
 }
 
 func (s *Server) viewsUpdate(req *apiRequest) result {
@@ -211,8 +224,7 @@ func (s *Server) viewsUpdate(req *apiRequest) result {
 	if res.err != "" {
 		return res
 	}
-	s.setViewLocked(v, def, blocks)
-	v.Updated, v.Updates = s.now(), v.Updates+1
+	s.updateViewLocked(v, def, blocks)
 	return s.viewResult(v, blocks)
 }
 
@@ -259,8 +271,7 @@ func (s *Server) viewsPublish(req *apiRequest) result {
 		current.RootViewID = current.ID
 		s.homes[user] = current.ID
 	} else {
-		s.setViewLocked(current, def, blocks)
-		current.Updated, current.Updates = s.now(), current.Updates+1
+		s.updateViewLocked(current, def, blocks)
 	}
 	return s.viewResult(current, blocks)
 }
