@@ -118,16 +118,3 @@ func (s *Server) WaitForCall(ctx context.Context, method string, match func(Call
 	}
 	return found, nil
 }
-
-// WaitForCalls waits until n calls to method are recorded and returns them.
-func (s *Server) WaitForCalls(ctx context.Context, method string, n int) ([]Call, error) {
-	var got []Call
-	err := s.WaitFor(ctx, func(s *Server) bool {
-		got = s.CallsTo(method)
-		return len(got) >= n
-	})
-	if err != nil {
-		return got, fmt.Errorf("slacktest: waiting for %d calls to %s (have %d): %w", n, method, len(got), err)
-	}
-	return got, nil
-}

@@ -7,9 +7,8 @@ import (
 	"time"
 )
 
-// Identities the fake uses unless an Option says otherwise. They look like real
-// Slack ids so that code which checks prefixes (U…, T…, xoxb-…) behaves as in
-// production.
+// Identities the fake uses. They look like real Slack ids so that code which
+// checks prefixes (U…, T…, xoxb-…) behaves as in production.
 const (
 	DefaultBotToken  = "xoxb-cakegate-test"
 	DefaultAppToken  = "xapp-1-cakegate-test"
@@ -63,12 +62,6 @@ type config struct {
 	responseURLTTL     time.Duration
 	responseURLUses    int
 }
-
-// WithBotToken sets the bot token (xoxb-…) the Web API accepts.
-func WithBotToken(token string) Option { return func(c *config) { c.botToken = token } }
-
-// WithAppToken sets the app-level token (xapp-…) apps.connections.open accepts.
-func WithAppToken(token string) Option { return func(c *config) { c.appToken = token } }
 
 // WithClock makes the fake read time from now: message timestamps, call times and
 // the expiry of trigger ids (3 s) and response URLs (30 min) follow it, so tests
