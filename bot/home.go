@@ -86,53 +86,15 @@ func (b *Bot) logHomeError(what, user string, err error) {
 	b.log.Warn("app home: "+what, "user", user, "err", err)
 }
 
-// mayApproveAny reports whether user approves any role, directly or through a user group,
-// as commands decides who approves: a role's own approvers, or else the policy's. The
-// policy's approvers count in any case, for requests whose role has left the policy.
-// Group membership comes from the bot's short-lived cache; an error counts as no.
+// mayApproveAny reports whether user approves any role, as commands decides it. An error
+// (a user group that cannot be read just now) counts as no: the tab shows their own part.
 func (b *Bot) mayApproveAny(ctx context.Context, user string) bool {
-	p := b.svc.Policy
-	if p == nil {
+	if b.svc.Policy == nil {
 		return false
 	}
-	lists := [][]string{p.Approvers}
-	for _, role := range p.Roles {
-		lists = append(lists, p.ApproversOf(role))
+	ok, err := b.svc.ApprovesAnyRole(ctx, user)
+	if err != nil {
+		b.log.Warn("app home: approvers", "user", user, "err", err)
 	}
-	asked := map[string]bool{}
-	for _, list := range lists {
-		if b.inApproverList(ctx, list, user, asked) {
-			return true
-		}
-	}
-	return false
+	return ok && err == nil
 }
-
-// inApproverList reports whether user is in list, directly or through a user group. asked
-// holds the groups already asked about, so each is asked once.
-func (b *Bot) inApproverList(ctx context.Context, list []string, user string, asked map[string]bool) bool {
-	for _, id := range list {
-		if id == user {
-			return true
-		}
-	}
-	for _, id := range list {
-		if !isUserGroup(id) || asked[id] {
-			continue
-		}
-		asked[id] = true
-		ok, err := b.IsMember(ctx, id, user)
-		if err != nil {
-			b.log.Warn("app home: user group membership", "group", id, "err", err)
-			continue
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
-
-// isUserGroup reports whether a policy entry names a Slack user group (S…) rather than a
-// user, as commands reads the policy.
-func isUserGroup(id string) bool { return len(id) > 0 && id[0] == 'S' }

@@ -88,10 +88,12 @@ func (b *Bot) approversAmong(ctx context.Context, role string, users []string) m
 	if b.svc.Policy == nil {
 		return out
 	}
-	r, _ := b.svc.Policy.Role(role)
-	list := b.svc.Policy.ApproversOf(r)
 	for _, u := range users {
-		out[u] = b.inApproverList(ctx, list, u, map[string]bool{})
+		ok, err := b.svc.Approves(ctx, u, role)
+		if err != nil {
+			b.log.Warn("app home: approvers", "user", u, "err", err)
+		}
+		out[u] = ok && err == nil
 	}
 	return out
 }

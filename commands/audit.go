@@ -11,7 +11,7 @@ const DefaultAuditCount = 20
 // Audit returns the newest n audit events for an approver: anyone who may approve some role.
 // Requesters see their own requests through List and Status instead.
 func (s *Service) Audit(ctx context.Context, user string, n int) ([]AuditEvent, error) {
-	ok, err := s.approvesAnyRole(ctx, user)
+	ok, err := s.ApprovesAnyRole(ctx, user)
 	if err != nil {
 		return nil, err
 	}
@@ -27,8 +27,9 @@ func (s *Service) Audit(ctx context.Context, user string, n int) ([]AuditEvent, 
 	return s.AuditLog.RecentAudit(ctx, n)
 }
 
-// approvesAnyRole reports whether user is an approver of the policy or of any role.
-func (s *Service) approvesAnyRole(ctx context.Context, user string) (bool, error) {
+// ApprovesAnyRole reports whether user is an approver of the policy or of any role, directly
+// or through a user group.
+func (s *Service) ApprovesAnyRole(ctx context.Context, user string) (bool, error) {
 	lists := [][]string{s.Policy.Approvers}
 	for _, name := range s.Policy.RoleOrder {
 		if r := s.Policy.Roles[name]; len(r.Approvers) > 0 {

@@ -53,6 +53,13 @@ func (s *Service) mayRequest(ctx context.Context, user string, role *Role) error
 	return nil
 }
 
+// Approves reports whether user may approve requests for the named role: its own approvers,
+// or the policy's for a role that names none or has left the policy.
+func (s *Service) Approves(ctx context.Context, user, roleName string) (bool, error) {
+	role, _ := s.Policy.Role(roleName)
+	return s.isApprover(ctx, user, role)
+}
+
 // isApprover reports whether user may approve requests for role.
 func (s *Service) isApprover(ctx context.Context, user string, role *Role) (bool, error) {
 	return s.inList(ctx, s.Policy.ApproversOf(role), user)
