@@ -29,18 +29,18 @@ func (b *Bot) openDenyModal(ctx context.Context, to replyTo, triggerID string, i
 	if r.State == commands.StateActive && r.Extension != nil {
 		what = fmt.Sprintf("Deny extending *%s* by %s.", r.ID, commands.FormatDuration(r.Extension.Duration))
 	}
-	input := slack.NewPlainTextInputBlockElement(plain("Optional"), denyActionID)
+	input := slack.NewPlainTextInputBlockElement(plainText("Optional"), denyActionID)
 	input.Multiline = true
 	input.MaxLength = commands.MaxReasonLength
-	reason := slack.NewInputBlock(denyBlockID, plain("Reason, shown to the requester"), nil, input)
+	reason := slack.NewInputBlock(denyBlockID, plainText("Reason, shown to the requester"), nil, input)
 	reason.Optional = true
 	view := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      denyCallbackID,
 		PrivateMetadata: id.String(),
-		Title:           plain("Deny " + truncateRunes(id.String(), 18)),
-		Submit:          plain("Deny"),
-		Close:           plain("Cancel"),
+		Title:           plainText("Deny " + truncateRunes(id.String(), 18)),
+		Submit:          plainText("Deny"),
+		Close:           plainText("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncateRunes(what, 3000), false, false), nil, nil),
 			reason,

@@ -32,13 +32,13 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 	for _, d := range extendChoices {
 		if d <= room {
 			label := commands.FormatDuration(d) + " more"
-			options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(d), plain(label), nil))
+			options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(d), plainText(label), nil))
 		}
 	}
 	if len(options) == 0 || extendChoices[len(options)-1] < room {
-		options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(room), plain(commands.FormatDuration(room)+" more (the most allowed)"), nil))
+		options = append(options, slack.NewOptionBlockObject(commands.FormatDuration(room), plainText(commands.FormatDuration(room)+" more (the most allowed)"), nil))
 	}
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How much longer?"), extendActionID, options...)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("How much longer?"), extendActionID, options...)
 	sel.InitialOption = options[0]
 	approval := "An approver will be asked; your token keeps working meanwhile."
 	if role.ExtendWithoutApproval || role.AutoApprove {
@@ -48,12 +48,12 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 		Type:            slack.VTModal,
 		CallbackID:      extendCallbackID,
 		PrivateMetadata: id.String(),
-		Title:           plain("Extend " + truncateRunes(id.String(), 16)),
-		Submit:          plain("Extend"),
-		Close:           plain("Cancel"),
+		Title:           plainText("Extend " + truncateRunes(id.String(), 16)),
+		Submit:          plainText("Extend"),
+		Close:           plainText("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*%s* · role %s · now expires %s", id, escapeMrkdwn(r.Role), slackDate(r.Grant.ExpiresAt)), false, false), nil, nil),
-			slack.NewInputBlock(extendBlockID, plain("Extend by"), nil, sel),
+			slack.NewInputBlock(extendBlockID, plainText("Extend by"), nil, sel),
 			slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, approval, false, false)),
 		}},
 	}

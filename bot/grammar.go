@@ -201,7 +201,7 @@ func parseExtend(s *scanner) (Command, error) {
 	if !ok {
 		return Command{}, usageErrorf(extendNeeds)
 	}
-	text := w.plain()
+	text := w.plainText()
 	if w.key == "for" { // "extend R42 for=24h" reads like request's for=
 		text = w.value
 	}
@@ -227,7 +227,7 @@ func parseAudit(s *scanner) (Command, error) {
 		return Command{Verb: VerbAudit}, nil
 	}
 	// ParseUint, unlike Atoi, refuses signs, so "+5" and "-5" are not numbers here.
-	n, err := strconv.ParseUint(w.plain(), 10, 64)
+	n, err := strconv.ParseUint(w.plainText(), 10, 64)
 	if err != nil || n == 0 || n > MaxAuditCount {
 		return Command{}, usageErrorf("audit takes a number of entries from 1 to %d, like: audit 50", MaxAuditCount)
 	}
@@ -428,7 +428,7 @@ type scanner struct {
 
 // plain returns the word as a positional argument: its unquoted value, or for key=value the
 // whole word, so that "status id=R42" is refused rather than read as "status R42".
-func (w word) plain() string {
+func (w word) plainText() string {
 	if w.key != "" {
 		return w.raw
 	}
@@ -504,7 +504,7 @@ func (s *scanner) requestID(verb Verb, missing string, args ...any) (commands.Re
 	if !ok {
 		return 0, usageErrorf(missing, args...)
 	}
-	id, err := commands.ParseRequestID(w.plain())
+	id, err := commands.ParseRequestID(w.plainText())
 	if err != nil {
 		return 0, usageErrorf("%s needs a request id like R42, not %s", verb, quote(w.raw))
 	}

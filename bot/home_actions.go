@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -70,28 +69,11 @@ func (b *Bot) homeDeny(ctx context.Context, triggerID string, id commands.Reques
 	return ""
 }
 
-// homeExtend opens the extend form for id once it is clear the form has something to
-// offer; otherwise it says why not. openExtendModal would say so too, but a Home tab has
-// nowhere for its private answer to go.
+// homeExtend opens the extend form for id once commands says there is something to offer;
+// otherwise the notice says why not, since a Home tab has nowhere else for the answer.
 func (b *Bot) homeExtend(ctx context.Context, triggerID string, id commands.RequestID, user string) string {
-	r, err := b.svc.Status(ctx, id, user)
-	if err != nil {
+	if _, _, _, err := b.svc.ExtensionRoom(ctx, id, user); err != nil {
 		return b.homeRefusal(user, err)
-	}
-	switch {
-	case r.Requester != user:
-		return fmt.Sprintf(":warning: Only %s, who holds %s, can ask to extend it.", commands.Mention(r.Requester), id)
-	case r.State != commands.StateActive || r.Grant == nil:
-		return fmt.Sprintf(":warning: %s is %s; only an active token can be extended.", id, r.State)
-	case r.Extension != nil:
-		return fmt.Sprintf(":warning: %s already has an extension of %s waiting for approval.", id, commands.FormatDuration(r.Extension.Duration))
-	}
-	role, ok := b.svc.Policy.Role(r.Role)
-	if !ok {
-		return fmt.Sprintf(":warning: Role %s is no longer in the policy, so %s cannot be extended.", escapeLimit(r.Role, 100), id)
-	}
-	if room := r.Grant.CreatedAt.Add(role.MaxDuration).Sub(r.Grant.ExpiresAt); room < time.Minute {
-		return fmt.Sprintf(":warning: %s already runs for role %s's maximum of %s.", id, escapeLimit(role.Name, 100), commands.FormatDuration(role.MaxDuration))
 	}
 	b.openExtendModal(ctx, replyTo{user: user}, triggerID, id, user)
 	return ""

@@ -66,26 +66,26 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 			break
 		}
 		o := slack.NewOptionBlockObject(info.Role.Name,
-			plain(truncateRunes(info.Role.Name, 75)),
-			plain(truncateRunes(roleSummary(info), 75)))
+			plainText(truncateRunes(info.Role.Name, 75)),
+			plainText(truncateRunes(roleSummary(info), 75)))
 		options = append(options, o)
 		if info.Role.Name == chosen {
 			initial, role = o, info.Role
 		}
 	}
-	roleSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a role"), roleActionID, options...)
+	roleSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("Choose a role"), roleActionID, options...)
 	roleSelect.InitialOption = initial
 	blocks := []slack.Block{
-		slack.NewInputBlock(commands.FieldRole, plain("Role"), nil, roleSelect).WithDispatchAction(true),
+		slack.NewInputBlock(commands.FieldRole, plainText("Role"), nil, roleSelect).WithDispatchAction(true),
 	}
 	if role != nil {
 		blocks = append(blocks, slack.NewContextBlock("role_info", slack.NewTextBlockObject(slack.MarkdownType,
 			truncateRunes(roleDetails(role), 2000), false, true)))
 	}
 
-	devices := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Type a name, serial or tag"), devicesActionID).WithMinQueryLength(0)
-	devicesInput := slack.NewInputBlock(commands.FieldDevices, plain("Devices"),
-		plain("Devices, or tags standing for every device that carries them."), devices)
+	devices := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plainText("Type a name, serial or tag"), devicesActionID).WithMinQueryLength(0)
+	devicesInput := slack.NewInputBlock(commands.FieldDevices, plainText("Devices"),
+		plainText("Devices, or tags standing for every device that carries them."), devices)
 	devicesInput.Optional = role != nil && len(role.WorkspacePermissions) > 0
 
 	maxDuration := time.Duration(0)
@@ -97,25 +97,25 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 		maxDuration, def = role.MaxDuration, role.DefaultDuration
 	}
 	durations, durationInitial := durationOptions(maxDuration, def)
-	durationSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("For how long"), durationActionID, durations...)
+	durationSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("For how long"), durationActionID, durations...)
 	durationSelect.InitialOption = durationInitial
 
-	reason := slack.NewPlainTextInputBlockElement(plain("What do you need it for?"), reasonActionID)
+	reason := slack.NewPlainTextInputBlockElement(plainText("What do you need it for?"), reasonActionID)
 	reason.Multiline = true
 	reason.MaxLength = commands.MaxReasonLength
 
 	blocks = append(blocks,
 		devicesInput,
-		slack.NewInputBlock(commands.FieldDuration, plain("Duration"), nil, durationSelect),
-		slack.NewInputBlock(commands.FieldReason, plain("Reason"), plain("Approvers see this."), reason),
+		slack.NewInputBlock(commands.FieldDuration, plainText("Duration"), nil, durationSelect),
+		slack.NewInputBlock(commands.FieldReason, plainText("Reason"), plainText("Approvers see this."), reason),
 	)
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      requestCallbackID,
 		PrivateMetadata: chosen,
-		Title:           plain("Ask for a token"),
-		Submit:          plain("Ask"),
-		Close:           plain("Cancel"),
+		Title:           plainText("Ask for a token"),
+		Submit:          plainText("Ask"),
+		Close:           plainText("Cancel"),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}, nil
 }
@@ -139,7 +139,7 @@ func durationOptions(max, def time.Duration) ([]*slack.OptionBlockObject, *slack
 	var out []*slack.OptionBlockObject
 	var initial *slack.OptionBlockObject
 	for _, d := range ds {
-		o := slack.NewOptionBlockObject(commands.FormatDuration(d), plain(humanDuration(d)), nil)
+		o := slack.NewOptionBlockObject(commands.FormatDuration(d), plainText(humanDuration(d)), nil)
 		out = append(out, o)
 		if d == def || (def == 0 && d <= 8*time.Hour) {
 			initial = o
@@ -181,10 +181,6 @@ func roleDetails(r *commands.Role) string {
 	return b.String()
 }
 
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-}
-
 // MaxSelectOptions is Slack's limit of options in one select menu.
 const MaxSelectOptions = 100
 
@@ -222,7 +218,7 @@ func (b *Bot) suggestDevices(cb slack.InteractionCallback) slack.OptionsResponse
 		if len(c.Ref) > 150 {
 			continue // Slack refuses longer option values; such an id cannot be chosen here
 		}
-		opts = append(opts, slack.NewOptionBlockObject(c.Ref, plain(truncateRunes(c.Label, 75)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(c.Ref, plainText(truncateRunes(c.Label, 75)), nil))
 	}
 	return slack.OptionsResponse{Options: opts}
 }
