@@ -35,12 +35,20 @@ func (s *Server) ButtonClick(user, channel, ts, actionID string) (slack.Interact
 		return slack.InteractionCallback{}, fmt.Errorf("slacktest: message %s in %s: %w", ts, channel, err)
 	}
 	var msg slack.Message
-	raw, _ := json.Marshal(s.messageJSON(m))
-	_ = json.Unmarshal(raw, &msg)
+	raw, err := json.Marshal(s.messageJSON(m))
+	if err == nil {
+		err = json.Unmarshal(raw, &msg)
+	}
+	if err != nil {
+		return slack.InteractionCallback{}, fmt.Errorf("slacktest: message %s in %s as slack.Message: %w", ts, channel, err)
+	}
 	act.ActionTs = s.nextTSLocked()
+	// As Slack sends it over HTTP too: team, app and the user's name included.
 	return slack.InteractionCallback{
 		Type:           slack.InteractionTypeBlockActions,
-		User:           slack.User{ID: user},
+		User:           slack.User{ID: user, Name: s.users[user].Name},
+		Team:           slack.Team{ID: s.cfg.teamID},
+		APIAppID:       s.cfg.appID,
 		Channel:        slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: channel}}},
 		Container:      slack.Container{Type: "message", MessageTs: ts, ChannelID: channel, ThreadTs: m.ThreadTS},
 		Message:        msg,
