@@ -1,0 +1,209 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/datacake"
+)
+
+// checker collects the results of check-config, one line each.
+type checker struct {
+	out      io.Writer
+	problems int
+}
+
+func (c *checker) ok(format string, args ...any) {
+	fmt.Fprintf(c.out, "ok    %s\n", fmt.Sprintf(format, args...))
+}
+
+func (c *checker) fail(format string, args ...any) {
+	c.problems++
+	fmt.Fprintf(c.out, "FAIL  %s\n", fmt.Sprintf(format, args...))
+}
+
+// CheckConfig is `cakegate check-config`: it checks the policy file, the settings, the
+// Datacake token and its permission, the Slack token, the approvals channel and the
+// approvers, and prints each problem on its own line with the fix. It exits 1 if any.
+func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+	c := &checker{out: stdout}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	cfg, err := LoadConfig(getenv)
+	var cerr configError
+	switch {
+	case errors.As(err, &cerr):
+		for _, p := range cerr {
+			c.fail("%s", p)
+		}
+	case err != nil:
+		c.fail("%v", err)
+	default:
+		c.ok("environment: %s mode", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""])
+	}
+
+	policy, perr := commands.LoadPolicy(cfg.PolicyPath)
+	var pe *commands.PolicyError
+	switch {
+	case errors.As(perr, &pe):
+		for _, p := range pe.Problems {
+			line := pe.File
+			if p.Line > 0 {
+				line = fmt.Sprintf("%s:%d", pe.File, p.Line)
+			}
+			c.fail("%s: %s", line, p.Message)
+		}
+	case perr != nil:
+		c.fail("policy file (CAKEGATE_CONFIG=%s): %v", cfg.PolicyPath, perr)
+	default:
+		c.ok("policy file %s: %d role(s): %s", cfg.PolicyPath, len(policy.RoleOrder), strings.Join(policy.RoleOrder, ", "))
+		sch := policy.Schedule
+		bad := false
+		for name, spec := range map[string]string{"expire": sch.Expire, "remind": sch.Remind, "pending": sch.Pending, "outbox": sch.Outbox, "reconcile": sch.Reconcile} {
+			if _, err := cron.ParseStandard(spec); err != nil {
+				bad = true
+				c.fail("%s: schedule.%s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", cfg.PolicyPath, name, spec, err)
+			}
+		}
+		if !bad {
+			c.ok("schedules: expire %s, remind %s, pending %s, outbox %s, reconcile %s", sch.Expire, sch.Remind, sch.Pending, sch.Outbox, sch.Reconcile)
+		}
+	}
+
+	if cfg.DatacakeToken != "" {
+		checkDatacake(ctx, c, cfg, policy)
+	}
+	if cfg.SlackBotToken != "" {
+		checkSlack(ctx, c, cfg, policy)
+	}
+
+	if c.problems > 0 {
+		fmt.Fprintf(stdout, "\n%d problem(s) found.\n", c.problems)
+		return 1
+	}
+	fmt.Fprintln(stdout, "\nAll checks passed.")
+	return 0
+}
+
+func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands.Policy) {
+	client, err := datacake.New(datacake.Options{URL: cfg.DatacakeAPIURL, Token: cfg.DatacakeToken, MaxRetries: 1})
+	if err != nil {
+		c.fail("Datacake client: %v", err)
+		return
+	}
+	me, err := client.Me(ctx)
+	switch {
+	case errors.Is(err, datacake.ErrUnauthenticated):
+		c.fail("DATACAKE_TOKEN is refused by Datacake (HTTP 401): create a token in Datacake (Account → API) and set it again")
+		return
+	case err != nil:
+		c.fail("Datacake at %s does not answer: %v; check DATACAKE_API_URL and the network", cfg.DatacakeAPIURL, err)
+		return
+	}
+	who := me.Email
+	if me.IsAPIUser {
+		who = "an API user"
+	}
+	c.ok("Datacake token belongs to %s", who)
+	if policy == nil {
+		return
+	}
+	perms, err := client.MyPermissions(ctx, policy.Workspace)
+	switch {
+	case errors.Is(err, datacake.ErrNotFound), errors.Is(err, datacake.ErrNotAuthorized):
+		c.fail("workspace %s (policy: workspace) is not visible to the Datacake token: check the id, or add the token's user to the workspace", policy.Workspace)
+	case err != nil:
+		c.fail("Datacake workspace %s: %v", policy.Workspace, err)
+	case !slices.Contains(perms, "members"):
+		c.fail("the Datacake token lacks the members permission in workspace %s (it has: %s): grant it under Workspace → Members, since cakegate creates and deletes API users", policy.Workspace, strings.Join(perms, ", "))
+	default:
+		c.ok("Datacake token has the members permission in workspace %s", policy.Workspace)
+	}
+}
+
+func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Policy) {
+	var opts []slack.Option
+	if cfg.SlackAPIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
+	}
+	api := slack.New(cfg.SlackBotToken, opts...)
+	auth, err := api.AuthTestContext(ctx)
+	if err != nil {
+		c.fail("SLACK_BOT_TOKEN is refused by Slack (%v): copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page", err)
+		return
+	}
+	c.ok("Slack bot token works: @%s in %s", auth.User, auth.Team)
+	if cfg.SlackAppToken != "" {
+		appAPI := slack.New(cfg.SlackBotToken, append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))...)
+		if _, _, err := appAPI.StartSocketModeContext(ctx); err != nil {
+			c.fail("SLACK_APP_TOKEN is refused by Slack (%v): create an app-level token with connections:write under Basic Information, and enable Socket Mode", err)
+		} else {
+			c.ok("Slack app-level token works (Socket Mode)")
+		}
+	}
+	if policy == nil {
+		return
+	}
+	ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: policy.ApprovalsChannel})
+	switch {
+	case err != nil:
+		c.fail("approvals_channel %s: Slack says %v: check the channel id (channel details → About), and for a private channel invite @%s first", policy.ApprovalsChannel, err, auth.User)
+	case !ch.IsMember:
+		c.fail("the bot is not in the approvals channel #%s (%s): type /invite @%s there", ch.Name, policy.ApprovalsChannel, auth.User)
+	default:
+		c.ok("approvals channel #%s: the bot is a member and can post", ch.Name)
+	}
+	checkPeople(ctx, c, api, "approvers", policy.Approvers)
+	if !policy.AllRequesters {
+		checkPeople(ctx, c, api, "requesters", policy.Requesters)
+	}
+	for _, name := range policy.RoleOrder {
+		role := policy.Roles[name]
+		checkPeople(ctx, c, api, "role "+name+" approvers", role.Approvers)
+		checkPeople(ctx, c, api, "role "+name+" requesters", role.Requesters)
+	}
+}
+
+// checkPeople checks that every user id exists and every user group resolves.
+func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	bad := 0
+	for _, id := range ids {
+		if strings.HasPrefix(id, "S") {
+			members, err := api.GetUserGroupMembersContext(ctx, id)
+			switch {
+			case err != nil:
+				bad++
+				c.fail("%s: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", what, id, err)
+			case len(members) == 0:
+				bad++
+				c.fail("%s: user group %s has no members, so nobody in it can act", what, id)
+			}
+			continue
+		}
+		u, err := api.GetUserInfoContext(ctx, id)
+		switch {
+		case err != nil:
+			bad++
+			c.fail("%s: user %s: Slack says %v: check the member id (profile → ⋯ → Copy member ID)", what, id, err)
+		case u.Deleted:
+			bad++
+			c.fail("%s: user %s (@%s) is deactivated: remove or replace them in the policy", what, id, u.Name)
+		}
+	}
+	if bad == 0 {
+		c.ok("%s: all %d resolve in Slack", what, len(ids))
+	}
+}

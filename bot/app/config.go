@@ -1,0 +1,170 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// config is cakegate's settings, read from the environment (DESIGN.md → Contract).
+type Config struct {
+	SlackBotToken      string
+	SlackAppToken      string // set: Socket Mode
+	SlackSigningSecret string
+	SlackAPIURL        string
+	DatacakeToken      string
+	DatacakeAPIURL     string
+	DatacakeMaxRPS     float64
+	DatacakeMaxConc    int
+	PolicyPath         string
+	DBPath             string
+	Addr               string
+	LogFormat          string // "text" or "json"
+}
+
+// The defaults of the contract.
+const (
+	defaultDatacakeURL = "https://api.datacake.co/graphql/"
+	defaultPolicyPath  = "cakegate.yaml"
+	defaultDBPath      = "cakegate.db"
+	defaultAddr        = ":3000"
+)
+
+// configError lists every problem with the settings, one per line, each naming its variable.
+type configError []string
+
+func (e configError) Error() string { return strings.Join(e, "\n") }
+
+// LoadConfig reads the settings serve needs. getenv is os.Getenv outside tests.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		SlackBotToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		SlackAppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SlackSigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
+		SlackAPIURL:        strings.TrimSpace(getenv("SLACK_API_URL")),
+		DatacakeAPIURL:     orDefault(strings.TrimSpace(getenv("DATACAKE_API_URL")), defaultDatacakeURL),
+		PolicyPath:         orDefault(getenv("CAKEGATE_CONFIG"), defaultPolicyPath),
+		DBPath:             orDefault(getenv("CAKEGATE_DB"), defaultDBPath),
+		Addr:               orDefault(getenv("CAKEGATE_ADDR"), defaultAddr),
+		LogFormat:          orDefault(getenv("CAKEGATE_LOG_FORMAT"), "text"),
+	}
+	var problems configError
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	switch {
+	case c.SlackBotToken == "":
+		bad("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-…) from your Slack app's OAuth & Permissions page.")
+	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
+		bad("SLACK_BOT_TOKEN does not look like a bot token: it should start with xoxb-.")
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		bad("SLACK_APP_TOKEN does not look like an app-level token: it should start with xapp- (or unset it to use HTTP mode).")
+	}
+	if c.SlackAppToken == "" && c.SlackSigningSecret == "" {
+		bad("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests from Slack (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode.")
+	}
+	if c.SlackAPIURL != "" {
+		if err := checkURL(c.SlackAPIURL); err != nil {
+			bad("SLACK_API_URL %v", err)
+		} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
+			c.SlackAPIURL += "/"
+		}
+	}
+	if err := checkURL(c.DatacakeAPIURL); err != nil {
+		bad("DATACAKE_API_URL %v", err)
+	}
+
+	token, file := strings.TrimSpace(getenv("DATACAKE_TOKEN")), strings.TrimSpace(getenv("DATACAKE_TOKEN_FILE"))
+	switch {
+	case token != "" && file != "":
+		bad("DATACAKE_TOKEN and DATACAKE_TOKEN_FILE are both set: keep one.")
+	case token != "":
+		c.DatacakeToken = token
+	case file != "":
+		data, err := os.ReadFile(file)
+		switch {
+		case err != nil:
+			bad("DATACAKE_TOKEN_FILE: cannot read %s: %v", file, errors.Unwrap(err))
+		case strings.TrimSpace(string(data)) == "":
+			bad("DATACAKE_TOKEN_FILE: %s is empty.", file)
+		default:
+			c.DatacakeToken = strings.TrimSpace(string(data))
+		}
+	default:
+		bad("DATACAKE_TOKEN (or DATACAKE_TOKEN_FILE) is not set: give a Datacake token with the members permission in the workspace.")
+	}
+
+	c.DatacakeMaxRPS = 10
+	if v := getenv("DATACAKE_MAX_RPS"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 10000 {
+			bad("DATACAKE_MAX_RPS=%q: give requests per second as a number between 0 and 10000, like 10.", v)
+		}
+		c.DatacakeMaxRPS = f
+	}
+	c.DatacakeMaxConc = 8
+	if v := getenv("DATACAKE_MAX_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 1024 {
+			bad("DATACAKE_MAX_CONCURRENCY=%q: give a whole number between 1 and 1024, like 8.", v)
+		}
+		c.DatacakeMaxConc = n
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("CAKEGATE_LOG_FORMAT=%q: use text or json.", c.LogFormat)
+	}
+	if len(problems) > 0 {
+		return c, problems
+	}
+	return c, nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	return nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// secrets lists the configured secrets, for redaction.
+func (c Config) secrets() []string {
+	var out []string
+	for _, s := range []string{c.SlackBotToken, c.SlackAppToken, c.SlackSigningSecret, c.DatacakeToken} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// LogValue keeps the secrets out of a log line that records the configuration.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("socket_mode", c.SlackAppToken != ""),
+		slog.String("slack_api_url", c.SlackAPIURL),
+		slog.String("datacake_api_url", c.DatacakeAPIURL),
+		slog.Float64("datacake_max_rps", c.DatacakeMaxRPS),
+		slog.Int("datacake_max_concurrency", c.DatacakeMaxConc),
+		slog.String("config", c.PolicyPath),
+		slog.String("db", c.DBPath),
+		slog.String("addr", c.Addr),
+	)
+}
+
+// String keeps the secrets out of a printed configuration.
+func (c Config) String() string { return c.LogValue().String() }
+
+// GoString keeps the secrets out of %#v.
+func (c Config) GoString() string { return c.String() }

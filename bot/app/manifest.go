@@ -1,0 +1,159 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The Slack app manifest cakegate needs: bot scopes, the slash command, interactivity,
+// events (App Home) and either request URLs or Socket Mode. Field names follow Slack's
+// manifest schema.
+type manifest struct {
+	DisplayInformation struct {
+		Name            string `yaml:"name"`
+		Description     string `yaml:"description"`
+		LongDescription string `yaml:"long_description"`
+		BackgroundColor string `yaml:"background_color"`
+	} `yaml:"display_information"`
+	Features struct {
+		AppHome struct {
+			HomeTabEnabled             bool `yaml:"home_tab_enabled"`
+			MessagesTabEnabled         bool `yaml:"messages_tab_enabled"`
+			MessagesTabReadOnlyEnabled bool `yaml:"messages_tab_read_only_enabled"`
+		} `yaml:"app_home"`
+		BotUser struct {
+			DisplayName  string `yaml:"display_name"`
+			AlwaysOnline bool   `yaml:"always_online"`
+		} `yaml:"bot_user"`
+		Shortcuts     []manifestShortcut `yaml:"shortcuts,omitempty"`
+		SlashCommands []manifestCommand  `yaml:"slash_commands"`
+	} `yaml:"features"`
+	OAuthConfig struct {
+		Scopes struct {
+			Bot []string `yaml:"bot"`
+		} `yaml:"scopes"`
+	} `yaml:"oauth_config"`
+	Settings struct {
+		EventSubscriptions struct {
+			RequestURL string   `yaml:"request_url,omitempty"`
+			BotEvents  []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
+		Interactivity struct {
+			IsEnabled             bool   `yaml:"is_enabled"`
+			RequestURL            string `yaml:"request_url,omitempty"`
+			MessageMenuOptionsURL string `yaml:"message_menu_options_url,omitempty"`
+		} `yaml:"interactivity"`
+		OrgDeployEnabled  bool `yaml:"org_deploy_enabled"`
+		SocketModeEnabled bool `yaml:"socket_mode_enabled"`
+		TokenRotation     bool `yaml:"token_rotation_enabled"`
+	} `yaml:"settings"`
+}
+
+type manifestCommand struct {
+	Command      string `yaml:"command"`
+	URL          string `yaml:"url,omitempty"`
+	Description  string `yaml:"description"`
+	UsageHint    string `yaml:"usage_hint"`
+	ShouldEscape bool   `yaml:"should_escape"`
+}
+
+type manifestShortcut struct {
+	Name        string `yaml:"name"`
+	Type        string `yaml:"type"`
+	CallbackID  string `yaml:"callback_id"`
+	Description string `yaml:"description"`
+}
+
+// botScopes are the bot token scopes cakegate uses, each for one reason.
+var botScopes = []string{
+	"commands",        // the slash command and shortcuts
+	"chat:write",      // approval messages, updates, replies
+	"im:write",        // open the direct messages that carry tokens and reminders
+	"users:read",      // check that approvers exist (check-config)
+	"usergroups:read", // approvers and requesters given as user groups
+	"channels:read",   // check the approvals channel (check-config)
+	"groups:read",     // … when it is private
+}
+
+// buildManifest returns the manifest for a cakegate reachable at baseURL, or in Socket
+// Mode when baseURL is empty.
+func buildManifest(name, command, baseURL string) manifest {
+	var m manifest
+	m.DisplayInformation.Name = name
+	m.DisplayInformation.Description = "Scoped, time-limited Datacake tokens with an owner's approval"
+	m.DisplayInformation.LongDescription = "Ask for a Datacake API token with exactly the permissions and devices you need; an owner approves it with a click; cakegate sends you the token privately, reminds you before it expires, and deletes it when it expires or is revoked. Every decision is recorded."
+	m.DisplayInformation.BackgroundColor = "#4a2c2a"
+	m.Features.AppHome.HomeTabEnabled = true
+	m.Features.AppHome.MessagesTabEnabled = true
+	m.Features.AppHome.MessagesTabReadOnlyEnabled = true
+	m.Features.BotUser.DisplayName = name
+	m.Features.BotUser.AlwaysOnline = true
+	m.Features.Shortcuts = []manifestShortcut{{
+		Name: "Ask for a Datacake token", Type: "global", CallbackID: "cakegate_request",
+		Description: "Opens the request form",
+	}}
+	cmd := manifestCommand{
+		Command:     command,
+		Description: "Ask for, approve and manage Datacake tokens",
+		UsageHint:   `request role=viewer devices=SERIAL for=8h reason="…" | list | help`,
+	}
+	m.OAuthConfig.Scopes.Bot = botScopes
+	m.Settings.EventSubscriptions.BotEvents = []string{"app_home_opened"}
+	m.Settings.Interactivity.IsEnabled = true
+	if baseURL == "" {
+		m.Settings.SocketModeEnabled = true
+	} else {
+		base := strings.TrimRight(baseURL, "/")
+		cmd.URL = base + "/slack/commands"
+		m.Settings.Interactivity.RequestURL = base + "/slack/interactions"
+		m.Settings.Interactivity.MessageMenuOptionsURL = base + "/slack/interactions"
+		m.Settings.EventSubscriptions.RequestURL = base + "/slack/events"
+	}
+	m.Features.SlashCommands = []manifestCommand{cmd}
+	return m
+}
+
+// Manifest is `cakegate manifest [--url URL | --socket-mode] [--command /cakegate]`.
+func Manifest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("manifest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	base := fs.String("url", "", "public https URL where Slack reaches cakegate in HTTP mode, e.g. https://cakegate.example.com")
+	socket := fs.Bool("socket-mode", false, "use Socket Mode instead: no public URL needed")
+	command := fs.String("command", "/cakegate", "the slash command")
+	name := fs.String("name", "cakegate", "the app's name in Slack")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: cakegate manifest --url https://cakegate.example.com | --socket-mode")
+		return 2
+	}
+	switch {
+	case *socket && *base != "":
+		fmt.Fprintln(stderr, "cakegate manifest: give --url or --socket-mode, not both")
+		return 2
+	case !*socket && *base == "":
+		fmt.Fprintln(stderr, "cakegate manifest: give --url https://… (the address Slack reaches cakegate at) or --socket-mode")
+		return 2
+	case *base != "":
+		u, err := url.Parse(*base)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			fmt.Fprintf(stderr, "cakegate manifest: --url %q: Slack needs a public https URL\n", *base)
+			return 2
+		}
+	}
+	if !strings.HasPrefix(*command, "/") || strings.ContainsAny(*command, " \t") {
+		fmt.Fprintf(stderr, "cakegate manifest: --command %q: a slash command starts with / and has no spaces\n", *command)
+		return 2
+	}
+	out, err := yaml.Marshal(buildManifest(*name, *command, *base))
+	if err != nil {
+		fmt.Fprintln(stderr, "cakegate manifest:", err)
+		return 1
+	}
+	fmt.Fprint(stdout, "# Slack app manifest for cakegate: api.slack.com/apps → Create New App → From an app manifest\n")
+	stdout.Write(out)
+	return 0
+}

@@ -1,0 +1,138 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/datacake/datacaketest"
+)
+
+// checkConfigWorld is a Slack and a Datacake for check-config to look at.
+type checkConfigWorld struct {
+	slack    *slacktest.Server
+	datacake *datacaketest.Server
+	dir      string
+}
+
+func newCheckConfigWorld(t *testing.T) *checkConfigWorld {
+	t.Helper()
+	w := &checkConfigWorld{slack: slacktest.New(), datacake: datacaketest.NewServer(t), dir: t.TempDir()}
+	w.slack.Start()
+	t.Cleanup(w.slack.Close)
+	w.slack.AddUser(slacktest.User{ID: sandboxAnn, Name: "ann"})
+	w.slack.AddUser(slacktest.User{ID: sandboxBob, Name: "bob"})
+	w.slack.AddUserGroup("S0OPS", sandboxBob)
+	w.slack.AddChannel(sandboxChannel, "cakegate-approvals")
+	w.datacake.AddWorkspace(sandboxWorkspace, "Acme", "acme")
+	w.datacake.AddToken(sandboxDCToken, map[string][]string{sandboxWorkspace: {"members"}})
+	w.datacake.AddToken("dc-no-members", map[string][]string{sandboxWorkspace: {"devices"}})
+	return w
+}
+
+func (w *checkConfigWorld) env(t *testing.T, policy string, change ...string) []string {
+	t.Helper()
+	path := filepath.Join(w.dir, "cakegate.yaml")
+	if err := os.WriteFile(path, []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"SLACK_BOT_TOKEN=" + slacktest.DefaultBotToken,
+		"SLACK_SIGNING_SECRET=s",
+		"SLACK_APP_TOKEN=",
+		"SLACK_API_URL=" + w.slack.URL(),
+		"DATACAKE_TOKEN=" + sandboxDCToken,
+		"DATACAKE_TOKEN_FILE=",
+		"DATACAKE_API_URL=" + w.datacake.URL(),
+		"CAKEGATE_CONFIG=" + path,
+	}
+	return append(env, change...)
+}
+
+func TestCheckConfig(t *testing.T) {
+	w := newCheckConfigWorld(t)
+	tests := []struct {
+		name   string
+		policy string
+		env    []string
+		setup  func()
+		want   []string // lines that must appear
+	}{
+		{"OK", sandboxPolicy, nil, nil, []string{
+			"ok    environment: HTTP mode", "ok    policy file", "2 role(s): viewer, device-editor",
+			"ok    Datacake token has the members permission", "ok    Slack bot token works",
+			"ok    approvals channel #cakegate-approvals", "ok    approvers: all 2 resolve", "All checks passed."}},
+		{"ErrPolicyLine", strings.Replace(sandboxPolicy, "max_duration: 7d", "max_duration: 7x", 1), nil, nil,
+			[]string{"cakegate.yaml:14: role \"viewer\": max_duration 7x"}},
+		{"ErrSchedule", sandboxPolicy + "schedule:\n  expire: every minute\n", nil, nil,
+			[]string{"FAIL  ", `schedule.expire "every minute" is not a cron spec`}},
+		{"ErrEnvironment", sandboxPolicy, []string{"SLACK_SIGNING_SECRET=", "DATACAKE_MAX_RPS=fast"}, nil,
+			[]string{"FAIL  SLACK_SIGNING_SECRET is not set", "FAIL  DATACAKE_MAX_RPS"}},
+		{"ErrDatacakeToken", sandboxPolicy, []string{"DATACAKE_TOKEN=wrong"}, nil,
+			[]string{"FAIL  DATACAKE_TOKEN is refused by Datacake (HTTP 401)"}},
+		{"ErrNoMembersPermission", sandboxPolicy, []string{"DATACAKE_TOKEN=dc-no-members"}, nil,
+			[]string{"FAIL  the Datacake token lacks the members permission"}},
+		{"ErrSlackToken", sandboxPolicy, []string{"SLACK_BOT_TOKEN=xoxb-wrong"}, nil,
+			[]string{"FAIL  SLACK_BOT_TOKEN is refused by Slack (invalid_auth)"}},
+		{"ErrBotNotInChannel", sandboxPolicy, nil, func() { w.slack.SetChannelError(sandboxChannel, "not_in_channel") },
+			[]string{"FAIL  the bot is not in the approvals channel #cakegate-approvals", "/invite @"}},
+		{"OKAfterTheBotWasInvited", sandboxPolicy, nil, func() { w.slack.SetChannelError(sandboxChannel, "") },
+			[]string{"ok    approvals channel #cakegate-approvals"}},
+		{"ErrApproversResolve", strings.Replace(sandboxPolicy, "approvers: ["+sandboxAnn, "approvers: [U0NOBODY, S0NOPE, "+sandboxAnn, 1), nil, nil,
+			[]string{"FAIL  approvers: user U0NOBODY", "user_not_found", "FAIL  approvers: user group S0NOPE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+			}
+			out, errOut, code := runBinary(t, w.env(t, tt.policy, tt.env...), "check-config")
+			wantCode := 1
+			if strings.HasPrefix(tt.name, "OK") {
+				wantCode = 0
+			}
+			if code != wantCode {
+				t.Fatalf("exit %d, want %d:\n%s%s", code, wantCode, out, errOut)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("want %q in:\n%s", want, out)
+				}
+			}
+			for _, secret := range []string{sandboxDCToken, slacktest.DefaultBotToken, "dc-no-members"} {
+				if strings.Contains(out+errOut, secret) {
+					t.Errorf("check-config printed a secret:\n%s", out)
+				}
+			}
+		})
+	}
+}
+
+func TestManifest(t *testing.T) {
+	out, errOut, code := runBinary(t, nil, "manifest", "--url", "https://cakegate.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"command: /cakegate", "url: https://cakegate.example.com/slack/commands",
+		"request_url: https://cakegate.example.com/slack/interactions",
+		"request_url: https://cakegate.example.com/slack/events", "- app_home_opened",
+		"home_tab_enabled: true", "- chat:write", "- im:write", "- commands", "- usergroups:read",
+		"socket_mode_enabled: false",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("manifest lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = runBinary(t, nil, "manifest", "--socket-mode")
+	if code != 0 || !strings.Contains(out, "socket_mode_enabled: true") || strings.Contains(out, "request_url") {
+		t.Errorf("socket mode manifest (exit %d):\n%s", code, out)
+	}
+	for _, args := range [][]string{{"manifest"}, {"manifest", "--url", "http://insecure"}, {"manifest", "--url", "https://x", "--socket-mode"}} {
+		if _, _, code := runBinary(t, nil, args...); code != 2 {
+			t.Errorf("cakegate %v: exit %d, want 2", args, code)
+		}
+	}
+}

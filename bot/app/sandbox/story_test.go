@@ -1,0 +1,230 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot/app/apptest"
+	"github.com/cakegate/cakegate/bot/slacktest"
+)
+
+func startSandbox(t *testing.T, opts sandboxOptions) *sandbox {
+	t.Helper()
+	s, err := newSandbox(opts)
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return s
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mustContain(t *testing.T, what, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Fatalf("%s: want %q in:\n%s", what, w, got)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, what, got string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(got, w) {
+			t.Fatalf("%s: did not want %q in:\n%s", what, w, got)
+		}
+	}
+}
+
+func TestStoryHTTP(t *testing.T)       { testStory(t, false) }
+func TestStorySocketMode(t *testing.T) { testStory(t, true) }
+
+// testStory is the whole story of one token: request → approval message → refused clicks →
+// two approvals → the API user in Datacake → the token DM → the updated message → revoke.
+func testStory(t *testing.T, socket bool) {
+	logs := &apptest.SyncBuffer{}
+	s := startSandbox(t, sandboxOptions{socketMode: socket, log: logs})
+	ctx := testContext(t)
+
+	answer, err := s.slash(ctx, sandboxAlice, `request role=device-editor devices=SN-1001,tag:field-test for=8h reason="calibrate the cold room sensors"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "alice's confirmation", answer, "R1 is waiting for approval")
+
+	msg, err := s.approvalMessage(ctx, "R1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := s.slack.RenderMessage(msg)
+	mustContain(t, "approval message", text, "alice", "device-editor", "Boiler room", "Freezer 2", "Loading door", "8h",
+		"calibrate the cold room sensors", "[Approve]", "[Deny]")
+
+	// The requester cannot approve her own request, and Carol is no approver: both are told
+	// privately and nothing changes.
+	answer, err = s.click(ctx, sandboxAlice, msg.Channel, msg.TS, "cakegate_approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "self-approval", answer, "cannot approve your own request R1")
+	answer, err = s.click(ctx, sandboxCarol, msg.Channel, msg.TS, "cakegate_approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "non-approver", answer, "only the approvers of role device-editor")
+
+	// Two approvals are needed; Ann's second click counts once.
+	answer, err = s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "first approval", answer, "You approved R1", "1 more")
+	if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "1 of 2") }); err != nil {
+		t.Fatal(err)
+	}
+	answer, err = s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "second click", answer, "already approved R1")
+	if n := len(s.datacake.APIUsers(sandboxWorkspace)); n != 0 {
+		t.Fatalf("%d API users after one of two approvals", n)
+	}
+
+	answer, err = s.click(ctx, sandboxBob, msg.Channel, msg.TS, "cakegate_approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "final approval", answer, "You approved R1")
+
+	users := s.datacake.APIUsers(sandboxWorkspace)
+	if len(users) != 1 {
+		t.Fatalf("got %d API users, want 1", len(users))
+	}
+	u := users[0]
+	wantDevices := []string{s.devices["SN-1001"].ID, s.devices["SN-1002"].ID, s.devices["SN-1003"].ID}
+	gotDevices := u.DeviceIDs()
+	slices.Sort(wantDevices)
+	slices.Sort(gotDevices)
+	if u.Name != "cakegate-r1-u0alice" || !slices.Equal(u.Permissions, []string{"devices"}) || !slices.Equal(gotDevices, wantDevices) {
+		t.Fatalf("API user %+v: want cakegate-r1-u0alice with [devices] on %v", u, wantDevices)
+	}
+	for _, d := range u.Devices {
+		if !slices.Equal(d.Permissions, []string{"edit_basics", "record_measurements"}) {
+			t.Fatalf("device %s has permissions %v", d.Device, d.Permissions)
+		}
+	}
+
+	dm, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, u.Token) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "token DM", dm, "cakegate-r1-u0alice", "Authorization: Token")
+
+	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "[Revoke]") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = s.slack.RenderMessage(msg)
+	mustContain(t, "approved message", text, "Approved by", "bob")
+	mustNotContain(t, "approved message", text, "[Approve]", "[Deny]", u.Token)
+
+	// Nowhere but the DM: not in the channel, not in a private answer, not in the logs.
+	for _, m := range s.slack.Messages(sandboxChannel) {
+		mustNotContain(t, "channel", string(m.Blocks)+m.Text, u.Token)
+	}
+	for _, c := range s.slack.Calls() {
+		if c.Params["channel"] != slacktest.DMChannel(sandboxAlice) {
+			mustNotContain(t, "Slack call "+c.Method, string(c.Blocks)+c.Params["text"], u.Token)
+		}
+	}
+
+	answer, err = s.click(ctx, sandboxAlice, msg.Channel, msg.TS, "cakegate_revoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "revoke", answer, "R1 is revoked")
+	if n := len(s.datacake.APIUsers(sandboxWorkspace)); n != 0 {
+		t.Fatalf("%d API users after revoke, want 0", n)
+	}
+	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "Revoked") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustNotContain(t, "revoked message", s.slack.RenderMessage(msg), "[Revoke]", "[Approve]")
+	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, "revoked") }); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := os.ReadFile(s.app.Config().DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(db, []byte(u.Token)) {
+		t.Fatal("the token is in the database file")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustNotContain(t, "logs", logs.String(), u.Token, sandboxDCToken, sandboxSecret)
+}
+
+// TestBadSignatureChangesNothing sends a slash command signed with the wrong secret, one
+// with no signature, and one too old: each gets 401 and nothing happens.
+func TestBadSignatureChangesNothing(t *testing.T) {
+	s := startSandbox(t, sandboxOptions{})
+	ctx := testContext(t)
+	body := slacktest.SlashCommandForm(slackCommand(s, `request role=viewer devices=SN-1001 reason="x"`))
+	cases := map[string]*http.Request{}
+	req, _ := slacktest.SignedRequest(s.baseURL+"/slack/commands", body, "wrong-secret", time.Now())
+	cases["wrong secret"] = req
+	req, _ = http.NewRequest(http.MethodPost, s.baseURL+"/slack/commands", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cases["no signature"] = req
+	req, _ = slacktest.SignedRequest(s.baseURL+"/slack/commands", body, sandboxSecret, time.Now().Add(-6*time.Minute))
+	cases["stale timestamp"] = req
+	req, _ = slacktest.SignedRequest(s.baseURL+"/slack/interactions", []byte("payload=%7B%7D"), "wrong-secret", time.Now())
+	cases["interaction"] = req
+	req, _ = slacktest.SignedRequest(s.baseURL+"/slack/events", []byte(`{"type":"url_verification","challenge":"x"}`), "wrong-secret", time.Now())
+	cases["event"] = req
+	for name, req := range cases {
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: got %s, want 401", name, resp.Status)
+		}
+	}
+	if n := len(s.slack.Calls()); n != 0 {
+		t.Fatalf("refused requests made %d Slack calls", n)
+	}
+	if rs, _ := s.app.Store().ByUser(ctx, sandboxAlice, 0); len(rs) != 0 {
+		t.Fatalf("refused requests stored %d requests", len(rs))
+	}
+}
+
+func slackCommand(s *sandbox, text string) slack.SlashCommand {
+	return slack.SlashCommand{Command: "/cakegate", Text: text, UserID: sandboxAlice, ChannelID: sandboxChannel, ResponseURL: s.slack.NewResponseURL()}
+}

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cakegate/cakegate/bot/app/apptest"
+)
+
+func TestSchedulerRefusesABadSpec(t *testing.T) {
+	_, err := newScheduler(time.UTC, slog.New(slog.DiscardHandler), []job{{"expire", "every minute", nil}})
+	if err == nil || !strings.Contains(err.Error(), `schedule expire: "every minute" is not a cron spec`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSchedulerRunsOnceAtStartRecoversAndSkips: every job runs once at start; a job that
+// panics is recovered and logged; a job still running is not started again.
+func TestSchedulerRunsOnceAtStartRecoversAndSkips(t *testing.T) {
+	logs := &apptest.SyncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	var counted, blocked atomic.Int32
+	ran := make(chan struct{}, 10)
+	release := make(chan struct{})
+	jobs := []job{
+		{"count", "@every 1h", func(context.Context) error { counted.Add(1); ran <- struct{}{}; return nil }},
+		{"panic", "@every 1h", func(context.Context) error { ran <- struct{}{}; panic("boom") }},
+		{"slow", "@every 1h", func(context.Context) error {
+			blocked.Add(1)
+			ran <- struct{}{}
+			<-release
+			return errors.New("slow job failed")
+		}},
+	}
+	s, err := newScheduler(time.UTC, log, jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.start(context.Background())
+	deadline := time.After(10 * time.Second)
+	for range 3 {
+		select {
+		case <-ran:
+		case <-deadline:
+			t.Fatal("not every job ran at start")
+		}
+	}
+	// A tick of the slow job while its first run is still going is skipped.
+	for _, e := range s.cron.Entries() {
+		e.WrappedJob.Run() // count runs again; panic recovers again; slow is skipped
+	}
+	if n := blocked.Load(); n != 1 {
+		t.Fatalf("the slow job started %d times, want once", n)
+	}
+	if n := counted.Load(); n != 2 {
+		t.Fatalf("the counting job ran %d times, want twice", n)
+	}
+	close(release)
+	s.stop()
+	out := logs.String()
+	if !strings.Contains(out, "scheduler: panic") || !strings.Contains(out, "boom") {
+		t.Fatalf("the panic was not logged:\n%s", out)
+	}
+	if !strings.Contains(out, `job=slow`) || !strings.Contains(out, "slow job failed") {
+		t.Fatalf("the failed job was not logged:\n%s", out)
+	}
+}
