@@ -42,7 +42,11 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("find revoking requests: %w", err)
 	}
+	now := s.now()
 	for _, r := range revoking {
+		if r.Grant != nil && r.Grant.NextAttemptAt.After(now) {
+			continue // backing off after a failed delete; ExpireDue retries it when due
+		}
 		if _, err := s.finishRevoke(ctx, r); err != nil {
 			res.Errors++
 			continue

@@ -179,6 +179,23 @@ func TestReconcile(t *testing.T) {
 			t.Fatalf("got %s with %d API users", got.State, e.datacake.count())
 		}
 	})
+	t.Run("RevokingHonoursBackoff", func(t *testing.T) {
+		// A delete that failed set the next attempt; reconcile (every minute by default) must
+		// not retry it sooner than the backoff, or a down Datacake is hammered.
+		e := newEnv(t)
+		r := e.storeInState(t, commands.StateRevoking)
+		e.store.Update(ctx, r.ID, func(r *commands.Request) (commands.Change, error) {
+			r.Grant.RevokeAttempts, r.Grant.NextAttemptAt = 1, start.Add(time.Minute)
+			return commands.Change{}, nil
+		})
+		if res, _ := e.svc.Reconcile(ctx); res.Revoked != 0 || e.datacake.count() != 1 {
+			t.Fatalf("got %+v with %d API users, want the revocation left for its next attempt", res, e.datacake.count())
+		}
+		e.clock.Advance(time.Minute)
+		if res, _ := e.svc.Reconcile(ctx); res.Revoked != 1 || e.datacake.count() != 0 {
+			t.Fatalf("got %+v with %d API users once due, want it revoked", res, e.datacake.count())
+		}
+	})
 	t.Run("OrphansDeleted", func(t *testing.T) {
 		e := newEnv(t)
 		e.svc.Journal = e.store

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -391,17 +392,12 @@ func (s *sandbox) dmMessage(ctx context.Context, user string, match func(text st
 	return found, nil
 }
 
-// tick runs what the scheduler would after the clock moved: the sweeps and the outbox.
+// tick runs what the scheduler would after the clock moved: every scheduled job (the app's
+// own job list), then delivers the outbox at once rather than waiting for its worker. As in
+// production, a failing job does not stop the others or the delivery; their errors are
+// returned joined.
 func (s *sandbox) tick(ctx context.Context) error {
-	if _, err := s.app.Service().ExpireDue(ctx); err != nil {
-		return err
-	}
-	if _, err := s.app.Service().RemindDue(ctx); err != nil {
-		return err
-	}
-	if _, err := s.app.Service().TimeOutPending(ctx); err != nil {
-		return err
-	}
-	_, err := s.app.Bot().DeliverOutbox(ctx)
-	return err
+	err := s.app.Sweep(ctx)
+	_, derr := s.app.Bot().DeliverOutbox(ctx)
+	return errors.Join(err, derr)
 }
