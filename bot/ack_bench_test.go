@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -18,7 +17,7 @@ import (
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
-	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 // ackBurst is how many signed slash commands arrive at once in one round.
@@ -191,14 +190,10 @@ func ackReplyServer(b *testing.B) *httptest.Server {
 	return srv
 }
 
-// ackCakegate serves a real Bot, over a real store, whose Slack is fake. The server and
+// ackCakegate serves a real Bot, over the in-memory store, whose Slack is fake. The server and
 // the bot are stopped when b ends.
 func ackCakegate(b *testing.B, fake *slacktest.Server) (*httptest.Server, *ackCountingTransport) {
-	store, err := state.Open(filepath.Join(b.TempDir(), "cakegate.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
+	store := commandstest.NewStore()
 	svc := &commands.Service{Policy: ackPolicy(), Store: store, Clock: commands.SystemClock{}}
 	replies := newAckCountingTransport()
 	cakegate := bot.New(bot.Config{

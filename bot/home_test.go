@@ -6,9 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +15,7 @@ import (
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
-	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 const homeSecret = "home-test-signing-secret"
@@ -33,23 +31,19 @@ type homeFixture struct {
 	bot      *bot.Bot
 	slack    *slacktest.Server
 	svc      *commands.Service
-	datacake *homeDatacake
+	datacake *commandstest.Datacake
 	srv      *httptest.Server
 }
 
 func newHomeFixture(t *testing.T) *homeFixture {
 	t.Helper()
-	f := &homeFixture{slack: slacktest.New(), datacake: &homeDatacake{}}
+	f := &homeFixture{slack: slacktest.New(), datacake: commandstest.NewDatacake()}
 	f.slack.Start()
 	t.Cleanup(f.slack.Close)
 	for _, id := range []string{"U0ALICE", "U0ANN", "U0BOB", "U0CAROL"} {
 		f.slack.AddUser(slacktest.User{ID: id, Name: strings.ToLower(strings.TrimPrefix(id, "U0"))})
 	}
-	store, err := state.Open(filepath.Join(t.TempDir(), "cakegate.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := commandstest.NewStore()
 	viewer := &commands.Role{Name: "viewer", Devices: commands.DeviceScope{Any: true}, MaxDuration: 7 * 24 * time.Hour, DefaultDuration: 8 * time.Hour, Approvals: 1}
 	f.svc = &commands.Service{
 		Policy: &commands.Policy{
@@ -59,7 +53,7 @@ func newHomeFixture(t *testing.T) *homeFixture {
 		},
 		Store:    store,
 		Datacake: f.datacake,
-		Devices:  homeDevices{{ID: "d1", Name: "Freezer 2", Serial: "SN-1002"}},
+		Devices:  commandstest.Devices{{ID: "d1", Name: "Freezer 2", Serial: "SN-1002"}},
 		Clock:    commands.SystemClock{},
 	}
 	f.bot = bot.New(bot.Config{
@@ -229,7 +223,7 @@ func TestHomeApproveAndStaleClick(t *testing.T) {
 	if strings.Contains(ann, "[Approve]") {
 		t.Fatalf("R1 is still waiting on ann's Home tab after she approved it:\n%s", ann)
 	}
-	if n := f.datacake.created(); n != 1 {
+	if n := int(f.datacake.Created.Load()); n != 1 {
 		t.Fatalf("%d API users created, want 1", n)
 	}
 
@@ -243,7 +237,7 @@ func TestHomeApproveAndStaleClick(t *testing.T) {
 	cb.User = slack.User{ID: "U0CAROL"}
 	f.deliver(t, cb)
 	f.waitHome(t, "U0CAROL", homeShows(":warning:"))
-	if n := f.datacake.created(); n != 1 {
+	if n := int(f.datacake.Created.Load()); n != 1 {
 		t.Fatalf("%d API users created after the stale clicks, want 1", n)
 	}
 	r, err := f.svc.Store.Get(homeContext(t), 1)
@@ -302,7 +296,7 @@ func TestHomeRevokeAndCancel(t *testing.T) {
 	if strings.Contains(alice, "[Revoke]") || strings.Contains(alice, "[Cancel]") {
 		t.Fatalf("buttons left on ended requests:\n%s", alice)
 	}
-	if n := f.datacake.live(); n != 0 {
+	if n := f.datacake.Count(); n != 0 {
 		t.Fatalf("%d API users left after revoke, want 0", n)
 	}
 }
@@ -365,54 +359,4 @@ func TestHomeDeny(t *testing.T) {
 	deny.TriggerID = f.slack.NewTriggerID("U0ANN")
 	f.deliver(t, deny)
 	f.waitHome(t, "U0ANN", homeShows(":warning: R1 was already denied by @ann."))
-}
-
-// homeDevices is a workspace's device list.
-type homeDevices []commands.Device
-
-func (d homeDevices) Devices(context.Context, string) ([]commands.Device, error) { return d, nil }
-
-// homeDatacake keeps API users in memory.
-type homeDatacake struct {
-	mu    sync.Mutex
-	n     int
-	users map[string]commands.APIUser
-}
-
-func (d *homeDatacake) CreateAPIUser(_ context.Context, spec commands.APIUserSpec) (commands.APIUser, commands.Token, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.n++
-	if d.users == nil {
-		d.users = map[string]commands.APIUser{}
-	}
-	u := commands.APIUser{ID: fmt.Sprintf("api-%d", d.n), Name: spec.Name}
-	d.users[u.ID] = u
-	return u, commands.Token(fmt.Sprintf("secret-token-%d", d.n)), nil
-}
-
-func (d *homeDatacake) DeleteAPIUser(_ context.Context, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.users[id]; !ok {
-		return commands.ErrNotFound
-	}
-	delete(d.users, id)
-	return nil
-}
-
-func (d *homeDatacake) FindAPIUsers(context.Context, string, string) ([]commands.APIUser, error) {
-	return nil, nil
-}
-
-func (d *homeDatacake) created() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.n
-}
-
-func (d *homeDatacake) live() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.users)
 }

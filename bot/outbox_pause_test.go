@@ -12,7 +12,7 @@ import (
 func TestDeliverOutboxPausesAfter429(t *testing.T) {
 	b, outbox, clock, fake := newOutboxBot(t, 0)
 	for id := uint64(8); id <= 10; id++ {
-		outbox.queue = append(outbox.queue, commands.Notification{ID: id, Kind: commands.NotifyApprovers, Text: "alert", CreatedAt: clock.now})
+		outbox.Enqueue(commands.Notification{ID: id, Kind: commands.NotifyApprovers, Text: "alert", CreatedAt: clock.Now()})
 	}
 	fake.RateLimitNext("chat.postMessage", 1, 20*time.Second)
 	if n := deliverOutbox(t, b); n != 0 {
@@ -21,11 +21,11 @@ func TestDeliverOutboxPausesAfter429(t *testing.T) {
 	if calls := len(fake.CallsTo("chat.postMessage")); calls != 1 {
 		t.Fatalf("%d calls after a 429, want the one that was refused", calls)
 	}
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	if n := deliverOutbox(t, b); n != 0 || len(fake.CallsTo("chat.postMessage")) != 1 {
 		t.Fatalf("delivered %d before Retry-After passed", n)
 	}
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	if n := deliverOutbox(t, b); n != 4 {
 		t.Fatalf("delivered %d once Retry-After passed, want all 4", n)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 func TestRetryDelay(t *testing.T) {
@@ -68,86 +67,19 @@ func TestRetryDelay(t *testing.T) {
 	})
 }
 
-// memOutbox is an Outbox in memory that honours NextAttemptAt like the store.
-type memOutbox struct {
-	mu        sync.Mutex
-	queue     []commands.Notification
-	completed []uint64
-}
-
-func (o *memOutbox) DueNotifications(_ context.Context, now time.Time, limit int) ([]commands.Notification, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []commands.Notification
-	for _, n := range o.queue {
-		if !n.NextAttemptAt.After(now) && (limit <= 0 || len(out) < limit) {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-func (o *memOutbox) CompleteNotification(_ context.Context, id uint64) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.queue = slices.DeleteFunc(o.queue, func(n commands.Notification) bool { return n.ID == id })
-	o.completed = append(o.completed, id)
-	return nil
-}
-
-func (o *memOutbox) RetryNotification(_ context.Context, id uint64, at time.Time, lastErr string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for i := range o.queue {
-		if o.queue[i].ID == id {
-			o.queue[i].Attempts++
-			o.queue[i].NextAttemptAt = at
-			o.queue[i].LastError = lastErr
-			return nil
-		}
-	}
-	return commands.ErrNotFound
-}
-
-func (o *memOutbox) get(id uint64) (commands.Notification, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	i := slices.IndexFunc(o.queue, func(n commands.Notification) bool { return n.ID == id })
-	if i < 0 {
-		return commands.Notification{}, false
-	}
-	return o.queue[i], true
-}
-
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 const outboxChannel = "C0APPROVALS"
 
 // newOutboxBot is a Bot whose outbox holds one alert for the approvals channel.
-func newOutboxBot(t *testing.T, attempts int) (*Bot, *memOutbox, *stepClock, *slacktest.Server) {
+func newOutboxBot(t *testing.T, attempts int) (*Bot, *commandstest.Store, *commandstest.Clock, *slacktest.Server) {
 	t.Helper()
 	fake := slacktest.New()
 	fake.Start()
 	t.Cleanup(fake.Close)
-	clock := &stepClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	outbox := &memOutbox{queue: []commands.Notification{{
-		ID: 7, Kind: commands.NotifyApprovers, Text: "cakegate deleted an API user no grant owned.", CreatedAt: clock.now, Attempts: attempts,
-	}}}
+	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	outbox := commandstest.NewStore()
+	outbox.Enqueue(commands.Notification{
+		ID: 7, Kind: commands.NotifyApprovers, Text: "cakegate deleted an API user no grant owned.", CreatedAt: clock.Now(), Attempts: attempts,
+	})
 	b := New(Config{
 		Service: &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock},
 		Slack:   slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
@@ -173,22 +105,22 @@ func TestDeliverOutboxRateLimited(t *testing.T) {
 	if n := deliverOutbox(t, b); n != 0 {
 		t.Fatalf("delivered %d while rate limited", n)
 	}
-	n, ok := outbox.get(7)
+	n, ok := outbox.Queued(7)
 	if !ok || n.Attempts != 1 || !n.NextAttemptAt.Equal(t0.Add(30*time.Second)) || n.LastError == "" {
 		t.Fatalf("after a 429 the notification is %+v (queued %v), want retried at +30s", n, ok)
 	}
-	clock.advance(30*time.Second - time.Millisecond)
+	clock.Advance(30*time.Second - time.Millisecond)
 	if n := deliverOutbox(t, b); n != 0 || len(fake.CallsTo("chat.postMessage")) != 1 {
 		t.Fatalf("delivered %d (%d calls) before Retry-After passed", n, len(fake.CallsTo("chat.postMessage")))
 	}
-	clock.advance(time.Millisecond)
+	clock.Advance(time.Millisecond)
 	if n := deliverOutbox(t, b); n != 1 {
 		t.Fatalf("delivered %d once Retry-After passed, want 1", n)
 	}
 	if msgs := fake.Messages(outboxChannel); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "no grant owned") {
 		t.Fatalf("channel holds %+v, want the alert once", msgs)
 	}
-	if _, queued := outbox.get(7); queued {
+	if _, queued := outbox.Queued(7); queued {
 		t.Fatal("the delivered notification is still queued")
 	}
 }
@@ -200,11 +132,11 @@ func TestDeliverOutboxBacksOffOnError(t *testing.T) {
 	if n := deliverOutbox(t, b); n != 0 {
 		t.Fatalf("delivered %d although Slack failed", n)
 	}
-	n, _ := outbox.get(7)
+	n, _ := outbox.Queued(7)
 	if wait := n.NextAttemptAt.Sub(t0); n.Attempts != 1 || wait < outboxRetryBase/2 || wait > outboxRetryBase || !strings.Contains(n.LastError, "internal_error") {
 		t.Fatalf("after a failure the notification is %+v (retry in %v), want retried within the first backoff", n, wait)
 	}
-	clock.advance(outboxRetryBase)
+	clock.Advance(outboxRetryBase)
 	if n := deliverOutbox(t, b); n != 1 {
 		t.Fatalf("delivered %d after the backoff, want 1", n)
 	}
@@ -216,7 +148,7 @@ func TestDeliverOutboxGivesUpAtLast(t *testing.T) {
 	if n := deliverOutbox(t, b); n != 0 {
 		t.Fatalf("delivered %d although Slack failed", n)
 	}
-	if _, queued := outbox.get(7); queued || !slices.Equal(outbox.completed, []uint64{7}) {
-		t.Fatalf("after the last attempt the notification is queued=%v, completed %v; want dropped", queued, outbox.completed)
+	if _, queued := outbox.Queued(7); queued || !outbox.Completed(7) {
+		t.Fatalf("after the last attempt the notification is queued=%v, completed %v; want dropped", queued, outbox.Completed(7))
 	}
 }

@@ -2,12 +2,10 @@ package bot_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,7 +14,7 @@ import (
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
-	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 const fuzzSecret = "fuzz-signing-secret"
@@ -27,10 +25,7 @@ func fuzzBot(f *testing.F) http.Handler {
 	fake := slacktest.New()
 	fake.Start()
 	f.Cleanup(fake.Close)
-	store, err := state.Open(filepath.Join(f.TempDir(), "fuzz.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
+	store := commandstest.NewStore()
 	svc := &commands.Service{
 		Policy: &commands.Policy{
 			Workspace: "ws", ApprovalsChannel: "C1", Approvers: []string{"U1"}, AllRequesters: true,
@@ -38,7 +33,7 @@ func fuzzBot(f *testing.F) http.Handler {
 			Roles: map[string]*commands.Role{"viewer": {Name: "viewer", Devices: commands.DeviceScope{Any: true}, MaxDuration: time.Hour, DefaultDuration: time.Hour, Approvals: 1}},
 		},
 		Store: store, AuditLog: store, Clock: commands.SystemClock{},
-		Devices: fuzzDevices{},
+		Devices: commandstest.Devices(nil),
 	}
 	b := bot.New(bot.Config{
 		Service: svc, Slack: slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
@@ -47,14 +42,9 @@ func fuzzBot(f *testing.F) http.Handler {
 	svc.Notifier, svc.Groups = b, b
 	f.Cleanup(func() {
 		b.Shutdown(f.Context())
-		store.Close()
 	})
 	return b.Handler(nil)
 }
-
-type fuzzDevices struct{}
-
-func (fuzzDevices) Devices(_ context.Context, _ string) ([]commands.Device, error) { return nil, nil }
 
 // FuzzSlackPayloads signs arbitrary bodies as Slack would and sends them to each endpoint:
 // whatever they hold, the answer is an acknowledgement or a refusal, never a crash.

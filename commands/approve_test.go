@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 func TestApprovePolicy(t *testing.T) {
@@ -63,7 +64,7 @@ func TestApprovePolicy(t *testing.T) {
 			if got.State != tt.wantState {
 				t.Fatalf("got state %s, want %s", got.State, tt.wantState)
 			}
-			if want := 0; tt.wantState == commands.StatePending && e.datacake.count() != want {
+			if want := 0; tt.wantState == commands.StatePending && e.datacake.Count() != want {
 				t.Fatalf("an API user was created before enough approvals")
 			}
 		})
@@ -80,7 +81,7 @@ func TestApproveProvisionsExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, ok := e.datacake.spec(r.Grant.APIUserID)
+	spec, ok := e.datacake.Spec(r.Grant.APIUserID)
 	if !ok {
 		t.Fatalf("API user %s not in Datacake", r.Grant.APIUserID)
 	}
@@ -93,10 +94,10 @@ func TestApproveProvisionsExactly(t *testing.T) {
 	if got, want := r.Grant.ExpiresAt, start.Add(8*time.Hour); !got.Equal(want) {
 		t.Fatalf("got expiry %v, want %v", got, want)
 	}
-	if tok, _ := e.notifier.token(r.ID); tok.Reveal() != "secret-token-"+r.Grant.APIUserID {
+	if tok, _ := e.notifier.Token(r.ID); tok != commandstest.TokenOf(r.Grant.APIUserID) {
 		t.Fatalf("the requester did not receive the token")
 	}
-	if got := strings.Join(e.store.auditActions(r.ID), ","); got != "requested,approval,approved,provisioned" {
+	if got := strings.Join(e.store.AuditActions(r.ID), ","); got != "requested,approval,approved,provisioned" {
 		t.Fatalf("got audit %s", got)
 	}
 	if r.DecidedBy != bob {
@@ -128,7 +129,7 @@ func TestConcurrentApprovals(t *testing.T) {
 	close(startGun)
 	wg.Wait()
 
-	if n := e.datacake.created.Load(); n != 1 {
+	if n := e.datacake.Created.Load(); n != 1 {
 		t.Fatalf("got %d API users created, want exactly 1", n)
 	}
 	ok := 0
@@ -149,7 +150,7 @@ func TestProvisionFailures(t *testing.T) {
 	ctx := context.Background()
 	t.Run("CreateFailsMarksFailed", func(t *testing.T) {
 		e := newEnv(t)
-		e.datacake.createErr = errors.New("datacake: temporary failure (HTTP 503)")
+		e.datacake.CreateErr = errors.New("datacake: temporary failure (HTTP 503)")
 		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
 		got, err := e.svc.Approve(ctx, r.ID, ann)
 		if !errors.Is(err, commands.ErrUnavailable) {
@@ -158,13 +159,13 @@ func TestProvisionFailures(t *testing.T) {
 		if got.State != commands.StateFailed || !strings.Contains(got.FailureReason, "HTTP 503") {
 			t.Fatalf("got %s %q, want failed with the reason", got.State, got.FailureReason)
 		}
-		if n := e.store.notifications(r.ID); n[len(n)-1].Kind != commands.NotifyRequester {
+		if n := e.store.Notifications(r.ID); n[len(n)-1].Kind != commands.NotifyRequester {
 			t.Fatalf("the requester was not told: %+v", n)
 		}
 	})
 	t.Run("DMFailsDeletesAPIUser", func(t *testing.T) {
 		e := newEnv(t)
-		e.notifier.err = errors.New("slack: cannot_dm_bot")
+		e.notifier.Err = errors.New("slack: cannot_dm_bot")
 		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
 		got, err := e.svc.Approve(ctx, r.ID, ann)
 		if err != nil {
@@ -173,7 +174,7 @@ func TestProvisionFailures(t *testing.T) {
 		if got.State != commands.StateFailed || !strings.Contains(got.FailureReason, "cannot_dm_bot") {
 			t.Fatalf("got %s %q, want failed naming the DM error", got.State, got.FailureReason)
 		}
-		if e.datacake.count() != 0 {
+		if e.datacake.Count() != 0 {
 			t.Fatal("the API user of an undelivered token still exists")
 		}
 	})

@@ -8,16 +8,6 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-func (m *memStore) RecentAudit(_ context.Context, n int) ([]commands.AuditEvent, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []commands.AuditEvent
-	for i := len(m.audit) - 1; i >= 0 && len(out) < n; i-- {
-		out = append(out, m.audit[i])
-	}
-	return out, nil
-}
-
 func TestAudit(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 // countingDevices counts fetches and can hold them until released.
@@ -28,7 +29,7 @@ func (d *countingDevices) Devices(ctx context.Context, _ string) ([]commands.Dev
 
 func TestCachedDevices(t *testing.T) {
 	ctx := context.Background()
-	clock := &fakeClock{now: start}
+	clock := commandstest.NewClock(start)
 	dir := &countingDevices{release: make(chan struct{})}
 	c := &commands.CachedDevices{Directory: dir, TTL: time.Minute, Clock: clock}
 
@@ -64,7 +65,7 @@ func TestCachedDevices(t *testing.T) {
 
 func TestCachedDevicesDoesNotCacheErrors(t *testing.T) {
 	dir := &countingDevices{err: errors.New("datacake: temporary failure")}
-	c := &commands.CachedDevices{Directory: dir, Clock: &fakeClock{now: start}}
+	c := &commands.CachedDevices{Directory: dir, Clock: commandstest.NewClock(start)}
 	for range 3 {
 		if _, err := c.Devices(context.Background(), "ws-1"); err == nil {
 			t.Fatal("want the error")

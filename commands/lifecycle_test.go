@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 func TestRevokeAuthorization(t *testing.T) {
@@ -30,7 +31,7 @@ func TestRevokeAuthorization(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), "or an approver of role viewer can revoke it") {
 					t.Fatalf("got %v, want %s", err, tt.wantErr.Code)
 				}
-				if e.datacake.count() != 1 {
+				if e.datacake.Count() != 1 {
 					t.Fatal("a refused revoke deleted the API user")
 				}
 				return
@@ -38,10 +39,10 @@ func TestRevokeAuthorization(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.State != commands.StateRevoked || e.datacake.count() != 0 {
-				t.Fatalf("got %s with %d API users, want revoked and none", got.State, e.datacake.count())
+			if got.State != commands.StateRevoked || e.datacake.Count() != 0 {
+				t.Fatalf("got %s with %d API users, want revoked and none", got.State, e.datacake.Count())
 			}
-			if got := strings.Join(e.store.auditActions(r.ID), ","); !strings.HasSuffix(got, "revoke,revoked") {
+			if got := strings.Join(e.store.AuditActions(r.ID), ","); !strings.HasSuffix(got, "revoke,revoked") {
 				t.Fatalf("got audit %s", got)
 			}
 		})
@@ -52,7 +53,7 @@ func TestRevokeWhenDatacakeFails(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	r := e.active(t)
-	e.datacake.deleteErr = errors.New("datacake: temporary failure (HTTP 502)")
+	e.datacake.DeleteErr = errors.New("datacake: temporary failure (HTTP 502)")
 	got, err := e.svc.Revoke(ctx, r.ID, carol, "")
 	if !errors.Is(err, commands.ErrUnavailable) {
 		t.Fatalf("got %v, want unavailable", err)
@@ -62,7 +63,7 @@ func TestRevokeWhenDatacakeFails(t *testing.T) {
 		t.Fatalf("got %s after %d attempts, want revoking after 1: never revoked before Datacake confirms", got.State, got.Grant.RevokeAttempts)
 	}
 	// The expiry sweep retries once the backoff is over.
-	e.datacake.deleteErr = nil
+	e.datacake.DeleteErr = nil
 	if res, _ := e.svc.ExpireDue(ctx); res.Done != 0 {
 		t.Fatalf("retried before the backoff was over")
 	}
@@ -99,10 +100,10 @@ func TestExpireDue(t *testing.T) {
 		t.Fatalf("got %+v %v, want one expired", res, err)
 	}
 	got, _ := e.store.Get(ctx, r.ID)
-	if got.State != commands.StateExpired || e.datacake.count() != 0 {
+	if got.State != commands.StateExpired || e.datacake.Count() != 0 {
 		t.Fatalf("got %s, want expired with its API user gone", got.State)
 	}
-	n := e.store.notifications(r.ID)
+	n := e.store.Notifications(r.ID)
 	if last := n[len(n)-1]; last.Kind != commands.NotifyRequester || !strings.Contains(last.Text, "has expired") {
 		t.Fatalf("the requester was not told: %+v", last)
 	}
@@ -130,7 +131,7 @@ func TestExtend(t *testing.T) {
 		if want := r.Grant.ExpiresAt.Add(24 * time.Hour); !got.Grant.ExpiresAt.Equal(want) || got.Extension != nil {
 			t.Fatalf("got expiry %v, want %v", got.Grant.ExpiresAt, want)
 		}
-		if got.Grant.APIUserID != r.Grant.APIUserID || e.datacake.created.Load() != 1 {
+		if got.Grant.APIUserID != r.Grant.APIUserID || e.datacake.Created.Load() != 1 {
 			t.Fatal("extending made a new API user; the token must stay the same")
 		}
 	})
@@ -183,7 +184,7 @@ func TestDenyAndCancel(t *testing.T) {
 	if err != nil || got.State != commands.StateDenied || got.DecisionNote != "use the viewer dashboard" {
 		t.Fatalf("got %+v %v", got, err)
 	}
-	n := e.store.notifications(r.ID)
+	n := e.store.Notifications(r.ID)
 	if last := n[len(n)-1]; !strings.Contains(last.Text, "Reason: use the viewer dashboard") {
 		t.Fatalf("the requester was not told the reason: %+v", last)
 	}
@@ -261,7 +262,7 @@ func TestListKeepsOldActiveGrants(t *testing.T) {
 
 // stubbornDatacake refuses deletes with "not found" although the API user exists, as an
 // ok:false from Datacake looks.
-type stubbornDatacake struct{ *fakeDatacake }
+type stubbornDatacake struct{ *commandstest.Datacake }
 
 func (s stubbornDatacake) DeleteAPIUser(context.Context, string) error {
 	return commands.Errorf(commands.CodeNotFound, "Datacake deleted no API user")

@@ -60,7 +60,7 @@ func TestRequestPolicy(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("got message %q, want it to contain %q", err, tt.wantMsg)
 			}
-			if len(e.store.requests) != 0 {
+			if e.store.Count() != 0 {
 				t.Fatalf("a refused request was stored")
 			}
 		})
@@ -86,10 +86,10 @@ func TestRequestDefaults(t *testing.T) {
 	if got, want := strings.Join(r.WorkspacePermissions, ","), "devices"; got != want {
 		t.Errorf("got workspace permissions %s, want %s", got, want)
 	}
-	if got := e.store.auditActions(r.ID); strings.Join(got, ",") != "requested" {
+	if got := e.store.AuditActions(r.ID); strings.Join(got, ",") != "requested" {
 		t.Errorf("got audit %v, want [requested]", got)
 	}
-	if n := e.store.notifications(r.ID); len(n) != 1 || n[0].Kind != commands.NotifyApprovalRequest {
+	if n := e.store.Notifications(r.ID); len(n) != 1 || n[0].Kind != commands.NotifyApprovalRequest {
 		t.Errorf("got outbox %+v, want one approval request", n)
 	}
 }
@@ -100,7 +100,7 @@ func TestRequestAutoApprove(t *testing.T) {
 	if r.State != commands.StateActive {
 		t.Fatalf("got state %s, want active", r.State)
 	}
-	if _, ok := e.notifier.token(r.ID); !ok {
+	if _, ok := e.notifier.Token(r.ID); !ok {
 		t.Fatal("no token delivered")
 	}
 }

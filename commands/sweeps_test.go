@@ -8,19 +8,13 @@ import (
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
-
-func (m *memStore) Record(_ context.Context, c commands.Change) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.write(0, c)
-	return nil
-}
 
 // reminders returns the texts of the reminders queued for id.
 func (e *env) reminders(id commands.RequestID) []string {
 	var out []string
-	for _, n := range e.store.notifications(id) {
+	for _, n := range e.store.Notifications(id) {
 		if n.Kind == commands.NotifyReminder {
 			out = append(out, n.Text)
 		}
@@ -63,7 +57,7 @@ func TestRemindDue(t *testing.T) {
 	if got := e.reminders(r.ID); len(got) != 2 {
 		t.Fatalf("3-day grant: got %q, want the 24h and 1h reminders", got)
 	}
-	if got := strings.Join(e.store.auditActions(r.ID), ","); strings.Count(got, "reminded") != 2 {
+	if got := strings.Join(e.store.AuditActions(r.ID), ","); strings.Count(got, "reminded") != 2 {
 		t.Fatalf("audit %s: want two reminded events", got)
 	}
 }
@@ -106,13 +100,13 @@ func TestTimeOutPending(t *testing.T) {
 	r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
 	e.clock.Advance(23 * time.Hour)
 	e.svc.TimeOutPending(ctx)
-	if n := len(e.store.notifications(r.ID)); n != 1 {
+	if n := len(e.store.Notifications(r.ID)); n != 1 {
 		t.Fatalf("got %d notifications before halfway, want only the approval request", n)
 	}
 	e.clock.Advance(time.Hour)
 	e.svc.TimeOutPending(ctx)
 	e.svc.TimeOutPending(ctx)
-	n := e.store.notifications(r.ID)
+	n := e.store.Notifications(r.ID)
 	if len(n) != 2 || n[1].Kind != commands.NotifyApprovers || !strings.Contains(n[1].Text, "times out in 1d") {
 		t.Fatalf("got %+v, want one halfway reminder to approvers", n)
 	}
@@ -124,7 +118,7 @@ func TestTimeOutPending(t *testing.T) {
 	if got.State != commands.StateTimedOut {
 		t.Fatalf("got %s, want timed_out", got.State)
 	}
-	n = e.store.notifications(r.ID)
+	n = e.store.Notifications(r.ID)
 	if last := n[len(n)-1]; last.Kind != commands.NotifyRequester || !strings.Contains(last.Text, "timed out") {
 		t.Fatalf("the requester was not told: %+v", last)
 	}
@@ -148,13 +142,13 @@ func TestReconcile(t *testing.T) {
 		if got.State != commands.StateActive || got.Grant.APIUserID == half.ID {
 			t.Fatalf("got %s with API user %v, want active with a new one", got.State, got.Grant)
 		}
-		if _, ok := e.datacake.spec(half.ID); ok {
+		if _, ok := e.datacake.Spec(half.ID); ok {
 			t.Fatal("the half-made API user still exists")
 		}
-		if e.datacake.count() != 1 {
-			t.Fatalf("%d API users, want exactly the new one", e.datacake.count())
+		if e.datacake.Count() != 1 {
+			t.Fatalf("%d API users, want exactly the new one", e.datacake.Count())
 		}
-		if _, ok := e.notifier.token(r.ID); !ok {
+		if _, ok := e.notifier.Token(r.ID); !ok {
 			t.Fatal("the new token was not delivered")
 		}
 	})
@@ -175,8 +169,8 @@ func TestReconcile(t *testing.T) {
 			t.Fatalf("got %+v", res)
 		}
 		got, _ := e.store.Get(ctx, r.ID)
-		if got.State != commands.StateRevoked || e.datacake.count() != 0 {
-			t.Fatalf("got %s with %d API users", got.State, e.datacake.count())
+		if got.State != commands.StateRevoked || e.datacake.Count() != 0 {
+			t.Fatalf("got %s with %d API users", got.State, e.datacake.Count())
 		}
 	})
 	t.Run("RevokingHonoursBackoff", func(t *testing.T) {
@@ -188,12 +182,12 @@ func TestReconcile(t *testing.T) {
 			r.Grant.RevokeAttempts, r.Grant.NextAttemptAt = 1, start.Add(time.Minute)
 			return commands.Change{}, nil
 		})
-		if res, _ := e.svc.Reconcile(ctx); res.Revoked != 0 || e.datacake.count() != 1 {
-			t.Fatalf("got %+v with %d API users, want the revocation left for its next attempt", res, e.datacake.count())
+		if res, _ := e.svc.Reconcile(ctx); res.Revoked != 0 || e.datacake.Count() != 1 {
+			t.Fatalf("got %+v with %d API users, want the revocation left for its next attempt", res, e.datacake.Count())
 		}
 		e.clock.Advance(time.Minute)
-		if res, _ := e.svc.Reconcile(ctx); res.Revoked != 1 || e.datacake.count() != 0 {
-			t.Fatalf("got %+v with %d API users once due, want it revoked", res, e.datacake.count())
+		if res, _ := e.svc.Reconcile(ctx); res.Revoked != 1 || e.datacake.Count() != 0 {
+			t.Fatalf("got %+v with %d API users once due, want it revoked", res, e.datacake.Count())
 		}
 	})
 	t.Run("OrphansDeleted", func(t *testing.T) {
@@ -206,16 +200,16 @@ func TestReconcile(t *testing.T) {
 		if res.OrphansDeleted != 1 {
 			t.Fatalf("got %+v, want one orphan deleted", res)
 		}
-		if _, ok := e.datacake.spec(orphan.ID); ok {
+		if _, ok := e.datacake.Spec(orphan.ID); ok {
 			t.Fatal("the orphan still exists")
 		}
-		if _, ok := e.datacake.spec(foreign.ID); !ok {
+		if _, ok := e.datacake.Spec(foreign.ID); !ok {
 			t.Fatal("an API user cakegate did not name was deleted")
 		}
-		if _, ok := e.datacake.spec(owned.Grant.APIUserID); !ok {
+		if _, ok := e.datacake.Spec(owned.Grant.APIUserID); !ok {
 			t.Fatal("an owned API user was deleted")
 		}
-		if got := e.store.auditActions(0); len(got) != 1 || got[0] != "orphan_deleted" {
+		if got := e.store.AuditActions(0); len(got) != 1 || got[0] != "orphan_deleted" {
 			t.Fatalf("audit of request 0: %v", got)
 		}
 	})
@@ -226,10 +220,10 @@ func TestReconcile(t *testing.T) {
 		orphan, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Name: commands.APIUserName(77, "UX")})
 		e.svc.Reconcile(ctx)
 		e.svc.Reconcile(ctx)
-		if _, ok := e.datacake.spec(orphan.ID); !ok {
+		if _, ok := e.datacake.Spec(orphan.ID); !ok {
 			t.Fatal("a reported orphan was deleted")
 		}
-		if n := e.store.notifications(0); len(n) != 1 || !strings.Contains(n[0].Text, "orphans: report") {
+		if n := e.store.Notifications(0); len(n) != 1 || !strings.Contains(n[0].Text, "orphans: report") {
 			t.Fatalf("got %+v, want one report", n)
 		}
 	})
@@ -243,7 +237,7 @@ func TestReconcile(t *testing.T) {
 		if res.Vanished != 1 || got.State != commands.StateRevoked {
 			t.Fatalf("got %+v, %s", res, got.State)
 		}
-		n := e.store.notifications(r.ID)
+		n := e.store.Notifications(r.ID)
 		if last := n[len(n)-1]; !strings.Contains(last.Text, "deleted in the Datacake portal") || !strings.Contains(last.Text, "revoked by cakegate") {
 			t.Fatalf("the requester was told %q", last.Text)
 		}
@@ -258,9 +252,9 @@ func TestReconcileLeavesOwnProvisioningAlone(t *testing.T) {
 	e := newEnv(t)
 	r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
 	inReconcile := make(chan commands.ReconcileResult, 1)
-	e.datacake.onCreate = func() {
+	e.datacake.OnCreate = func() {
 		// Datacake is creating the API user of the approval: reconcile now.
-		e.datacake.onCreate = nil
+		e.datacake.OnCreate = nil
 		res, _ := e.svc.Reconcile(ctx)
 		inReconcile <- res
 	}
@@ -270,7 +264,7 @@ func TestReconcileLeavesOwnProvisioningAlone(t *testing.T) {
 	if res := <-inReconcile; res.Reprovisioned != 0 || res.Failed != 0 {
 		t.Fatalf("reconcile took over a request being provisioned: %+v", res)
 	}
-	if n := e.datacake.created.Load(); n != 1 {
+	if n := e.datacake.Created.Load(); n != 1 {
 		t.Fatalf("%d API users created, want 1", n)
 	}
 }
@@ -293,8 +287,8 @@ func TestConcurrentReconcilesTakeOverOnce(t *testing.T) {
 	for range 5 {
 		total += (<-done).Reprovisioned
 	}
-	if total != 1 || e.datacake.created.Load() != 1 {
-		t.Fatalf("%d reprovisioned, %d created; want 1 and 1", total, e.datacake.created.Load())
+	if total != 1 || e.datacake.Created.Load() != 1 {
+		t.Fatalf("%d reprovisioned, %d created; want 1 and 1", total, e.datacake.Created.Load())
 	}
 	got, _ := e.store.Get(ctx, r.ID)
 	if got.State != commands.StateActive {
@@ -303,7 +297,7 @@ func TestConcurrentReconcilesTakeOverOnce(t *testing.T) {
 }
 
 // failingUpdates makes every Update of a store fail, as a full disk would.
-type failingUpdates struct{ *memStore }
+type failingUpdates struct{ *commandstest.Store }
 
 func (failingUpdates) Update(context.Context, commands.RequestID, func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
 	return nil, errors.New("disk full")

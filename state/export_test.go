@@ -11,12 +11,6 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-// WithoutSync turns off fsync on commit. Benchmarks use it to separate what the store costs
-// from what the disk costs; production never should.
-func WithoutSync() Option {
-	return func(o *options) { o.noSync = true }
-}
-
 // VerifyAuditInChunks is VerifyAudit reading chunk records per transaction, so tests can
 // cross chunk boundaries with a short log.
 func (s *Store) VerifyAuditInChunks(ctx context.Context, chunk int) (uint64, error) {

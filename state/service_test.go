@@ -11,21 +11,17 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/state"
 )
 
 // These tests run the use cases of package commands over the real bbolt store, to check
 // what only the real store can show: what ends up in the file, and that its transactions
 // really are compare-and-sets under concurrency.
-
-// svcKnownToken is the token the fake Datacake hands out, so the database file can be
-// searched for it.
-const svcKnownToken = "tok-3f9a0c17e2b84d65-KNOWN"
 
 // svcRequester asks for tokens in these tests; the approvers are named by svcApprovers.
 const svcRequester = "U0REQUESTER"
@@ -58,84 +54,16 @@ func svcPolicy(approvers []string) *commands.Policy {
 	}
 }
 
-// svcDevices is a workspace of one device.
-type svcDevices []commands.Device
-
-func (d svcDevices) Devices(context.Context, string) ([]commands.Device, error) { return d, nil }
-
-var svcDevice = svcDevices{{ID: "dev-cellar", Name: "Cellar", Serial: "SN-CELLAR"}}
-
-// svcDatacake is a commands.Datacake that answers at once and gives every API user the same
-// known token. It counts the API users it creates.
-type svcDatacake struct {
-	created atomic.Int64
-	mu      sync.Mutex
-	users   map[string]string // id → name
-}
-
-func (d *svcDatacake) CreateAPIUser(_ context.Context, spec commands.APIUserSpec) (commands.APIUser, commands.Token, error) {
-	n := d.created.Add(1)
-	id := fmt.Sprintf("api-user-%d", n)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.users == nil {
-		d.users = map[string]string{}
-	}
-	d.users[id] = spec.Name
-	return commands.APIUser{ID: id, Name: spec.Name}, svcKnownToken, nil
-}
-
-func (d *svcDatacake) DeleteAPIUser(_ context.Context, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.users[id]; !ok {
-		return commands.Errorf(commands.CodeNotFound, "no API user %s", id)
-	}
-	delete(d.users, id)
-	return nil
-}
-
-func (d *svcDatacake) FindAPIUsers(_ context.Context, _, prefix string) ([]commands.APIUser, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []commands.APIUser
-	for id, name := range d.users {
-		if strings.HasPrefix(name, prefix) {
-			out = append(out, commands.APIUser{ID: id, Name: name})
-		}
-	}
-	return out, nil
-}
-
-// svcNotifier records the tokens it delivers, as the token DM would show them.
-type svcNotifier struct {
-	mu        sync.Mutex
-	delivered map[commands.RequestID][]commands.Token
-}
-
-func (n *svcNotifier) DeliverToken(_ context.Context, r *commands.Request, t commands.Token) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.delivered == nil {
-		n.delivered = map[commands.RequestID][]commands.Token{}
-	}
-	n.delivered[r.ID] = append(n.delivered[r.ID], t)
-	return nil
-}
-
-func (n *svcNotifier) tokens(id commands.RequestID) []commands.Token {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.delivered[id]
-}
+// svcDevice is a workspace of one device.
+var svcDevice = commandstest.Devices{{ID: "dev-cellar", Name: "Cellar", Serial: "SN-CELLAR"}}
 
 // svcEnv is a Service over a real store in a temporary directory.
 type svcEnv struct {
 	svc      *commands.Service
 	store    *state.Store
 	path     string
-	datacake *svcDatacake
-	notifier *svcNotifier
+	datacake *commandstest.Datacake
+	notifier *commandstest.Notifier
 	closed   bool
 }
 
@@ -145,8 +73,8 @@ func newSvcEnv(tb testing.TB, approvers []string, opts ...state.Option) *svcEnv 
 	tb.Helper()
 	e := &svcEnv{
 		path:     filepath.Join(tb.TempDir(), "cakegate.db"),
-		datacake: &svcDatacake{},
-		notifier: &svcNotifier{},
+		datacake: commandstest.NewDatacake(),
+		notifier: &commandstest.Notifier{},
 	}
 	var err error
 	e.store, err = state.Open(e.path, opts...)
@@ -209,7 +137,8 @@ func TestServiceNeverStoresToken(t *testing.T) {
 	if r.State != commands.StateActive || r.Grant == nil {
 		t.Fatalf("got state %s, grant %v; want active with a grant", r.State, r.Grant)
 	}
-	if got := e.notifier.tokens(r.ID); len(got) != 1 || got[0].Reveal() != svcKnownToken {
+	token := commandstest.TokenOf(r.Grant.APIUserID)
+	if got := e.notifier.Tokens(r.ID); len(got) != 1 || got[0] != token {
 		t.Fatalf("the requester got %d token(s), want exactly the known one", len(got))
 	}
 	e.close(t)
@@ -224,7 +153,7 @@ func TestServiceNeverStoresToken(t *testing.T) {
 			t.Fatalf("the file does not hold %q, so searching it for the token proves nothing", stored)
 		}
 	}
-	for name, form := range svcTokenForms(svcKnownToken) {
+	for name, form := range svcTokenForms(token.Reveal()) {
 		if i := bytes.Index(db, []byte(form)); i >= 0 {
 			t.Errorf("the database file holds the token (%s, %q) at offset %d", name, form, i)
 		}
@@ -291,10 +220,10 @@ func TestServiceConcurrentApprovals(t *testing.T) {
 	if ok != 1 {
 		t.Errorf("got %d successful approvals, want exactly 1", ok)
 	}
-	if got := e.datacake.created.Load(); got != 1 {
+	if got := e.datacake.Created.Load(); got != 1 {
 		t.Errorf("got %d API users created, want exactly 1", got)
 	}
-	if got := len(e.notifier.tokens(r.ID)); got != 1 {
+	if got := len(e.notifier.Tokens(r.ID)); got != 1 {
 		t.Errorf("the token was delivered %d times, want once", got)
 	}
 	final, err := e.store.Get(context.Background(), r.ID)
@@ -316,7 +245,8 @@ func TestServiceAuditTrail(t *testing.T) {
 	approvers := svcApprovers(2)
 	e := newSvcEnv(t, approvers)
 	r := e.request(t)
-	if _, err := e.svc.Approve(context.Background(), r.ID, approvers[1]); err != nil {
+	r, err := e.svc.Approve(context.Background(), r.ID, approvers[1])
+	if err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	ctx := context.Background()
@@ -348,7 +278,7 @@ func TestServiceAuditTrail(t *testing.T) {
 				t.Errorf("event %d (seq %d at %v) is not after event %d (seq %d at %v)", i+1, got.Seq, got.At, i, prev.Seq, prev.At)
 			}
 		}
-		if strings.Contains(got.Detail, svcKnownToken) {
+		if strings.Contains(got.Detail, commandstest.TokenOf(r.Grant.APIUserID).Reveal()) {
 			t.Errorf("event %d holds the token", i+1)
 		}
 	}

@@ -36,13 +36,19 @@ type Option func(*options)
 
 type options struct {
 	lockTimeout time.Duration
-	noSync      bool // only for benchmarks; see export_test.go
+	noSync      bool // only for benchmarks
 }
 
 // WithLockTimeout sets how long Open waits for the file lock before giving up; the default
 // is DefaultLockTimeout. Tests use a short one.
 func WithLockTimeout(d time.Duration) Option {
 	return func(o *options) { o.lockTimeout = d }
+}
+
+// WithoutSync turns off fsync at commit, so benchmarks can show the store's cost without
+// the disk's. Never in production: a crash or power loss can lose committed transactions.
+func WithoutSync() Option {
+	return func(o *options) { o.noSync = true }
 }
 
 // Open opens the database at path, creating it with mode 0600 if it does not exist, and

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/state"
 )
 
@@ -64,7 +65,7 @@ func BenchmarkExpireSweep(b *testing.B) {
 				Policy:   &commands.Policy{},
 				Store:    s,
 				Datacake: dc,
-				Clock:    sweepClock{t0},
+				Clock:    commandstest.NewClock(t0), // stands still: the same requests are due in every iteration
 			}
 			ctx := context.Background()
 			b.ReportAllocs()
@@ -159,8 +160,3 @@ func (d *sweepDatacake) DeleteAPIUser(context.Context, string) error {
 func (d *sweepDatacake) FindAPIUsers(context.Context, string, string) ([]commands.APIUser, error) {
 	return nil, nil
 }
-
-// sweepClock stands still, so the same requests are due in every iteration.
-type sweepClock struct{ t time.Time }
-
-func (c sweepClock) Now() time.Time { return c.t }

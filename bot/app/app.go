@@ -39,6 +39,8 @@ type Options struct {
 	Clock commands.Clock
 	// DatacakeSleep replaces the client's backoff waits (tests).
 	DatacakeSleep func(context.Context, time.Duration) error
+	// StoreOptions are passed to state.Open (benchmarks turn fsync off).
+	StoreOptions []state.Option
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -58,7 +60,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datacake client: %w", err)
 	}
-	store, err := state.Open(cfg.DBPath)
+	store, err := state.Open(cfg.DBPath, opts.StoreOptions...)
 	if err != nil {
 		return nil, err
 	}

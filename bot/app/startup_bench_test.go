@@ -9,14 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/cakegate/cakegate/bot/app/apptest"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/datacake"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
 	"github.com/cakegate/cakegate/state"
@@ -76,7 +77,7 @@ func BenchmarkStartup1M(b *testing.B) {
 					b.Fatal(err)
 				}
 
-				logs := &startupLog{}
+				logs := &apptest.SyncBuffer{}
 				callsBefore := env.datacake.CallCount("")
 				b.StartTimer()
 				began = time.Now()
@@ -162,7 +163,7 @@ roles:
 // holding the API users of its active grants, and the configuration that points at them.
 type startupEnv struct {
 	cfg      Config
-	clock    startupClock
+	clock    *commandstest.Clock
 	datacake *datacaketest.Server
 }
 
@@ -232,7 +233,7 @@ func newStartupEnv(b *testing.B, cleanup func(func()), dir, slackURL string, n i
 			Addr:               "127.0.0.1:0",
 			LogFormat:          "text",
 		},
-		clock:    startupClock{startupNow},
+		clock:    commandstest.NewClock(startupNow),
 		datacake: dc,
 	}
 }
@@ -538,27 +539,4 @@ func TestStartupLoadMatchesState(t *testing.T) {
 	if len(mine) != n/1000+1 || mine[0].ID != r.ID {
 		t.Errorf("ByUser(%s): %d requests, want %d, newest %s", r.Requester, len(mine), n/1000+1, r.ID)
 	}
-}
-
-// startupClock stands still at the benchmark's "now".
-type startupClock struct{ t time.Time }
-
-func (c startupClock) Now() time.Time { return c.t }
-
-// startupLog collects what cakegate logs during start-up, from many goroutines.
-type startupLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *startupLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *startupLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

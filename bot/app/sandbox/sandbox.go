@@ -19,6 +19,7 @@ import (
 
 	"github.com/cakegate/cakegate/bot/app"
 	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
 )
 
@@ -62,24 +63,6 @@ roles:
     approvals: 2
 `
 
-// manualClock is a clock that moves only when told.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type sandboxOptions struct {
 	socketMode bool
 	log        io.Writer // nil: discard
@@ -91,7 +74,7 @@ type sandbox struct {
 	slack    *slacktest.Server
 	datacake *datacaketest.Server
 	app      *app.App
-	clock    *manualClock
+	clock    *commandstest.Clock
 	baseURL  string
 	socket   bool
 	dir      string
@@ -110,7 +93,7 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 	s := &sandbox{
 		slack:    slacktest.New(),
 		datacake: datacaketest.New(),
-		clock:    &manualClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)},
+		clock:    commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)),
 		socket:   opts.socketMode,
 		devices:  map[string]datacaketest.Device{},
 	}
