@@ -36,7 +36,7 @@ func Backup(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return 1
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
+	if err = tmp.Chmod(0o600); err == nil {
 		err = state.BackupFrom(dbPathFrom(getenv), tmp)
 		if err == nil {
 			err = tmp.Sync()
