@@ -24,7 +24,7 @@ func TestEventDedupe(t *testing.T) {
 	if d.seen("Ev2", t0) {
 		t.Fatal("a different event counts as seen")
 	}
-	if d.seen("", t0) || d.seen("", t0) {
+	if first, second := d.seen("", t0), d.seen("", t0); first || second {
 		t.Fatal("an event without an id was dropped: it cannot be told apart from another")
 	}
 	// Long after the ttl, an id is new again (and recorded afresh).

@@ -16,7 +16,7 @@ func TestHomeStatePublishesOfOneUserDoNotOverlap(t *testing.T) {
 		t.Fatal("another user's claim was refused")
 	}
 	// Two more changes while U1's tab is being published: one more publish covers both.
-	if h.claim("U1") || h.claim("U1") {
+	if second, third := h.claim("U1"), h.claim("U1"); second || third {
 		t.Fatal("a second publish of U1's tab was allowed to run beside the first")
 	}
 	if h.release("U1") {

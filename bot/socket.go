@@ -31,10 +31,9 @@ func (b *Bot) RunSocketMode(ctx context.Context, opts ...socketmode.Option) erro
 	if ctx.Err() != nil {
 		return nil // asked to stop
 	}
-	if err != nil {
-		return fmt.Errorf("socket mode stopped: Slack refused the app-level token or bot token (%w); check SLACK_APP_TOKEN and SLACK_BOT_TOKEN", err)
-	}
-	return nil
+	// RunContext returns only when ctx ends or the connection cannot go on (it reconnects
+	// by itself otherwise), and then never with a nil error.
+	return fmt.Errorf("socket mode stopped: Slack refused the app-level token or bot token (%w); check SLACK_APP_TOKEN and SLACK_BOT_TOKEN", err)
 }
 
 // consumeSocketEvents drains the client's events. It never blocks on work: a stalled

@@ -54,11 +54,11 @@ func TestRevokeWhenDatacakeFails(t *testing.T) {
 	e := newEnv(t)
 	r := e.active(t)
 	e.datacake.DeleteErr = errors.New("datacake: temporary failure (HTTP 502)")
-	got, err := e.svc.Revoke(ctx, r.ID, carol, "")
+	_, err := e.svc.Revoke(ctx, r.ID, carol, "")
 	if !errors.Is(err, commands.ErrUnavailable) {
 		t.Fatalf("got %v, want unavailable", err)
 	}
-	got, _ = e.store.Get(ctx, r.ID)
+	got, _ := e.store.Get(ctx, r.ID)
 	if got.State != commands.StateRevoking || got.Grant.RevokeAttempts != 1 {
 		t.Fatalf("got %s after %d attempts, want revoking after 1: never revoked before Datacake confirms", got.State, got.Grant.RevokeAttempts)
 	}
