@@ -26,7 +26,7 @@ func ParseRequestID(s string) (RequestID, error) {
 	return RequestID(n), nil
 }
 
-// State is where a request is in its life. See DESIGN.md for the diagram.
+// State is where a request is in its life; the package documentation has the diagram.
 type State string
 
 // The request states.

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// config is cakegate's settings, read from the environment (DESIGN.md → Contract).
+// Config is cakegate's settings, read from the environment (README → Environment reference).
 type Config struct {
 	SlackBotToken      string
 	SlackAppToken      string // set: Socket Mode

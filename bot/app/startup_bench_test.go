@@ -27,12 +27,12 @@ import (
 // which the same few are live whatever N is: what `cakegate serve` does before it serves,
 // and then until its start-up jobs have caught up. One iteration is
 //
-//   - newApp: load the policy, open the store (state.Open on the N-request file), build the
+//   - New: load the policy, open the store (state.Open on the N-request file), build the
 //     Datacake client, the use cases, the bot and the scheduler. After this the HTTP server
 //     can serve (ms/newApp);
 //   - the scheduler's start: every job runs once (expire, remind, pending timeout,
 //     reconcile, outbox kick) and the run waits for all of them, then the outbox worker's
-//     first delivery pass, as app.run starts it (ms/jobs).
+//     first delivery pass, as App.Run starts it (ms/jobs).
 //
 // ms/open is state.Open alone on the file. ms/expire, ms/remind, ms/pending and
 // ms/reconcile are each job run again alone, after the measured start-up (the jobs run
@@ -66,7 +66,7 @@ func BenchmarkStartup1M(b *testing.B) {
 			var newAppTime, jobsTime, openTime time.Duration
 			each := map[string]time.Duration{}
 			for range b.N {
-				// state.Open alone, for the record; closed again before newApp opens the file.
+				// state.Open alone, for the record; closed again before New opens the file.
 				began := time.Now()
 				s, err := state.Open(env.cfg.DBPath)
 				if err != nil {
@@ -83,7 +83,7 @@ func BenchmarkStartup1M(b *testing.B) {
 				began = time.Now()
 				a, err := New(env.cfg, NewLogger(env.cfg, logs), Options{Clock: env.clock})
 				if err != nil {
-					b.Fatalf("newApp: %v", err)
+					b.Fatalf("New: %v", err)
 				}
 				built := time.Now()
 				a.sched.start(ctx)
