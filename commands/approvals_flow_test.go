@@ -75,6 +75,9 @@ func TestEscalationStory(t *testing.T) {
 	if _, err := e.svc.Approve(ctx, r.ID, dave); !errors.Is(err, commands.ErrNotApprover) {
 		t.Fatalf("dave approving before the escalation: got %v, want ErrNotApprover", err)
 	}
+	if queue, _ := e.svc.Pending(ctx, dave); len(queue) != 0 {
+		t.Fatalf("dave's queue before the escalation: %v", queue)
+	}
 	e.clock.Advance(8 * time.Hour) // 23:00: round 3 is due, but in quiet hours
 	e.sweepPending(t)
 	if n := len(e.store.notifications(r.ID)); n != seen {
@@ -98,6 +101,9 @@ func TestEscalationStory(t *testing.T) {
 		t.Fatalf("audit: %q", acts)
 	}
 
+	if queue, err := e.svc.Pending(ctx, dave); err != nil || len(queue) != 1 || queue[0].ID != r.ID {
+		t.Fatalf("dave's queue after the escalation: %v, %v", queue, err)
+	}
 	if r, err := e.svc.Approve(ctx, r.ID, dave); err != nil || r.State != commands.StateActive {
 		t.Fatalf("dave, escalated to through SOPS, approving: %v, %v", r, err)
 	}
@@ -204,6 +210,17 @@ func TestNotifyApprovers(t *testing.T) {
 			}
 		})
 	}
+	t.Run("HalfwayReminderByDM", func(t *testing.T) {
+		e := newEnv(t)
+		e.svc.Policy.NotifyApprovers = commands.NotifyDM
+		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
+		e.clock.Advance(24 * time.Hour)
+		e.sweepPending(t)
+		want := []string{"approver_dm:UANN", "approver_dm:UBOB", "approver_dm:UANN", "approver_dm:UBOB"}
+		if got := e.kinds(r.ID, 0); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want the request and the halfway reminder by DM only", got)
+		}
+	})
 	t.Run("RequesterNotAskedToApproveOwn", func(t *testing.T) {
 		e := newEnv(t)
 		e.svc.Policy.NotifyApprovers = commands.NotifyDM

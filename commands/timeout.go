@@ -94,10 +94,16 @@ func (s *Service) remindHalfway(ctx context.Context, id RequestID, now time.Time
 		}
 		r.HalfwayReminded = true
 		left := r.CreatedAt.Add(timeout).Sub(now)
-		return Change{
-			Audit:  []AuditEvent{s.event(r, Actor, "approvers_reminded", r.State, "")},
-			Outbox: []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), r.Role, FormatDuration(left.Round(time.Minute))))},
-		}, nil
+		c := Change{Audit: []AuditEvent{s.event(r, Actor, "approvers_reminded", r.State, "")}}
+		role, _ := s.Policy.Role(r.Role)
+		if !s.Policy.NotifyModeOf(role).InChannel() {
+			// Asked by direct message only: remind them there, not in a channel that never
+			// saw the request.
+			c.Outbox = s.approverDMs(r, s.deciders(r, role))
+			return c, nil
+		}
+		c.Outbox = []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), r.Role, FormatDuration(left.Round(time.Minute))))}
+		return c, nil
 	})
 	return err
 }
