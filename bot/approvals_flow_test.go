@@ -278,3 +278,41 @@ func TestRequestFormShowsTheReasonHint(t *testing.T) {
 		t.Fatalf("got %v, want a refusal about the reason with the hint", err)
 	}
 }
+
+// TestExtensionTimesOutStory: an extension nobody decides lapses after pending_timeout; the
+// requester is told the token keeps its end, and the approval message drops the extension's
+// buttons.
+func TestExtensionTimesOutStory(t *testing.T) {
+	f := newHomeFixture(t)
+	clock := f.withClock()
+	f.svc.Policy.PendingTimeout = 4 * time.Hour
+	r := f.request(t, "U0CAROL")
+	r, err := f.svc.Approve(homeContext(t), r.ID, "U0ANN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Extend(homeContext(t), r.ID, "U0CAROL", 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	f.deliverOutbox(t)
+	top, _ := topLevel(f.slack.Messages("C0APPROVALS")) // the approval message, then the extension's alert
+	if len(top) == 0 || !strings.Contains(f.slack.RenderMessage(top[0]), "[Approve extension]") {
+		t.Fatalf("the approval message does not offer the extension: %d messages", len(top))
+	}
+
+	clock.advance(4 * time.Hour)
+	f.sweepPending(t)
+	m, _ := f.slack.Message(top[0].Channel, top[0].TS)
+	if text := f.slack.RenderMessage(m); strings.Contains(text, "extension") {
+		t.Fatalf("the approval message still shows the extension:\n%s", text)
+	}
+	dms := f.slack.DMs("U0CAROL")
+	last := f.slack.RenderMessage(dms[len(dms)-1])
+	if !strings.Contains(last, "has lapsed; your token still ends at") {
+		t.Fatalf("carol was not told; her last DM:\n%s", last)
+	}
+	got, _ := f.svc.Store.Get(homeContext(t), r.ID)
+	if got.Extension != nil || !got.Grant.ExpiresAt.Equal(r.Grant.ExpiresAt) {
+		t.Fatalf("after the lapse: extension %+v, end %v, want none and %v", got.Extension, got.Grant.ExpiresAt, r.Grant.ExpiresAt)
+	}
+}
