@@ -24,9 +24,9 @@ func (b *Bot) channelOf(r *commands.Request) string {
 // sendApproverDM sends the approval message of r, with its buttons, to the user to, or to
 // every member of the user group to, and records each copy so that later changes update it.
 // Who already approved, and the requester, are left out; so is a request no longer waiting
-// for a decision, which a late delivery would only announce wrongly.
+// for a decision (or an extension), which a late delivery would only announce wrongly.
 func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string) error {
-	if r.State != commands.StatePending {
+	if !r.AwaitsDecision() {
 		return nil
 	}
 	users := []string{to}
@@ -39,7 +39,7 @@ func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string
 	}
 	fallback, blocks := ApprovalMessage(r, b.now())
 	for _, user := range users {
-		if r.ApprovedBy(user) || (user == r.Requester && !b.svc.Policy.AllowSelfApproval) {
+		if r.HasApproved(user) || (user == r.Requester && !b.svc.Policy.AllowSelfApproval) {
 			continue
 		}
 		channel, err := b.openDM(ctx, user)

@@ -221,6 +221,19 @@ func TestNotifyApprovers(t *testing.T) {
 			t.Fatalf("got %q, want the request and the halfway reminder by DM only", got)
 		}
 	})
+	t.Run("ExtensionByDM", func(t *testing.T) {
+		e := newEnv(t)
+		e.svc.Policy.NotifyApprovers = commands.NotifyDM
+		r := e.active(t) // ann approved the request, not yet the extension
+		seen := len(e.store.notifications(r.ID))
+		if _, err := e.svc.Extend(context.Background(), r.ID, carol, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"approval_update", "approver_dm:UANN", "approver_dm:UBOB"}
+		if got := e.kinds(r.ID, seen); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
 	t.Run("RequesterNotAskedToApproveOwn", func(t *testing.T) {
 		e := newEnv(t)
 		e.svc.Policy.NotifyApprovers = commands.NotifyDM

@@ -90,7 +90,7 @@ func (s *Service) deciders(r *Request, role *Role) []string {
 func (s *Service) approverDMs(r *Request, ids []string) []Notification {
 	var out []Notification
 	for _, id := range ids {
-		if r.ApprovedBy(id) || (id == r.Requester && !s.mayDecideOwn()) {
+		if r.HasApproved(id) || (id == r.Requester && !s.mayDecideOwn()) {
 			continue
 		}
 		n := s.notify(r, NotifyApproverDM, "")
