@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// escalateRound is the round after which a request's escalate_to are brought in: two
+// escalateRound is the round that brings in a request's escalate_to, as approvers: two
 // rounds of reminders to its own approvers come first.
 const escalateRound = 3
 
