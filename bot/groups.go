@@ -10,16 +10,25 @@ import (
 // IsMember reports whether user belongs to a Slack user group. It implements
 // commands.Groups. Members are cached briefly: approvals ask often, groups change rarely.
 func (b *Bot) IsMember(ctx context.Context, group, user string) (bool, error) {
-	now := b.now()
-	if members, ok := b.groups.get(group, now); ok {
-		return slices.Contains(members, user), nil
-	}
-	members, err := b.slack.GetUserGroupMembersContext(ctx, group)
+	members, err := b.groupMembers(ctx, group)
 	if err != nil {
 		return false, err
 	}
-	b.groups.put(group, members, now)
 	return slices.Contains(members, user), nil
+}
+
+// groupMembers lists a user group's members, from the cache when it is fresh.
+func (b *Bot) groupMembers(ctx context.Context, group string) ([]string, error) {
+	now := b.now()
+	if members, ok := b.groups.get(group, now); ok {
+		return members, nil
+	}
+	members, err := b.slack.GetUserGroupMembersContext(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	b.groups.put(group, members, now)
+	return members, nil
 }
 
 type groupCache struct {

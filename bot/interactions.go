@@ -66,6 +66,9 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 		case a.ActionID == ActionOpenRequest:
 			b.openRequestModal(ctx, to, cb.TriggerID, cb.User.ID)
 			continue
+		case a.ActionID == ActionRemindApprovers:
+			b.remindApprovers(ctx, cb, to, a.Value)
+			continue
 		}
 		verb, ok := actionVerbs[a.ActionID]
 		if !ok {

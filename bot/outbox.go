@@ -125,7 +125,7 @@ func retryDelay(attempt int, err error) time.Duration {
 
 // deliver sends one notification, rendered from the request's current state.
 func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
-	if n.Kind == commands.NotifyApprovers {
+	if n.Kind == commands.NotifyApprovers && n.Request == 0 {
 		// Alerts may belong to no request (reconcile's reports); they carry their text.
 		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
 		return err
@@ -135,8 +135,18 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 		return fmt.Errorf("load %s: %w", n.Request, err)
 	}
 	switch n.Kind {
-	case commands.NotifyApprovalRequest, commands.NotifyApprovalUpdate:
-		return b.showApproval(ctx, r)
+	case commands.NotifyApprovers:
+		// About one request: where that request's approvers read.
+		_, _, err := b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(n.Text, false))
+		return err
+	case commands.NotifyApprovalRequest:
+		return b.showApproval(ctx, r, true)
+	case commands.NotifyApprovalUpdate:
+		return b.showApproval(ctx, r, b.svc.Policy.NotifyModeOf(b.roleOf(r)).InChannel())
+	case commands.NotifyApproverDM:
+		return b.sendApproverDM(ctx, r, n.To)
+	case commands.NotifyApprovalThread:
+		return b.replyInThread(ctx, r, n.Text)
 	case commands.NotifyRequester:
 		err := b.dm(ctx, r.Requester, n.Text, nil)
 		var se slack.SlackErrorResponse
@@ -145,7 +155,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 			// mends: tell them where the approvers read, so the news is not lost. The
 			// notices carry no secret.
 			b.log.Warn("requester cannot be messaged directly; telling them in the approvals channel", "request", r.ID.String(), "err", err)
-			_, _, err = b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(commands.Mention(r.Requester)+": "+n.Text, false))
+			_, _, err = b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(commands.Mention(r.Requester)+": "+n.Text, false))
 		}
 		return err
 	case commands.NotifyReminder:
@@ -159,12 +169,16 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 	return nil
 }
 
-// showApproval posts the approval message of r, or updates it where it was posted. Both the
-// first post and every update render the current state, so delivering them out of order or
-// twice still leaves the message right.
-func (b *Bot) showApproval(ctx context.Context, r *commands.Request) error {
+// showApproval posts the approval message of r in its role's approvals channel (when post
+// is true), or updates it where it was posted, and updates every copy approvers got by
+// direct message. Both the first post and every update render the current state, so
+// delivering them out of order or twice still leaves every copy right.
+func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) error {
 	fallback, blocks := ApprovalMessage(r, b.now())
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
+	if err := b.updateCopies(ctx, r, opts); err != nil {
+		return err
+	}
 	if !r.Message.IsZero() {
 		_, _, _, err := b.slack.UpdateMessageContext(ctx, r.Message.Channel, r.Message.TS, opts...)
 		var se slack.SlackErrorResponse
@@ -172,8 +186,10 @@ func (b *Bot) showApproval(ctx context.Context, r *commands.Request) error {
 			return err
 		}
 		// Deleted in Slack: post it afresh.
+	} else if !post {
+		return nil // the role's approvers are asked by direct message only
 	}
-	channel, ts, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, opts...)
+	channel, ts, err := b.slack.PostMessageContext(ctx, b.channelOf(r), opts...)
 	if err != nil {
 		return err
 	}

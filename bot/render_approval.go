@@ -19,6 +19,12 @@ func ApprovalMessage(r *commands.Request, now time.Time) (fallback string, block
 	s.header(r.ID.String()+"_header", requestTitle(r))
 	s.fields(r.ID.String()+"_fields", requestFields(r)...)
 	s.context(r.ID.String()+"_status", status)
+	if esc := r.Escalation.Summary(); esc != "" {
+		// Who was reminded and brought in, so the channel sees the request did not stall
+		// in silence. The mentions come from the policy, not from a person's input.
+		s.context(r.ID.String()+"_escalation", esc)
+		status += " · " + esc
+	}
 
 	switch r.State {
 	case commands.StatePending:

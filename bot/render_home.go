@@ -118,7 +118,7 @@ func homeMine(s *blockSet, h Home, now time.Time, name string) {
 	s.header("home_requests", "My requests")
 	items = make([][]slack.Block, 0, len(pending))
 	for _, r := range pending {
-		items = append(items, []slack.Block{homePendingItem(s, r)})
+		items = append(items, homePendingItem(s, r))
 	}
 	reserve := 0
 	if len(ended) > 0 {
@@ -167,8 +167,9 @@ func homeTokenItem(s *blockSet, r *commands.Request, now time.Time) []slack.Bloc
 	return []slack.Block{sec, slack.NewActionBlock(s.id("home_token_"+id+"_actions"), buttons...)}
 }
 
-// homePendingItem is one of the user's requests waiting for approval, with Cancel.
-func homePendingItem(s *blockSet, r *commands.Request) slack.Block {
+// homePendingItem is one of the user's requests waiting for approval, with Remind approvers
+// and Cancel.
+func homePendingItem(s *blockSet, r *commands.Request) []slack.Block {
 	status := "waiting for approval"
 	if r.ApprovalsNeeded > 1 || len(r.Approvals) > 0 {
 		status = approvalProgress(r.Approvals, r.ApprovalsNeeded)
@@ -176,8 +177,8 @@ func homePendingItem(s *blockSet, r *commands.Request) slack.Block {
 	text := fmt.Sprintf("*%s* · role *%s* for %s · %s · asked %s\n%s",
 		r.ID, escapeLimit(r.Role, 100), commands.FormatDuration(r.Duration), plural(len(r.Devices), "device", "devices"), slackDate(r.CreatedAt), status)
 	sec := s.sectionBlock("home_mine_"+r.ID.String(), text)
-	sec.Accessory = slack.NewAccessory(button(ActionCancel, "Cancel", r.ID, ""))
-	return sec
+	return []slack.Block{sec, slack.NewActionBlock(s.id("home_mine_"+r.ID.String()+"_actions"),
+		remindApproversButton(r.ID), button(ActionCancel, "Cancel", r.ID, ""))}
 }
 
 // homeEndedText recalls the newest ended requests, one line each.

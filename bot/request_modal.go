@@ -100,14 +100,10 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 	durationSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("For how long"), durationActionID, durations...)
 	durationSelect.InitialOption = durationInitial
 
-	reason := slack.NewPlainTextInputBlockElement(plainText("What do you need it for?"), reasonActionID)
-	reason.Multiline = true
-	reason.MaxLength = commands.MaxReasonLength
-
 	blocks = append(blocks,
 		devicesInput,
 		slack.NewInputBlock(commands.FieldDuration, plainText("Duration"), nil, durationSelect),
-		slack.NewInputBlock(commands.FieldReason, plainText("Reason"), plainText("Approvers see this."), reason),
+		reasonInput(role),
 	)
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -261,11 +257,11 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 	}
 	b.async(func(ctx context.Context) {
 		r, err := b.svc.GrantIfAutomatic(ctx, r)
-		text := requestConfirmation(r)
+		m := requestConfirmationMessage(r)
 		if err != nil {
-			text = ":warning: " + commands.UserMessage(err)
+			m = message{fallback: ":warning: " + commands.UserMessage(err)}
 		}
-		if err := b.dm(ctx, in.Requester, text, nil); err != nil {
+		if err := b.dm(ctx, in.Requester, m.fallback, m.blocks); err != nil {
 			b.log.Warn("request confirmation", "request", r.ID.String(), "err", err)
 		}
 	})

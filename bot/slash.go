@@ -44,7 +44,7 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 			b.replyError(ctx, to, err)
 			return
 		}
-		b.replyText(ctx, to, requestConfirmation(r))
+		b.reply(ctx, to, requestConfirmationMessage(r))
 	case VerbList:
 		rs, err := svc.List(ctx, user)
 		if err != nil {

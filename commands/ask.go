@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // RequestInput is what a person asks for, as typed or chosen in the modal.
@@ -53,11 +52,8 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		return nil, err
 	}
 	reason := strings.TrimSpace(in.Reason)
-	if reason == "" {
-		return nil, Errorf(CodeInvalid, `say why you need the token, e.g. reason="check the field-test sensors"`).about(FieldReason)
-	}
-	if utf8.RuneCountInString(reason) > MaxReasonLength {
-		return nil, Errorf(CodeInvalid, "the reason is too long: at most %d characters, please.", MaxReasonLength).about(FieldReason)
+	if err := checkReason(role, reason); err != nil {
+		return nil, err
 	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
 	if err != nil {
@@ -84,7 +80,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	}
 	c := Change{
 		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason))},
-		Outbox: []Notification{s.notify(r, NotifyApprovalRequest, "")},
+		Outbox: s.askApprovers(r, role),
 	}
 	if role.BreakGlass {
 		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), role.Name, FormatDuration(d), reason)))
@@ -147,4 +143,22 @@ func requestDuration(role *Role, d time.Duration) (time.Duration, error) {
 		return 0, Errorf(CodeTooLong, "role %s can be granted for at most %s; ask for %s or less.", role.Name, FormatDuration(role.MaxDuration), FormatDuration(role.MaxDuration)).about(FieldDuration)
 	}
 	return d, nil
+}
+
+// askApprovers queues the approval message where the role's notify_approvers says: in its
+// approvals channel, by direct message to each approver, or both. A role that needs no
+// approver is only announced in the channel.
+func (s *Service) askApprovers(r *Request, role *Role) []Notification {
+	mode := s.Policy.NotifyModeOf(role)
+	if role.AutoApprove || role.BreakGlass {
+		mode = NotifyChannel
+	}
+	var out []Notification
+	if mode.InChannel() {
+		out = append(out, s.notify(r, NotifyApprovalRequest, ""))
+	}
+	if mode.ByDM() {
+		out = append(out, s.approverDMs(r, s.Policy.ApproversOf(role))...)
+	}
+	return out
 }

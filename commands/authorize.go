@@ -68,12 +68,14 @@ func (s *Service) isApprover(ctx context.Context, user string, role *Role) (bool
 // requireApprover refuses a user who may not decide on r.
 func (s *Service) requireApprover(ctx context.Context, user string, r *Request) (*Role, error) {
 	role, _ := s.Policy.Role(r.Role)
-	ok, err := s.isApprover(ctx, user, role)
+	// Those a request was escalated to decide on it like its role's approvers.
+	deciders := s.deciders(r, role)
+	ok, err := s.inList(ctx, deciders, user)
 	if err != nil {
 		return role, err
 	}
 	if !ok {
-		return role, Errorf(CodeNotApprover, "only the approvers of role %s (%s) can decide on %s.", r.Role, mentions(s.Policy.ApproversOf(role)), r.ID)
+		return role, Errorf(CodeNotApprover, "only the approvers of role %s (%s) can decide on %s.", r.Role, mentions(deciders), r.ID)
 	}
 	return role, nil
 }

@@ -23,6 +23,7 @@ const (
 	CodeAlreadyApproved  Code = "already_approved" // this approver already said yes
 	CodeWrongState       Code = "wrong_state"      // the transition is not allowed from the current state
 	CodeNotAllowed       Code = "not_allowed"      // e.g. revoke by someone else
+	CodeTooSoon          Code = "too_soon"         // asked again before the rate limit allows
 	CodeUnavailable      Code = "unavailable"      // Datacake or Slack could not be reached; try again
 	CodeInternal         Code = "internal"
 )
@@ -94,6 +95,7 @@ var (
 	ErrAlreadyApproved  = &Error{Code: CodeAlreadyApproved}
 	ErrWrongState       = &Error{Code: CodeWrongState}
 	ErrNotAllowed       = &Error{Code: CodeNotAllowed}
+	ErrTooSoon          = &Error{Code: CodeTooSoon}
 	ErrUnavailable      = &Error{Code: CodeUnavailable}
 )
 

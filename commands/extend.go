@@ -38,11 +38,8 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 		}
 		r.Extension = &Extension{By: user, Duration: d, RequestedAt: now}
 		return Change{
-			Audit: []AuditEvent{s.event(r, user, "extension_requested", r.State, "by "+FormatDuration(d))},
-			Outbox: []Notification{
-				s.notify(r, NotifyApprovalUpdate, ""),
-				s.notify(r, NotifyApprovers, fmt.Sprintf("%s asks to extend %s (role %s) by %s.", Mention(user), r.ID, r.Role, FormatDuration(d))),
-			},
+			Audit:  []AuditEvent{s.event(r, user, "extension_requested", r.State, "by "+FormatDuration(d))},
+			Outbox: s.askExtensionApprovers(r, role, user, d),
 		}, nil
 	})
 }

@@ -26,6 +26,16 @@ type Policy struct {
 	RoleOrder         []string // role names in file order, for listing
 	Schedule          Schedule
 	Orphans           OrphanAction
+
+	// EscalateAfter is how long a request may wait undecided before its approvers are
+	// re-notified (then again after twice as long, and so on); 0 never re-notifies.
+	EscalateAfter time.Duration
+	// EscalateTo are users and user groups brought in as approvers after the second round.
+	EscalateTo []string
+	// QuietHours hold routine re-pings until they end, in Location.
+	QuietHours QuietHours
+	// NotifyApprovers says where approvers are asked; "" means NotifyChannel.
+	NotifyApprovers NotifyMode
 }
 
 // Role is a named bundle of Datacake permissions and the rules for handing it out.
@@ -51,6 +61,16 @@ type Role struct {
 	// ExtendWithoutApproval lets the requester extend a grant (within MaxDuration) without
 	// a new approval.
 	ExtendWithoutApproval bool
+
+	// ApprovalsChannel, when set, is where requests for this role are posted instead of
+	// the policy's approvals channel.
+	ApprovalsChannel string
+	// EscalateAfter, EscalateTo and NotifyApprovers replace the policy's when set.
+	EscalateAfter   time.Duration
+	EscalateTo      []string
+	NotifyApprovers NotifyMode
+	// Reason is what a requester's reason must look like.
+	Reason ReasonRule
 }
 
 // DeviceScope says which devices a role may be granted on.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -36,6 +37,8 @@ func FuzzParsePolicy(f *testing.F) {
 		"roles: {r: {<<: {max_duration: 1h}}}\n",
 		"---\n---\n",
 		"\"0\r\r",
+		"workspace: w\napprovals_channel: C1\napprovers: [U1]\nescalate_after: 2h\nescalate_to: [S1]\nquiet_hours: \"20:00-08:00\"\nnotify_approvers: both\nroles: {r: {max_duration: 1h}}\n",
+		"workspace: w\napprovals_channel: C1\napprovers: [U1]\nroles: {r: {max_duration: 1h, approvals_channel: C2, notify_approvers: dm, reason_required: false, reason_min_length: 5, reason_pattern: \"^[A-Z]+-[0-9]+\", reason_hint: ticket}}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -150,13 +153,33 @@ func checkPolicyFuzzInvariants(t *testing.T, p *commands.Policy) {
 		if r.Devices.Any == (len(r.Devices.Tags) > 0) {
 			t.Errorf("role %s: device scope %+v", name, r.Devices)
 		}
-		all = append(all, r.Description)
+		if after, to := p.EscalationOf(r); len(to) > 0 && after <= 0 {
+			t.Errorf("role %s: escalates to %v but never escalates", name, to)
+		}
+		if m := p.NotifyModeOf(r); m != commands.NotifyChannel && m != commands.NotifyDM && m != commands.NotifyBoth {
+			t.Errorf("role %s: notify mode %q", name, m)
+		}
+		if c := p.ChannelOf(r); strings.TrimSpace(c) == "" {
+			t.Errorf("role %s has no approvals channel", name)
+		}
+		if r.Reason.MinLength < 0 || r.Reason.MinLength > commands.MaxReasonLength {
+			t.Errorf("role %s: reason_min_length %d", name, r.Reason.MinLength)
+		}
+		all = append(all, r.Description, r.ApprovalsChannel, r.Reason.Hint)
+		all = append(all, r.EscalateTo...)
+		if r.Reason.Pattern != nil {
+			all = append(all, r.Reason.Pattern.String())
+		}
 		all = append(all, r.Devices.Tags...)
 		all = append(all, r.Approvers...)
 		all = append(all, r.Requesters...)
 	}
 	all = append(all, p.Approvers...)
 	all = append(all, p.Requesters...)
+	all = append(all, p.EscalateTo...)
+	if q := p.QuietHours; !q.IsZero() && (q.Start < 0 || q.Start >= 24*time.Hour || q.End < 0 || q.End >= 24*time.Hour) {
+		t.Errorf("quiet hours %+v outside a day", q)
+	}
 	for _, v := range all {
 		if policyFuzzToken.MatchString(v) {
 			t.Errorf("accepted a Slack token in the policy: %q", v)

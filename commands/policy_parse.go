@@ -73,6 +73,7 @@ func ParsePolicy(filename string, data []byte) (*Policy, error) {
 	if root != nil {
 		pol = p.policy(root)
 		p.checkApprovers(pol)
+		p.checkEscalation(pol)
 	}
 	if len(p.problems) > 0 {
 		return nil, &PolicyError{File: filename, Problems: p.sortedProblems()}
@@ -85,11 +86,14 @@ var (
 	policyTopKeys = []string{
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans",
+		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
 		"max_duration", "default_duration", "approvals", "approvers", "requesters",
 		"auto_approve", "break_glass", "extend_without_approval",
+		"approvals_channel", "escalate_after", "escalate_to", "notify_approvers",
+		"reason_required", "reason_min_length", "reason_pattern", "reason_hint",
 	}
 	policyDevicesKeys  = []string{"tags"}
 	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile"}
@@ -108,6 +112,9 @@ type policyParser struct {
 	approversLine int
 	approversBad  bool
 	roles         []policyRoleInfo
+	// escalateToLines holds where escalate_to was set, by "where" prefix ("" for the top
+	// level), for the checks that need the whole file.
+	escalateToLines map[string]int
 }
 
 // policyRoleInfo is what the cross-role checks need to know about a parsed role.
@@ -295,6 +302,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			if s, ok := p.text("", f); ok {
 				p.orphans(pol, f, s)
 			}
+		case "escalate_after", "escalate_to", "quiet_hours", "notify_approvers":
+			p.approvalsFlowTop(pol, f)
 		}
 	}
 	got := policyFieldsByKey(fields)
@@ -489,6 +498,8 @@ func (p *policyParser) role(e policyField) *Role {
 			role.BreakGlass, _ = p.boolean(where, f)
 		case "extend_without_approval":
 			role.ExtendWithoutApproval, _ = p.boolean(where, f)
+		default:
+			p.approvalsFlowRole(role, where, f)
 		}
 	}
 

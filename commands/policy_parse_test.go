@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,14 @@ import (
 
 // policyLocationsEqual compares time zones by name: LoadLocation returns a new value each time.
 var policyLocationsEqual = cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() })
+
+// policyPatternsEqual compares regular expressions by their source.
+var policyPatternsEqual = cmp.Comparer(func(a, b *regexp.Regexp) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.String() == b.String()
+})
 
 func TestLoadPolicyFull(t *testing.T) {
 	got, err := commands.LoadPolicy(filepath.Join("testdata", "policy", "full.yaml"))
@@ -59,6 +68,15 @@ func TestLoadPolicyFull(t *testing.T) {
 				Approvers:             []string{"S0OPS"},
 				Requesters:            []string{"U0ALICE", "S0FIELD"},
 				ExtendWithoutApproval: true,
+				ApprovalsChannel:      "C0FIELDOPS",
+				EscalateAfter:         30 * time.Minute,
+				EscalateTo:            []string{"U0LEAD"},
+				NotifyApprovers:       commands.NotifyDM,
+				Reason: commands.ReasonRule{
+					MinLength: 10,
+					Pattern:   regexp.MustCompile(`^[A-Z]+-[0-9]+`),
+					Hint:      "Start with the ticket id, like OPS-123.",
+				},
 			},
 			"oncall_1": {
 				Name:                 "oncall_1",
@@ -79,6 +97,7 @@ func TestLoadPolicyFull(t *testing.T) {
 				DefaultDuration:      90 * time.Minute,
 				Approvals:            1,
 				AutoApprove:          true,
+				Reason:               commands.ReasonRule{Optional: true},
 			},
 		},
 		RoleOrder: []string{"viewer", "device-editor", "oncall_1", "ci"},
@@ -89,9 +108,13 @@ func TestLoadPolicyFull(t *testing.T) {
 			Outbox:    "@every 5s",
 			Reconcile: "0 */2 * * *",
 		},
-		Orphans: commands.OrphansReport,
+		Orphans:         commands.OrphansReport,
+		EscalateAfter:   2 * time.Hour,
+		EscalateTo:      []string{"S0LEADS"},
+		QuietHours:      commands.QuietHours{Start: 20 * time.Hour, End: 8 * time.Hour},
+		NotifyApprovers: commands.NotifyBoth,
 	}
-	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
+	if diff := cmp.Diff(want, got, policyLocationsEqual, policyPatternsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)
 	}
 }

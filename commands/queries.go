@@ -48,8 +48,8 @@ func (s *Service) Status(ctx context.Context, id RequestID, user string) (*Reque
 }
 
 // Pending returns what approver may decide now: pending requests of the roles they approve
-// (not their own, unless the policy allows self-approval) and extensions waiting on active
-// grants, oldest first.
+// or that were escalated to them (not their own, unless the policy allows self-approval) and
+// extensions waiting on active grants, oldest first.
 func (s *Service) Pending(ctx context.Context, approver string) ([]*Request, error) {
 	pending, err := s.Store.InState(ctx, StatePending)
 	if err != nil {
@@ -76,6 +76,12 @@ func (s *Service) Pending(ctx context.Context, approver string) ([]*Request, err
 				return nil, err
 			}
 			decided[r.Role] = ok
+		}
+		if !ok && len(r.Escalation.To) > 0 {
+			// Brought in by escalation: this request, not the whole role.
+			if ok, err = s.inList(ctx, r.Escalation.To, approver); err != nil {
+				return nil, err
+			}
 		}
 		if ok {
 			out = append(out, r)

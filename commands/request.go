@@ -127,6 +127,23 @@ type Request struct {
 	ProvisionedBy string `json:"provisioned_by,omitempty"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
 	HalfwayReminded bool `json:"halfway_reminded,omitempty"`
+	// Escalation records how often the approvers were re-notified, and who was brought in.
+	Escalation Escalation `json:"escalation,omitzero"`
+	// ApproverCopies are the direct messages that showed the request to approvers, each
+	// updated with the channel message, so every copy says who decided and when.
+	ApproverCopies []MessageRef `json:"approver_copies,omitempty"`
+}
+
+// Escalation is the re-notification record of a request that waits for a decision.
+type Escalation struct {
+	// Rounds counts the re-notifications sent by the scheduler.
+	Rounds int `json:"rounds,omitempty"`
+	// LastRoundAt is when the last round went out.
+	LastRoundAt time.Time `json:"last_round_at,omitzero"`
+	// To are the users and groups brought in as approvers after the second round.
+	To []string `json:"to,omitempty"`
+	// NudgedAt is when the requester last asked to remind the approvers.
+	NudgedAt time.Time `json:"nudged_at,omitzero"`
 }
 
 // Grant is what an approved request became: a Datacake API user that exists until ExpiresAt.
@@ -209,6 +226,8 @@ func (r *Request) Clone() *Request {
 		c.Devices[i] = d
 	}
 	c.Approvals = append([]Approval(nil), r.Approvals...)
+	c.Escalation.To = append([]string(nil), r.Escalation.To...)
+	c.ApproverCopies = append([]MessageRef(nil), r.ApproverCopies...)
 	if r.Grant != nil {
 		g := *r.Grant
 		g.RemindersSent = append([]time.Duration(nil), r.Grant.RemindersSent...)

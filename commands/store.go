@@ -42,15 +42,24 @@ const (
 	NotifyReminder NotificationKind = "reminder"
 	// NotifyApprovers posts Text to the approvals channel (alerts, reminders to decide).
 	NotifyApprovers NotificationKind = "approvers"
+	// NotifyApproverDM sends the approval message, with its buttons, to the user or every
+	// member of the user group To by direct message. The transport records each copy with
+	// Service.RecordCopy, so updates of the approval message reach it too.
+	NotifyApproverDM NotificationKind = "approver_dm"
+	// NotifyApprovalThread posts Text as a reply in the approval message's thread; without
+	// a channel message it has nowhere to go and is dropped.
+	NotifyApprovalThread NotificationKind = "approval_thread"
 )
 
 // Notification is a message waiting in the outbox to be delivered to Slack.
 type Notification struct {
-	ID        uint64           `json:"id"` // assigned by the store
-	Kind      NotificationKind `json:"kind"`
-	Request   RequestID        `json:"request"`
-	Text      string           `json:"text,omitempty"`
-	CreatedAt time.Time        `json:"created_at"`
+	ID      uint64           `json:"id"` // assigned by the store
+	Kind    NotificationKind `json:"kind"`
+	Request RequestID        `json:"request"`
+	Text    string           `json:"text,omitempty"`
+	// To is the user or user group a direct message is for (NotifyApproverDM).
+	To        string    `json:"to,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 	// Attempts and NextAttemptAt schedule redelivery after a failure.
 	Attempts      int       `json:"attempts,omitempty"`
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`

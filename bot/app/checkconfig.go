@@ -154,16 +154,20 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 	if policy == nil {
 		return
 	}
-	ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: policy.ApprovalsChannel})
-	switch {
-	case err != nil:
-		c.fail("approvals_channel %s: Slack says %v: check the channel id (channel details → About), and for a private channel invite @%s first", policy.ApprovalsChannel, err, auth.User)
-	case !ch.IsMember:
-		c.fail("the bot is not in the approvals channel #%s (%s): type /invite @%s there", ch.Name, policy.ApprovalsChannel, auth.User)
-	default:
-		c.ok("approvals channel #%s: the bot is a member and can post", ch.Name)
+	// Every channel named, the policy's and each role's own, must let the bot post.
+	for _, channel := range policy.Channels() {
+		ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channel})
+		switch {
+		case err != nil:
+			c.fail("approvals_channel %s: Slack says %v: check the channel id (channel details → About), and for a private channel invite @%s first", channel, err, auth.User)
+		case !ch.IsMember:
+			c.fail("the bot is not in the approvals channel #%s (%s): type /invite @%s there", ch.Name, channel, auth.User)
+		default:
+			c.ok("approvals channel #%s: the bot is a member and can post", ch.Name)
+		}
 	}
 	checkPeople(ctx, c, api, "approvers", policy.Approvers)
+	checkPeople(ctx, c, api, "escalate_to", policy.EscalateTo)
 	if !policy.AllRequesters {
 		checkPeople(ctx, c, api, "requesters", policy.Requesters)
 	}
@@ -171,6 +175,7 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 		role := policy.Roles[name]
 		checkPeople(ctx, c, api, "role "+name+" approvers", role.Approvers)
 		checkPeople(ctx, c, api, "role "+name+" requesters", role.Requesters)
+		checkPeople(ctx, c, api, "role "+name+" escalate_to", role.EscalateTo)
 	}
 }
 

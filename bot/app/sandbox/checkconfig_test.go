@@ -80,6 +80,12 @@ func TestCheckConfig(t *testing.T) {
 			[]string{"FAIL  the bot is not in the approvals channel #cakegate-approvals", "/invite @"}},
 		{"OKAfterTheBotWasInvited", sandboxPolicy, nil, func() { w.slack.SetChannelError(sandboxChannel, "") },
 			[]string{"ok    approvals channel #cakegate-approvals"}},
+		{"ErrBotNotInARolesChannel", sandboxPolicy + "    approvals_channel: C0FIELDOPS\n", nil, func() {
+			w.slack.AddChannel("C0FIELDOPS", "field-ops")
+			w.slack.SetChannelError("C0FIELDOPS", "not_in_channel")
+		}, []string{"ok    approvals channel #cakegate-approvals", "FAIL  the bot is not in the approvals channel #field-ops (C0FIELDOPS)"}},
+		{"ErrEscalateToResolve", sandboxPolicy + "escalate_after: 2h\nescalate_to: [S0NOPE]\n", nil, nil,
+			[]string{"FAIL  escalate_to: user group S0NOPE"}},
 		{"ErrApproversResolve", strings.Replace(sandboxPolicy, "approvers: ["+sandboxAnn, "approvers: [U0NOBODY, S0NOPE, "+sandboxAnn, 1), nil, nil,
 			[]string{"FAIL  approvers: user U0NOBODY", "user_not_found", "FAIL  approvers: user group S0NOPE"}},
 	}
