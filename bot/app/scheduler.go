@@ -22,6 +22,8 @@ type scheduler struct {
 	jobs []job
 	// initial tracks the runs at start, which cron's own Stop does not wait for.
 	initial sync.WaitGroup
+	// caughtUp is closed once every job's run at start has finished.
+	caughtUp chan struct{}
 }
 
 // job is one scheduled sweep.
@@ -40,8 +42,9 @@ func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler,
 	}
 	logger := cronLogger{log}
 	return &scheduler{
-		log:  log,
-		jobs: jobs,
+		log:      log,
+		jobs:     jobs,
+		caughtUp: make(chan struct{}),
 		cron: cron.New(
 			cron.WithLocation(loc),
 			cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
@@ -111,8 +114,16 @@ func (s *scheduler) start(ctx context.Context) {
 		id, _ := s.cron.AddFunc(j.spec, run)
 		s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
 	}
+	go func() {
+		s.initial.Wait()
+		close(s.caughtUp)
+	}()
 	s.cron.Start()
 }
+
+// CaughtUp is closed once every scheduled job has finished its run at start (Run starts
+// them): what a restart had to catch up on is done. Tests wait on it rather than guess.
+func (a *App) CaughtUp() <-chan struct{} { return a.sched.caughtUp }
 
 // stop stops the clock and waits for running jobs.
 func (s *scheduler) stop() {

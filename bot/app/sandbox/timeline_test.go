@@ -241,6 +241,13 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if err := s.restart(); err != nil {
 			t.Fatal(err)
 		}
+		// The reconcile at start takes the request over; wait for it, or its token DM can
+		// arrive before it stores the request active.
+		select {
+		case <-s.app.CaughtUp():
+		case <-ctx.Done():
+			t.Fatal("the jobs at start did not finish")
+		}
 		if _, err := s.app.Service().Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
