@@ -147,6 +147,9 @@ type fakeDatacake struct {
 	created   atomic.Int64
 	createErr error
 	deleteErr error
+	// missingErr, if set, is the answer to a delete of an unknown API user instead of
+	// ErrNotFound: how an error form cakegate does not recognise looks.
+	missingErr error
 	// created is signalled (if set) after each create, for concurrency tests.
 	onCreate func()
 }
@@ -178,6 +181,9 @@ func (f *fakeDatacake) DeleteAPIUser(_ context.Context, id string) error {
 		return f.deleteErr
 	}
 	if _, ok := f.users[id]; !ok {
+		if f.missingErr != nil {
+			return f.missingErr
+		}
 		return commands.Errorf(commands.CodeNotFound, "no API user %s", id)
 	}
 	delete(f.users, id)

@@ -53,7 +53,7 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		return Change{}, nil
 	})
 	if err != nil {
-		s.deleteQuietly(ctx, user.ID)
+		s.deleteQuietly(ctx, r.Workspace, user.ID)
 		return r, err
 	}
 
@@ -114,24 +114,15 @@ func (s *Service) deleteByName(ctx context.Context, workspace, name string) erro
 		if u.Name != name {
 			continue
 		}
-		if err := s.deleteGone(ctx, u.ID); err != nil {
+		if err := s.deleteConfirmed(ctx, workspace, u.ID); err != nil {
 			return fmt.Errorf("delete API user %s: %w", u.ID, err)
 		}
 	}
 	return nil
 }
 
-// deleteGone deletes an API user during a clean-up, where one already gone is what was
-// wanted. Revocations, which must be sure, use deleteConfirmed.
-func (s *Service) deleteGone(ctx context.Context, id string) error {
-	if err := s.Datacake.DeleteAPIUser(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	return nil
-}
-
-func (s *Service) deleteQuietly(ctx context.Context, id string) {
-	if err := s.deleteGone(ctx, id); err != nil {
+func (s *Service) deleteQuietly(ctx context.Context, workspace, id string) {
+	if err := s.deleteConfirmed(ctx, workspace, id); err != nil {
 		s.log().Error("delete API user", "api_user", id, "err", err)
 	}
 }

@@ -42,7 +42,11 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("find revoking requests: %w", err)
 	}
+	now := s.now()
 	for _, r := range revoking {
+		if r.Grant != nil && r.Grant.NextAttemptAt.After(now) {
+			continue // a failed deletion waits out its backoff, whoever retries it
+		}
 		if _, err := s.finishRevoke(ctx, r); err != nil {
 			res.Errors++
 			continue
@@ -108,7 +112,7 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 // user recorded before the crash, and any with the request's name.
 func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) error {
 	if half != nil {
-		if err := s.deleteGone(ctx, half.APIUserID); err != nil {
+		if err := s.deleteConfirmed(ctx, r.Workspace, half.APIUserID); err != nil {
 			return err
 		}
 	}
@@ -215,7 +219,7 @@ func (s *Service) handleOrphan(ctx context.Context, u APIUser, r *Request, res *
 		res.OrphansReported++
 		return
 	}
-	if err := s.deleteGone(ctx, u.ID); err != nil {
+	if err := s.deleteConfirmed(ctx, s.Policy.Workspace, u.ID); err != nil {
 		s.log().Warn("reconcile: delete orphaned API user", "api_user", u.ID, "err", err)
 		res.Errors++
 		return
