@@ -267,6 +267,8 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if err := s.restart(); err != nil {
 			t.Fatal(err)
 		}
+		// The failed attempt set a backoff, which reconcile honours as the expiry sweep does.
+		s.clock.Advance(commands.RevokeRetryBase)
 		if _, err := s.app.svc.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
