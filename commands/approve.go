@@ -45,7 +45,7 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 			return Change{}, err
 		}
 		r.DecidedBy, r.DecidedAt = approver, now
-		r.ProvisionedBy = s.instanceID()
+		s.claim(r)
 		complete = true
 		c.Audit = append(c.Audit, s.event(r, approver, "approved", from, fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsNeeded)))
 		return c, nil

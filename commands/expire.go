@@ -44,7 +44,9 @@ func (s *Service) ExpireDue(ctx context.Context) (SweepResult, error) {
 		if r.State == StateRevoking && r.Grant.NextAttemptAt.After(now) {
 			continue
 		}
-		if r.State == StateActive {
+		if r.State != StateRevoking {
+			// Active, or provisioning with a recorded grant whose activation never got
+			// written: its token may be out there, so it ends on time all the same.
 			id := r.ID
 			r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 				from := r.State

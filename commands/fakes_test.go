@@ -54,7 +54,10 @@ func (m *memStore) write(id commands.RequestID, c commands.Change) {
 	}
 }
 
-func (m *memStore) Update(_ context.Context, id commands.RequestID, fn func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
+func (m *memStore) Update(ctx context.Context, id commands.RequestID, fn func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // as state.Store does
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur, ok := m.requests[id]
@@ -100,7 +103,7 @@ func (m *memStore) InState(_ context.Context, s commands.State) ([]*commands.Req
 
 func (m *memStore) ExpiringBefore(_ context.Context, t time.Time) ([]*commands.Request, error) {
 	out := m.find(func(r *commands.Request) bool {
-		return (r.State == commands.StateActive || r.State == commands.StateRevoking) && r.Grant != nil && !r.Grant.ExpiresAt.After(t)
+		return (r.State == commands.StateActive || r.State == commands.StateRevoking || r.State == commands.StateProvisioning) && r.Grant != nil && !r.Grant.ExpiresAt.After(t)
 	})
 	slices.SortStableFunc(out, func(a, b *commands.Request) int { return a.Grant.ExpiresAt.Compare(b.Grant.ExpiresAt) })
 	return out, nil

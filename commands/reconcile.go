@@ -64,20 +64,20 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 	if err != nil {
 		return fmt.Errorf("find provisioning requests: %w", err)
 	}
-	me := s.instanceID()
 	for _, r := range stuck {
-		if r.ProvisionedBy == me {
+		now := s.now()
+		if s.leased(r, now) {
 			continue // this run is creating it right now
 		}
-		// Take it over, so no other sweep of this run does the same work twice.
-		crashed := r.ProvisionedBy
-		half := r.Grant
+		// Take it over, so no other sweep does the same work twice. The grant stays
+		// recorded until its API user is confirmed gone, so it always has an end.
+		owner, lease := r.ProvisionedBy, r.LeaseUntil
 		r, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
-			if r.State != StateProvisioning || r.ProvisionedBy != crashed {
+			if r.State != StateProvisioning || r.ProvisionedBy != owner || !r.LeaseUntil.Equal(lease) {
 				return Change{}, errNotDue
 			}
-			r.ProvisionedBy, r.Grant = me, nil
-			return Change{Audit: []AuditEvent{s.event(r, Actor, "reprovision", r.State, "cakegate stopped while creating the API user; cleaning up")}}, nil
+			s.claim(r)
+			return Change{Audit: []AuditEvent{s.event(r, Actor, "reprovision", r.State, "cakegate stopped, or its lease ran out, while creating the API user; cleaning up")}}, nil
 		})
 		if err != nil {
 			if !errors.Is(err, errNotDue) {
@@ -85,13 +85,21 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			}
 			continue
 		}
-		if err := s.undoHalfMade(ctx, r, half); err != nil {
+		if err := s.undoHalfMade(ctx, r, r.Grant); err != nil {
 			s.log().Warn("reconcile: clean up a half-made API user", "request", r.ID.String(), "err", err)
-			s.releaseProvisioning(ctx, r.ID, half)
+			s.releaseProvisioning(ctx, r.ID)
 			res.Errors++
 			continue
 		}
-		if s.now().Sub(r.DecidedAt) > ReprovisionWithin {
+		switch {
+		case r.Grant != nil && !now.Before(r.Grant.ExpiresAt):
+			if _, err := s.fail(ctx, r.ID, "cakegate could not finish creating the token before its time ran out; please ask again"); err != nil {
+				res.Errors++
+				continue
+			}
+			res.Failed++
+			continue
+		case now.Sub(r.DecidedAt) > ReprovisionWithin:
 			if _, err := s.fail(ctx, r.ID, "cakegate stopped while creating the token, and the approval is too old to finish now; please ask again"); err != nil {
 				res.Errors++
 				continue
@@ -119,14 +127,14 @@ func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) err
 	return s.deleteByName(ctx, r.Workspace, APIUserName(r.ID, r.Requester))
 }
 
-// releaseProvisioning gives a request taken over by reconcile back, with its half-made grant,
-// so a later run tries again.
-func (s *Service) releaseProvisioning(ctx context.Context, id RequestID, half *Grant) {
+// releaseProvisioning gives up this run's claim on a provisioning request, so a later
+// reconcile tries again. Its recorded grant, if any, stays, so expiry can still end it.
+func (s *Service) releaseProvisioning(ctx context.Context, id RequestID) {
 	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if r.State != StateProvisioning {
 			return Change{}, errNotDue
 		}
-		r.ProvisionedBy, r.Grant = "", half
+		r.ProvisionedBy, r.LeaseUntil = "", time.Time{}
 		return Change{}, nil
 	})
 	if err != nil && !errors.Is(err, errNotDue) {

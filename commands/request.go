@@ -123,8 +123,11 @@ type Request struct {
 	Grant     *Grant     `json:"grant,omitempty"`
 	Extension *Extension `json:"extension,omitempty"`
 	// ProvisionedBy names the run of cakegate that moved the request to provisioning and
-	// is creating its API user; reconcile takes over requests another run left there.
-	ProvisionedBy string `json:"provisioned_by,omitempty"`
+	// is creating its API user, and LeaseUntil how long that claim holds: reconcile takes
+	// over a request another run left there, or whose lease ran out (the write that would
+	// have marked it active failed, or the work outlived its context).
+	ProvisionedBy string    `json:"provisioned_by,omitempty"`
+	LeaseUntil    time.Time `json:"lease_until,omitzero"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
 	HalfwayReminded bool `json:"halfway_reminded,omitempty"`
 }

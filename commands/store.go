@@ -78,8 +78,8 @@ type RequestFinder interface {
 	// InState returns the requests now in state s, oldest first. Only the states a request
 	// can leave (pending, provisioning, active, revoking) are indexed.
 	InState(ctx context.Context, s State) ([]*Request, error)
-	// ExpiringBefore returns the active and revoking requests whose grant expires at or
-	// before t, soonest first.
+	// ExpiringBefore returns the requests with a grant (active, revoking, or provisioning
+	// with its API user recorded) whose grant expires at or before t, soonest first.
 	ExpiringBefore(ctx context.Context, t time.Time) ([]*Request, error)
 	// ByUser returns the requests user made, newest first, at most limit (0: all).
 	ByUser(ctx context.Context, user string, limit int) ([]*Request, error)
