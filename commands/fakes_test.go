@@ -147,6 +147,7 @@ type fakeDatacake struct {
 	mu        sync.Mutex
 	next      int
 	users     map[string]commands.APIUserSpec
+	createdAt map[string]time.Time // set by addUser; others are zero, as if Datacake did not say
 	created   atomic.Int64
 	createErr error
 	deleteErr error
@@ -158,7 +159,18 @@ type fakeDatacake struct {
 }
 
 func newFakeDatacake() *fakeDatacake {
-	return &fakeDatacake{users: map[string]commands.APIUserSpec{}}
+	return &fakeDatacake{users: map[string]commands.APIUserSpec{}, createdAt: map[string]time.Time{}}
+}
+
+// addUser adds an API user as someone (or another cakegate) made it at created.
+func (f *fakeDatacake) addUser(name string, created time.Time) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next++
+	id := fmt.Sprintf("api-user-%d", f.next)
+	f.users[id] = commands.APIUserSpec{Workspace: "ws-1", Name: name}
+	f.createdAt[id] = created
+	return id
 }
 
 func (f *fakeDatacake) CreateAPIUser(_ context.Context, spec commands.APIUserSpec) (commands.APIUser, commands.Token, error) {
@@ -199,7 +211,7 @@ func (f *fakeDatacake) FindAPIUsers(_ context.Context, _, prefix string) ([]comm
 	var out []commands.APIUser
 	for id, spec := range f.users {
 		if strings.HasPrefix(spec.Name, prefix) {
-			out = append(out, commands.APIUser{ID: id, Name: spec.Name})
+			out = append(out, commands.APIUser{ID: id, Name: spec.Name, Created: f.createdAt[id]})
 		}
 	}
 	return out, nil
@@ -305,7 +317,8 @@ func testPolicy() *commands.Policy {
 			"ops-only": {Name: "ops-only", Devices: commands.DeviceScope{Any: true}, MaxDuration: time.Hour,
 				DefaultDuration: time.Hour, Approvals: 1, Requesters: []string{"SOPS"}},
 		},
-		Orphans: commands.OrphansDelete,
+		Orphans:      commands.OrphansDelete,
+		OrphansBrake: commands.DefaultOrphansBrake,
 	}
 }
 
@@ -326,6 +339,9 @@ type env struct {
 
 var start = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
+// testInstallation is the installation id of the test database.
+const testInstallation = "k3f9q2"
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{
@@ -342,6 +358,9 @@ func newEnv(t testing.TB) *env {
 		Notifier: e.notifier,
 		Groups:   fakeGroups{"SOPS": {dave}, "SREQ": {eve + "-in-group"}},
 		Clock:    e.clock,
+
+		Installation: testInstallation,
+		InstalledAt:  start,
 	}
 	return e
 }

@@ -92,7 +92,7 @@ func TestGoneAPIUserEndsTheGrant(t *testing.T) {
 			r := e.storeInState(t, commands.StateProvisioning)
 			if _, err := e.store.Update(ctx, r.ID, func(r *commands.Request) (commands.Change, error) {
 				r.ProvisionedBy = "a-run-that-died"
-				r.Grant = &commands.Grant{APIUserID: "gone-long-ago", APIUserName: commands.APIUserName(r.ID, carol), CreatedAt: start, ExpiresAt: start.Add(time.Hour)}
+				r.Grant = &commands.Grant{APIUserID: "gone-long-ago", APIUserName: commands.APIUserName("", r.ID, carol), CreatedAt: start, ExpiresAt: start.Add(time.Hour)}
 				return commands.Change{}, nil
 			}); err != nil {
 				t.Fatal(err)

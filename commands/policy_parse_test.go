@@ -89,7 +89,8 @@ func TestLoadPolicyFull(t *testing.T) {
 			Outbox:    "@every 5s",
 			Reconcile: "0 */2 * * *",
 		},
-		Orphans: commands.OrphansReport,
+		Orphans:      commands.OrphansReport,
+		OrphansBrake: 10,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)
@@ -129,9 +130,10 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 				Approvals:            1,
 			},
 		},
-		RoleOrder: []string{"viewer", "short"},
-		Schedule:  commands.DefaultSchedule,
-		Orphans:   commands.OrphansDelete,
+		RoleOrder:    []string{"viewer", "short"},
+		Schedule:     commands.DefaultSchedule,
+		Orphans:      commands.OrphansDelete,
+		OrphansBrake: commands.DefaultOrphansBrake,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)

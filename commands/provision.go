@@ -20,7 +20,7 @@ import (
 // the token leaves: from then on expiry and revoke can end it whatever later writes do, and
 // if the request is never marked active, reconcile takes it over when the lease runs out.
 func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
-	name := APIUserName(r.ID, r.Requester)
+	name := APIUserName(s.Installation, r.ID, r.Requester)
 	spec := APIUserSpec{
 		Workspace:            r.Workspace,
 		Name:                 name,

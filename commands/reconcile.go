@@ -13,8 +13,9 @@ type ReconcileResult struct {
 	Failed          int // … or given up on
 	Revoked         int // revocations a crash interrupted, finished
 	Vanished        int // grants whose API user was deleted in the Datacake portal
-	OrphansDeleted  int // API users named by cakegate that no grant owns
-	OrphansReported int
+	OrphansDeleted  int // API users named by this installation that no grant owns
+	OrphansReported int // … reported only, or another installation's
+	OrphansHeld     int // … not deleted because there were more than orphans_brake
 	Errors          int // left for the next run
 }
 
@@ -29,8 +30,11 @@ const ReprovisionWithin = 24 * time.Hour
 //     API user) has any half-made API user deleted, found by id and by name, and is
 //     provisioned afresh with a new token DM'd, or marked failed if its approval is old;
 //   - a request left in revoking has its revocation finished;
-//   - an API user named cakegate-r… that no active grant owns is deleted (or only reported,
-//     if the policy says orphans: report);
+//   - an API user named cakegate-<this installation>-r… that no grant owns is deleted (or
+//     only reported, if the policy says orphans: report, or if there are more than
+//     orphans_brake of them, when an approver confirms with /cakegate orphans delete);
+//     another installation's, or one from before installation ids that no grant owns, is
+//     reported once and never deleted;
 //   - an active grant whose API user no longer exists in Datacake is marked revoked, and its
 //     requester told.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
@@ -124,7 +128,11 @@ func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) err
 			return err
 		}
 	}
-	return s.deleteByName(ctx, r.Workspace, APIUserName(r.ID, r.Requester))
+	if err := s.deleteByName(ctx, r.Workspace, APIUserName(s.Installation, r.ID, r.Requester)); err != nil {
+		return err
+	}
+	// A request made before installation ids may have left an API user of the old name.
+	return s.deleteByName(ctx, r.Workspace, APIUserName("", r.ID, r.Requester))
 }
 
 // releaseProvisioning gives up this run's claim on a provisioning request, so a later
@@ -151,25 +159,13 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	exists := make(map[string]bool, len(users))
 	for _, u := range users {
 		exists[u.ID] = true
-		id, ok := RequestIDFromAPIUserName(u.Name)
-		if !ok {
-			continue
-		}
-		r, err := s.Store.Get(ctx, id)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			res.Errors++
-			continue
-		}
-		if r != nil {
-			switch {
-			case r.State == StateProvisioning:
-				continue // being created now, or handled above
-			case (r.State == StateActive || r.State == StateRevoking) && r.Grant != nil && r.Grant.APIUserID == u.ID:
-				continue // owned
-			}
-		}
-		s.handleOrphan(ctx, u, r, res)
 	}
+	mine, foreign, errs := s.orphans(ctx, users)
+	res.Errors += errs
+	for _, o := range foreign {
+		s.reportForeign(ctx, o, res)
+	}
+	s.handleOrphans(ctx, mine, res)
 
 	active, err := s.Store.InState(ctx, StateActive)
 	if err != nil {
@@ -210,41 +206,16 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	return nil
 }
 
-// handleOrphan deletes or reports an API user cakegate named but no grant owns. r is the
-// request its name points to, if that exists.
-func (s *Service) handleOrphan(ctx context.Context, u APIUser, r *Request, res *ReconcileResult) {
-	what := fmt.Sprintf("API user %s (%s)", u.Name, u.ID)
-	if r != nil {
-		what += fmt.Sprintf(", made for %s which is %s", r.ID, r.State)
-	} else {
-		what += ", made for a request this cakegate has no record of"
-	}
-	if s.Policy.Orphans == OrphansReport {
-		if _, seen := s.reportedOrphans.LoadOrStore(u.ID, struct{}{}); seen {
-			return
-		}
-		s.journal(ctx, "orphan_found", what, fmt.Sprintf(":warning: %s is no grant's, but it exists in Datacake and its token works. Delete it in the Datacake portal if nobody needs it (the policy says orphans: report).", what))
-		res.OrphansReported++
-		return
-	}
-	if err := s.deleteConfirmed(ctx, s.Policy.Workspace, u.ID); err != nil {
-		s.log().Warn("reconcile: delete orphaned API user", "api_user", u.ID, "err", err)
-		res.Errors++
-		return
-	}
-	s.journal(ctx, "orphan_deleted", what, fmt.Sprintf("cakegate deleted %s: no grant owned it.", what))
-	res.OrphansDeleted++
-}
-
-// journal records an event that belongs to no request, with an alert to the approvers.
-func (s *Service) journal(ctx context.Context, action, detail, alert string) {
+// journal records an event that belongs to no request, with an alert to the approvers and
+// any further notifications.
+func (s *Service) journal(ctx context.Context, actor, action, detail, alert string, more ...Notification) {
 	s.log().Warn("reconcile: "+action, "detail", detail)
 	if s.Journal == nil {
 		return
 	}
 	c := Change{
-		Audit:  []AuditEvent{{At: s.now(), Actor: Actor, Action: action, Detail: detail}},
-		Outbox: []Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now()}},
+		Audit:  []AuditEvent{{At: s.now(), Actor: actor, Action: action, Detail: detail}},
+		Outbox: append([]Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now()}}, more...),
 	}
 	if err := s.Journal.Record(ctx, c); err != nil {
 		s.log().Error("record "+action, "err", err)

@@ -24,6 +24,12 @@ type Service struct {
 	Clock    Clock
 	Log      *slog.Logger
 
+	// Installation is the database's installation id, put in the name of every API user
+	// this cakegate creates; InstalledAt is when the database got it. Reconcile treats only
+	// API users named with Installation as its own.
+	Installation string
+	InstalledAt  time.Time
+
 	// instance names this run of cakegate. A request is moved to provisioning with it, so
 	// reconcile can tell the provisioning this process is doing now from what a process that
 	// died left half done.

@@ -42,6 +42,9 @@ const (
 	NotifyReminder NotificationKind = "reminder"
 	// NotifyApprovers posts Text to the approvals channel (alerts, reminders to decide).
 	NotifyApprovers NotificationKind = "approvers"
+	// NotifyUser sends Text privately to User, who may have no request here: the person an
+	// orphaned API user's name points at.
+	NotifyUser NotificationKind = "user"
 )
 
 // Notification is a message waiting in the outbox to be delivered to Slack.
@@ -49,6 +52,7 @@ type Notification struct {
 	ID        uint64           `json:"id"` // assigned by the store
 	Kind      NotificationKind `json:"kind"`
 	Request   RequestID        `json:"request"`
+	User      string           `json:"user,omitempty"` // for NotifyUser
 	Text      string           `json:"text,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
 	// Attempts and NextAttemptAt schedule redelivery after a failure.
