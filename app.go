@@ -66,7 +66,12 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		clock = commands.SystemClock{}
 	}
 
-	m := newMetrics()
+	installation, installedAt, err := store.Installation()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	m := newMetrics(installation)
 	m.reg.MustRegister(newStateCollector(store, clock))
 
 	slackOpts := []slack.Option{slack.OptionHTTPClient(m.slackHTTPClient(cfg.SlackAPIURL))}
@@ -89,6 +94,9 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		AuditLog: store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
+
+		Installation: installation,
+		InstalledAt:  installedAt,
 	}
 	b := bot.New(bot.Config{
 		Service:       svc,
@@ -103,6 +111,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 	svc.Notifier = b
 	svc.Groups = b
 
+	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
 	a := &app{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
 	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
 	if err != nil {

@@ -46,7 +46,7 @@ func (a datacakeAdapter) FindAPIUsers(ctx context.Context, workspace, prefix str
 	var out []commands.APIUser
 	for _, u := range users {
 		if strings.HasPrefix(u.Name, prefix) {
-			out = append(out, commands.APIUser{ID: u.ID, Name: u.Name})
+			out = append(out, commands.APIUser{ID: u.ID, Name: u.Name, Created: u.Created})
 		}
 	}
 	return out, nil

@@ -121,7 +121,11 @@ func testMetricsStory(t *testing.T, socket bool) {
 	} {
 		mustContain(t, "metrics", m.text, "# HELP "+name+" ")
 	}
-	m.want(t, 1, "cakegate_build_info", "version", version)
+	installation, _, err := s.app.store.Installation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.want(t, 1, "cakegate_build_info", "version", version, "installation", installation)
 	if m.value(t, "go_goroutines") <= 0 {
 		t.Error("no go_goroutines: the Go collector is missing")
 	}

@@ -156,7 +156,7 @@ func TestTimelineExpiryThroughDatacakeFailures(t *testing.T) {
 	}
 	if err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
 		for _, m := range srv.Messages(sandboxChannel) {
-			if strings.Contains(m.Text, "has failed 5 times to delete API user cakegate-r1-u0alice") {
+			if strings.Contains(m.Text, "has failed 5 times to delete API user cakegate-"+s.app.svc.Installation+"-r1-u0alice") {
 				return true
 			}
 		}
@@ -233,7 +233,7 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: "cakegate-r1-u0alice", WorkspacePermissions: []string{}}); err != nil {
+		if _, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: "cakegate-" + s.app.svc.Installation + "-r1-u0alice", WorkspacePermissions: []string{}}); err != nil {
 			t.Fatal(err)
 		}
 		half := s.datacake.APIUsers(sandboxWorkspace)
