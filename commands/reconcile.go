@@ -16,6 +16,7 @@ type ReconcileResult struct {
 	OrphansDeleted  int // API users named by this installation that no grant owns
 	OrphansReported int // … reported only, or another installation's
 	OrphansHeld     int // … not deleted because there were more than orphans_brake
+	Dropped         int // pending requests cancelled, or extensions refused, that the policy no longer allows
 	Errors          int // left for the next run
 }
 
@@ -24,8 +25,12 @@ type ReconcileResult struct {
 // has likely moved on.
 const ReprovisionWithin = 24 * time.Hour
 
-// Reconcile brings cakegate's records and Datacake back in line after a crash or a change
-// made in the Datacake portal. It runs at start and on the policy's schedule:
+// Reconcile brings cakegate's records and Datacake back in line after a crash, a change
+// made in the Datacake portal, or a change of the policy. It runs at start and on the
+// policy's schedule:
+//   - a pending request, or an extension waiting, that the policy no longer allows (its
+//     role is gone, or no longer covers its permissions, devices or duration) is cancelled
+//     or refused, and the requester and the approvals channel told why;
 //   - a request left in provisioning (the process died after asking Datacake to create its
 //     API user) has any half-made API user deleted, found by id and by name, and is
 //     provisioned afresh with a new token DM'd, or marked failed if its approval is old;
@@ -39,6 +44,9 @@ const ReprovisionWithin = 24 * time.Hour
 //     requester told.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	var res ReconcileResult
+	if err := s.dropAllUngrantable(ctx, &res); err != nil {
+		return res, err
+	}
 	if err := s.reconcileProvisioning(ctx, &res); err != nil {
 		return res, err
 	}
