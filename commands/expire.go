@@ -16,6 +16,8 @@ type SweepResult struct {
 // becomes expired. It also retries revocations that failed before, once their backoff is
 // over. It is a sweep over the expiry index, so a missed run loses nothing.
 func (s *Service) ExpireDue(ctx context.Context) (SweepResult, error) {
+	s.expiring.Lock()
+	defer s.expiring.Unlock()
 	now := s.now()
 	due, err := s.Store.ExpiringBefore(ctx, now)
 	if err != nil {

@@ -65,6 +65,9 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		s.deleteQuietly(bctx, spec.Workspace, user.ID)
 		return r, err
 	}
+	if s.Waker != nil {
+		s.Waker.Wake()
+	}
 
 	if err := s.Notifier.DeliverToken(ctx, r, token); err != nil {
 		s.log().Warn("token DM failed", "request", r.ID.String(), "err", err)
