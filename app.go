@@ -28,6 +28,9 @@ type app struct {
 	svc    *commands.Service
 	bot    *bot.Bot
 	sched  *scheduler
+	// alarm sweeps at the moment a grant ends or a reminder is due; the scheduler's
+	// expire and remind jobs are the safety net.
+	alarm *commands.Alarm
 	// metrics is served at /metrics; main's wrappers around the store, Datacake and
 	// Slack feed it.
 	metrics *metrics
@@ -38,6 +41,9 @@ type appOptions struct {
 	clock commands.Clock
 	// datacakeSleep replaces the client's backoff waits (tests).
 	datacakeSleep func(context.Context, time.Duration) error
+	// noAlarm leaves expiry and reminders to the scheduler alone, for tests that drive
+	// every sweep themselves.
+	noAlarm bool
 }
 
 // newApp opens the store and builds everything from cfg. Close releases it.
@@ -113,6 +119,10 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 
 	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
 	a := &app{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
+	if !opts.noAlarm {
+		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
+		svc.Waker = a.alarm
+	}
 	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
 	if err != nil {
 		store.Close()
@@ -176,6 +186,9 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	defer stopControl()
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
+	if a.alarm != nil {
+		wg.Go(func() { a.alarm.Run(ctx) })
+	}
 	a.sched.start(ctx)
 
 	var err error
@@ -200,3 +213,15 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 
 // Close closes the database.
 func (a *app) Close() error { return a.store.Close() }
+
+// sweepDue is what the alarm runs when something is due: the expiry and reminder sweeps,
+// then delivery of what they queued.
+func (a *app) sweepDue(ctx context.Context) {
+	if res, err := a.svc.ExpireDue(ctx); err != nil || res.Done+res.Failed > 0 {
+		a.log.Info("expiry on time", "done", res.Done, "failed", res.Failed, "err", err)
+	}
+	if res, err := a.svc.RemindDue(ctx); err != nil || res.Done+res.Failed > 0 {
+		a.log.Info("reminders on time", "done", res.Done, "failed", res.Failed, "err", err)
+	}
+	a.bot.Kick()
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
 )
 
@@ -59,10 +60,30 @@ roles:
     approvals: 2
 `
 
-// manualClock is a clock that moves only when told.
+// manualClock is a clock that moves only when told. Its timers (At) fire when Advance
+// reaches them.
 type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers []manualTimer
+}
+
+type manualTimer struct {
+	at time.Time
+	ch chan time.Time
+}
+
+// At implements commands.Timers on the manual clock.
+func (c *manualClock) At(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.timers = append(c.timers, manualTimer{at: t, ch: ch})
+	return ch
 }
 
 func (c *manualClock) Now() time.Time {
@@ -75,6 +96,15 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+	kept := c.timers[:0]
+	for _, t := range c.timers {
+		if t.at.After(c.now) {
+			kept = append(kept, t)
+			continue
+		}
+		t.ch <- c.now
+	}
+	c.timers = kept
 }
 
 type sandboxOptions struct {
@@ -82,6 +112,8 @@ type sandboxOptions struct {
 	log        io.Writer // nil: discard
 	policy     string    // "": sandboxPolicy
 	logFormat  string    // "": text
+	alarm      bool      // run the expiry alarm on the manual clock; off, tests drive every sweep
+	realClock  bool      // use the system clock instead of the manual one (benchmarks)
 }
 
 type sandbox struct {
@@ -91,6 +123,8 @@ type sandbox struct {
 	clock    *manualClock
 	baseURL  string
 	socket   bool
+	alarm    bool
+	real     bool // the app runs on the system clock
 	dir      string
 	devices  map[string]datacaketest.Device // by serial
 	cancel   context.CancelFunc
@@ -109,6 +143,8 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		datacake: datacaketest.New(),
 		clock:    &manualClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)},
 		socket:   opts.socketMode,
+		alarm:    opts.alarm || opts.realClock,
+		real:     opts.realClock,
 		devices:  map[string]datacaketest.Device{},
 	}
 	defer func() {
@@ -180,9 +216,14 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 // startApp builds cakegate from s.cfg on the sandbox's database and runs it.
 func (s *sandbox) startApp() error {
 	var err error
+	var clock commands.Clock = s.clock
+	if s.real {
+		clock = commands.SystemClock{}
+	}
 	s.app, err = newApp(s.cfg, newLogger(s.cfg, s.logOut), appOptions{
-		clock:         s.clock,
+		clock:         clock,
 		datacakeSleep: func(context.Context, time.Duration) error { return nil },
+		noAlarm:       !s.alarm,
 	})
 	if err != nil {
 		return err
