@@ -757,6 +757,17 @@ orphans: delet
 			line: 6, want: `orphans delet: unknown value (did you mean "delete"?); use delete or report`,
 		},
 		{
+			name: "NegativeOrphansBrake",
+			yaml: `workspace: w1
+approvals_channel: C1
+approvers: [U1]
+roles:
+  viewer: {max_duration: 7d}
+orphans_brake: -1
+`,
+			line: 6, want: `orphans_brake -1: must be 0 or more`,
+		},
+		{
 			name: "BadTimezone",
 			yaml: `workspace: w1
 approvals_channel: C1
