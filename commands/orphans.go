@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+// orphansListed is how many held orphans one report names; a fresh database may see
+// hundreds, and a Slack message has room for a few dozen lines.
+const orphansListed = 20
+
 // orphan is an API user named by a cakegate that no grant of this database owns.
 type orphan struct {
 	user   APIUser
@@ -110,9 +114,13 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 		if _, seen := s.reportedOrphans.LoadOrStore("brake:"+strings.Join(ids, ","), struct{}{}); seen {
 			return
 		}
-		list := make([]string, len(mine))
+		var list []string
 		for i, o := range mine {
-			list[i] = "• " + o.describe()
+			if i == orphansListed {
+				list = append(list, fmt.Sprintf("• … and %d more", len(mine)-i))
+				break
+			}
+			list = append(list, "• "+o.describe())
 		}
 		s.journal(ctx, Actor, "orphans_held", fmt.Sprintf("%d orphans, more than orphans_brake %d", len(mine), s.Policy.OrphansBrake),
 			fmt.Sprintf(":warning: cakegate found %d API users of its own that no grant owns, more than orphans_brake (%d) at once, so it deleted none. %s Their tokens still work.\n%s\nIf they should go, an approver can delete them with `/cakegate orphans delete`; otherwise raise orphans_brake or set orphans: report.",

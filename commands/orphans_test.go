@@ -130,3 +130,17 @@ func TestOrphanBrakeZero(t *testing.T) {
 		t.Fatal("deleted despite orphans_brake: 0")
 	}
 }
+
+// A report of many held orphans names a few and counts the rest, so it fits a Slack message.
+func TestOrphanBrakeReportIsBounded(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Journal = e.store
+	for i := range 200 {
+		e.datacake.addUser(commands.APIUserName(testInstallation, commands.RequestID(i+1), "U0A1"), start)
+	}
+	e.svc.Reconcile(context.Background())
+	reports := e.journalled(commands.NotifyApprovers)
+	if len(reports) != 1 || !strings.Contains(reports[0].Text, "… and 180 more") || len(reports[0].Text) > 4000 {
+		t.Fatalf("got %d reports, the first %d bytes: %.300q", len(reports), len(reports[0].Text), reports[0].Text)
+	}
+}
