@@ -81,8 +81,19 @@ func (a *Alarm) Run(ctx context.Context) {
 		case <-timers.At(at):
 		}
 		swept = s.now()
-		a.Sweep(ctx)
+		a.sweep(ctx)
 	}
+}
+
+// sweep runs Sweep, surviving a panic as the scheduler's jobs do: the cron safety net and
+// the next alarm still come.
+func (a *Alarm) sweep(ctx context.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.Service.log().Error("alarm: sweep panicked", "panic", p)
+		}
+	}()
+	a.Sweep(ctx)
 }
 
 // NextDue returns when the next grant ends or the next reminder is due, as seen from now,

@@ -161,3 +161,26 @@ func TestAlarmDoesNotSpinWhenStuck(t *testing.T) {
 	}
 	recv(t, swept, "the second sweep")
 }
+
+// A sweep that panics does not take the alarm, or the process, down.
+func TestAlarmSurvivesAPanickingSweep(t *testing.T) {
+	e := newEnv(t)
+	r := e.active(t)
+	clock := &alarmClock{fakeClock: e.clock, armed: make(chan struct{}, 16)}
+	e.svc.Clock = clock
+	e.clock.Advance(r.Duration)
+	swept := make(chan struct{}, 16)
+	alarm := &commands.Alarm{Service: e.svc, Sweep: func(context.Context) {
+		swept <- struct{}{}
+		panic("boom")
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { alarm.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for range 2 {
+		recv(t, clock.armed, "the alarm to arm")
+		clock.fireTimer()
+		recv(t, swept, "a sweep")
+	}
+}
