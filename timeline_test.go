@@ -243,7 +243,13 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if _, err := s.app.svc.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
+		s.app.bot.Kick() // deliver what this reconcile queued; the one at start kicks for itself
 		if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "Authorization: Token") }); err != nil {
+			t.Fatal(err)
+		}
+		// The reconcile at start may be the one that took it over, and the token DM goes out
+		// before the write that marks it active: wait for the update that write queues.
+		if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, " · expires ") }); err != nil {
 			t.Fatal(err)
 		}
 		users := s.datacake.APIUsers(sandboxWorkspace)
