@@ -32,8 +32,9 @@ const ReprovisionWithin = 24 * time.Hour
 //     role is gone, or no longer covers its permissions, devices or duration) is cancelled
 //     or refused, and the requester and the approvals channel told why;
 //   - a request left in provisioning (the process died after asking Datacake to create its
-//     API user) has any half-made API user deleted, found by id and by name, and is
-//     provisioned afresh with a new token DM'd, or marked failed if its approval is old;
+//     API user, or its lease ran out because the write marking it active failed) has any
+//     half-made API user deleted, found by id and by name, and is provisioned afresh with a
+//     new token DM'd, or marked failed if its approval is old or its grant's end has passed;
 //   - a request left in revoking has its revocation finished;
 //   - an API user named cakegate-<this installation>-r… that no grant owns is deleted (or
 //     only reported, if the policy says orphans: report, or if there are more than
