@@ -28,6 +28,7 @@ const (
 	VerbExtend  Verb = "extend"
 	VerbRoles   Verb = "roles"
 	VerbAudit   Verb = "audit"
+	VerbOrphans Verb = "orphans"
 )
 
 // Limits on what one slash command may carry.
@@ -97,6 +98,7 @@ var verbs = []struct {
 	{VerbExtend, "ID DURATION", "ask for more time, like: extend R42 24h"},
 	{VerbRoles, "", "the roles you can ask for"},
 	{VerbAudit, "[N]", "the last N audit entries"},
+	{VerbOrphans, "delete", "approvers: delete this installation's API users that no grant owns, after reconcile held them back"},
 }
 
 // Usage returns the usage text for the slash command called name (e.g. "/cakegate"), one line
@@ -146,6 +148,18 @@ func ParseCommand(text string) (Command, error) {
 		return Command{Verb: VerbHelp}, nil
 	case VerbList, VerbPending, VerbRoles:
 		if err := s.end("%s takes nothing after it, like: %s", verb, verb); err != nil {
+			return Command{}, err
+		}
+		return Command{Verb: verb}, nil
+	case VerbOrphans:
+		w, ok, err := s.next()
+		if err != nil {
+			return Command{}, err
+		}
+		if !ok || w.key != "" || !strings.EqualFold(w.value, "delete") {
+			return Command{}, usageErrorf("orphans needs what to do with them, like: orphans delete")
+		}
+		if err := s.end("orphans delete takes nothing after it, like: orphans delete"); err != nil {
 			return Command{}, err
 		}
 		return Command{Verb: verb}, nil

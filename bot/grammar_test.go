@@ -135,11 +135,18 @@ var parseCommandCases = []struct {
 	{name: "AuditN", text: "audit 50", want: bot.Command{Verb: bot.VerbAudit, Count: 50}},
 	{name: "AuditMax", text: "audit 1000", want: bot.Command{Verb: bot.VerbAudit, Count: 1000}},
 
+	// orphans
+	{name: "OrphansDelete", text: "orphans delete", want: bot.Command{Verb: bot.VerbOrphans}},
+	{name: "OrphansDeleteCase", text: "Orphans DELETE", want: bot.Command{Verb: bot.VerbOrphans}},
+	{name: "ErrOrphansAlone", text: "orphans", err: "orphans needs what to do with them, like: orphans delete"},
+	{name: "ErrOrphansOther", text: "orphans keep", err: "orphans needs what to do with them, like: orphans delete"},
+	{name: "ErrOrphansMore", text: "orphans delete all", err: "orphans delete takes nothing after it, like: orphans delete"},
+
 	// errors: the command as a whole
-	{name: "ErrUnknownVerb", text: "frobnicate R1", err: `unknown command "frobnicate": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles or audit`},
+	{name: "ErrUnknownVerb", text: "frobnicate R1", err: `unknown command "frobnicate": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
 	{name: "ErrKeyFirst", text: "role=viewer", err: `"role=viewer" is not a command: start with one, like: request role=viewer`},
-	{name: "ErrMentionFirst", text: "<@U123|bob>", err: `unknown command "<@U123|bob>": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles or audit`},
-	{name: "ErrLongWordShortened", text: strings.Repeat("x", 60), err: `unknown command "` + strings.Repeat("x", 40) + `…": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles or audit`},
+	{name: "ErrMentionFirst", text: "<@U123|bob>", err: `unknown command "<@U123|bob>": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
+	{name: "ErrLongWordShortened", text: strings.Repeat("x", 60), err: `unknown command "` + strings.Repeat("x", 40) + `…": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
 	{name: "ErrControl", text: "deny R1 a\x07b", err: "the command contains a control character (U+0007): retype it without that character"},
 	{name: "ErrNUL", text: "status R1\x00", err: "the command contains a control character (U+0000): retype it without that character"},
 	{name: "ErrDEL", text: "request reason=\"a\x7f\"", err: "the command contains a control character (U+007F): retype it without that character"},
@@ -272,7 +279,7 @@ func TestUsageErrorIsNotOtherCodes(t *testing.T) {
 func TestUsage(t *testing.T) {
 	verbs := []bot.Verb{
 		bot.VerbHelp, bot.VerbRequest, bot.VerbList, bot.VerbStatus, bot.VerbPending, bot.VerbApprove,
-		bot.VerbDeny, bot.VerbCancel, bot.VerbRevoke, bot.VerbExtend, bot.VerbRoles, bot.VerbAudit,
+		bot.VerbDeny, bot.VerbCancel, bot.VerbRevoke, bot.VerbExtend, bot.VerbRoles, bot.VerbAudit, bot.VerbOrphans,
 	}
 	for _, tc := range []struct {
 		name, arg, prefix string

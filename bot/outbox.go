@@ -130,6 +130,9 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
 		return err
 	}
+	if n.Kind == commands.NotifyUser {
+		return b.dm(ctx, n.To, n.Text, nil)
+	}
 	r, err := b.requests.Get(ctx, n.Request)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", n.Request, err)

@@ -137,6 +137,10 @@ func approvalStatus(r *commands.Request, now time.Time) string {
 	case commands.StateDenied:
 		return withNote("Denied by "+who(r.DecidedBy)+" "+slackDate(r.DecidedAt), r.DecisionNote)
 	case commands.StateCancelled:
+		if r.DecidedBy == commands.Actor {
+			// The policy no longer allows it (its role left, or narrowed).
+			return withNote("Cancelled by cakegate "+slackDate(r.DecidedAt), r.DecisionNote)
+		}
 		return "Cancelled by the requester " + slackDate(r.DecidedAt)
 	case commands.StateTimedOut:
 		return "Timed out without a decision"

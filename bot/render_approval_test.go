@@ -145,6 +145,16 @@ func TestApprovalMessageStates(t *testing.T) {
 			status: []string{"Cancelled by the requester"},
 		},
 		{
+			name: "CancelledByPolicyChange",
+			req: func() *commands.Request {
+				r := sampleRequest()
+				r.State, r.DecidedBy, r.DecidedAt = commands.StateCancelled, commands.Actor, decided
+				r.DecisionNote = "role viewer is no longer in cakegate's policy"
+				return r
+			},
+			status: []string{"Cancelled by cakegate", "no longer in cakegate"},
+		},
+		{
 			name: "TimedOut",
 			req: func() *commands.Request {
 				r := sampleRequest()

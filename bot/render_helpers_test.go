@@ -49,7 +49,7 @@ func activeRequest() *commands.Request {
 	r.DecidedBy, r.DecidedAt = "U0BOB", at
 	r.Grant = &commands.Grant{
 		APIUserID:   "apiuser-1",
-		APIUserName: commands.APIUserName(r.ID, r.Requester),
+		APIUserName: commands.APIUserName("", r.ID, r.Requester),
 		CreatedAt:   at,
 		ExpiresAt:   renderT0.Add(8 * time.Hour),
 	}

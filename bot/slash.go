@@ -80,9 +80,28 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 			return
 		}
 		b.reply(ctx, to, msg(AuditMessage(events, svc.Policy.Location)))
+	case VerbOrphans:
+		deleted, failed, err := svc.DeleteOrphans(ctx, user)
+		if err != nil {
+			b.replyError(ctx, to, err)
+			return
+		}
+		b.replyText(ctx, to, orphansConfirmation(deleted, failed))
 	default:
 		b.decide(ctx, to, cmd.Verb, cmd.ID, user, cmd)
 	}
+}
+
+// orphansConfirmation answers /cakegate orphans delete.
+func orphansConfirmation(deleted, failed int) string {
+	text := fmt.Sprintf("Deleted %d API user(s) of this installation that no grant owned; each is recorded in the audit log and the person it was made for is told.", deleted)
+	if deleted == 0 && failed == 0 {
+		text = "There are no API users of this installation that no grant owns."
+	}
+	if failed > 0 {
+		text += fmt.Sprintf(" :warning: %d could not be deleted just now; run it again in a minute.", failed)
+	}
+	return text
 }
 
 // decide runs a use case that changes a request and confirms it privately. Slash commands

@@ -5,13 +5,17 @@ import (
 	"fmt"
 )
 
-// Approve records approver's yes on request id. The approval that completes the N of M the
+// Approve records approver's yes on request id. A request the policy no longer allows (see
+// ungrantable) is cancelled instead, or its extension refused. The approval that completes the N of M the
 // role needs moves the request to provisioning, creates the API user and delivers its token;
 // the returned request is then active (or failed, with the reason). On an active request
 // with an extension waiting, Approve approves the extension.
 func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*Request, error) {
 	r, err := s.get(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.dropUngrantable(ctx, r); err != nil {
 		return nil, err
 	}
 	if r.State == StateActive && r.Extension != nil {
@@ -45,7 +49,7 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 			return Change{}, err
 		}
 		r.DecidedBy, r.DecidedAt = approver, now
-		r.ProvisionedBy = s.instanceID()
+		s.claim(r)
 		complete = true
 		c.Audit = append(c.Audit, s.event(r, approver, "approved", from, fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsNeeded)))
 		return c, nil

@@ -85,7 +85,7 @@ func TestApproveProvisionsExactly(t *testing.T) {
 	if !ok {
 		t.Fatalf("API user %s not in Datacake", r.Grant.APIUserID)
 	}
-	if spec.Name != "cakegate-r1-ucarol" || spec.Workspace != "ws-1" ||
+	if spec.Name != "cakegate-k3f9q2-r1-ucarol" || spec.Workspace != "ws-1" ||
 		strings.Join(spec.WorkspacePermissions, ",") != "devices" ||
 		strings.Join(spec.DevicePermissions, ",") != "edit_basics,record_measurements" ||
 		strings.Join(spec.DeviceIDs, ",") != "dev-1,dev-3" {

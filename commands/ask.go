@@ -113,7 +113,7 @@ func (s *Service) grantWithoutApproval(ctx context.Context, id RequestID, role *
 			return Change{}, err
 		}
 		r.DecidedBy, r.DecidedAt, r.UpdatedAt = Actor, s.now(), s.now()
-		r.ProvisionedBy = s.instanceID()
+		s.claim(r)
 		return Change{Audit: []AuditEvent{s.event(r, Actor, "approved", from, how+" by role "+role.Name)}}, nil
 	})
 	if err != nil {

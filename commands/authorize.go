@@ -54,9 +54,13 @@ func (s *Service) mayRequest(ctx context.Context, user string, role *Role) error
 }
 
 // Approves reports whether user may approve requests for the named role: its own approvers,
-// or the policy's for a role that names none or has left the policy.
+// or the policy's for a role that names none. Nobody approves a role that has left the
+// policy.
 func (s *Service) Approves(ctx context.Context, user, roleName string) (bool, error) {
-	role, _ := s.Policy.Role(roleName)
+	role, ok := s.Policy.Role(roleName)
+	if !ok {
+		return false, nil
+	}
 	return s.isApprover(ctx, user, role)
 }
 
@@ -65,9 +69,14 @@ func (s *Service) isApprover(ctx context.Context, user string, role *Role) (bool
 	return s.inList(ctx, s.Policy.ApproversOf(role), user)
 }
 
-// requireApprover refuses a user who may not decide on r.
+// requireApprover refuses a user who may not decide on r: the approvers that count are
+// those of r's role in the current policy, never a fallback, so a role that has left the
+// policy has none.
 func (s *Service) requireApprover(ctx context.Context, user string, r *Request) (*Role, error) {
-	role, _ := s.Policy.Role(r.Role)
+	role, found := s.Policy.Role(r.Role)
+	if !found {
+		return nil, Errorf(CodeUnknownRole, "role %s is no longer in cakegate's policy, so nobody can decide on %s.", r.Role, r.ID)
+	}
 	// Those a request was escalated to decide on it like its role's approvers.
 	deciders := s.deciders(r, role)
 	ok, err := s.inList(ctx, deciders, user)

@@ -14,6 +14,9 @@ func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason strin
 	if err != nil {
 		return nil, err
 	}
+	if err := s.dropUngrantable(ctx, r); err != nil {
+		return nil, err
+	}
 	if _, err := s.requireApprover(ctx, approver, r); err != nil {
 		return nil, err
 	}

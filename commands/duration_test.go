@@ -60,21 +60,6 @@ func TestParseRequestID(t *testing.T) {
 	}
 }
 
-func TestAPIUserName(t *testing.T) {
-	name := commands.APIUserName(42, "U012AB3CD")
-	if name != "cakegate-r42-u012ab3cd" {
-		t.Fatalf("got %q", name)
-	}
-	if id, ok := commands.RequestIDFromAPIUserName(name); !ok || id != 42 {
-		t.Fatalf("RequestIDFromAPIUserName(%q) = %v, %v", name, id, ok)
-	}
-	for _, n := range []string{"alice", "cakegate-r-x", "cakegate-rx1-u", "cakegate-r0-u"} {
-		if _, ok := commands.RequestIDFromAPIUserName(n); ok {
-			t.Errorf("RequestIDFromAPIUserName(%q) claimed it", n)
-		}
-	}
-}
-
 func FuzzParseDuration(f *testing.F) {
 	for _, s := range []string{"90s", "7d", "1d12h", "-1h", "1dd", "99999999d", "1d1d"} {
 		f.Add(s)

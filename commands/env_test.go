@@ -17,6 +17,9 @@ const (
 	eve   = commandstest.Eve
 )
 
+// testInstallation is the installation id of the test database.
+const testInstallation = commandstest.Installation
+
 var (
 	start       = commandstest.Start
 	testDevices = commandstest.PolicyDevices()
@@ -47,6 +50,9 @@ func newEnv(t testing.TB) *env {
 		Notifier: e.notifier,
 		Groups:   commandstest.PolicyGroups(),
 		Clock:    e.clock,
+
+		Installation: testInstallation,
+		InstalledAt:  start,
 	}
 	return e
 }

@@ -16,6 +16,8 @@ type SweepResult struct {
 // becomes expired. It also retries revocations that failed before, once their backoff is
 // over. It is a sweep over the expiry index, so a missed run loses nothing.
 func (s *Service) ExpireDue(ctx context.Context) (SweepResult, error) {
+	s.expiring.Lock()
+	defer s.expiring.Unlock()
 	now := s.now()
 	due, err := s.Store.ExpiringBefore(ctx, now)
 	if err != nil {
@@ -44,7 +46,9 @@ func (s *Service) ExpireDue(ctx context.Context) (SweepResult, error) {
 		if r.State == StateRevoking && r.Grant.NextAttemptAt.After(now) {
 			continue
 		}
-		if r.State == StateActive {
+		if r.State != StateRevoking {
+			// Active, or provisioning with a recorded grant whose activation never got
+			// written: its token may be out there, so it ends on time all the same.
 			id := r.ID
 			r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 				from := r.State

@@ -18,7 +18,7 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 	if err != nil {
 		return nil, err
 	}
-	role, err := s.role(r.Role)
+	role, err := s.extendable(r)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (s *Service) ExtensionRoom(ctx context.Context, id RequestID, user string) 
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	role, err := s.role(r.Role)
+	role, err := s.extendable(r)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -61,6 +61,16 @@ func (s *Service) ExtensionRoom(ctx context.Context, id RequestID, user string) 
 		return nil, nil, 0, err
 	}
 	return r, role, room, nil
+}
+
+// extendable returns r's role if the current policy still allows r as granted; otherwise
+// r keeps its end but cannot be extended.
+func (s *Service) extendable(r *Request) (*Role, error) {
+	role, why := s.ungrantable(r)
+	if why != "" {
+		return nil, Errorf(CodeNotAllowed, "%s cannot be extended: %s. It still ends at %s; ask for a new token with `/cakegate request` if you need more.", r.ID, why, when(r.Grant))
+	}
+	return role, nil
 }
 
 // extensionRoom is how much longer user may extend r: only its requester, only while it is

@@ -14,6 +14,9 @@ func (s *Service) MayDecide(ctx context.Context, id RequestID, user string) (*Re
 	if r.State != StatePending && !(r.State == StateActive && r.Extension != nil) {
 		return nil, wrongState(r, "deny")
 	}
+	if err := s.dropUngrantable(ctx, r); err != nil {
+		return nil, err
+	}
 	if _, err := s.requireApprover(ctx, user, r); err != nil {
 		return nil, err
 	}

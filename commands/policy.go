@@ -36,6 +36,10 @@ type Policy struct {
 	QuietHours QuietHours
 	// NotifyApprovers says where approvers are asked; "" means NotifyChannel.
 	NotifyApprovers NotifyMode
+	// OrphansBrake is the most orphans one reconcile deletes on its own; with more, it
+	// deletes none and asks an approver (/cakegate orphans delete). A fresh or restored
+	// database sees every live API user as an orphan: the brake stops it deleting them all.
+	OrphansBrake int
 }
 
 // Role is a named bundle of Datacake permissions and the rules for handing it out.
@@ -130,6 +134,7 @@ const (
 // The defaults for what a policy file leaves out.
 const (
 	DefaultPendingTimeout = 48 * time.Hour
+	DefaultOrphansBrake   = 3
 )
 
 // DefaultReminders are the lead times used when the policy file names none.

@@ -85,7 +85,7 @@ func ParsePolicy(filename string, data []byte) (*Policy, error) {
 var (
 	policyTopKeys = []string{
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
-		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans",
+		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers",
 	}
 	policyRoleKeys = []string{
@@ -256,6 +256,7 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		Roles:          map[string]*Role{},
 		Schedule:       DefaultSchedule,
 		Orphans:        OrphansDelete,
+		OrphansBrake:   DefaultOrphansBrake,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -304,6 +305,13 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			}
 		case "escalate_after", "escalate_to", "quiet_hours", "notify_approvers":
 			p.approvalsFlowTop(pol, f)
+		case "orphans_brake":
+			if v, ok := p.integer("", f); ok {
+				pol.OrphansBrake = v
+				if v < 0 {
+					p.addf(f.value.Line, "orphans_brake %d: must be 0 or more (0 asks an approver before deleting any orphan)", v)
+				}
+			}
 		}
 	}
 	got := policyFieldsByKey(fields)

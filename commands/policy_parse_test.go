@@ -109,6 +109,7 @@ func TestLoadPolicyFull(t *testing.T) {
 			Reconcile: "0 */2 * * *",
 		},
 		Orphans:         commands.OrphansReport,
+		OrphansBrake:    10,
 		EscalateAfter:   2 * time.Hour,
 		EscalateTo:      []string{"S0LEADS"},
 		QuietHours:      commands.QuietHours{Start: 20 * time.Hour, End: 8 * time.Hour},
@@ -152,9 +153,10 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 				Approvals:            1,
 			},
 		},
-		RoleOrder: []string{"viewer", "short"},
-		Schedule:  commands.DefaultSchedule,
-		Orphans:   commands.OrphansDelete,
+		RoleOrder:    []string{"viewer", "short"},
+		Schedule:     commands.DefaultSchedule,
+		Orphans:      commands.OrphansDelete,
+		OrphansBrake: commands.DefaultOrphansBrake,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)
@@ -776,6 +778,17 @@ roles:
 orphans: delet
 `,
 			line: 6, want: `orphans delet: unknown value (did you mean "delete"?); use delete or report`,
+		},
+		{
+			name: "NegativeOrphansBrake",
+			yaml: `workspace: w1
+approvals_channel: C1
+approvers: [U1]
+roles:
+  viewer: {max_duration: 7d}
+orphans_brake: -1
+`,
+			line: 6, want: `orphans_brake -1: must be 0 or more`,
 		},
 		{
 			name: "BadTimezone",

@@ -46,8 +46,9 @@ type APIUserSpec struct {
 
 // APIUser is a Datacake API user as cakegate knows it.
 type APIUser struct {
-	ID   string
-	Name string
+	ID      string
+	Name    string
+	Created time.Time // zero if Datacake did not say
 }
 
 // Datacake creates and deletes API users. Implementations retry temporary failures

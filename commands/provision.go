@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // provision turns an approved request (state provisioning) into an active grant: it creates
@@ -13,8 +14,13 @@ import (
 // If the API user cannot be created, any half-made one is looked up by name and deleted
 // before the request is marked failed. If the token cannot be delivered, the API user is
 // deleted: a token nobody received must not exist.
+//
+// Once the API user exists, the work runs on a context of its own (bookkeeping), so a
+// click whose context ends does not strand it. The grant, with its end, is recorded before
+// the token leaves: from then on expiry and revoke can end it whatever later writes do, and
+// if the request is never marked active, reconcile takes it over when the lease runs out.
 func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
-	name := APIUserName(r.ID, r.Requester)
+	name := APIUserName(s.Installation, r.ID, r.Requester)
 	spec := APIUserSpec{
 		Workspace:            r.Workspace,
 		Name:                 name,
@@ -24,60 +30,70 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 	for _, d := range r.Devices {
 		spec.DeviceIDs = append(spec.DeviceIDs, d.ID)
 	}
+	lease := r.LeaseUntil
 
 	user, token, err := s.Datacake.CreateAPIUser(ctx, spec)
+	bctx, cancel := bookkeeping(ctx)
+	defer cancel()
 	if err != nil {
 		s.log().Warn("create API user failed", "request", r.ID.String(), "err", err)
-		if cerr := s.deleteByName(ctx, r.Workspace, name); cerr != nil {
+		if cerr := s.deleteByName(bctx, r.Workspace, name); cerr != nil {
 			// Datacake may hold an API user cakegate cannot see now. Leave the request in
 			// provisioning: reconcile finishes it once Datacake answers.
 			s.log().Error("clean up after failed create", "request", r.ID.String(), "err", cerr)
-			s.releaseProvisioning(ctx, r.ID, nil)
+			s.releaseProvisioning(bctx, r.ID)
 			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake did not answer. cakegate will finish or undo it when Datacake is back.", r.ID), Err: err}
 		}
-		failed, ferr := s.fail(ctx, r.ID, "Datacake could not create the API user: "+describe(err))
+		failed, ferr := s.fail(bctx, r.ID, "Datacake could not create the API user: "+describe(err))
 		if ferr != nil {
 			return r, ferr
 		}
 		return failed, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake could not create the API user, so it failed: %s. Ask again later.", r.ID, describe(err)), Err: err}
 	}
 
-	// Record the API user before the token leaves, so a crash from here on leaves an id
-	// that reconcile can delete.
+	// Record the API user and its end before the token leaves, so a crash or a failed
+	// write from here on leaves an id that expiry, revoke and reconcile can delete.
 	now := s.now()
-	r, err = s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
-		if r.State != StateProvisioning {
-			return Change{}, wrongState(r, "provision")
+	r, err = s.Store.Update(bctx, r.ID, func(r *Request) (Change, error) {
+		if r.State != StateProvisioning || !r.LeaseUntil.Equal(lease) {
+			return Change{}, wrongState(r, "provision") // taken over meanwhile
 		}
 		r.Grant = &Grant{APIUserID: user.ID, APIUserName: user.Name, CreatedAt: now, ExpiresAt: now.Add(r.Duration)}
 		return Change{}, nil
 	})
 	if err != nil {
-		s.deleteQuietly(ctx, user.ID)
+		s.deleteQuietly(bctx, spec.Workspace, user.ID)
 		return r, err
+	}
+	if s.Waker != nil {
+		s.Waker.Wake()
 	}
 
 	if err := s.Notifier.DeliverToken(ctx, r, token); err != nil {
 		s.log().Warn("token DM failed", "request", r.ID.String(), "err", err)
 		// A token nobody received must not exist: be sure it is gone.
-		if derr := s.deleteConfirmed(ctx, r.Workspace, user.ID); derr != nil {
+		if derr := s.deleteConfirmed(bctx, r.Workspace, user.ID); derr != nil {
 			s.log().Error("delete undelivered API user", "request", r.ID.String(), "err", derr)
-			s.releaseProvisioning(ctx, r.ID, r.Grant)
+			s.releaseProvisioning(bctx, r.ID)
 			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not send you the token and Datacake did not confirm deleting it; cakegate will retry.", r.ID), Err: err}
 		}
-		failed, ferr := s.fail(ctx, r.ID, "cakegate could not send the token by direct message: "+describe(err))
+		failed, ferr := s.fail(bctx, r.ID, "cakegate could not send the token by direct message: "+describe(err))
 		if ferr != nil {
 			return r, ferr
 		}
 		return failed, nil
 	}
 
-	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+	return s.Store.Update(bctx, r.ID, func(r *Request) (Change, error) {
 		from := r.State
+		if r.State == StateProvisioning && (r.Grant == nil || r.Grant.APIUserID != user.ID) {
+			return Change{}, wrongState(r, "activate") // taken over meanwhile
+		}
 		if err := moveTo(r, StateActive, "activate"); err != nil {
 			return Change{}, err
 		}
 		r.UpdatedAt = s.now()
+		r.LeaseUntil = time.Time{}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, Actor, "provisioned", from, fmt.Sprintf("API user %s (%s) until %s", user.Name, user.ID, when(r.Grant)))},
 			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")},
@@ -114,24 +130,15 @@ func (s *Service) deleteByName(ctx context.Context, workspace, name string) erro
 		if u.Name != name {
 			continue
 		}
-		if err := s.deleteGone(ctx, u.ID); err != nil {
+		if err := s.deleteConfirmed(ctx, workspace, u.ID); err != nil {
 			return fmt.Errorf("delete API user %s: %w", u.ID, err)
 		}
 	}
 	return nil
 }
 
-// deleteGone deletes an API user during a clean-up, where one already gone is what was
-// wanted. Revocations, which must be sure, use deleteConfirmed.
-func (s *Service) deleteGone(ctx context.Context, id string) error {
-	if err := s.Datacake.DeleteAPIUser(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	return nil
-}
-
-func (s *Service) deleteQuietly(ctx context.Context, id string) {
-	if err := s.deleteGone(ctx, id); err != nil {
+func (s *Service) deleteQuietly(ctx context.Context, workspace, id string) {
+	if err := s.deleteConfirmed(ctx, workspace, id); err != nil {
 		s.log().Error("delete API user", "api_user", id, "err", err)
 	}
 }

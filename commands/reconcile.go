@@ -13,8 +13,10 @@ type ReconcileResult struct {
 	Failed          int // … or given up on
 	Revoked         int // revocations a crash interrupted, finished
 	Vanished        int // grants whose API user was deleted in the Datacake portal
-	OrphansDeleted  int // API users named by cakegate that no grant owns
-	OrphansReported int
+	OrphansDeleted  int // API users named by this installation that no grant owns
+	OrphansReported int // … reported only, or another installation's
+	OrphansHeld     int // … not deleted because there were more than orphans_brake
+	Dropped         int // pending requests cancelled, or extensions refused, that the policy no longer allows
 	Errors          int // left for the next run
 }
 
@@ -23,18 +25,29 @@ type ReconcileResult struct {
 // has likely moved on.
 const ReprovisionWithin = 24 * time.Hour
 
-// Reconcile brings cakegate's records and Datacake back in line after a crash or a change
-// made in the Datacake portal. It runs at start and on the policy's schedule:
+// Reconcile brings cakegate's records and Datacake back in line after a crash, a change
+// made in the Datacake portal, or a change of the policy. It runs at start and on the
+// policy's schedule:
+//   - a pending request, or an extension waiting, that the policy no longer allows (its
+//     role is gone, or no longer covers its permissions, devices or duration) is cancelled
+//     or refused, and the requester and the approvals channel told why;
 //   - a request left in provisioning (the process died after asking Datacake to create its
-//     API user) has any half-made API user deleted, found by id and by name, and is
-//     provisioned afresh with a new token DM'd, or marked failed if its approval is old;
+//     API user, or its lease ran out because the write marking it active failed) has any
+//     half-made API user deleted, found by id and by name, and is provisioned afresh with a
+//     new token DM'd, or marked failed if its approval is old or its grant's end has passed;
 //   - a request left in revoking has its revocation finished;
-//   - an API user named cakegate-r… that no active grant owns is deleted (or only reported,
-//     if the policy says orphans: report);
+//   - an API user named cakegate-<this installation>-r… that no grant owns is deleted (or
+//     only reported, if the policy says orphans: report, or if there are more than
+//     orphans_brake of them, when an approver confirms with /cakegate orphans delete);
+//     another installation's, or one from before installation ids that no grant owns, is
+//     reported once and never deleted;
 //   - an active grant whose API user no longer exists in Datacake is marked revoked, and its
 //     requester told.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	var res ReconcileResult
+	if err := s.dropAllUngrantable(ctx, &res); err != nil {
+		return res, err
+	}
 	if err := s.reconcileProvisioning(ctx, &res); err != nil {
 		return res, err
 	}
@@ -45,7 +58,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	now := s.now()
 	for _, r := range revoking {
 		if r.Grant != nil && r.Grant.NextAttemptAt.After(now) {
-			continue // backing off after a failed delete; ExpireDue retries it when due
+			continue // a failed deletion waits out its backoff, whoever retries it
 		}
 		if _, err := s.finishRevoke(ctx, r); err != nil {
 			res.Errors++
@@ -64,20 +77,20 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 	if err != nil {
 		return fmt.Errorf("find provisioning requests: %w", err)
 	}
-	me := s.instanceID()
 	for _, r := range stuck {
-		if r.ProvisionedBy == me {
+		now := s.now()
+		if s.leased(r, now) {
 			continue // this run is creating it right now
 		}
-		// Take it over, so no other sweep of this run does the same work twice.
-		crashed := r.ProvisionedBy
-		half := r.Grant
+		// Take it over, so no other sweep does the same work twice. The grant stays
+		// recorded until its API user is confirmed gone, so it always has an end.
+		owner, lease := r.ProvisionedBy, r.LeaseUntil
 		r, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
-			if r.State != StateProvisioning || r.ProvisionedBy != crashed {
+			if r.State != StateProvisioning || r.ProvisionedBy != owner || !r.LeaseUntil.Equal(lease) {
 				return Change{}, errNotDue
 			}
-			r.ProvisionedBy, r.Grant = me, nil
-			return Change{Audit: []AuditEvent{s.event(r, Actor, "reprovision", r.State, "cakegate stopped while creating the API user; cleaning up")}}, nil
+			s.claim(r)
+			return Change{Audit: []AuditEvent{s.event(r, Actor, "reprovision", r.State, "cakegate stopped, or its lease ran out, while creating the API user; cleaning up")}}, nil
 		})
 		if err != nil {
 			if !errors.Is(err, errNotDue) {
@@ -85,13 +98,21 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			}
 			continue
 		}
-		if err := s.undoHalfMade(ctx, r, half); err != nil {
+		if err := s.undoHalfMade(ctx, r, r.Grant); err != nil {
 			s.log().Warn("reconcile: clean up a half-made API user", "request", r.ID.String(), "err", err)
-			s.releaseProvisioning(ctx, r.ID, half)
+			s.releaseProvisioning(ctx, r.ID)
 			res.Errors++
 			continue
 		}
-		if s.now().Sub(r.DecidedAt) > ReprovisionWithin {
+		switch {
+		case r.Grant != nil && !now.Before(r.Grant.ExpiresAt):
+			if _, err := s.fail(ctx, r.ID, "cakegate could not finish creating the token before its time ran out; please ask again"); err != nil {
+				res.Errors++
+				continue
+			}
+			res.Failed++
+			continue
+		case now.Sub(r.DecidedAt) > ReprovisionWithin:
 			if _, err := s.fail(ctx, r.ID, "cakegate stopped while creating the token, and the approval is too old to finish now; please ask again"); err != nil {
 				res.Errors++
 				continue
@@ -112,21 +133,25 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 // user recorded before the crash, and any with the request's name.
 func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) error {
 	if half != nil {
-		if err := s.deleteGone(ctx, half.APIUserID); err != nil {
+		if err := s.deleteConfirmed(ctx, r.Workspace, half.APIUserID); err != nil {
 			return err
 		}
 	}
-	return s.deleteByName(ctx, r.Workspace, APIUserName(r.ID, r.Requester))
+	if err := s.deleteByName(ctx, r.Workspace, APIUserName(s.Installation, r.ID, r.Requester)); err != nil {
+		return err
+	}
+	// A request made before installation ids may have left an API user of the old name.
+	return s.deleteByName(ctx, r.Workspace, APIUserName("", r.ID, r.Requester))
 }
 
-// releaseProvisioning gives a request taken over by reconcile back, with its half-made grant,
-// so a later run tries again.
-func (s *Service) releaseProvisioning(ctx context.Context, id RequestID, half *Grant) {
+// releaseProvisioning gives up this run's claim on a provisioning request, so a later
+// reconcile tries again. Its recorded grant, if any, stays, so expiry can still end it.
+func (s *Service) releaseProvisioning(ctx context.Context, id RequestID) {
 	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if r.State != StateProvisioning {
 			return Change{}, errNotDue
 		}
-		r.ProvisionedBy, r.Grant = "", half
+		r.ProvisionedBy, r.LeaseUntil = "", time.Time{}
 		return Change{}, nil
 	})
 	if err != nil && !errors.Is(err, errNotDue) {
@@ -143,25 +168,13 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	exists := make(map[string]bool, len(users))
 	for _, u := range users {
 		exists[u.ID] = true
-		id, ok := RequestIDFromAPIUserName(u.Name)
-		if !ok {
-			continue
-		}
-		r, err := s.Store.Get(ctx, id)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			res.Errors++
-			continue
-		}
-		if r != nil {
-			switch {
-			case r.State == StateProvisioning:
-				continue // being created now, or handled above
-			case (r.State == StateActive || r.State == StateRevoking) && r.Grant != nil && r.Grant.APIUserID == u.ID:
-				continue // owned
-			}
-		}
-		s.handleOrphan(ctx, u, r, res)
 	}
+	mine, foreign, errs := s.orphans(ctx, users)
+	res.Errors += errs
+	for _, o := range foreign {
+		s.reportForeign(ctx, o, res)
+	}
+	s.handleOrphans(ctx, mine, res)
 
 	active, err := s.Store.InState(ctx, StateActive)
 	if err != nil {
@@ -202,41 +215,16 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	return nil
 }
 
-// handleOrphan deletes or reports an API user cakegate named but no grant owns. r is the
-// request its name points to, if that exists.
-func (s *Service) handleOrphan(ctx context.Context, u APIUser, r *Request, res *ReconcileResult) {
-	what := fmt.Sprintf("API user %s (%s)", u.Name, u.ID)
-	if r != nil {
-		what += fmt.Sprintf(", made for %s which is %s", r.ID, r.State)
-	} else {
-		what += ", made for a request this cakegate has no record of"
-	}
-	if s.Policy.Orphans == OrphansReport {
-		if _, seen := s.reportedOrphans.LoadOrStore(u.ID, struct{}{}); seen {
-			return
-		}
-		s.journal(ctx, "orphan_found", what, fmt.Sprintf(":warning: %s is no grant's, but it exists in Datacake and its token works. Delete it in the Datacake portal if nobody needs it (the policy says orphans: report).", what))
-		res.OrphansReported++
-		return
-	}
-	if err := s.deleteGone(ctx, u.ID); err != nil {
-		s.log().Warn("reconcile: delete orphaned API user", "api_user", u.ID, "err", err)
-		res.Errors++
-		return
-	}
-	s.journal(ctx, "orphan_deleted", what, fmt.Sprintf("cakegate deleted %s: no grant owned it.", what))
-	res.OrphansDeleted++
-}
-
-// journal records an event that belongs to no request, with an alert to the approvers.
-func (s *Service) journal(ctx context.Context, action, detail, alert string) {
+// journal records an event that belongs to no request, with an alert to the approvers and
+// any further notifications.
+func (s *Service) journal(ctx context.Context, actor, action, detail, alert string, more ...Notification) {
 	s.log().Warn("reconcile: "+action, "detail", detail)
 	if s.Journal == nil {
 		return
 	}
 	c := Change{
-		Audit:  []AuditEvent{{At: s.now(), Actor: Actor, Action: action, Detail: detail}},
-		Outbox: []Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now()}},
+		Audit:  []AuditEvent{{At: s.now(), Actor: actor, Action: action, Detail: detail}},
+		Outbox: append([]Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now()}}, more...),
 	}
 	if err := s.Journal.Record(ctx, c); err != nil {
 		s.log().Error("record "+action, "err", err)

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -123,8 +122,11 @@ type Request struct {
 	Grant     *Grant     `json:"grant,omitempty"`
 	Extension *Extension `json:"extension,omitempty"`
 	// ProvisionedBy names the run of cakegate that moved the request to provisioning and
-	// is creating its API user; reconcile takes over requests another run left there.
-	ProvisionedBy string `json:"provisioned_by,omitempty"`
+	// is creating its API user, and LeaseUntil how long that claim holds: reconcile takes
+	// over a request another run left there, or whose lease ran out (the write that would
+	// have marked it active failed, or the work outlived its context).
+	ProvisionedBy string    `json:"provisioned_by,omitempty"`
+	LeaseUntil    time.Time `json:"lease_until,omitzero"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
 	HalfwayReminded bool `json:"halfway_reminded,omitempty"`
 	// Escalation records how often the approvers were re-notified, and who was brought in.
@@ -168,29 +170,6 @@ type Extension struct {
 	Duration    time.Duration `json:"duration"`
 	RequestedAt time.Time     `json:"requested_at"`
 	Approvals   []Approval    `json:"approvals,omitempty"`
-}
-
-// APIUserName is the name cakegate gives the Datacake API user of a request, so that it can
-// recognise its own API users later: "cakegate-r42-u012ab3cd".
-func APIUserName(id RequestID, requester string) string {
-	return fmt.Sprintf("%s%d-%s", APIUserPrefix, uint64(id), strings.ToLower(requester))
-}
-
-// APIUserPrefix starts the name of every API user cakegate creates.
-const APIUserPrefix = "cakegate-r"
-
-// RequestIDFromAPIUserName returns the request an API user was made for, if cakegate named it.
-func RequestIDFromAPIUserName(name string) (RequestID, bool) {
-	rest, ok := strings.CutPrefix(name, APIUserPrefix)
-	if !ok {
-		return 0, false
-	}
-	num, _, _ := strings.Cut(rest, "-")
-	n, err := strconv.ParseUint(num, 10, 64)
-	if err != nil || n == 0 {
-		return 0, false
-	}
-	return RequestID(n), true
 }
 
 // ApprovedBy reports whether user has approved.

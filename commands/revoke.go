@@ -118,17 +118,19 @@ func who(user string) string {
 	return Mention(user)
 }
 
-// deleteConfirmed deletes an API user and succeeds only when Datacake confirms it is gone.
-// Datacake answers a delete it did not carry out with ok:false, whatever the reason, so "not
-// found" is checked against the workspace's list of API users before it counts as gone.
+// deleteConfirmed deletes an API user and succeeds only when it is sure the API user is gone.
+// Datacake may answer a delete of an API user that no longer exists in more than one way:
+// ok:false, Django's "User matching query does not exist." without a code, or a form nobody
+// has seen yet. So every failure except an unreachable or refusing Datacake (which a list
+// would meet too) is settled by listing the workspace's API users: absent is done.
 func (s *Service) deleteConfirmed(ctx context.Context, workspace, id string) error {
 	err := s.Datacake.DeleteAPIUser(ctx, id)
-	if err == nil || !errors.Is(err, ErrNotFound) {
+	if err == nil || unreachable(err) {
 		return err
 	}
-	users, lerr := s.Datacake.FindAPIUsers(ctx, workspace, APIUserPrefix)
+	users, lerr := s.Datacake.FindAPIUsers(ctx, workspace, "")
 	if lerr != nil {
-		return fmt.Errorf("Datacake did not delete API user %s, and listing API users to see whether it is gone failed: %w", id, lerr)
+		return fmt.Errorf("Datacake did not delete API user %s (%w), and listing API users to see whether it is gone failed: %w", id, err, lerr)
 	}
 	for _, u := range users {
 		if u.ID == id {
@@ -136,4 +138,11 @@ func (s *Service) deleteConfirmed(ctx context.Context, workspace, id string) err
 		}
 	}
 	return nil
+}
+
+// unreachable reports whether err says Datacake could not be asked at all just now (a
+// network failure, a 5xx or 429 that outlasted the retries, a refused token) or the caller
+// gave up: a list would fail the same way, so there is nothing to confirm.
+func unreachable(err error) bool {
+	return ErrorCode(err) == CodeUnavailable || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -24,11 +24,24 @@ type Service struct {
 	Clock    Clock
 	Log      *slog.Logger
 
+	// Installation is the database's installation id, put in the name of every API user
+	// this cakegate creates; InstalledAt is when the database got it. Reconcile treats only
+	// API users named with Installation as its own.
+	Installation string
+	InstalledAt  time.Time
+
+	// Waker, if set, is told whenever a grant's end is recorded, so the Alarm on the
+	// earliest end re-arms.
+	Waker interface{ Wake() }
+
 	// instance names this run of cakegate. A request is moved to provisioning with it, so
 	// reconcile can tell the provisioning this process is doing now from what a process that
 	// died left half done.
 	instanceOnce sync.Once
 	instance     string
+	// expiring serialises ExpireDue: the cron sweep and the Alarm may both run it, and two
+	// at once would delete the same API user twice.
+	expiring sync.Mutex
 	// reportedOrphans holds API users already reported, so each is reported once per run.
 	reportedOrphans sync.Map // API user id → struct{}
 }

@@ -49,6 +49,9 @@ const (
 	// NotifyApprovalThread posts Text as a reply in the approval message's thread; without
 	// a channel message it has nowhere to go and is dropped.
 	NotifyApprovalThread NotificationKind = "approval_thread"
+	// NotifyUser sends Text privately to To, who may have no request here: the person an
+	// orphaned API user's name points at.
+	NotifyUser NotificationKind = "user"
 )
 
 // Notification is a message waiting in the outbox to be delivered to Slack.
@@ -57,7 +60,8 @@ type Notification struct {
 	Kind    NotificationKind `json:"kind"`
 	Request RequestID        `json:"request"`
 	Text    string           `json:"text,omitempty"`
-	// To is the user or user group a direct message is for (NotifyApproverDM).
+	// To is who a direct message is for: a user or user group (NotifyApproverDM), or a
+	// user (NotifyUser).
 	To        string    `json:"to,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// Attempts and NextAttemptAt schedule redelivery after a failure.
@@ -87,8 +91,8 @@ type RequestFinder interface {
 	// InState returns the requests now in state s, oldest first. Only the states a request
 	// can leave (pending, provisioning, active, revoking) are indexed.
 	InState(ctx context.Context, s State) ([]*Request, error)
-	// ExpiringBefore returns the active and revoking requests whose grant expires at or
-	// before t, soonest first.
+	// ExpiringBefore returns the requests with a grant (active, revoking, or provisioning
+	// with its API user recorded) whose grant expires at or before t, soonest first.
 	ExpiringBefore(ctx context.Context, t time.Time) ([]*Request, error)
 	// ByUser returns the requests user made, newest first, at most limit (0: all).
 	ByUser(ctx context.Context, user string, limit int) ([]*Request, error)

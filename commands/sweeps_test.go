@@ -133,7 +133,7 @@ func TestReconcile(t *testing.T) {
 		e := newEnv(t)
 		r := e.storeInState(t, commands.StateProvisioning)
 		// The crash happened after Datacake created the API user, before it was recorded.
-		half, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName(r.ID, carol)})
+		half, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName("", r.ID, carol)})
 		res, err := e.svc.Reconcile(ctx)
 		if err != nil || res.Reprovisioned != 1 {
 			t.Fatalf("got %+v %v, want one reprovisioned", res, err)
@@ -194,7 +194,7 @@ func TestReconcile(t *testing.T) {
 		e := newEnv(t)
 		e.svc.Journal = e.store
 		owned := e.active(t)
-		orphan, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Name: commands.APIUserName(77, "UX")})
+		orphan, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Name: commands.APIUserName(testInstallation, 77, "UX")})
 		foreign, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Name: "someone-elses-integration"})
 		res, _ := e.svc.Reconcile(ctx)
 		if res.OrphansDeleted != 1 {
@@ -217,7 +217,7 @@ func TestReconcile(t *testing.T) {
 		e := newEnv(t)
 		e.svc.Journal = e.store
 		e.svc.Policy.Orphans = commands.OrphansReport
-		orphan, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Name: commands.APIUserName(77, "UX")})
+		orphan, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Name: commands.APIUserName(testInstallation, 77, "UX")})
 		e.svc.Reconcile(ctx)
 		e.svc.Reconcile(ctx)
 		if _, ok := e.datacake.Spec(orphan.ID); !ok {

@@ -8,8 +8,10 @@ import (
 // transitions lists every state change the request state machine allows. Anything else is
 // refused, whatever a click or a command asks for.
 var transitions = map[State][]State{
-	StatePending:      {StateProvisioning, StateDenied, StateCancelled, StateTimedOut},
-	StateProvisioning: {StateActive, StateFailed},
+	StatePending: {StateProvisioning, StateDenied, StateCancelled, StateTimedOut},
+	// provisioning → revoking only once a grant is recorded (see mayEnd): its API user
+	// may exist and its token may have left, so expiry and revoke must be able to end it.
+	StateProvisioning: {StateActive, StateFailed, StateRevoking},
 	StateActive:       {StateRevoking},
 	StateRevoking:     {StateExpired, StateRevoked},
 }
@@ -19,10 +21,16 @@ func CanTransition(from, to State) bool {
 	return slices.Contains(transitions[from], to)
 }
 
+// mayEnd reports whether r holds an API user that expiry or revoke can end: an active
+// grant, or a provisioning request whose API user was recorded before its token left.
+func mayEnd(r *Request) bool {
+	return r.Grant != nil && (r.State == StateActive || r.State == StateProvisioning)
+}
+
 // moveTo changes r's state if the machine allows it, or explains why not. action is what
 // the user tried ("approve", "deny", …) so the explanation can say it.
 func moveTo(r *Request, to State, action string) error {
-	if !CanTransition(r.State, to) {
+	if !CanTransition(r.State, to) || (to == StateRevoking && !mayEnd(r)) {
 		return wrongState(r, action)
 	}
 	r.State = to

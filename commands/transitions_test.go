@@ -20,7 +20,7 @@ var allStates = []commands.State{
 func TestCanTransition(t *testing.T) {
 	allowed := map[string]bool{
 		"pending→provisioning": true, "pending→denied": true, "pending→cancelled": true, "pending→timed_out": true,
-		"provisioning→active": true, "provisioning→failed": true,
+		"provisioning→active": true, "provisioning→failed": true, "provisioning→revoking": true, // once its grant is recorded
 		"active→revoking":  true,
 		"revoking→expired": true, "revoking→revoked": true,
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cakegate/cakegate/datacake"
+	"github.com/cakegate/cakegate/datacake/datacaketest"
 )
 
 func TestNewChecksOptions(t *testing.T) {
@@ -197,15 +198,22 @@ func TestAPIUserLifecycle(t *testing.T) {
 	}
 }
 
+// Deleting an API user that is already gone is ErrNotFound whichever way Datacake answers
+// it: ok:false, or Django's "User matching query does not exist." with no code.
 func TestDeleteOutOfBandIsNotFound(t *testing.T) {
-	f := newFixture(t)
-	c, _ := newClient(t, f.URL(), ownerToken, nil)
-	created, err := c.CreateAPIUser(t.Context(), datacake.CreateAPIUserInput{Workspace: ws, Name: "gone"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.DeleteAPIUserOutOfBand(created.ID)
-	if err := c.DeleteAPIUser(t.Context(), created.ID); !isNotFound(err) {
-		t.Fatalf("got %v, want ErrNotFound", err)
+	for _, how := range []datacaketest.MissingDelete{datacaketest.MissingOKFalse, datacaketest.MissingDoesNotExist} {
+		t.Run(how.String(), func(t *testing.T) {
+			f := newFixture(t)
+			f.AnswerMissingDeletes(how)
+			c, _ := newClient(t, f.URL(), ownerToken, nil)
+			created, err := c.CreateAPIUser(t.Context(), datacake.CreateAPIUserInput{Workspace: ws, Name: "gone"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.DeleteAPIUserOutOfBand(created.ID)
+			if err := c.DeleteAPIUser(t.Context(), created.ID); !isNotFound(err) {
+				t.Fatalf("got %v, want ErrNotFound", err)
+			}
+		})
 	}
 }

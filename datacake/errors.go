@@ -15,8 +15,9 @@ var (
 	// ErrNotAuthorized: the token is valid but lacks a permission, e.g. "members" in the
 	// workspace (errors[].extensions.code NOT_AUTHORIZED).
 	ErrNotAuthorized = errors.New("not authorized")
-	// ErrNotFound: the workspace or API user does not exist, or Datacake answered ok:false to
-	// a delete. Callers deleting an API user treat it as done.
+	// ErrNotFound: the workspace or API user does not exist: errors[].extensions.code
+	// NOT_FOUND, Django's "<Model> matching query does not exist." without a code, or ok:false
+	// to a delete. Callers deleting an API user should still confirm it is gone by listing.
 	ErrNotFound = errors.New("not found")
 )
 

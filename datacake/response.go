@@ -95,6 +95,14 @@ func (c *Client) graphQLError(op Operation, status int, errs []gqlError) error {
 			break
 		}
 	}
+	if cause == nil {
+		for _, e := range errs {
+			if e.Extensions.Code == "" && isDoesNotExist(e.Message) {
+				pick, cause = e, ErrNotFound
+				break
+			}
+		}
+	}
 	return &PermanentError{
 		Op:      op.Name,
 		Status:  status,
@@ -113,6 +121,13 @@ func codeError(code string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// isDoesNotExist reports whether msg is Django's answer for an object looked up by an id it
+// does not know ("User matching query does not exist."). Datacake runs on Django and
+// graphene, and sends it with no extensions.code, so the text is all there is to go by.
+func isDoesNotExist(msg string) bool {
+	return strings.HasSuffix(strings.TrimSpace(msg), " matching query does not exist.")
 }
 
 // errorText returns the start of a failed response's body, made safe to quote.

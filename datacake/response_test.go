@@ -95,6 +95,8 @@ func TestResponses(t *testing.T) {
 		{name: "RequestTimeout", status: 408, kind: temporary},
 		{name: "NotAuthorized", status: 200, body: `{"data":null,"errors":[{"message":"You do not have permission","extensions":{"code":"NOT_AUTHORIZED"}}]}`, kind: permanent, sentinel: datacake.ErrNotAuthorized, text: "NOT_AUTHORIZED"},
 		{name: "NotFoundCode", status: 200, body: `{"errors":[{"message":"other"},{"message":"gone","extensions":{"code":"NOT_FOUND"}}]}`, kind: permanent, sentinel: datacake.ErrNotFound, text: "gone"},
+		{name: "DjangoDoesNotExist", status: 200, body: `{"errors":[{"message":"Workspace matching query does not exist."}],"data":{"workspace":null}}`, kind: permanent, sentinel: datacake.ErrNotFound, text: "matching query does not exist"},
+		{name: "DjangoLookalikeWithCode", status: 200, body: `{"errors":[{"message":"User matching query does not exist.","extensions":{"code":"X"}}]}`, kind: permanent, text: "does not exist"},
 		{name: "UnknownCode", status: 200, body: `{"errors":[{"message":"weird","extensions":{"code":"X"}}]}`, kind: permanent, text: "weird"},
 		{name: "MalformedJSON", status: 200, body: `{"data":`, kind: permanent, text: "malformed"},
 		{name: "WrongType", status: 200, body: `{"data":{"workspace":{"myPermissions":"members"}}}`, kind: permanent, text: "unexpected response shape"},

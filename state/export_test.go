@@ -71,7 +71,7 @@ func BulkLoad(tb testing.TB, path string, n, due int, dueBy time.Time) {
 					CreatedAt: dueBy.Add(-24 * time.Hour),
 					Grant: &commands.Grant{
 						APIUserID:   fmt.Sprintf("api-%d", id),
-						APIUserName: commands.APIUserName(commands.RequestID(id), "u1"),
+						APIUserName: commands.APIUserName("", commands.RequestID(id), "u1"),
 						ExpiresAt:   expires,
 					},
 				}

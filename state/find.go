@@ -35,7 +35,7 @@ func (s *Store) InState(ctx context.Context, st commands.State) ([]*commands.Req
 	return out, err
 }
 
-// ExpiringBefore returns the active and revoking requests whose grant expires at or before
+// ExpiringBefore returns the active, revoking and provisioning requests whose grant expires at or before
 // t, soonest first (ties in id order). It walks by_expiry from its start and stops at the
 // first later key, so its cost follows the number due, not the number stored.
 func (s *Store) ExpiringBefore(ctx context.Context, t time.Time) ([]*commands.Request, error) {

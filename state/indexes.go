@@ -29,7 +29,9 @@ type indexKey struct {
 // function, so the indexes hold exactly what it says and nothing else:
 //   - by_user: every request, under its requester;
 //   - by_state: requests in an indexed state;
-//   - by_expiry: active and revoking requests with a grant, under the grant's expiry.
+//   - by_expiry: active, revoking and provisioning requests with a grant, under the
+//     grant's expiry (a provisioning request's grant is recorded before its token leaves,
+//     so it must end on time even if it is never marked active).
 func indexKeys(r *commands.Request) []indexKey {
 	if r == nil {
 		return nil
@@ -39,7 +41,7 @@ func indexKeys(r *commands.Request) []indexKey {
 	if indexedStates[r.State] {
 		keys = append(keys, indexKey{bucketByState, stringIDKey(string(r.State), id)})
 	}
-	if (r.State == commands.StateActive || r.State == commands.StateRevoking) && r.Grant != nil {
+	if (r.State == commands.StateActive || r.State == commands.StateRevoking || r.State == commands.StateProvisioning) && r.Grant != nil {
 		keys = append(keys, indexKey{bucketByExpiry, timeIDKey(r.Grant.ExpiresAt, id)})
 	}
 	return keys

@@ -58,7 +58,10 @@ func TestIndexesFollowTransitions(t *testing.T) {
 		{3, "cancel", moveTo(commands.StateCancelled)},
 		{4, "time out", moveTo(commands.StateTimedOut)},
 		{5, "approve", moveTo(commands.StateProvisioning)},
-		{5, "create failed", moveTo(commands.StateFailed)},
+		{5, "grant recorded before the token left", func(r *commands.Request) {
+			r.Grant = &commands.Grant{APIUserID: "u5", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		}},
+		{5, "activation never written; failed", moveTo(commands.StateFailed)},
 		{6, "approve", moveTo(commands.StateProvisioning)},
 		{6, "provisioned", activate(2 * time.Hour)},
 		{6, "revoke", moveTo(commands.StateRevoking)},
@@ -117,7 +120,7 @@ func assertFinders(tb testing.TB, s *state.Store, model map[commands.RequestID]*
 	for _, at := range []time.Duration{0, time.Hour, 2 * time.Hour, 8 * time.Hour, 30 * time.Hour} {
 		bound := t0.Add(at)
 		want := where(func(r *commands.Request) bool {
-			return (r.State == commands.StateActive || r.State == commands.StateRevoking) &&
+			return (r.State == commands.StateActive || r.State == commands.StateRevoking || r.State == commands.StateProvisioning) &&
 				r.Grant != nil && !r.Grant.ExpiresAt.After(bound)
 		})
 		slices.SortStableFunc(want, func(a, b commands.RequestID) int {

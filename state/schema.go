@@ -10,7 +10,7 @@ import (
 
 // The buckets of schema version 1. Keys are described where each bucket is written.
 var (
-	bucketMeta           = []byte("meta")             // schema_version → decimal
+	bucketMeta           = []byte("meta")             // schema_version → decimal; installation, created_at
 	bucketRequests       = []byte("requests")         // id → JSON commands.Request
 	bucketByExpiry       = []byte("by_expiry")        // expiry nanos, id → ""
 	bucketByState        = []byte("by_state")         // state, 0x00, id → ""
@@ -25,7 +25,7 @@ var keySchemaVersion = []byte("schema_version")
 
 // SchemaVersion is the database layout this code reads and writes. Opening a file with a
 // newer version fails rather than risk misreading it; an older one is migrated.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[v] brings a database from schema version v to v+1. A new layout adds one
 // function here and bumps SchemaVersion. The array has SchemaVersion entries, so an extra
@@ -33,6 +33,7 @@ const SchemaVersion = 1
 // migrations run in one transaction, so a failed migration leaves the file as it was.
 var migrations = [SchemaVersion]func(tx *bbolt.Tx) error{
 	createV1,
+	addInstallation,
 }
 
 // ErrNewerSchema is matched by the error Open returns for a file written by a newer cakegate.

@@ -28,6 +28,9 @@ type App struct {
 	svc    *commands.Service
 	bot    *bot.Bot
 	sched  *scheduler
+	// alarm sweeps at the moment a grant ends or a reminder is due; the scheduler's
+	// expire and remind jobs are the safety net.
+	alarm *commands.Alarm
 	// metrics is served at /metrics; the app's wrappers around the store, Datacake and
 	// Slack feed it.
 	metrics *metrics
@@ -41,6 +44,9 @@ type Options struct {
 	DatacakeSleep func(context.Context, time.Duration) error
 	// StoreOptions are passed to state.Open (benchmarks turn fsync off).
 	StoreOptions []state.Option
+	// NoAlarm leaves expiry and reminders to the scheduler alone, for tests that drive
+	// every sweep themselves.
+	NoAlarm bool
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -69,7 +75,12 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		clock = commands.SystemClock{}
 	}
 
-	m := newMetrics()
+	installation, installedAt, err := store.Installation()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	m := newMetrics(installation)
 	m.reg.MustRegister(newStateCollector(store, clock))
 
 	slackOpts := []slack.Option{slack.OptionHTTPClient(m.slackHTTPClient(cfg.SlackAPIURL))}
@@ -92,6 +103,9 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		AuditLog: store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
+
+		Installation: installation,
+		InstalledAt:  installedAt,
 	}
 	b := bot.New(bot.Config{
 		Service:       svc,
@@ -106,7 +120,12 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	svc.Notifier = b
 	svc.Groups = b
 
+	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
 	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
+	if !opts.NoAlarm {
+		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
+		svc.Waker = a.alarm
+	}
 	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
 	if err != nil {
 		store.Close()
@@ -170,6 +189,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	defer stopControl()
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
+	if a.alarm != nil {
+		wg.Go(func() { a.alarm.Run(ctx) })
+	}
 	a.sched.start(ctx)
 
 	var err error
@@ -206,3 +228,15 @@ func (a *App) Service() *commands.Service { return a.svc }
 
 // Bot is the app's Slack side.
 func (a *App) Bot() *bot.Bot { return a.bot }
+
+// sweepDue is what the alarm runs when something is due: the expiry and reminder sweeps,
+// then delivery of what they queued.
+func (a *App) sweepDue(ctx context.Context) {
+	if res, err := a.svc.ExpireDue(ctx); err != nil || res.Done+res.Failed > 0 {
+		a.log.Info("expiry on time", "done", res.Done, "failed", res.Failed, "err", err)
+	}
+	if res, err := a.svc.RemindDue(ctx); err != nil || res.Done+res.Failed > 0 {
+		a.log.Info("reminders on time", "done", res.Done, "failed", res.Failed, "err", err)
+	}
+	a.bot.Kick()
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/datacake"
+	"github.com/cakegate/cakegate/state"
 )
 
 // checker collects the results of check-config, one line each.
@@ -80,6 +81,7 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 		}
 	}
 
+	checkDatabase(c, cfg)
 	if cfg.DatacakeToken != "" {
 		checkDatacake(ctx, c, cfg, policy)
 	}
@@ -93,6 +95,22 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	}
 	fmt.Fprintln(stdout, "\nAll checks passed.")
 	return 0
+}
+
+// checkDatabase shows which installation the database is, so an operator notices a wrong
+// or fresh file before it starts: a new database does not know the grants of the old one.
+func checkDatabase(c *checker, cfg Config) {
+	id, created, err := state.ReadInstallation(cfg.DBPath)
+	switch {
+	case errors.Is(err, state.ErrNoDatabase):
+		c.ok("database %s does not exist yet: the first start creates it with a new installation id. If cakegate has run before, this is the wrong file (check CAKEGATE_DB and the working directory)", cfg.DBPath)
+	case errors.Is(err, state.ErrLocked):
+		c.ok("database %s is in use by a running cakegate; its installation id is the installation label of cakegate_build_info in /metrics", cfg.DBPath)
+	case err != nil:
+		c.ok("database %s: %v (an installation id is made at the next start)", cfg.DBPath, err)
+	default:
+		c.ok("database %s: installation %s, created %s", cfg.DBPath, id, created.UTC().Format(time.RFC3339))
+	}
 }
 
 func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands.Policy) {

@@ -46,7 +46,7 @@ func (a datacakeAdapter) FindAPIUsers(ctx context.Context, workspace, prefix str
 	var out []commands.APIUser
 	for _, u := range users {
 		if strings.HasPrefix(u.Name, prefix) {
-			out = append(out, commands.APIUser{ID: u.ID, Name: u.Name})
+			out = append(out, commands.APIUser{ID: u.ID, Name: u.Name, Created: u.Created})
 		}
 	}
 	return out, nil
@@ -75,6 +75,10 @@ func translate(err error) error {
 		return &commands.Error{Code: commands.CodeNotFound, Message: err.Error(), Err: err}
 	case errors.Is(err, datacake.ErrUnauthenticated), errors.Is(err, datacake.ErrNotAuthorized):
 		return &commands.Error{Code: commands.CodeUnavailable, Message: "cakegate's Datacake token was refused (" + err.Error() + "); an operator must check DATACAKE_TOKEN", Err: err}
+	case datacake.IsTemporary(err):
+		// Marked, so a failed delete is retried later rather than settled by a list that
+		// would fail the same way.
+		return &commands.Error{Code: commands.CodeUnavailable, Message: err.Error(), Err: err}
 	}
 	return err
 }

@@ -73,7 +73,7 @@ func (f fakeDatacake) Devices(context.Context, string) ([]commands.Device, error
 }
 
 func TestInstrumentedDatacake(t *testing.T) {
-	m := newMetrics()
+	m := newMetrics("")
 	ctx := context.Background()
 	ok := instrumentedDatacake{next: fakeDatacake{}, m: m}
 	failing := instrumentedDatacake{next: fakeDatacake{err: translate(&datacake.PermanentError{Err: datacake.ErrNotFound})}, m: m}
@@ -102,7 +102,7 @@ func TestInstrumentedStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	m := newMetrics()
+	m := newMetrics("")
 	store := instrumentedStore{Store: st, m: m}
 	ctx := context.Background()
 	created := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -179,7 +179,7 @@ func TestSlackTransport(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	m := newMetrics()
+	m := newMetrics("")
 	apiURL := srv.URL + "/api/"
 	api := slack.New("xoxb-test", slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(m.slackHTTPClient(apiURL)))
 	ctx := context.Background()

@@ -50,7 +50,7 @@ var datacakeOperations = []string{opCreateAPIUser, opDeleteAPIUser, opFindAPIUse
 
 // newMetrics registers cakegate's metrics, and the Go runtime's and the process's, on a
 // new registry.
-func newMetrics() *metrics {
+func newMetrics(installation string) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -96,8 +96,8 @@ func newMetrics() *metrics {
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "cakegate_build_info",
-		Help:        "Always 1; its version label is the running cakegate's version.",
-		ConstLabels: prometheus.Labels{"version": version},
+		Help:        "Always 1; its labels are the running cakegate's version and its database's installation id.",
+		ConstLabels: prometheus.Labels{"version": version, "installation": installation},
 	})
 	buildInfo.Set(1)
 	m.reg.MustRegister(

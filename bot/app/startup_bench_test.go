@@ -191,7 +191,7 @@ func newStartupEnv(b *testing.B, cleanup func(func()), dir, slackURL string, n i
 		id := commands.RequestID(first + k)
 		u, err := client.CreateAPIUser(context.Background(), datacake.CreateAPIUserInput{
 			Workspace: startupWorkspace,
-			Name:      commands.APIUserName(id, startupRequester(uint64(id))),
+			Name:      commands.APIUserName("", id, startupRequester(uint64(id))),
 		})
 		if err != nil {
 			b.Fatalf("create API user for %s: %v", id, err)
@@ -381,7 +381,7 @@ func startupRequest(n int, id uint64, now time.Time, apiUsers []string) *command
 	grant := func(expires time.Time) {
 		r.Grant = &commands.Grant{
 			APIUserID:   fmt.Sprintf("ended-%d", id),
-			APIUserName: commands.APIUserName(r.ID, user),
+			APIUserName: commands.APIUserName("", r.ID, user),
 			CreatedAt:   created.Add(time.Minute),
 			ExpiresAt:   expires,
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -15,20 +16,36 @@ import (
 // Datacake holds API users in memory and counts creates. Set CreateErr or DeleteErr (before
 // the calls they should fail) to make every create or delete fail.
 type Datacake struct {
-	mu    sync.Mutex
-	next  int
-	users map[string]commands.APIUserSpec
+	mu        sync.Mutex
+	next      int
+	users     map[string]commands.APIUserSpec
+	createdAt map[string]time.Time // set by AddUser; others are zero, as if Datacake did not say
 	// Created counts the API users ever created.
 	Created   atomic.Int64
 	CreateErr error
 	DeleteErr error
+	// MissingErr, if set, answers a delete of an unknown API user instead of ErrNotFound:
+	// an error form cakegate does not recognise.
+	MissingErr error
 	// OnCreate, if set, is called at the start of each create, for concurrency tests.
 	OnCreate func()
 }
 
 // NewDatacake is a Datacake workspace without API users.
 func NewDatacake() *Datacake {
-	return &Datacake{users: map[string]commands.APIUserSpec{}}
+	return &Datacake{users: map[string]commands.APIUserSpec{}, createdAt: map[string]time.Time{}}
+}
+
+// AddUser adds an API user to workspace ws-1 as someone (or another cakegate) made it at
+// created, and returns its id.
+func (f *Datacake) AddUser(name string, created time.Time) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next++
+	id := fmt.Sprintf("api-user-%d", f.next)
+	f.users[id] = commands.APIUserSpec{Workspace: "ws-1", Name: name}
+	f.createdAt[id] = created
+	return id
 }
 
 // CreateAPIUser makes an API user of spec, with a token that names it.
@@ -63,6 +80,9 @@ func (f *Datacake) DeleteAPIUser(_ context.Context, id string) error {
 		return f.DeleteErr
 	}
 	if _, ok := f.users[id]; !ok {
+		if f.MissingErr != nil {
+			return f.MissingErr
+		}
 		return commands.Errorf(commands.CodeNotFound, "no API user %s", id)
 	}
 	delete(f.users, id)
@@ -76,7 +96,7 @@ func (f *Datacake) FindAPIUsers(_ context.Context, _, prefix string) ([]commands
 	var out []commands.APIUser
 	for id, spec := range f.users {
 		if strings.HasPrefix(spec.Name, prefix) {
-			out = append(out, commands.APIUser{ID: id, Name: spec.Name})
+			out = append(out, commands.APIUser{ID: id, Name: spec.Name, Created: f.createdAt[id]})
 		}
 	}
 	return out, nil
@@ -95,4 +115,12 @@ func (f *Datacake) Spec(id string) (commands.APIUserSpec, bool) {
 	defer f.mu.Unlock()
 	s, ok := f.users[id]
 	return s, ok
+}
+
+// RemoveOutOfBand deletes an API user as someone in the Datacake portal would: cakegate
+// is not asked and not told.
+func (f *Datacake) RemoveOutOfBand(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.users, id)
 }

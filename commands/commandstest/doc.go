@@ -16,4 +16,5 @@ var (
 	_ commands.Notifier        = (*Notifier)(nil)
 	_ commands.Groups          = Groups(nil)
 	_ commands.Clock           = (*Clock)(nil)
+	_ commands.Timers          = (*Clock)(nil)
 )

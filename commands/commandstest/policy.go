@@ -15,6 +15,9 @@ const (
 	Eve   = "UEVE"   // not a requester
 )
 
+// Installation is the installation id of the test database.
+const Installation = "k3f9q2"
+
 // Start is when tests begin: the clock's first reading.
 var Start = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
@@ -44,7 +47,8 @@ func Policy() *commands.Policy {
 			"ops-only": {Name: "ops-only", Devices: commands.DeviceScope{Any: true}, MaxDuration: time.Hour,
 				DefaultDuration: time.Hour, Approvals: 1, Requesters: []string{"SOPS"}},
 		},
-		Orphans: commands.OrphansDelete,
+		Orphans:      commands.OrphansDelete,
+		OrphansBrake: commands.DefaultOrphansBrake,
 	}
 }
 

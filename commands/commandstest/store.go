@@ -56,8 +56,12 @@ func (m *Store) write(id commands.RequestID, c commands.Change) {
 	}
 }
 
-// Update applies fn to a copy of request id and keeps it only if fn succeeds.
-func (m *Store) Update(_ context.Context, id commands.RequestID, fn func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
+// Update applies fn to a copy of request id and keeps it only if fn succeeds. Like the
+// real store, it refuses to start once ctx has ended.
+func (m *Store) Update(ctx context.Context, id commands.RequestID, fn func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur, ok := m.requests[id]
@@ -103,10 +107,11 @@ func (m *Store) InState(_ context.Context, s commands.State) ([]*commands.Reques
 	return m.find(func(r *commands.Request) bool { return r.State == s }), nil
 }
 
-// ExpiringBefore returns the active and revoking grants that end by t, soonest first.
+// ExpiringBefore returns the grants that end by t (active, revoking, or provisioning with a
+// grant recorded), soonest first.
 func (m *Store) ExpiringBefore(_ context.Context, t time.Time) ([]*commands.Request, error) {
 	out := m.find(func(r *commands.Request) bool {
-		return (r.State == commands.StateActive || r.State == commands.StateRevoking) && r.Grant != nil && !r.Grant.ExpiresAt.After(t)
+		return (r.State == commands.StateActive || r.State == commands.StateRevoking || r.State == commands.StateProvisioning) && r.Grant != nil && !r.Grant.ExpiresAt.After(t)
 	})
 	slices.SortStableFunc(out, func(a, b *commands.Request) int { return a.Grant.ExpiresAt.Compare(b.Grant.ExpiresAt) })
 	return out, nil
@@ -246,4 +251,17 @@ func (m *Store) Completed(id uint64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.completed[id]
+}
+
+// AuditEvents returns request id's audit events, in order.
+func (m *Store) AuditEvents(id commands.RequestID) []commands.AuditEvent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []commands.AuditEvent
+	for _, e := range m.audit {
+		if e.Request == id {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -18,6 +18,9 @@ type execution struct {
 	caller *principal
 	vars   map[string]any // coerced variables
 	drop   bool           // an API user was created and DropAfterCommitNext was armed
+	// errs are the errors of fields that answered null without failing the whole
+	// operation, as graphene answers a resolver's exception on a nullable field.
+	errs gqlerror.List
 }
 
 // node is a value of a GraphQL object type: it resolves its fields by name.
@@ -31,6 +34,9 @@ type node interface {
 type fieldError struct {
 	message string
 	code    string // extensions.code
+	// nulled makes the error null only its own field: the answer then has both data (with
+	// the field null) and errors, as graphene gives for an exception in a nullable field.
+	nulled bool
 }
 
 func (e *fieldError) Error() string { return e.message }
@@ -41,6 +47,12 @@ func notAuthorized() error {
 
 func notFound(format string, args ...any) error {
 	return &fieldError{message: fmt.Sprintf(format, args...), code: "NOT_FOUND"}
+}
+
+// doesNotExist is what Datacake's Django resolvers answer for an id they cannot find:
+// Django's message, no extensions.code, and the field null beside the rest of the data.
+func doesNotExist(model string) error {
+	return &fieldError{message: model + " matching query does not exist.", nulled: true}
 }
 
 func notImplemented(typ, field string) error {
@@ -72,7 +84,11 @@ func (s *Server) execute(caller *principal, op *ast.OperationDefinition, vars ma
 		resp, _ = json.Marshal(map[string]any{"errors": gqlerror.List{ge}, "data": nil})
 		return resp, ex.drop
 	}
-	resp, err = json.Marshal(map[string]any{"data": data})
+	answer := map[string]any{"data": data}
+	if len(ex.errs) > 0 {
+		answer["errors"] = ex.errs
+	}
+	resp, err = json.Marshal(answer)
 	if err != nil {
 		resp, _ = json.Marshal(map[string]any{"errors": gqlerror.List{gqlerror.Wrap(err)}, "data": nil})
 	}
@@ -93,6 +109,11 @@ func (ex *execution) object(n node, set ast.SelectionSet, path ast.Path) (object
 		var v any
 		if err == nil {
 			v, err = n.field(ex, f.Name, args)
+		}
+		if fe, ok := err.(*fieldError); ok && fe.nulled {
+			ex.errs = append(ex.errs, located(err, f, fpath))
+			out = append(out, member{f.Alias, nil})
+			continue
 		}
 		if err != nil {
 			return nil, located(err, f, fpath)

@@ -10,6 +10,37 @@ type faults struct {
 	limitN     int
 	retryAfter time.Duration
 	dropCreate bool
+	// missingDelete is how a delete of an unknown API user is answered.
+	missingDelete MissingDelete
+}
+
+// MissingDelete is a way Datacake may answer deleteApiUser for an id it does not know.
+// Which one the real Datacake gives is not documented, so cakegate's tests run both.
+type MissingDelete int
+
+// The answers to a delete of an unknown API user.
+const (
+	// MissingOKFalse answers {"data":{"deleteApiUser":{"ok":false}}}.
+	MissingOKFalse MissingDelete = iota
+	// MissingDoesNotExist answers as a Django resolver does:
+	// {"errors":[{"message":"User matching query does not exist."}],"data":{"deleteApiUser":null}},
+	// with no extensions.code.
+	MissingDoesNotExist
+)
+
+// String names the answer, for subtest names.
+func (m MissingDelete) String() string {
+	if m == MissingDoesNotExist {
+		return "DoesNotExist"
+	}
+	return "OKFalse"
+}
+
+// AnswerMissingDeletes sets how a delete of an unknown API user is answered from now on.
+func (s *Server) AnswerMissingDeletes(how MissingDelete) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.missingDelete = how
 }
 
 // SetLatency delays every answer by d (0 for none), as a slow Datacake would. A client

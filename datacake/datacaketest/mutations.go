@@ -60,10 +60,14 @@ func (ex *execution) addAPIUser(input map[string]any) (any, error) {
 	return addAPIUserNode{u}, nil
 }
 
-// deleteAPIUser deletes an API user by its id. An unknown id answers ok: false.
+// deleteAPIUser deletes an API user by its id. An unknown id answers ok: false, or
+// Django's "does not exist" error if the test asked for that (AnswerMissingDeletes).
 func (ex *execution) deleteAPIUser(id string) (any, error) {
 	u := ex.s.findAPIUser(id)
 	if u == nil {
+		if ex.s.faults.missingDelete == MissingDoesNotExist {
+			return nil, doesNotExist("User")
+		}
 		return okNode{"DeleteApiUser", false}, nil
 	}
 	if !ex.caller.has(u.Workspace, "members") {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
+	"github.com/cakegate/cakegate/state"
 )
 
 // checkConfigWorld is a Slack and a Datacake for check-config to look at.
@@ -15,6 +16,8 @@ type checkConfigWorld struct {
 	slack    *slacktest.Server
 	datacake *datacaketest.Server
 	dir      string
+	// installation is the id of the database the OKDatabase case made.
+	installation string
 }
 
 func newCheckConfigWorld(t *testing.T) *checkConfigWorld {
@@ -47,6 +50,7 @@ func (w *checkConfigWorld) env(t *testing.T, policy string, change ...string) []
 		"DATACAKE_TOKEN_FILE=",
 		"DATACAKE_API_URL=" + w.datacake.URL(),
 		"CAKEGATE_CONFIG=" + path,
+		"CAKEGATE_DB=" + filepath.Join(w.dir, "cakegate.db"),
 	}
 	return append(env, change...)
 }
@@ -64,6 +68,15 @@ func TestCheckConfig(t *testing.T) {
 			"ok    environment: HTTP mode", "ok    policy file", "2 role(s): viewer, device-editor",
 			"ok    Datacake token has the members permission", "ok    Slack bot token works",
 			"ok    approvals channel #cakegate-approvals", "ok    approvers: all 2 resolve", "All checks passed."}},
+		{"OKNoDatabaseYet", sandboxPolicy, nil, nil, []string{"does not exist yet: the first start creates it with a new installation id"}},
+		{"OKDatabase", sandboxPolicy, nil, func() {
+			s, err := state.Open(filepath.Join(w.dir, "cakegate.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.installation, _, _ = s.Installation()
+			s.Close()
+		}, []string{"ok    database ", ": installation "}},
 		{"ErrPolicyLine", strings.Replace(sandboxPolicy, "max_duration: 7d", "max_duration: 7x", 1), nil, nil,
 			[]string{"cakegate.yaml:14: role \"viewer\": max_duration 7x"}},
 		{"ErrSchedule", sandboxPolicy + "schedule:\n  expire: every minute\n", nil, nil,
@@ -101,6 +114,9 @@ func TestCheckConfig(t *testing.T) {
 			}
 			if code != wantCode {
 				t.Fatalf("exit %d, want %d:\n%s%s", code, wantCode, out, errOut)
+			}
+			if tt.name == "OKDatabase" && !strings.Contains(out, "installation "+w.installation) {
+				t.Errorf("want installation %s in:\n%s", w.installation, out)
 			}
 			for _, want := range tt.want {
 				if !strings.Contains(out, want) {

@@ -119,7 +119,11 @@ func testMetricsStory(t *testing.T, socket bool) {
 	} {
 		mustContain(t, "metrics", m.Text, "# HELP "+name+" ")
 	}
-	m.Want(t, 1, "cakegate_build_info", "version", app.Version())
+	installation, _, err := s.app.Store().Installation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Want(t, 1, "cakegate_build_info", "version", app.Version(), "installation", installation)
 	if m.Value(t, "go_goroutines") <= 0 {
 		t.Error("no go_goroutines: the Go collector is missing")
 	}

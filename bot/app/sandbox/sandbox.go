@@ -19,6 +19,7 @@ import (
 
 	"github.com/cakegate/cakegate/bot/app"
 	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
 )
@@ -68,6 +69,8 @@ type sandboxOptions struct {
 	log        io.Writer // nil: discard
 	policy     string    // "": sandboxPolicy
 	logFormat  string    // "": text
+	alarm      bool      // run the expiry alarm on the manual clock; off, tests drive every sweep
+	realClock  bool      // use the system clock instead of the manual one (benchmarks)
 }
 
 type sandbox struct {
@@ -77,6 +80,8 @@ type sandbox struct {
 	clock    *commandstest.Clock
 	baseURL  string
 	socket   bool
+	alarm    bool
+	real     bool // the app runs on the system clock
 	dir      string
 	devices  map[string]datacaketest.Device // by serial
 	cancel   context.CancelFunc
@@ -95,6 +100,8 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		datacake: datacaketest.New(),
 		clock:    commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)),
 		socket:   opts.socketMode,
+		alarm:    opts.alarm || opts.realClock,
+		real:     opts.realClock,
 		devices:  map[string]datacaketest.Device{},
 	}
 	defer func() {
@@ -166,9 +173,14 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 // startApp builds cakegate from s.cfg on the sandbox's database and runs it.
 func (s *sandbox) startApp() error {
 	var err error
+	var clock commands.Clock = s.clock
+	if s.real {
+		clock = commands.SystemClock{}
+	}
 	s.app, err = app.New(s.cfg, app.NewLogger(s.cfg, s.logOut), app.Options{
-		Clock:         s.clock,
+		Clock:         clock,
 		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
+		NoAlarm:       !s.alarm,
 	})
 	if err != nil {
 		return err

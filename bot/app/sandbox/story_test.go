@@ -125,8 +125,9 @@ func testStory(t *testing.T, socket bool) {
 	gotDevices := u.DeviceIDs()
 	slices.Sort(wantDevices)
 	slices.Sort(gotDevices)
-	if u.Name != "cakegate-r1-u0alice" || !slices.Equal(u.Permissions, []string{"devices"}) || !slices.Equal(gotDevices, wantDevices) {
-		t.Fatalf("API user %+v: want cakegate-r1-u0alice with [devices] on %v", u, wantDevices)
+	wantName := "cakegate-" + s.app.Service().Installation + "-r1-u0alice"
+	if u.Name != wantName || !slices.Equal(u.Permissions, []string{"devices"}) || !slices.Equal(gotDevices, wantDevices) {
+		t.Fatalf("API user %+v: want %s with [devices] on %v", u, wantName, wantDevices)
 	}
 	for _, d := range u.Devices {
 		if !slices.Equal(d.Permissions, []string{"edit_basics", "record_measurements"}) {
@@ -138,7 +139,7 @@ func testStory(t *testing.T, socket bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "token DM", dm, "cakegate-r1-u0alice", "Authorization: Token")
+	mustContain(t, "token DM", dm, wantName, "Authorization: Token")
 
 	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "[Revoke]") })
 	if err != nil {

@@ -157,7 +157,7 @@ func TestTimelineExpiryThroughDatacakeFailures(t *testing.T) {
 	}
 	if err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
 		for _, m := range srv.Messages(sandboxChannel) {
-			if strings.Contains(m.Text, "has failed 5 times to delete API user cakegate-r1-u0alice") {
+			if strings.Contains(m.Text, "has failed 5 times to delete API user cakegate-"+s.app.Service().Installation+"-r1-u0alice") {
 				return true
 			}
 		}
@@ -234,7 +234,7 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: "cakegate-r1-u0alice", WorkspacePermissions: []string{}}); err != nil {
+		if _, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: "cakegate-" + s.app.Service().Installation + "-r1-u0alice", WorkspacePermissions: []string{}}); err != nil {
 			t.Fatal(err)
 		}
 		half := s.datacake.APIUsers(sandboxWorkspace)
@@ -251,7 +251,13 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if _, err := s.app.Service().Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
+		s.app.Bot().Kick() // deliver what this reconcile queued; the one at start kicks for itself
 		if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "Authorization: Token") }); err != nil {
+			t.Fatal(err)
+		}
+		// The reconcile at start may be the one that took it over, and the token DM goes out
+		// before the write that marks it active: wait for the update that write queues.
+		if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, " · expires ") }); err != nil {
 			t.Fatal(err)
 		}
 		users := s.datacake.APIUsers(sandboxWorkspace)

@@ -470,8 +470,8 @@ func TestTokenDMBlockedDeletesAPIUser(t *testing.T) {
 					t.Fatalf("API users left in Datacake: %+v", users)
 				}
 				deleted := s.datacake.DeletedAPIUsers()
-				if len(deleted) != 1 || deleted[0].Name != "cakegate-r1-u0alice" {
-					t.Fatalf("deleted API users %+v, want cakegate-r1-u0alice", deleted)
+				if want := "cakegate-" + s.app.Service().Installation + "-r1-u0alice"; len(deleted) != 1 || deleted[0].Name != want {
+					t.Fatalf("deleted API users %+v, want %s", deleted, want)
 				}
 				token := deleted[0].Token
 				r := requestState(ctx, t, s, 1)
