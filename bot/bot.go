@@ -47,6 +47,9 @@ type Config struct {
 	DatacakeURL string
 	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.
 	HTTPClient *http.Client
+	// OnPanic is told where a panic was recovered (PanicHTTP, PanicSocket, …), for a
+	// metric; nil counts nothing. The panic itself is logged with its stack.
+	OnPanic func(where string)
 }
 
 // Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
@@ -63,6 +66,7 @@ type Bot struct {
 	http     *http.Client
 	// datacakeURL is where requesters use their tokens (Config.DatacakeURL).
 	datacakeURL string
+	onPanic     func(where string)
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -98,6 +102,7 @@ func New(cfg Config) *Bot {
 		timeout:     cfg.WorkTimeout,
 		http:        cfg.HTTPClient,
 		datacakeURL: cfg.DatacakeURL,
+		onPanic:     cfg.OnPanic,
 		kick:        make(chan struct{}, 1),
 	}
 	if b.name == "" {
@@ -147,11 +152,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 		defer func() { <-b.workers }()
 		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 		defer cancel()
-		defer func() {
-			if p := recover(); p != nil {
-				b.log.Error("panic while handling a Slack request", "panic", p)
-			}
-		}()
+		defer b.recovered(PanicWork)
 		fn(ctx)
 		b.Kick()
 	}()

@@ -71,6 +71,11 @@ func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionRe
 	if err != nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: "This form is out of date; use /cakegate extend instead."})
 	}
+	if cb.View.State == nil {
+		// Slack always sends the form's state; a payload without one is not from a form
+		// cakegate opened, and must not take the process down.
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: "Choose how much longer."})
+	}
 	value := cb.View.State.Values[extendBlockID][extendActionID].SelectedOption.Value
 	d, err := commands.ParseDuration(value)
 	if err != nil || d <= 0 {

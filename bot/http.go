@@ -42,6 +42,12 @@ func (b *Bot) Handler(ready func() error) http.Handler {
 // changes nothing.
 func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				b.panicked(PanicHTTP, p)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError

@@ -34,14 +34,21 @@ func (b *Bot) Kick() {
 // and by the scheduler's outbox job), until ctx ends.
 func (b *Bot) RunOutbox(ctx context.Context) {
 	for {
-		if _, err := b.DeliverOutbox(ctx); err != nil && ctx.Err() == nil {
-			b.log.Error("deliver outbox", "err", err)
-		}
+		b.deliverOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.kick:
 		}
+	}
+}
+
+// deliverOnce runs DeliverOutbox once; a panic in one run (a notification that trips a bug)
+// is recovered, so the worker lives on to deliver the rest.
+func (b *Bot) deliverOnce(ctx context.Context) {
+	defer b.recovered(PanicOutbox)
+	if _, err := b.DeliverOutbox(ctx); err != nil && ctx.Err() == nil {
+		b.log.Error("deliver outbox", "err", err)
 	}
 }
 

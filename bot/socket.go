@@ -48,12 +48,24 @@ func (b *Bot) consumeSocketEvents(ctx context.Context, client *socketmode.Client
 			if !ok {
 				return
 			}
-			b.handleSocketEvent(client, evt)
+			b.dispatchSocketEvent(client, evt)
 		}
 	}
 }
 
-func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event) {
+// socketAcker acknowledges Socket Mode envelopes: a *socketmode.Client, or a test's recorder.
+type socketAcker interface {
+	Ack(req socketmode.Request, payload ...any) error
+}
+
+// dispatchSocketEvent handles one event on the reader goroutine. A panic is recovered here,
+// per event: without it one malformed payload would stop the reader, and with it the bot.
+func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
+	defer b.recovered(PanicSocket)
+	b.handleSocketEvent(client, evt)
+}
+
+func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		sc, ok := evt.Data.(slack.SlashCommand)
@@ -99,7 +111,7 @@ func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event)
 	}
 }
 
-func (b *Bot) ack(client *socketmode.Client, evt socketmode.Event, payload any) {
+func (b *Bot) ack(client socketAcker, evt socketmode.Event, payload any) {
 	var err error
 	if payload == nil {
 		err = client.Ack(*evt.Request)
