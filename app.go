@@ -99,6 +99,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
+		OnPanic:       m.countPanic,
 	})
 	svc.Notifier = b
 	svc.Groups = b
@@ -109,6 +110,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		store.Close()
 		return nil, err
 	}
+	a.sched.onPanic = m.countPanic
 	return a, nil
 }
 

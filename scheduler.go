@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ type scheduler struct {
 	jobs []job
 	// initial tracks the runs at start, which cron's own Stop does not wait for.
 	initial sync.WaitGroup
+	// onPanic counts a job's recovered panic ("job"); nil counts nothing.
+	onPanic func(where string)
 }
 
 // job is one scheduled sweep.
@@ -87,6 +90,7 @@ func appJobs(a *app) []job {
 func (s *scheduler) start(ctx context.Context) {
 	for _, j := range s.jobs {
 		run := func() {
+			defer s.recovered(j.name)
 			jctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
 			if err := j.run(jctx); err != nil && ctx.Err() == nil {
@@ -97,6 +101,17 @@ func (s *scheduler) start(ctx context.Context) {
 		s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
 	}
 	s.cron.Start()
+}
+
+// recovered logs a job's panic with its stack and counts it; cron's own Recover stays in
+// the chain as a second net, but it counts nothing.
+func (s *scheduler) recovered(name string) {
+	if p := recover(); p != nil {
+		s.log.Error("scheduler: panic in job", "job", name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if s.onPanic != nil {
+			s.onPanic("job")
+		}
+	}
 }
 
 // stop stops the clock and waits for running jobs.
