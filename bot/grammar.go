@@ -398,13 +398,14 @@ func isBidiOverride(r rune) bool {
 // would only puzzle a Slack user.
 func quote(s string) string { return `"` + shorten(s) + `"` }
 
-// shorten keeps echoed input short enough to read in an error message.
+// shorten keeps echoed input short enough to read in an error message, and escapes it:
+// the message is shown as mrkdwn, and what was typed must show as typed.
 func shorten(s string) string {
 	const limit = 40
 	if utf8.RuneCountInString(s) <= limit {
-		return s
+		return escapeMrkdwn(s)
 	}
-	return string([]rune(s)[:limit]) + "…"
+	return escapeMrkdwn(string([]rune(s)[:limit])) + "…"
 }
 
 // A word is one whitespace-separated piece of command text: a plain word or key=value, where

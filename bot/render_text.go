@@ -29,14 +29,10 @@ const (
 // ellipsis marks text that was cut.
 const ellipsis = "…"
 
-// mrkdwnEscaper escapes the three characters Slack gives meaning to in mrkdwn. A Replacer
-// works in one pass, so text that already holds "&amp;" shows as typed.
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 // escapeMrkdwn makes text from people (reasons, names, descriptions) safe to show in mrkdwn:
 // "<!channel>" or "<@U1>" in a reason shows as typed instead of pinging, and
 // "<https://x|label>" cannot forge a link.
-func escapeMrkdwn(s string) string { return mrkdwnEscaper.Replace(s) }
+func escapeMrkdwn(s string) string { return commands.Escape(s) }
 
 // escapeLimit escapes s like escapeMrkdwn and cuts it, ending with "…", so that the escaped
 // result is at most limit runes. It cuts the text before escaping, so it never splits an

@@ -116,12 +116,12 @@ func (b *Bot) decide(ctx context.Context, to replyTo, verb Verb, id commands.Req
 func requestConfirmation(r *commands.Request) string {
 	switch r.State {
 	case commands.StateActive:
-		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s); your token is in a direct message from me.", r.ID, r.Role)
+		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s); your token is in a direct message from me.", r.ID, escapeMrkdwn(r.Role))
 	case commands.StateFailed:
-		return fmt.Sprintf(":warning: %s failed: %s", r.ID, r.FailureReason)
+		return fmt.Sprintf(":warning: %s failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 	}
 	return fmt.Sprintf(":hourglass_flowing_sand: %s is waiting for approval: role %s for %s on %d device(s). I will message you when it is decided.",
-		r.ID, r.Role, commands.FormatDuration(r.Duration), len(r.Devices))
+		r.ID, escapeMrkdwn(r.Role), commands.FormatDuration(r.Duration), len(r.Devices))
 }
 
 func decisionConfirmation(verb Verb, r *commands.Request) string {
@@ -133,7 +133,7 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 		case r.State == commands.StateActive:
 			return fmt.Sprintf(":white_check_mark: You approved %s; %s's token works until %s.", r.ID, commands.Mention(r.Requester), slackDate(r.Grant.ExpiresAt))
 		case r.State == commands.StateFailed:
-			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, r.FailureReason)
+			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 		case r.State == commands.StatePending:
 			return fmt.Sprintf("You approved %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Approvals))
 		}

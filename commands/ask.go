@@ -87,7 +87,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		Outbox: []Notification{s.notify(r, NotifyApprovalRequest, "")},
 	}
 	if role.BreakGlass {
-		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), role.Name, FormatDuration(d), reason)))
+		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), Escape(role.Name), FormatDuration(d), Escape(reason))))
 	}
 	if err := s.Store.Create(ctx, r, c); err != nil {
 		return nil, fmt.Errorf("store request: %w", err)

@@ -27,9 +27,9 @@ func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason strin
 		}
 		now := s.now()
 		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = approver, now, reason, now
-		text := fmt.Sprintf("%s denied your request %s for role %s.", Mention(approver), r.ID, r.Role)
+		text := fmt.Sprintf("%s denied your request %s for role %s.", Mention(approver), r.ID, Escape(r.Role))
 		if reason != "" {
-			text += " Reason: " + reason
+			text += " Reason: " + Escape(reason)
 		}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, approver, "denied", from, reason)},

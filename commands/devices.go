@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -43,16 +44,16 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 				}
 			}
 			if n == 0 {
-				return nil, Errorf(CodeUnknownDevice, "no device tagged %q is open to role %s (%s).", tag, role.Name, role.Devices).about(FieldDevices)
+				return nil, Errorf(CodeUnknownDevice, "no device tagged %s is open to role %s (%s).", Escape(strconv.Quote(tag)), Escape(role.Name), Escape(role.Devices.String())).about(FieldDevices)
 			}
 			continue
 		}
 		d, ok := findDevice(all, ref)
 		if !ok {
-			return nil, Errorf(CodeUnknownDevice, "there is no device %q in the workspace: name devices by serial number or Datacake device id.", ref).about(FieldDevices)
+			return nil, Errorf(CodeUnknownDevice, "there is no device %s in the workspace: name devices by serial number or Datacake device id.", Escape(strconv.Quote(ref))).about(FieldDevices)
 		}
 		if !role.Devices.Allows(d) {
-			return nil, Errorf(CodeDeviceOutOfScope, "device %s is outside role %s's scope (%s); choose another device or role.", d.Label(), role.Name, role.Devices).about(FieldDevices)
+			return nil, Errorf(CodeDeviceOutOfScope, "device %s is outside role %s's scope (%s); choose another device or role.", Escape(d.Label()), Escape(role.Name), Escape(role.Devices.String())).about(FieldDevices)
 		}
 		add(d)
 	}

@@ -41,7 +41,7 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 			Audit: []AuditEvent{s.event(r, user, "extension_requested", r.State, "by "+FormatDuration(d))},
 			Outbox: []Notification{
 				s.notify(r, NotifyApprovalUpdate, ""),
-				s.notify(r, NotifyApprovers, fmt.Sprintf("%s asks to extend %s (role %s) by %s.", Mention(user), r.ID, r.Role, FormatDuration(d))),
+				s.notify(r, NotifyApprovers, fmt.Sprintf("%s asks to extend %s (role %s) by %s.", Mention(user), r.ID, Escape(r.Role), FormatDuration(d))),
 			},
 		}, nil
 	})
@@ -163,7 +163,7 @@ func (s *Service) denyExtension(ctx context.Context, id RequestID, approver, rea
 		r.UpdatedAt = s.now()
 		text := fmt.Sprintf("%s denied extending %s by %s; your token still ends at %s.", Mention(approver), r.ID, FormatDuration(d), when(r.Grant))
 		if reason != "" {
-			text += " Reason: " + reason
+			text += " Reason: " + Escape(reason)
 		}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, approver, "extension_denied", r.State, reason)},

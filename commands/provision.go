@@ -39,7 +39,7 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		if ferr != nil {
 			return r, ferr
 		}
-		return failed, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake could not create the API user, so it failed: %s. Ask again later.", r.ID, describe(err)), Err: err}
+		return failed, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake could not create the API user, so it failed: %s. Ask again later.", r.ID, Escape(describe(err))), Err: err}
 	}
 
 	// Record the API user before the token leaves, so a crash from here on leaves an id
@@ -97,7 +97,7 @@ func (s *Service) fail(ctx context.Context, id RequestID, reason string) (*Reque
 			Audit: []AuditEvent{s.event(r, Actor, "failed", from, reason)},
 			Outbox: []Notification{
 				s.notify(r, NotifyApprovalUpdate, ""),
-				s.notify(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, reason)),
+				s.notify(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, Escape(reason))),
 			},
 		}, nil
 	})

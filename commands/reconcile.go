@@ -201,7 +201,7 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 // handleOrphan deletes or reports an API user cakegate named but no grant owns. r is the
 // request its name points to, if that exists.
 func (s *Service) handleOrphan(ctx context.Context, u APIUser, r *Request, res *ReconcileResult) {
-	what := fmt.Sprintf("API user %s (%s)", u.Name, u.ID)
+	what := fmt.Sprintf("API user %s (%s)", Escape(u.Name), Escape(u.ID))
 	if r != nil {
 		what += fmt.Sprintf(", made for %s which is %s", r.ID, r.State)
 	} else {

@@ -21,7 +21,7 @@ func ParseRequestID(s string) (RequestID, error) {
 	}
 	n, err := strconv.ParseUint(t, 10, 64)
 	if err != nil || n == 0 {
-		return 0, Errorf(CodeInvalid, "%q is not a request id: they look like R42", s)
+		return 0, Errorf(CodeInvalid, "%s is not a request id: they look like R42", Escape(strconv.Quote(s)))
 	}
 	return RequestID(n), nil
 }

@@ -66,7 +66,7 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 			r.Grant.NextAttemptAt = s.now().Add(revokeBackoff(r.Grant.RevokeAttempts))
 			c := Change{Audit: []AuditEvent{s.event(r, Actor, "revoke_failed", r.State, fmt.Sprintf("attempt %d: %s", r.Grant.RevokeAttempts, describe(err)))}}
 			if r.Grant.RevokeAttempts == RevokeAlertAfter {
-				c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, r.Grant.APIUserName, r.ID, describe(err))))
+				c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, Escape(r.Grant.APIUserName), r.ID, Escape(describe(err)))))
 			}
 			return c, nil
 		})
@@ -86,13 +86,13 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		r.UpdatedAt = s.now()
 		r.Grant.NextAttemptAt = time.Time{}
-		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, r.Role, who(r.DecidedBy), r.Grant.APIUserName)
+		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, Escape(r.Role), who(r.DecidedBy), Escape(r.Grant.APIUserName))
 		if r.DecisionNote != "" {
-			text += " Reason: " + r.DecisionNote
+			text += " Reason: " + Escape(r.DecisionNote)
 		}
 		action := "revoked"
 		if end == StateExpired {
-			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, r.Role, r.Grant.APIUserName)
+			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role), Escape(r.Grant.APIUserName))
 			action = "expired"
 		}
 		return Change{

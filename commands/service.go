@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -54,7 +55,7 @@ func (s *Service) log() *slog.Logger {
 func (s *Service) role(name string) (*Role, error) {
 	role, ok := s.Policy.Role(name)
 	if !ok {
-		return nil, Errorf(CodeUnknownRole, "there is no role %q. %s", name, s.roleHint()).about(FieldRole)
+		return nil, Errorf(CodeUnknownRole, "there is no role %s. %s", Escape(strconv.Quote(name)), s.roleHint()).about(FieldRole)
 	}
 	return role, nil
 }

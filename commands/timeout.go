@@ -52,7 +52,7 @@ func (s *Service) TimeOutPending(ctx context.Context) (SweepResult, error) {
 			left := r.CreatedAt.Add(timeout).Sub(now)
 			return Change{
 				Audit:  []AuditEvent{s.event(r, Actor, "approvers_reminded", r.State, "")},
-				Outbox: []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), r.Role, FormatDuration(left.Round(time.Minute))))},
+				Outbox: []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), Escape(r.Role), FormatDuration(left.Round(time.Minute))))},
 			}, nil
 		})
 		switch {
