@@ -85,6 +85,10 @@ type Bot struct {
 
 	groups groupCache
 	events eventDedupe
+	// replays remembers deliveries already taken (a signature, an envelope id, a slash
+	// command's trigger id) for longer than Slack's 5-minute signature window, so a
+	// replayed or repeated delivery is acknowledged and dropped; see replay.go.
+	replays eventDedupe
 	// home remembers who opened their Home tab and what it says; see home_state.go.
 	home homeState
 }
@@ -124,6 +128,7 @@ func New(cfg Config) *Bot {
 	b.workers = make(chan struct{}, n)
 	b.groups.ttl = 5 * time.Minute
 	b.events.ttl = 15 * time.Minute
+	b.replays.ttl = replayWindow
 	return b
 }
 

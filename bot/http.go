@@ -63,6 +63,11 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 			http.Error(w, "invalid Slack signature", http.StatusUnauthorized)
 			return
 		}
+		if b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
+			b.log.Info("dropped a repeated delivery of a signed request", "path", r.URL.Path)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		next(w, r, body)
 	})
 }

@@ -71,11 +71,14 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 		if !ok {
 			continue
 		}
-		id, err := commands.ParseRequestID(a.Value)
+		id, version, err := parseButtonValue(a.Value)
 		if err != nil {
 			b.replyError(ctx, to, err)
 			continue
 		}
+		// What the button showed must still be what the request is, or the click acts on
+		// something the person never saw.
+		ctx := commands.AsSeen(ctx, version)
 		if isHomeClick(cb) {
 			b.handleHomeAction(ctx, cb, verb, id)
 			continue

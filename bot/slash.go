@@ -13,6 +13,10 @@ import (
 // acceptCommand takes a slash command that has been acknowledged and works on it in the
 // background. It reports false when the bot is shutting down.
 func (b *Bot) acceptCommand(sc slack.SlashCommand) bool {
+	if b.replayedCommand(sc) {
+		b.log.Info("dropped a repeated slash command", "user", sc.UserID)
+		return true
+	}
 	return b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) })
 }
 

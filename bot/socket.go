@@ -62,6 +62,11 @@ type socketAcker interface {
 // per event: without it one malformed payload would stop the reader, and with it the bot.
 func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
 	defer b.recovered(PanicSocket)
+	if b.replayedEnvelope(evt.Request) {
+		b.log.Info("dropped a repeated Socket Mode envelope", "envelope", evt.Request.EnvelopeID)
+		b.ack(client, evt, nil)
+		return
+	}
 	b.handleSocketEvent(client, evt)
 }
 

@@ -21,6 +21,9 @@ func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason strin
 		return s.denyExtension(ctx, id, approver, reason)
 	}
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		from := r.State
 		if err := moveTo(r, StateDenied, "deny"); err != nil {
 			return Change{}, err

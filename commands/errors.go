@@ -24,6 +24,7 @@ const (
 	CodeWrongState       Code = "wrong_state"      // the transition is not allowed from the current state
 	CodeNotAllowed       Code = "not_allowed"      // e.g. revoke by someone else
 	CodeUnavailable      Code = "unavailable"      // Datacake or Slack could not be reached; try again
+	CodeChanged          Code = "changed"          // the request moved on since the click's button was shown
 	CodeInternal         Code = "internal"
 )
 
@@ -95,6 +96,7 @@ var (
 	ErrWrongState       = &Error{Code: CodeWrongState}
 	ErrNotAllowed       = &Error{Code: CodeNotAllowed}
 	ErrUnavailable      = &Error{Code: CodeUnavailable}
+	ErrChanged          = &Error{Code: CodeChanged}
 )
 
 // ErrorCode returns the code of err, or CodeInternal for an error that is not an Error.

@@ -25,6 +25,9 @@ func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string)
 		}
 	}
 	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		from := r.State
 		if err := moveTo(r, StateRevoking, "revoke"); err != nil {
 			return Change{}, err

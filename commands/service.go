@@ -66,7 +66,13 @@ func (s *Service) get(ctx context.Context, id RequestID) (*Request, error) {
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeNotFound, "there is no request %s. `/cakegate list` shows yours.", id)
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSeen(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // event builds an audit event for r at now.
