@@ -373,25 +373,13 @@ func slackUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
 }
 
-// checkText refuses text no one types: broken UTF-8, control characters, and the invisible
-// direction overrides that could make a reason read differently to an approver than it is.
+// checkText refuses a command no one types, as commands.CheckText says, before it is
+// parsed: the use cases check their free-text fields again, whichever way they arrived.
 func checkText(text string) error {
-	if !utf8.ValidString(text) {
-		return usageErrorf("the command is not valid UTF-8 text: retype it")
-	}
-	for _, r := range text {
-		if unicode.IsControl(r) && !unicode.IsSpace(r) {
-			return usageErrorf("the command contains a control character (U+%04X): retype it without that character", r)
-		}
-		if isBidiOverride(r) {
-			return usageErrorf("the command contains an invisible text-direction character (U+%04X): retype it without that character", r)
-		}
+	if err := commands.CheckText("command", text); err != nil {
+		return usageErrorf("%s", commands.UserMessage(err))
 	}
 	return nil
-}
-
-func isBidiOverride(r rune) bool {
-	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // quote shows a piece of input inside straight quotes, without Go's backslash escapes, which

@@ -59,6 +59,9 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	if utf8.RuneCountInString(reason) > MaxReasonLength {
 		return nil, Errorf(CodeInvalid, "the reason is too long: at most %d characters, please.", MaxReasonLength).about(FieldReason)
 	}
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,9 @@ import (
 // any, is shown to the requester.
 func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason string) (*Request, error) {
 	reason = strings.TrimSpace(reason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	r, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err

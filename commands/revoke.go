@@ -12,6 +12,9 @@ import (
 // becomes revoked. The requester ("I'm done") or an approver of the role may revoke.
 func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string) (*Request, error) {
 	reason = strings.TrimSpace(reason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	r, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
