@@ -50,6 +50,9 @@ type Config struct {
 	// OnPanic is told where a panic was recovered (PanicHTTP, PanicSocket, …), for a
 	// metric; nil counts nothing. The panic itself is logged with its stack.
 	OnPanic func(where string)
+	// Identity pins the team, app and enterprise cakegate serves; "" learns each from
+	// Slack (LearnIdentity), and a pin that does not match what Slack says is an error.
+	Identity Identity
 }
 
 // Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
@@ -67,6 +70,9 @@ type Bot struct {
 	// datacakeURL is where requesters use their tokens (Config.DatacakeURL).
 	datacakeURL string
 	onPanic     func(where string)
+	// pin is Config.Identity; identity is what LearnIdentity learnt (identity.go).
+	pin      Identity
+	identity identityState
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -107,6 +113,7 @@ func New(cfg Config) *Bot {
 		http:        cfg.HTTPClient,
 		datacakeURL: cfg.DatacakeURL,
 		onPanic:     cfg.OnPanic,
+		pin:         cfg.Identity,
 		kick:        make(chan struct{}, 1),
 	}
 	if b.name == "" {

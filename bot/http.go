@@ -94,7 +94,11 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	if !b.acceptCommand(sc) {
+	switch err := b.acceptCommand(sc); {
+	case errors.Is(err, ErrForeign):
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	case err != nil:
 		writeEphemeral(w, "cakegate is restarting; please try again in a minute.")
 		return
 	}
@@ -114,6 +118,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	ack, err := b.acceptInteraction(cb)
+	if errors.Is(err, ErrForeign) {
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
 	if errors.Is(err, ErrShuttingDown) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return

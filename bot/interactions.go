@@ -15,6 +15,9 @@ var ErrShuttingDown = errors.New("cakegate is restarting; try again in a minute"
 // acceptInteraction takes a verified interaction. It returns what to answer Slack with at
 // once (nil for a plain acknowledgement); the work on button clicks happens afterwards.
 func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
+	if b.foreign("interaction", cb.Team.ID, cb.APIAppID, cb.Enterprise.ID) {
+		return nil, ErrForeign
+	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) == 0 {

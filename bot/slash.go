@@ -10,14 +10,21 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-// acceptCommand takes a slash command that has been acknowledged and works on it in the
-// background. It reports false when the bot is shutting down.
-func (b *Bot) acceptCommand(sc slack.SlashCommand) bool {
+// acceptCommand takes a slash command that is to be acknowledged and works on it in the
+// background. It refuses one for another workspace or app (ErrForeign), and all while the
+// bot is shutting down (ErrShuttingDown); a repeated one is accepted and dropped.
+func (b *Bot) acceptCommand(sc slack.SlashCommand) error {
+	if b.foreign("slash command", sc.TeamID, sc.APIAppID, sc.EnterpriseID) {
+		return ErrForeign
+	}
 	if b.replayedCommand(sc) {
 		b.log.Info("dropped a repeated slash command", "user", sc.UserID)
-		return true
+		return nil
 	}
-	return b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) })
+	if !b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) }) {
+		return ErrShuttingDown
+	}
+	return nil
 }
 
 // handleCommand runs one slash command and answers its user privately.

@@ -77,11 +77,14 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		if !ok || evt.Request == nil {
 			return
 		}
-		if !b.acceptCommand(sc) {
+		switch err := b.acceptCommand(sc); {
+		case errors.Is(err, ErrForeign):
+			b.ack(client, evt, nil) // acknowledged, so Slack does not send it again; dropped
+		case err != nil:
 			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; please try again in a minute."})
-			return
+		default:
+			b.ack(client, evt, nil)
 		}
-		b.ack(client, evt, nil)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
@@ -90,6 +93,10 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		payload, err := b.acceptInteraction(cb)
 		if errors.Is(err, ErrShuttingDown) {
 			return // unacknowledged: Slack tells the person it failed
+		}
+		if errors.Is(err, ErrForeign) {
+			b.ack(client, evt, nil)
+			return
 		}
 		if err != nil {
 			b.log.Warn("malformed interaction over socket mode", "err", err)
@@ -103,7 +110,7 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		if !ok {
 			return
 		}
-		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && b.events.seen(cb.EventID, b.now()) {
+		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
 			return
 		}
 		b.handleInnerEvent(ev.InnerEvent)
