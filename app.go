@@ -100,6 +100,7 @@ func newApp(cfg config, log *slog.Logger, opts appOptions) (*app, error) {
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
 		OnPanic:       m.countPanic,
+		Identity:      bot.Identity{TeamID: cfg.SlackTeamID, AppID: cfg.SlackAppID, EnterpriseID: cfg.SlackEnterpriseID},
 	})
 	svc.Notifier = b
 	svc.Groups = b
@@ -143,6 +144,13 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Requests for another workspace or app are refused from the first one on.
+	if _, err := a.bot.LearnIdentity(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop before it started
+		}
+		return fmt.Errorf("slack: %w", err)
+	}
 
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup
