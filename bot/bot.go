@@ -83,8 +83,9 @@ type Bot struct {
 
 	kick      chan struct{}
 	deliverMu sync.Mutex
-	// pausedUntil holds outbox delivery back after Slack answered 429; guarded by deliverMu.
-	pausedUntil time.Time
+	// pausedUntil holds outbox delivery to a conversation back after Slack answered 429
+	// for it (keys as outboxTarget names them); guarded by deliverMu.
+	pausedUntil map[string]time.Time
 
 	helpOnce sync.Once
 	helpMsg  message

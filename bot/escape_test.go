@@ -88,9 +88,11 @@ func TestHostileTextStaysInert(t *testing.T) {
 	}
 	f.deliver(t)
 	// The reminder's Extend button opens the extend form.
-	if dms := f.slack.DMs("U0ALICE"); len(dms) > 0 {
-		f.click(t, "U0ALICE", dms[len(dms)-1], bot.ActionExtend)
+	dms := f.slack.DMs("U0ALICE")
+	if len(dms) == 0 {
+		t.Fatal("no reminder DM")
 	}
+	f.click(t, "U0ALICE", dms[len(dms)-1], bot.ActionExtend)
 	f.clock.advance(2 * time.Hour)
 	for _, sweep := range []func(context.Context) (commands.SweepResult, error){svc.ExpireDue, svc.TimeOutPending} {
 		if _, err := sweep(ctx); err != nil {
@@ -105,9 +107,11 @@ func TestHostileTextStaysInert(t *testing.T) {
 	// A pending request whose Deny button opens the form.
 	r7 := ask("viewer")
 	f.deliver(t)
-	if m, ok := f.approvalMessage(r7.ID); ok {
-		f.click(t, "U0ANN", m, bot.ActionDeny)
+	m, ok := f.approvalMessage(r7.ID)
+	if !ok {
+		t.Fatalf("no approval message for %s", r7.ID)
 	}
+	f.click(t, "U0ANN", m, bot.ActionDeny)
 
 	// Private replies: confirmations, errors that echo what was typed, and the lists.
 	for _, c := range []struct{ user, text string }{
@@ -322,7 +326,7 @@ func (f *hostileFixture) deliver(t *testing.T) {
 
 func (f *hostileFixture) approvalMessage(id commands.RequestID) (slacktest.Message, bool) {
 	for _, m := range f.slack.Messages("C0APPROVALS") {
-		if strings.Contains(m.Text, id.String()+" ") {
+		if strings.HasPrefix(m.Text, id.String()+":") {
 			return m, true
 		}
 	}

@@ -62,6 +62,9 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
+	if err := s.checkOpenRequests(ctx, in.Requester); err != nil {
+		return nil, err
+	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
 	if err != nil {
 		return nil, err
@@ -90,7 +93,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		Outbox: []Notification{s.notify(r, NotifyApprovalRequest, "")},
 	}
 	if role.BreakGlass {
-		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), Escape(role.Name), FormatDuration(d), Escape(reason))))
+		c.Outbox = append(c.Outbox, s.urgent(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), Escape(role.Name), FormatDuration(d), Escape(reason))))
 	}
 	if err := s.Store.Create(ctx, r, c); err != nil {
 		return nil, fmt.Errorf("store request: %w", err)

@@ -85,6 +85,7 @@ var (
 	policyTopKeys = []string{
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans",
+		"max_open_requests",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -242,13 +243,14 @@ func decodeOneYAMLDocument(data []byte) (doc *yaml.Node, extraLine int, err erro
 // policy walks the root mapping.
 func (p *policyParser) policy(n *yaml.Node) *Policy {
 	pol := &Policy{
-		AllRequesters:  true,
-		Location:       time.UTC,
-		Reminders:      slices.Clone(DefaultReminders),
-		PendingTimeout: DefaultPendingTimeout,
-		Roles:          map[string]*Role{},
-		Schedule:       DefaultSchedule,
-		Orphans:        OrphansDelete,
+		AllRequesters:   true,
+		Location:        time.UTC,
+		Reminders:       slices.Clone(DefaultReminders),
+		PendingTimeout:  DefaultPendingTimeout,
+		Roles:           map[string]*Role{},
+		Schedule:        DefaultSchedule,
+		Orphans:         OrphansDelete,
+		MaxOpenRequests: DefaultMaxOpenRequests,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -294,6 +296,13 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		case "orphans":
 			if s, ok := p.text("", f); ok {
 				p.orphans(pol, f, s)
+			}
+		case "max_open_requests":
+			if v, ok := p.integer("", f); ok {
+				pol.MaxOpenRequests = v
+				if v < 1 {
+					p.addf(f.value.Line, "max_open_requests %d: must be at least 1 (how many requests one person may have waiting at once)", v)
+				}
 			}
 		}
 	}

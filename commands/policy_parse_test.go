@@ -89,7 +89,8 @@ func TestLoadPolicyFull(t *testing.T) {
 			Outbox:    "@every 5s",
 			Reconcile: "0 */2 * * *",
 		},
-		Orphans: commands.OrphansReport,
+		Orphans:         commands.OrphansReport,
+		MaxOpenRequests: 3,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)
@@ -132,6 +133,8 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 		RoleOrder: []string{"viewer", "short"},
 		Schedule:  commands.DefaultSchedule,
 		Orphans:   commands.OrphansDelete,
+		// MaxOpenRequests is the default too.
+		MaxOpenRequests: commands.DefaultMaxOpenRequests,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)

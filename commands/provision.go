@@ -96,8 +96,8 @@ func (s *Service) fail(ctx context.Context, id RequestID, reason string) (*Reque
 		return Change{
 			Audit: []AuditEvent{s.event(r, Actor, "failed", from, reason)},
 			Outbox: []Notification{
-				s.notify(r, NotifyApprovalUpdate, ""),
-				s.notify(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, Escape(reason))),
+				s.urgent(r, NotifyApprovalUpdate, ""),
+				s.urgent(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, Escape(reason))),
 			},
 		}, nil
 	})

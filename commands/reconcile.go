@@ -232,7 +232,7 @@ func (s *Service) journal(ctx context.Context, action, detail, alert string) {
 	}
 	c := Change{
 		Audit:  []AuditEvent{{At: s.now(), Actor: Actor, Action: action, Detail: detail}},
-		Outbox: []Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now()}},
+		Outbox: []Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now(), Urgent: true}},
 	}
 	if err := s.Journal.Record(ctx, c); err != nil {
 		s.log().Error("record "+action, "err", err)

@@ -72,7 +72,7 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 			r.Grant.NextAttemptAt = s.now().Add(revokeBackoff(r.Grant.RevokeAttempts))
 			c := Change{Audit: []AuditEvent{s.event(r, Actor, "revoke_failed", r.State, fmt.Sprintf("attempt %d: %s", r.Grant.RevokeAttempts, describe(err)))}}
 			if r.Grant.RevokeAttempts == RevokeAlertAfter {
-				c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, Escape(r.Grant.APIUserName), r.ID, Escape(describe(err)))))
+				c.Outbox = append(c.Outbox, s.urgent(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, Escape(r.Grant.APIUserName), r.ID, Escape(describe(err)))))
 			}
 			return c, nil
 		})
@@ -103,7 +103,7 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, Actor, action, from, "API user "+r.Grant.APIUserID+" deleted")},
-			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), s.notify(r, NotifyRequester, text)},
+			Outbox: []Notification{s.urgent(r, NotifyApprovalUpdate, ""), s.urgent(r, NotifyRequester, text)},
 		}, nil
 	})
 }

@@ -85,6 +85,14 @@ func (s *Service) notify(r *Request, kind NotificationKind, text string) Notific
 	return Notification{Kind: kind, Request: r.ID, Text: text, CreatedAt: s.now()}
 }
 
+// urgent builds a security notice about r (a revocation, an expiry, a failure, an alert),
+// which the outbox delivers before routine news.
+func (s *Service) urgent(r *Request, kind NotificationKind, text string) Notification {
+	n := s.notify(r, kind, text)
+	n.Urgent = true
+	return n
+}
+
 // instanceID returns this run's name, made once at random.
 func (s *Service) instanceID() string {
 	s.instanceOnce.Do(func() {

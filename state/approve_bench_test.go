@@ -123,6 +123,8 @@ func benchHundredApprovals(b *testing.B, opts ...state.Option) {
 	approvers := svcApprovers(approvals)
 	e := newSvcEnv(b, approvers, opts...)
 	e.svc.Policy.Workspace = ws
+	// One requester asks for all of them: lift the cap on open requests.
+	e.svc.Policy.MaxOpenRequests = approvals
 	// The devices are resolved from a fixed list, so that making the requests (outside
 	// the measurement) does not wait on the slow Datacake.
 	e.svc.Devices = svcDevices{{ID: dev.ID, Name: dev.Name, Serial: "SN-CELLAR"}}
