@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -19,14 +20,12 @@ const MaxDeviceChoices = 100
 
 // SearchDevices returns the devices and tags of the workspace within role's device scope
 // whose name, serial or tag contains query (case-insensitive), tags first, at most
-// MaxDeviceChoices. It serves the request form's type-ahead, so it reads the device list
-// through the Service's DeviceDirectory, which main caches.
+// MaxDeviceChoices. With no role (someone typing before choosing one) it searches what any
+// role user may ask for allows. It serves the request form's type-ahead, so it reads the
+// device list through the Service's DeviceDirectory, which main caches.
 func (s *Service) SearchDevices(ctx context.Context, user, roleName, query string) ([]DeviceChoice, error) {
-	role, err := s.chooseRole(roleName)
+	scope, err := s.searchScope(ctx, user, roleName)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.mayRequest(ctx, user, role); err != nil {
 		return nil, err
 	}
 	all, err := s.Devices.Devices(ctx, s.Policy.Workspace)
@@ -39,7 +38,7 @@ func (s *Service) SearchDevices(ctx context.Context, user, roleName, query strin
 	tagCount := map[string]int{}
 	var devices []DeviceChoice
 	for _, d := range all {
-		if !role.Devices.Allows(d) {
+		if !scope.Allows(d) {
 			continue
 		}
 		for _, t := range d.Tags {
@@ -63,4 +62,38 @@ func (s *Service) SearchDevices(ctx context.Context, user, roleName, query strin
 		out = out[:MaxDeviceChoices]
 	}
 	return out, nil
+}
+
+// searchScope is the device scope a search covers: the named role's, after checking user
+// may ask for it, or with no role named, every role user may ask for, together.
+func (s *Service) searchScope(ctx context.Context, user, roleName string) (DeviceScope, error) {
+	if roleName != "" || len(s.Policy.RoleOrder) == 1 {
+		role, err := s.chooseRole(roleName)
+		if err != nil {
+			return DeviceScope{}, err
+		}
+		if err := s.mayRequest(ctx, user, role); err != nil {
+			return DeviceScope{}, err
+		}
+		return role.Devices, nil
+	}
+	roles, err := s.Roles(ctx, user)
+	if err != nil {
+		return DeviceScope{}, err
+	}
+	if len(roles) == 0 {
+		return DeviceScope{}, Errorf(CodeNotRequester, "there is no role you may ask for. Ask an approver to add you to the policy.").about(FieldRole)
+	}
+	var union DeviceScope
+	for _, info := range roles {
+		if info.Role.Devices.Any {
+			return DeviceScope{Any: true}, nil
+		}
+		for _, t := range info.Role.Devices.Tags {
+			if !slices.Contains(union.Tags, t) {
+				union.Tags = append(union.Tags, t)
+			}
+		}
+	}
+	return union, nil
 }
