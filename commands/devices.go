@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,15 +12,39 @@ import (
 const MaxDevices = 100
 
 // resolveDevices turns what the requester typed (serials, device ids, tag:NAME) into the
-// workspace's devices, each checked against the role's device scope.
+// workspace's devices, each checked against the role's device scope. It asks Datacake for
+// the devices named (by id, serial or tag), never for the whole workspace.
 func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string) ([]Device, error) {
-	if len(refs) == 0 {
-		return nil, nil
+	var plain []string
+	tagged := map[string][]Device{}
+	f := s.finder()
+	for i, ref := range refs {
+		ref = strings.TrimSpace(ref)
+		refs[i] = ref
+		if ref == "" {
+			continue
+		}
+		if tag, ok := strings.CutPrefix(ref, "tag:"); ok {
+			if _, done := tagged[tag]; done {
+				continue
+			}
+			devices, err := f.SearchDevices(ctx, s.Policy.Workspace, DeviceSearch{Tags: []string{tag}, Limit: MaxDevices + 1})
+			if err != nil {
+				return nil, devicesUnavailable(err)
+			}
+			tagged[tag] = devices
+			continue
+		}
+		plain = append(plain, ref)
 	}
-	all, err := s.Devices.Devices(ctx, s.Policy.Workspace)
-	if err != nil {
-		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "cakegate could not list the workspace's devices in Datacake just now; please try again in a minute.", Err: fmt.Errorf("list devices: %w", err)}
+	var named []Device
+	if len(plain) > 0 {
+		var err error
+		if named, err = f.FindDevices(ctx, s.Policy.Workspace, plain); err != nil {
+			return nil, devicesUnavailable(err)
+		}
 	}
+
 	var out []Device
 	seen := map[string]bool{}
 	add := func(d Device) {
@@ -31,14 +54,13 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 		}
 	}
 	for _, ref := range refs {
-		ref = strings.TrimSpace(ref)
 		if ref == "" {
 			continue
 		}
 		if tag, ok := strings.CutPrefix(ref, "tag:"); ok {
 			n := 0
-			for _, d := range all {
-				if slices.Contains(d.Tags, tag) && role.Devices.Allows(d) {
+			for _, d := range tagged[tag] {
+				if role.Devices.Allows(d) {
 					add(d)
 					n++
 				}
@@ -48,7 +70,7 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 			}
 			continue
 		}
-		d, ok := findDevice(all, ref)
+		d, ok := findDevice(named, ref)
 		if !ok {
 			return nil, Errorf(CodeUnknownDevice, "there is no device %s in the workspace: name devices by serial number or Datacake device id.", Escape(strconv.Quote(ref))).about(FieldDevices)
 		}
@@ -63,9 +85,19 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 	return out, nil
 }
 
-func findDevice(all []Device, ref string) (Device, bool) {
-	for _, d := range all {
-		if d.ID == ref || strings.EqualFold(d.Serial, ref) {
+// devicesUnavailable is the refusal when Datacake cannot be asked about devices.
+func devicesUnavailable(err error) error {
+	return &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "cakegate could not list the workspace's devices in Datacake just now; please try again in a minute.", Err: fmt.Errorf("look up devices: %w", err)}
+}
+
+func findDevice(devices []Device, ref string) (Device, bool) {
+	for _, d := range devices {
+		if d.ID == ref {
+			return d, true
+		}
+	}
+	for _, d := range devices {
+		if namesDevice(ref, d) {
 			return d, true
 		}
 	}

@@ -27,7 +27,7 @@ func TestSearchDevicesBeforeARoleIsChosen(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := refs(carol), []string{"tag:field-test", "tag:lab", "dev-1", "dev-3"}; !slices.Equal(got, want) {
+	if got, want := refs(carol), []string{"tag:field-test", "dev-1", "dev-3"}; !slices.Equal(got, want) {
 		t.Errorf("carol: %v, want %v (Freezer, dev-2, is outside field's scope)", got, want)
 	}
 	// dave may also ask for ops-only, which allows any device.
