@@ -169,8 +169,10 @@ func TestOversizedBodyIs413(t *testing.T) {
 	if posts := s.slack.ResponseURLPosts(sc.ResponseURL); len(posts) != 0 {
 		t.Fatalf("oversized request answered through response_url: %+v", posts)
 	}
-	if n := s.datacake.CallCount("Devices"); n != 0 {
-		t.Fatalf("oversized request made %d Datacake device look-ups", n)
+	for _, op := range []string{"Devices", "DeviceBySerial", "SearchDevices", "DeviceTags"} {
+		if n := s.datacake.CallCount(op); n != 0 {
+			t.Fatalf("oversized request made %d Datacake device look-ups (%s)", n, op)
+		}
 	}
 }
 
@@ -288,7 +290,7 @@ func TestAckBeforeDatacake(t *testing.T) {
 
 			responseURL := ackedSlash(ctx, t, s, sandboxAlice, `request role=viewer devices=SN-1001 for=8h reason="read the boiler"`)
 			// The device look-up the request needs is waiting at Datacake, after the ack.
-			if err := s.datacake.WaitHeld(ctx, "Devices"); err != nil {
+			if err := s.datacake.WaitHeld(ctx, "DeviceBySerial"); err != nil {
 				t.Fatalf("no device look-up reached Datacake: %v", err)
 			}
 			if posts := s.slack.ResponseURLPosts(responseURL); len(posts) != 0 {
