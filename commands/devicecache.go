@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,8 +111,15 @@ func (c *CachedDevices) fetch(ctx context.Context, key string, get func(context.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		go func() {
 			defer cancel()
+			defer close(f.done)
+			// A panic in the directory must not take the process down from this
+			// goroutine, nor leave every caller waiting: it fails this fetch.
+			defer func() {
+				if p := recover(); p != nil {
+					f.err = fmt.Errorf("device directory panicked: %v", p)
+				}
+			}()
 			get(fctx, f)
-			close(f.done)
 		}()
 	}
 	c.mu.Unlock()

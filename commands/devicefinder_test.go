@@ -118,3 +118,18 @@ func TestCachedSearches(t *testing.T) {
 		t.Fatalf("%d searches, want the evicted one asked again", n)
 	}
 }
+
+type panickyFinder struct{ finderOnly }
+
+func (*panickyFinder) SearchDevices(context.Context, string, commands.DeviceSearch) ([]commands.Device, error) {
+	panic("boom")
+}
+
+// TestCachedDevicesSurvivesAPanic: a directory that panics fails the fetch; the process
+// and the callers waiting on it go on.
+func TestCachedDevicesSurvivesAPanic(t *testing.T) {
+	c := &commands.CachedDevices{Directory: &panickyFinder{}, Clock: &fakeClock{now: start}}
+	if _, err := c.SearchDevices(context.Background(), "ws-1", commands.DeviceSearch{Search: "x"}); err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("got %v, want the panic as an error", err)
+	}
+}
