@@ -63,7 +63,9 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 			http.Error(w, "invalid Slack signature", http.StatusUnauthorized)
 			return
 		}
-		if b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
+		// Slack's own retries of an event say so, and are deduplicated by event id instead:
+		// when the first delivery was refused, the retry is the only one.
+		if r.Header.Get("X-Slack-Retry-Num") == "" && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
 			b.log.Info("dropped a repeated delivery of a signed request", "path", r.URL.Path)
 			w.WriteHeader(http.StatusOK)
 			return
