@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"regexp"
+	"strings"
+	"sync"
 
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/datacake"
@@ -36,20 +39,59 @@ func (a datacakeAdapter) FindDevices(ctx context.Context, workspace string, refs
 			found[d.ID] = true
 		}
 	}
+	// Serial numbers are looked up one by one (Datacake has no list filter for them), a
+	// few at a time, so a request naming many does not wait for each in turn; the client
+	// still applies its own rate and concurrency limits.
+	var rest []string
 	for _, ref := range refs {
-		if found[ref] {
-			continue
+		if !found[ref] {
+			rest = append(rest, ref)
 		}
-		d, ok, err := a.client.DeviceBySerial(ctx, workspace, ref)
-		if err != nil {
-			return nil, translate(err)
-		}
-		if ok {
-			out = append(out, deviceOf(d))
+	}
+	results := make([]*datacake.Device, len(rest))
+	errs := make([]error, len(rest))
+	sem := make(chan struct{}, serialLookups)
+	var wg sync.WaitGroup
+	for i, ref := range rest {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i], errs[i] = a.deviceBySerial(ctx, workspace, ref)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, translate(err)
+	}
+	for _, d := range results {
+		if d != nil {
+			out = append(out, deviceOf(*d))
 		}
 	}
 	return out, nil
 }
+
+// deviceBySerial finds the device whose serial number is ref: exactly as typed, or else in
+// any case (people type "sn-1001" for "SN-1001"), through a search for it. nil: none.
+func (a datacakeAdapter) deviceBySerial(ctx context.Context, workspace, ref string) (*datacake.Device, error) {
+	d, ok, err := a.client.DeviceBySerial(ctx, workspace, ref)
+	if err != nil || ok {
+		return &d, err
+	}
+	page, err := a.client.SearchDevices(ctx, workspace, datacake.DeviceQuery{Search: ref, PageSize: 20})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range page.Devices {
+		if strings.EqualFold(d.Serial, ref) {
+			return &d, nil
+		}
+	}
+	return nil, nil
+}
+
+// serialLookups is how many serial numbers FindDevices looks up at once.
+const serialLookups = 4
 
 // SearchDevices implements commands.DeviceFinder with one page of devicesFiltered.
 func (a datacakeAdapter) SearchDevices(ctx context.Context, workspace string, q commands.DeviceSearch) ([]commands.Device, error) {
