@@ -234,6 +234,7 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		values = cb.View.State.Values
 	}
 	in := commands.RequestInput{
+		Key:       cb.TriggerID,
 		Requester: cb.User.ID,
 		Role:      values[commands.FieldRole][roleActionID].SelectedOption.Value,
 		Reason:    values[commands.FieldReason][reasonActionID].Value,

@@ -17,6 +17,9 @@ type RequestInput struct {
 	Devices   []string // serial numbers, Datacake device ids, or "tag:NAME"
 	Duration  time.Duration
 	Reason    string
+	// Key names the delivery that asked (Slack's trigger id), so that the same delivery
+	// twice, a replay or a repeat, makes one request, even across a restart. "" for none.
+	Key string
 }
 
 // MaxReasonLength bounds a reason, in characters, so it fits an approval message.
@@ -37,6 +40,9 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 // pending, without calling Datacake to create anything, so a form can answer at once.
 // GrantIfAutomatic is the second half.
 func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request, error) {
+	if r, err := s.sameDelivery(ctx, in); r != nil || err != nil {
+		return r, err
+	}
 	role, err := s.chooseRole(in.Role)
 	if err != nil {
 		return nil, err
@@ -87,6 +93,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		CreatedAt:            now,
 		UpdatedAt:            now,
 		ApprovalsNeeded:      max(role.Approvals, 1),
+		Key:                  in.Key,
 	}
 	c := Change{
 		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason))},
@@ -153,4 +160,22 @@ func requestDuration(role *Role, d time.Duration) (time.Duration, error) {
 		return 0, Errorf(CodeTooLong, "role %s can be granted for at most %s; ask for %s or less.", role.Name, FormatDuration(role.MaxDuration), FormatDuration(role.MaxDuration)).about(FieldDuration)
 	}
 	return d, nil
+}
+
+// sameDelivery returns the request an earlier delivery with in's key made, if any: the
+// requester's latest requests are few to look through, and a replay comes soon after.
+func (s *Service) sameDelivery(ctx context.Context, in RequestInput) (*Request, error) {
+	if in.Key == "" {
+		return nil, nil
+	}
+	recent, err := s.Store.ByUser(ctx, in.Requester, 20)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recent {
+		if r.Key == in.Key {
+			return r, nil
+		}
+	}
+	return nil, nil
 }

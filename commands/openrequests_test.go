@@ -54,3 +54,28 @@ func TestPolicyMaxOpenRequestsMustBePositive(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestSameDeliveryMakesOneRequest: a request asked for twice by the same delivery (a
+// replayed slash command: the same trigger id) is made once; the second answer is the
+// first request. Another delivery makes another.
+func TestSameDeliveryMakesOneRequest(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	in := commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}, Reason: "testing", Key: "1764234000.4201.abcd"}
+	first, err := e.svc.Request(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Request(ctx, in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("the same delivery again: %v, %v; want %s", again, err, first.ID)
+	}
+	in.Key = "1764234001.4202.abce"
+	other, err := e.svc.Request(ctx, in)
+	if err != nil || other.ID == first.ID {
+		t.Fatalf("another delivery: %v, %v", other, err)
+	}
+	if n := len(e.store.requests); n != 2 {
+		t.Fatalf("%d requests stored, want 2", n)
+	}
+}

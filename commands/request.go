@@ -93,8 +93,10 @@ func (m MessageRef) IsZero() bool { return m.Channel == "" || m.TS == "" }
 type Request struct {
 	ID        RequestID `json:"id"`
 	Requester string    `json:"requester"` // Slack user id
-	Workspace string    `json:"workspace"`
-	Role      string    `json:"role"`
+	// Key names the delivery that asked for it (RequestInput.Key), so a replay finds it.
+	Key       string `json:"key,omitempty"`
+	Workspace string `json:"workspace"`
+	Role      string `json:"role"`
 	// Permissions are copied from the role when the request is made, so a later policy change
 	// does not alter what an approver saw and said yes to.
 	WorkspacePermissions []string      `json:"workspace_permissions"`
