@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,6 +216,10 @@ func ackCakegate(b *testing.B, fake *slacktest.Server) (*httptest.Server, *ackCo
 	return srv, replies
 }
 
+// ackCommandSeq makes each command's trigger id its own, as Slack's are: the same command
+// signed twice in one second would otherwise be the same request, dropped as a replay.
+var ackCommandSeq atomic.Int64
+
 // ackSignedCommand builds `/cakegate help` from user i with responseURL, signed as Slack
 // signs it.
 func ackSignedCommand(tb testing.TB, base, responseURL string, i int) *http.Request {
@@ -226,6 +231,7 @@ func ackSignedCommand(tb testing.TB, base, responseURL string, i int) *http.Requ
 		ChannelID:   "C0GENERAL",
 		TeamID:      slacktest.DefaultTeamID,
 		ResponseURL: responseURL,
+		TriggerID:   fmt.Sprintf("ack.%d", ackCommandSeq.Add(1)),
 	})
 	req, err := slacktest.SignedRequest(base+"/slack/commands", body, ackSecret, time.Now())
 	if err != nil {

@@ -47,6 +47,12 @@ type Config struct {
 	DatacakeURL string
 	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.
 	HTTPClient *http.Client
+	// OnPanic is told where a panic was recovered (PanicHTTP, PanicSocket, …), for a
+	// metric; nil counts nothing. The panic itself is logged with its stack.
+	OnPanic func(where string)
+	// Identity pins the team, app and enterprise cakegate serves; "" learns each from
+	// Slack (LearnIdentity), and a pin that does not match what Slack says is an error.
+	Identity Identity
 }
 
 // Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
@@ -63,6 +69,10 @@ type Bot struct {
 	http     *http.Client
 	// datacakeURL is where requesters use their tokens (Config.DatacakeURL).
 	datacakeURL string
+	onPanic     func(where string)
+	// pin is Config.Identity; identity is what LearnIdentity learnt (identity.go).
+	pin      Identity
+	identity identityState
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -73,14 +83,19 @@ type Bot struct {
 
 	kick      chan struct{}
 	deliverMu sync.Mutex
-	// pausedUntil holds outbox delivery back after Slack answered 429; guarded by deliverMu.
-	pausedUntil time.Time
+	// pausedUntil holds outbox delivery to a conversation back after Slack answered 429
+	// for it (keys as outboxTarget names them); guarded by deliverMu.
+	pausedUntil map[string]time.Time
 
 	helpOnce sync.Once
 	helpMsg  message
 
 	groups groupCache
 	events eventDedupe
+	// replays remembers deliveries already taken (a signature, an envelope id, a slash
+	// command's trigger id) for longer than Slack's 5-minute signature window, so a
+	// replayed or repeated delivery is acknowledged and dropped; see replay.go.
+	replays eventDedupe
 	// home remembers who opened their Home tab and what it says; see home_state.go.
 	home homeState
 }
@@ -98,6 +113,8 @@ func New(cfg Config) *Bot {
 		timeout:     cfg.WorkTimeout,
 		http:        cfg.HTTPClient,
 		datacakeURL: cfg.DatacakeURL,
+		onPanic:     cfg.OnPanic,
+		pin:         cfg.Identity,
 		kick:        make(chan struct{}, 1),
 	}
 	if b.name == "" {
@@ -119,6 +136,7 @@ func New(cfg Config) *Bot {
 	b.workers = make(chan struct{}, n)
 	b.groups.ttl = 5 * time.Minute
 	b.events.ttl = 15 * time.Minute
+	b.replays.ttl = replayWindow
 	return b
 }
 
@@ -147,11 +165,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 		defer func() { <-b.workers }()
 		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 		defer cancel()
-		defer func() {
-			if p := recover(); p != nil {
-				b.log.Error("panic while handling a Slack request", "panic", p)
-			}
-		}()
+		defer b.recovered(PanicWork)
 		fn(ctx)
 		b.Kick()
 	}()

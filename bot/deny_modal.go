@@ -37,7 +37,7 @@ func (b *Bot) openDenyModal(ctx context.Context, to replyTo, triggerID string, i
 	view := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      denyCallbackID,
-		PrivateMetadata: id.String(),
+		PrivateMetadata: buttonValue(r),
 		Title:           plainText("Deny " + truncateRunes(id.String(), 18)),
 		Submit:          plainText("Deny"),
 		Close:           plainText("Cancel"),
@@ -55,7 +55,7 @@ func (b *Bot) openDenyModal(ctx context.Context, to replyTo, triggerID string, i
 // submitDeny denies the request within Slack's 3 seconds (Deny only writes the store); a
 // refusal, such as a decision someone else made meanwhile, is shown in the form.
 func (b *Bot) submitDeny(cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
-	id, err := commands.ParseRequestID(cb.View.PrivateMetadata)
+	id, version, err := parseButtonValue(cb.View.PrivateMetadata)
 	if err != nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: "This form is out of date; use /cakegate deny instead."})
 	}
@@ -65,6 +65,7 @@ func (b *Bot) submitDeny(cb slack.InteractionCallback) *slack.ViewSubmissionResp
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
+	ctx = commands.AsSeen(ctx, version)
 	if _, err := b.svc.Deny(ctx, id, cb.User.ID, reason); err != nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: truncateRunes(commands.UserMessage(err), 300)})
 	}

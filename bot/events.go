@@ -24,8 +24,9 @@ func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
 		}
 		return v.Challenge, nil
 	case slackevents.CallbackEvent:
-		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && b.events.seen(cb.EventID, b.now()) {
-			// A retry of an event already taken.
+		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
+			// For another workspace (acknowledged, so Slack does not retry it, and
+			// dropped), or a retry of an event already taken.
 			return "", nil
 		}
 		b.handleInnerEvent(ev.InnerEvent)

@@ -47,7 +47,7 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 	view := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      extendCallbackID,
-		PrivateMetadata: id.String(),
+		PrivateMetadata: buttonValue(r),
 		Title:           plainText("Extend " + truncateRunes(id.String(), 16)),
 		Submit:          plainText("Extend"),
 		Close:           plainText("Cancel"),
@@ -67,9 +67,14 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 // Extend only writes the store. A refusal is shown next to the field; success closes the
 // modal and the requester gets a confirmation by direct message.
 func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
-	id, err := commands.ParseRequestID(cb.View.PrivateMetadata)
+	id, version, err := parseButtonValue(cb.View.PrivateMetadata)
 	if err != nil {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: "This form is out of date; use /cakegate extend instead."})
+	}
+	if cb.View.State == nil {
+		// Slack always sends the form's state; a payload without one is not from a form
+		// cakegate opened, and must not take the process down.
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: "Choose how much longer."})
 	}
 	value := cb.View.State.Values[extendBlockID][extendActionID].SelectedOption.Value
 	d, err := commands.ParseDuration(value)
@@ -78,6 +83,7 @@ func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionRe
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	ctx = commands.AsSeen(ctx, version)
 	user := cb.User.ID
 	r, err := b.svc.Extend(ctx, id, user, d)
 	if err != nil {

@@ -387,38 +387,27 @@ func slackUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
 }
 
-// checkText refuses text no one types: broken UTF-8, control characters, and the invisible
-// direction overrides that could make a reason read differently to an approver than it is.
+// checkText refuses a command no one types, as commands.CheckText says, before it is
+// parsed: the use cases check their free-text fields again, whichever way they arrived.
 func checkText(text string) error {
-	if !utf8.ValidString(text) {
-		return usageErrorf("the command is not valid UTF-8 text: retype it")
-	}
-	for _, r := range text {
-		if unicode.IsControl(r) && !unicode.IsSpace(r) {
-			return usageErrorf("the command contains a control character (U+%04X): retype it without that character", r)
-		}
-		if isBidiOverride(r) {
-			return usageErrorf("the command contains an invisible text-direction character (U+%04X): retype it without that character", r)
-		}
+	if err := commands.CheckText("command", text); err != nil {
+		return usageErrorf("%s", commands.UserMessage(err))
 	}
 	return nil
-}
-
-func isBidiOverride(r rune) bool {
-	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // quote shows a piece of input inside straight quotes, without Go's backslash escapes, which
 // would only puzzle a Slack user.
 func quote(s string) string { return `"` + shorten(s) + `"` }
 
-// shorten keeps echoed input short enough to read in an error message.
+// shorten keeps echoed input short enough to read in an error message, and escapes it:
+// the message is shown as mrkdwn, and what was typed must show as typed.
 func shorten(s string) string {
 	const limit = 40
 	if utf8.RuneCountInString(s) <= limit {
-		return s
+		return escapeMrkdwn(s)
 	}
-	return string([]rune(s)[:limit]) + "…"
+	return escapeMrkdwn(string([]rune(s)[:limit])) + "…"
 }
 
 // A word is one whitespace-separated piece of command text: a plain word or key=value, where

@@ -145,7 +145,7 @@ var parseCommandCases = []struct {
 	// errors: the command as a whole
 	{name: "ErrUnknownVerb", text: "frobnicate R1", err: `unknown command "frobnicate": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
 	{name: "ErrKeyFirst", text: "role=viewer", err: `"role=viewer" is not a command: start with one, like: request role=viewer`},
-	{name: "ErrMentionFirst", text: "<@U123|bob>", err: `unknown command "<@U123|bob>": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
+	{name: "ErrMentionFirst", text: "<@U123|bob>", err: `unknown command "&lt;@U123|bob&gt;": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
 	{name: "ErrLongWordShortened", text: strings.Repeat("x", 60), err: `unknown command "` + strings.Repeat("x", 40) + `…": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
 	{name: "ErrControl", text: "deny R1 a\x07b", err: "the command contains a control character (U+0007): retype it without that character"},
 	{name: "ErrNUL", text: "status R1\x00", err: "the command contains a control character (U+0000): retype it without that character"},
@@ -201,7 +201,7 @@ var parseCommandCases = []struct {
 	{name: "ErrDenyBadID", text: "deny too broad", err: `deny needs a request id like R42, not "too"`},
 	{name: "ErrDenyReasonTooLong", text: "deny R1 " + strings.Repeat("b", 501), err: "the reason is 501 characters long: keep it to 500"},
 	{name: "ErrRevokeNoID", text: "revoke", err: "revoke needs a request id, like: revoke R42 done testing"},
-	{name: "ErrRevokeBadID", text: "revoke <@U123|bob>", err: `revoke needs a request id like R42, not "<@U123|bob>"`},
+	{name: "ErrRevokeBadID", text: "revoke <@U123|bob>", err: `revoke needs a request id like R42, not "&lt;@U123|bob&gt;"`},
 
 	// errors: verbs without arguments
 	{name: "ErrListExtra", text: "list all", err: "list takes nothing after it, like: list"},

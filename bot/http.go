@@ -42,6 +42,12 @@ func (b *Bot) Handler(ready func() error) http.Handler {
 // changes nothing.
 func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				b.panicked(PanicHTTP, p)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -55,6 +61,13 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 		if err := b.verify(r.Header, body); err != nil {
 			b.log.Warn("refused a request without a valid Slack signature", "path", r.URL.Path, "err", err)
 			http.Error(w, "invalid Slack signature", http.StatusUnauthorized)
+			return
+		}
+		// Slack's own retries of an event say so, and are deduplicated by event id instead:
+		// when the first delivery was refused, the retry is the only one.
+		if r.Header.Get("X-Slack-Retry-Num") == "" && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
+			b.log.Info("dropped a repeated delivery of a signed request", "path", r.URL.Path)
+			w.WriteHeader(http.StatusOK)
 			return
 		}
 		next(w, r, body)
@@ -83,7 +96,11 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	if !b.acceptCommand(sc) {
+	switch err := b.acceptCommand(sc); {
+	case errors.Is(err, ErrForeign):
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	case err != nil:
 		writeEphemeral(w, "cakegate is restarting; please try again in a minute.")
 		return
 	}
@@ -103,6 +120,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	ack, err := b.acceptInteraction(cb)
+	if errors.Is(err, ErrForeign) {
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
 	if errors.Is(err, ErrShuttingDown) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return

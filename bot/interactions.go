@@ -15,6 +15,9 @@ var ErrShuttingDown = errors.New("cakegate is restarting; try again in a minute"
 // acceptInteraction takes a verified interaction. It returns what to answer Slack with at
 // once (nil for a plain acknowledgement); the work on button clicks happens afterwards.
 func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
+	if b.foreign("interaction", cb.Team.ID, cb.APIAppID, cb.Enterprise.ID) {
+		return nil, ErrForeign
+	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) == 0 {
@@ -74,11 +77,14 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 		if !ok {
 			continue
 		}
-		id, err := commands.ParseRequestID(a.Value)
+		id, version, err := parseButtonValue(a.Value)
 		if err != nil {
 			b.replyError(ctx, to, err)
 			continue
 		}
+		// What the button showed must still be what the request is, or the click acts on
+		// something the person never saw.
+		ctx := commands.AsSeen(ctx, version)
 		if isHomeClick(cb) {
 			b.handleHomeAction(ctx, cb, verb, id)
 			continue

@@ -34,9 +34,7 @@ func (b *Bot) Kick() {
 // and by the scheduler's outbox job), until ctx ends.
 func (b *Bot) RunOutbox(ctx context.Context) {
 	for {
-		if _, err := b.DeliverOutbox(ctx); err != nil && ctx.Err() == nil {
-			b.log.Error("deliver outbox", "err", err)
-		}
+		b.deliverOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -45,20 +43,32 @@ func (b *Bot) RunOutbox(ctx context.Context) {
 	}
 }
 
+// deliverOnce runs DeliverOutbox once; a panic in one run (a notification that trips a bug)
+// is recovered, so the worker lives on to deliver the rest.
+func (b *Bot) deliverOnce(ctx context.Context) {
+	defer b.recovered(PanicOutbox)
+	if _, err := b.DeliverOutbox(ctx); err != nil && ctx.Err() == nil {
+		b.log.Error("deliver outbox", "err", err)
+	}
+}
+
 // DeliverOutbox sends every due notification once and reports how many were delivered.
-// Runs never overlap: notifications about one request are delivered in order.
+// Runs never overlap: notifications about one request are delivered in order. The store
+// hands out security notices before routine ones; a 429 holds back only the conversation
+// it came for (see outboxTarget), so one busy channel does not delay the rest.
 func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
-	if b.now().Before(b.pausedUntil) {
-		return 0, nil // Slack asked us to wait
-	}
 	// The Home tabs showing what changed are re-published once the run is done.
 	homes := b.newHomeRefresh()
 	defer homes.flush()
 	delivered := 0
+	// held are notifications left due because their conversation is paused: they stay at
+	// the front of the queue, so each page asks for that many more.
+	held := map[uint64]bool{}
 	for {
-		due, err := b.outbox.DueNotifications(ctx, b.now(), outboxBatch)
+		limit := len(held) + outboxBatch
+		due, err := b.outbox.DueNotifications(ctx, b.now(), limit)
 		if err != nil {
 			return delivered, fmt.Errorf("read outbox: %w", err)
 		}
@@ -70,7 +80,17 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 			if err := ctx.Err(); err != nil {
 				return delivered, err
 			}
-			err := b.deliver(ctx, n)
+			if held[n.ID] {
+				continue
+			}
+			r, target, err := b.outboxTarget(ctx, n)
+			if err == nil && b.now().Before(b.pausedUntil[target]) {
+				held[n.ID] = true // Slack asked us to wait with this conversation
+				continue
+			}
+			if err == nil {
+				err = b.deliver(ctx, n, r)
+			}
 			if err == nil {
 				delivered++
 				progress = true
@@ -96,16 +116,41 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 			progress = true
 			var rl *slack.RateLimitedError
 			if errors.As(err, &rl) {
-				// Slack asked us to slow down: the rest waits too, rather than hitting
-				// the limit again at once.
-				b.pausedUntil = at
-				return delivered, nil
+				// Slack asked us to slow down: the rest for this conversation waits
+				// too, rather than hitting the limit again at once; others go on.
+				if b.pausedUntil == nil {
+					b.pausedUntil = map[string]time.Time{}
+				}
+				b.pausedUntil[target] = at
 			}
 		}
-		if !progress || len(due) < outboxBatch {
+		if !progress || len(due) < limit {
 			return delivered, nil
 		}
 	}
+}
+
+// outboxTarget loads the request n is about (nil for an alert that belongs to none) and
+// names the conversation n goes to, for pausing after a 429: an approvals channel, or a
+// person's direct messages.
+func (b *Bot) outboxTarget(ctx context.Context, n commands.Notification) (*commands.Request, string, error) {
+	switch {
+	case n.Kind == commands.NotifyApprovers && n.Request == 0:
+		return nil, b.svc.Policy.ApprovalsChannel, nil // an alert about no one request
+	case n.Kind == commands.NotifyUser:
+		return nil, "dm:" + n.To, nil
+	}
+	r, err := b.requests.Get(ctx, n.Request)
+	if err != nil {
+		return nil, "", fmt.Errorf("load %s: %w", n.Request, err)
+	}
+	switch n.Kind {
+	case commands.NotifyRequester, commands.NotifyReminder:
+		return r, "dm:" + r.Requester, nil
+	case commands.NotifyApproverDM:
+		return r, "dm:" + n.To, nil
+	}
+	return r, b.channelOf(r), nil
 }
 
 // retryDelay honours Slack's Retry-After on a 429, and otherwise backs off exponentially
@@ -123,19 +168,16 @@ func retryDelay(attempt int, err error) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// deliver sends one notification, rendered from the request's current state.
-func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
-	if n.Kind == commands.NotifyApprovers && n.Request == 0 {
+// deliver sends one notification about r (nil for an alert or a message to a user with no
+// request), rendered from the request's current state.
+func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.Request) error {
+	if n.Kind == commands.NotifyApprovers && r == nil {
 		// Alerts may belong to no request (reconcile's reports); they carry their text.
 		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
 		return err
 	}
 	if n.Kind == commands.NotifyUser {
 		return b.dm(ctx, n.To, n.Text, nil)
-	}
-	r, err := b.requests.Get(ctx, n.Request)
-	if err != nil {
-		return fmt.Errorf("load %s: %w", n.Request, err)
 	}
 	switch n.Kind {
 	case commands.NotifyApprovers:

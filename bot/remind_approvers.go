@@ -13,9 +13,10 @@ import (
 const ActionRemindApprovers = "cakegate_remind_approvers"
 
 // remindApproversButton lets the requester nudge the approvers of a pending request;
-// commands decides whether it is too soon.
+// commands decides whether it is too soon. Unlike a decision, a nudge means the same
+// whatever changed since the button was shown, so its value is the id alone.
 func remindApproversButton(id commands.RequestID) *slack.ButtonBlockElement {
-	return button(ActionRemindApprovers, "Remind approvers", id, "")
+	return slack.NewButtonBlockElement(ActionRemindApprovers, id.String(), plainText("Remind approvers"))
 }
 
 // requestConfirmationMessage is what the requester reads after asking: the confirmation,

@@ -29,15 +29,15 @@ func ApprovalMessage(r *commands.Request, now time.Time) (fallback string, block
 	switch r.State {
 	case commands.StatePending:
 		s.actions(r.ID.String()+"_actions",
-			button(ActionApprove, "Approve", r.ID, slack.StylePrimary),
-			button(ActionDeny, "Deny", r.ID, slack.StyleDanger))
+			button(ActionApprove, "Approve", r, slack.StylePrimary),
+			button(ActionDeny, "Deny", r, slack.StyleDanger))
 	case commands.StateActive:
-		s.actions(r.ID.String()+"_actions", revokeButton(r.ID))
+		s.actions(r.ID.String()+"_actions", revokeButton(r))
 		if r.Extension != nil {
 			s.context(r.ID.String()+"_extension", extensionStatus(r))
 			s.actions(r.ID.String()+"_extension_actions",
-				button(ActionApprove, "Approve extension", r.ID, slack.StylePrimary),
-				button(ActionDeny, "Deny extension", r.ID, slack.StyleDanger))
+				button(ActionApprove, "Approve extension", r, slack.StylePrimary),
+				button(ActionDeny, "Deny extension", r, slack.StyleDanger))
 		}
 	}
 

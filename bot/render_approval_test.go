@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -184,8 +185,8 @@ func TestApprovalMessageStates(t *testing.T) {
 				t.Fatalf("buttons %v, want %v", got, want)
 			}
 			for _, b := range bs {
-				if b.Value != "R42" {
-					t.Errorf("button %s has value %q, want R42", b.ActionID, b.Value)
+				if want := "R42;" + r.Version(); b.Value != want {
+					t.Errorf("button %s has value %q, want %q", b.ActionID, b.Value, want)
 				}
 				wantStyle := map[string]string{ActionApprove: "primary", ActionDeny: "danger", ActionRevoke: "danger"}[b.ActionID]
 				if b.Style != wantStyle {
@@ -272,6 +273,42 @@ func TestApprovalMessageEscapesUserText(t *testing.T) {
 			}
 			if (name == "Approval" || name == "Status" || name == "Pending") && !strings.Contains(all, "&lt;!here&gt; freezer") {
 				t.Errorf("escaped device name missing:\n%s", all)
+			}
+		})
+	}
+}
+
+// TestButtonsCarryTheVersion: every decision button carries the request's id and the
+// version it showed, which changes when an extension is asked for, so an Approve shown for
+// the request cannot approve the extension.
+func TestButtonsCarryTheVersion(t *testing.T) {
+	pending := sampleRequest()
+	active := activeRequest()
+	extended := activeRequest()
+	extended.Extension = &commands.Extension{By: "U0ALICE", Duration: 6 * 24 * time.Hour, RequestedAt: renderT0.Add(time.Hour)}
+	for _, tt := range []struct {
+		name string
+		r    *commands.Request
+		want string
+	}{
+		{"Pending", pending, "R42;pending"},
+		{"Active", active, "R42;active"},
+		{"ExtensionAsked", extended, fmt.Sprintf("R42;active+ext%d.8640", renderT0.Add(time.Hour).Unix())},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, blocks := ApprovalMessage(tt.r, renderT0)
+			bs := buttons(t, blocks)
+			if len(bs) == 0 {
+				t.Fatal("no buttons")
+			}
+			for _, b := range bs {
+				if b.Value != tt.want {
+					t.Errorf("button %s has value %q, want %q", b.ActionID, b.Value, tt.want)
+				}
+				id, version, err := parseButtonValue(b.Value)
+				if err != nil || id != tt.r.ID || version != tt.r.Version() {
+					t.Errorf("parseButtonValue(%q) = %v, %q, %v", b.Value, id, version, err)
+				}
 			}
 		})
 	}

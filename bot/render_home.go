@@ -161,9 +161,9 @@ func homeTokenItem(s *blockSet, r *commands.Request, now time.Time) []slack.Bloc
 	}
 	var buttons []slack.BlockElement
 	if r.Extension == nil {
-		buttons = append(buttons, button(ActionExtend, "Extend", r.ID, ""))
+		buttons = append(buttons, button(ActionExtend, "Extend", r, ""))
 	}
-	buttons = append(buttons, revokeButton(r.ID))
+	buttons = append(buttons, revokeButton(r))
 	return []slack.Block{sec, slack.NewActionBlock(s.id("home_token_"+id+"_actions"), buttons...)}
 }
 
@@ -178,7 +178,7 @@ func homePendingItem(s *blockSet, r *commands.Request) []slack.Block {
 		r.ID, escapeLimit(r.Role, 100), commands.FormatDuration(r.Duration), plural(len(r.Devices), "device", "devices"), slackDate(r.CreatedAt), status)
 	sec := s.sectionBlock("home_mine_"+r.ID.String(), text)
 	return []slack.Block{sec, slack.NewActionBlock(s.id("home_mine_"+r.ID.String()+"_actions"),
-		remindApproversButton(r.ID), button(ActionCancel, "Cancel", r.ID, ""))}
+		remindApproversButton(r.ID), button(ActionCancel, "Cancel", r, ""))}
 }
 
 // homeEndedText recalls the newest ended requests, one line each.

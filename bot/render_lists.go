@@ -87,9 +87,9 @@ func ListMessage(requests []*commands.Request, now time.Time) (fallback string, 
 		b := s.sectionBlock(r.ID.String()+"_line", line)
 		switch r.State {
 		case commands.StatePending:
-			b.Accessory = slack.NewAccessory(button(ActionCancel, "Cancel", r.ID, ""))
+			b.Accessory = slack.NewAccessory(button(ActionCancel, "Cancel", r, ""))
 		case commands.StateActive:
-			b.Accessory = slack.NewAccessory(revokeButton(r.ID))
+			b.Accessory = slack.NewAccessory(revokeButton(r))
 		}
 		items = append(items, []slack.Block{b})
 	}
@@ -143,8 +143,8 @@ func decisionItem(s *blockSet, r *commands.Request, now time.Time, blockID strin
 	return []slack.Block{
 		s.sectionBlock(blockID, text),
 		slack.NewActionBlock(s.id(blockID+"_actions"),
-			button(ActionApprove, approve, r.ID, slack.StylePrimary),
-			button(ActionDeny, deny, r.ID, slack.StyleDanger)),
+			button(ActionApprove, approve, r, slack.StylePrimary),
+			button(ActionDeny, deny, r, slack.StyleDanger)),
 	}
 }
 

@@ -29,14 +29,10 @@ const (
 // ellipsis marks text that was cut.
 const ellipsis = "…"
 
-// mrkdwnEscaper escapes the three characters Slack gives meaning to in mrkdwn. A Replacer
-// works in one pass, so text that already holds "&amp;" shows as typed.
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 // escapeMrkdwn makes text from people (reasons, names, descriptions) safe to show in mrkdwn:
 // "<!channel>" or "<@U1>" in a reason shows as typed instead of pinging, and
 // "<https://x|label>" cannot forge a link.
-func escapeMrkdwn(s string) string { return mrkdwnEscaper.Replace(s) }
+func escapeMrkdwn(s string) string { return commands.Escape(s) }
 
 // escapeLimit escapes s like escapeMrkdwn and cuts it, ending with "…", so that the escaped
 // result is at most limit runes. It cuts the text before escaping, so it never splits an
@@ -342,10 +338,10 @@ func packLines(lines []string, limit int) (sections []string, counts []int) {
 	return sections, counts
 }
 
-// Buttons. Their value is the request id, as actions.go says.
+// Buttons. Their value is the request id and the version shown, as actions.go says.
 
-func button(actionID, text string, id commands.RequestID, style slack.Style) *slack.ButtonBlockElement {
-	b := slack.NewButtonBlockElement(actionID, id.String(), plainText(truncateRunes(text, maxButtonRunes)))
+func button(actionID, text string, r *commands.Request, style slack.Style) *slack.ButtonBlockElement {
+	b := slack.NewButtonBlockElement(actionID, buttonValue(r), plainText(truncateRunes(text, maxButtonRunes)))
 	if style != "" {
 		b.WithStyle(style)
 	}
@@ -354,12 +350,13 @@ func button(actionID, text string, id commands.RequestID, style slack.Style) *sl
 
 // revokeButton asks once more before revoking: unlike the other buttons, a slip cannot be
 // undone, and the holder's scripts stop working at once.
-func revokeButton(id commands.RequestID) *slack.ButtonBlockElement {
+func revokeButton(r *commands.Request) *slack.ButtonBlockElement {
+	id := r.ID
 	confirm := slack.NewConfirmationBlockObject(
 		plainText(truncateRunes("Revoke "+id.String()+"?", maxConfirmTitle)),
 		plainText(truncateRunes("Revoke "+id.String()+"? The token stops working at once.", maxConfirmText)),
 		plainText("Revoke"),
 		plainText("Keep it"),
 	).WithStyle(slack.StyleDanger)
-	return button(ActionRevoke, "Revoke", id, slack.StyleDanger).WithConfirm(confirm)
+	return button(ActionRevoke, "Revoke", r, slack.StyleDanger).WithConfirm(confirm)
 }

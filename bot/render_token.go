@@ -79,8 +79,8 @@ func ReminderMessage(r *commands.Request, lead time.Duration, now time.Time) (st
 		":hourglass_flowing_sand: Your token for *%s* (role %s) expires %s.\nExtend it if you need more time, or revoke it if you are done.",
 		r.ID, escapeLimit(r.Role, 200), when))
 	s.actions(r.ID.String()+"_reminder_actions",
-		button(ActionExtend, "Extend", r.ID, slack.StylePrimary),
-		revokeButton(r.ID))
+		button(ActionExtend, "Extend", r, slack.StylePrimary),
+		revokeButton(r))
 	if r.Extension != nil {
 		s.context(r.ID.String()+"_reminder_extension", "An extension by "+commands.FormatDuration(r.Extension.Duration)+" is waiting for approval.")
 	}

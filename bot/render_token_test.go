@@ -64,8 +64,8 @@ func TestReminderMessage(t *testing.T) {
 		t.Fatalf("buttons %v, want %v", got, want)
 	}
 	for _, b := range bs {
-		if b.Value != "R42" {
-			t.Errorf("button %s has value %q, want R42", b.ActionID, b.Value)
+		if b.Value != "R42;active" {
+			t.Errorf("button %s has value %q, want R42;active", b.ActionID, b.Value)
 		}
 	}
 	if !bs[1].Confirm {

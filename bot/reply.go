@@ -42,7 +42,7 @@ func (b *Bot) reply(ctx context.Context, to replyTo, m message) {
 		if len(blocks) > 0 {
 			msg.Blocks = &slack.Blocks{BlockSet: blocks}
 		}
-		err = slack.PostWebhookCustomHTTPContext(ctx, to.responseURL, b.http, msg)
+		err = hideResponseURL(slack.PostWebhookCustomHTTPContext(ctx, to.responseURL, b.http, msg), to.responseURL)
 	} else if to.channel != "" {
 		opts := []slack.MsgOption{slack.MsgOptionText(fallback, false)}
 		if len(blocks) > 0 {

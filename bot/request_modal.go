@@ -44,7 +44,9 @@ func (b *Bot) openRequestModal(ctx context.Context, to replyTo, triggerID, user 
 	}
 }
 
-// requestModal builds the form, for the chosen role if any (the only role if there is one).
+// requestModal builds the form for the chosen role; with none chosen yet, the first role
+// user may ask for is, so the form never waits on a role nobody picked (the device search
+// and the submission both need one).
 func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.ModalViewRequest, error) {
 	roles, err := b.svc.Roles(ctx, user)
 	if err != nil {
@@ -53,7 +55,7 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 	if len(roles) == 0 {
 		return slack.ModalViewRequest{}, commands.Errorf(commands.CodeNotRequester, "there is no role you may ask for. Ask an approver to add you to the policy.")
 	}
-	if len(roles) == 1 {
+	if len(roles) == 1 || !slices.ContainsFunc(roles, func(r commands.RoleInfo) bool { return r.Role.Name == chosen }) {
 		chosen = roles[0].Role.Name
 	}
 	var (
@@ -228,6 +230,7 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		values = cb.View.State.Values
 	}
 	in := commands.RequestInput{
+		Key:       cb.TriggerID,
 		Requester: cb.User.ID,
 		Role:      values[commands.FieldRole][roleActionID].SelectedOption.Value,
 		Reason:    values[commands.FieldReason][reasonActionID].Value,

@@ -10,10 +10,21 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-// acceptCommand takes a slash command that has been acknowledged and works on it in the
-// background. It reports false when the bot is shutting down.
-func (b *Bot) acceptCommand(sc slack.SlashCommand) bool {
-	return b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) })
+// acceptCommand takes a slash command that is to be acknowledged and works on it in the
+// background. It refuses one for another workspace or app (ErrForeign), and all while the
+// bot is shutting down (ErrShuttingDown); a repeated one is accepted and dropped.
+func (b *Bot) acceptCommand(sc slack.SlashCommand) error {
+	if b.foreign("slash command", sc.TeamID, sc.APIAppID, sc.EnterpriseID) {
+		return ErrForeign
+	}
+	if b.replayedCommand(sc) {
+		b.log.Info("dropped a repeated slash command", "user", sc.UserID)
+		return nil
+	}
+	if !b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) }) {
+		return ErrShuttingDown
+	}
+	return nil
 }
 
 // handleCommand runs one slash command and answers its user privately.
@@ -39,7 +50,7 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 			b.openRequestModal(ctx, to, sc.TriggerID, user)
 			return
 		}
-		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason})
+		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason, Key: sc.TriggerID})
 		if err != nil {
 			b.replyError(ctx, to, err)
 			return
@@ -135,12 +146,12 @@ func (b *Bot) decide(ctx context.Context, to replyTo, verb Verb, id commands.Req
 func requestConfirmation(r *commands.Request) string {
 	switch r.State {
 	case commands.StateActive:
-		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s); your token is in a direct message from me.", r.ID, r.Role)
+		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s); your token is in a direct message from me.", r.ID, escapeMrkdwn(r.Role))
 	case commands.StateFailed:
-		return fmt.Sprintf(":warning: %s failed: %s", r.ID, r.FailureReason)
+		return fmt.Sprintf(":warning: %s failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 	}
 	return fmt.Sprintf(":hourglass_flowing_sand: %s is waiting for approval: role %s for %s on %d device(s). I will message you when it is decided.",
-		r.ID, r.Role, commands.FormatDuration(r.Duration), len(r.Devices))
+		r.ID, escapeMrkdwn(r.Role), commands.FormatDuration(r.Duration), len(r.Devices))
 }
 
 func decisionConfirmation(verb Verb, r *commands.Request) string {
@@ -152,7 +163,7 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 		case r.State == commands.StateActive:
 			return fmt.Sprintf(":white_check_mark: You approved %s; %s's token works until %s.", r.ID, commands.Mention(r.Requester), slackDate(r.Grant.ExpiresAt))
 		case r.State == commands.StateFailed:
-			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, r.FailureReason)
+			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 		case r.State == commands.StatePending:
 			return fmt.Sprintf("You approved %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Approvals))
 		}

@@ -47,23 +47,43 @@ func (b *Bot) consumeSocketEvents(ctx context.Context, client *socketmode.Client
 			if !ok {
 				return
 			}
-			b.handleSocketEvent(client, evt)
+			b.dispatchSocketEvent(client, evt)
 		}
 	}
 }
 
-func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event) {
+// socketAcker acknowledges Socket Mode envelopes: a *socketmode.Client, or a test's recorder.
+type socketAcker interface {
+	Ack(req socketmode.Request, payload ...any) error
+}
+
+// dispatchSocketEvent handles one event on the reader goroutine. A panic is recovered here,
+// per event: without it one malformed payload would stop the reader, and with it the bot.
+func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
+	defer b.recovered(PanicSocket)
+	if b.replayedEnvelope(evt.Request) {
+		b.log.Info("dropped a repeated Socket Mode envelope", "envelope", evt.Request.EnvelopeID)
+		b.ack(client, evt, nil)
+		return
+	}
+	b.handleSocketEvent(client, evt)
+}
+
+func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		sc, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {
 			return
 		}
-		if !b.acceptCommand(sc) {
+		switch err := b.acceptCommand(sc); {
+		case errors.Is(err, ErrForeign):
+			b.ack(client, evt, nil) // acknowledged, so Slack does not send it again; dropped
+		case err != nil:
 			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; please try again in a minute."})
-			return
+		default:
+			b.ack(client, evt, nil)
 		}
-		b.ack(client, evt, nil)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
@@ -72,6 +92,10 @@ func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event)
 		payload, err := b.acceptInteraction(cb)
 		if errors.Is(err, ErrShuttingDown) {
 			return // unacknowledged: Slack tells the person it failed
+		}
+		if errors.Is(err, ErrForeign) {
+			b.ack(client, evt, nil)
+			return
 		}
 		if err != nil {
 			b.log.Warn("malformed interaction over socket mode", "err", err)
@@ -85,7 +109,7 @@ func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event)
 		if !ok {
 			return
 		}
-		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && b.events.seen(cb.EventID, b.now()) {
+		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
 			return
 		}
 		b.handleInnerEvent(ev.InnerEvent)
@@ -98,7 +122,7 @@ func (b *Bot) handleSocketEvent(client *socketmode.Client, evt socketmode.Event)
 	}
 }
 
-func (b *Bot) ack(client *socketmode.Client, evt socketmode.Event, payload any) {
+func (b *Bot) ack(client socketAcker, evt socketmode.Event, payload any) {
 	var err error
 	if payload == nil {
 		err = client.Ack(*evt.Request)

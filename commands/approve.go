@@ -30,6 +30,9 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 
 	complete := false
 	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		if r.State != StatePending {
 			return Change{}, wrongState(r, "approve")
 		}

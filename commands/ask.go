@@ -16,6 +16,9 @@ type RequestInput struct {
 	Devices   []string // serial numbers, Datacake device ids, or "tag:NAME"
 	Duration  time.Duration
 	Reason    string
+	// Key names the delivery that asked (Slack's trigger id), so that the same delivery
+	// twice, a replay or a repeat, makes one request, even across a restart. "" for none.
+	Key string
 }
 
 // MaxReasonLength bounds a reason, in characters, so it fits an approval message.
@@ -36,6 +39,9 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 // pending, without calling Datacake to create anything, so a form can answer at once.
 // GrantIfAutomatic is the second half.
 func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request, error) {
+	if r, err := s.sameDelivery(ctx, in); r != nil || err != nil {
+		return r, err
+	}
 	role, err := s.chooseRole(in.Role)
 	if err != nil {
 		return nil, err
@@ -52,7 +58,13 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		return nil, err
 	}
 	reason := strings.TrimSpace(in.Reason)
-	if err := checkReason(role, reason); err != nil {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	if err := checkRoleReason(role, reason); err != nil {
+		return nil, err
+	}
+	if err := s.checkOpenRequests(ctx, in.Requester); err != nil {
 		return nil, err
 	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
@@ -77,13 +89,14 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		CreatedAt:            now,
 		UpdatedAt:            now,
 		ApprovalsNeeded:      max(role.Approvals, 1),
+		Key:                  in.Key,
 	}
 	c := Change{
 		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason))},
 		Outbox: s.askApprovers(r, role),
 	}
 	if role.BreakGlass {
-		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), role.Name, FormatDuration(d), reason)))
+		c.Outbox = append(c.Outbox, s.urgent(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), Escape(role.Name), FormatDuration(d), Escape(reason))))
 	}
 	if err := s.Store.Create(ctx, r, c); err != nil {
 		return nil, fmt.Errorf("store request: %w", err)
@@ -161,4 +174,22 @@ func (s *Service) askApprovers(r *Request, role *Role) []Notification {
 		out = append(out, s.approverDMs(r, s.Policy.ApproversOf(role))...)
 	}
 	return out
+}
+
+// sameDelivery returns the request an earlier delivery with in's key made, if any: the
+// requester's latest requests are few to look through, and a replay comes soon after.
+func (s *Service) sameDelivery(ctx context.Context, in RequestInput) (*Request, error) {
+	if in.Key == "" {
+		return nil, nil
+	}
+	recent, err := s.Store.ByUser(ctx, in.Requester, 20)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recent {
+		if r.Key == in.Key {
+			return r, nil
+		}
+	}
+	return nil, nil
 }

@@ -14,6 +14,9 @@ func (s *Service) Cancel(ctx context.Context, id RequestID, user string) (*Reque
 		return nil, Errorf(CodeNotAllowed, "only %s, who asked for %s, can cancel it; approvers can deny it instead.", Mention(r.Requester), id)
 	}
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		from := r.State
 		if err := moveTo(r, StateCancelled, "cancel"); err != nil {
 			if r.State == StateActive {

@@ -10,6 +10,9 @@ import (
 // any, is shown to the requester.
 func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason string) (*Request, error) {
 	reason = strings.TrimSpace(reason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	r, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -24,15 +27,18 @@ func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason strin
 		return s.denyExtension(ctx, id, approver, reason)
 	}
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		from := r.State
 		if err := moveTo(r, StateDenied, "deny"); err != nil {
 			return Change{}, err
 		}
 		now := s.now()
 		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = approver, now, reason, now
-		text := fmt.Sprintf("%s denied your request %s for role %s.", Mention(approver), r.ID, r.Role)
+		text := fmt.Sprintf("%s denied your request %s for role %s.", Mention(approver), r.ID, Escape(r.Role))
 		if reason != "" {
-			text += " Reason: " + reason
+			text += " Reason: " + Escape(reason)
 		}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, approver, "denied", from, reason)},

@@ -63,16 +63,27 @@ func TestCachedDevices(t *testing.T) {
 	}
 }
 
-func TestCachedDevicesDoesNotCacheErrors(t *testing.T) {
+// TestCachedDevicesKeepsErrorsBriefly: while Datacake is down, keystrokes do not each ask
+// it again; after FailTTL the next one does.
+func TestCachedDevicesKeepsErrorsBriefly(t *testing.T) {
+	clock := commandstest.NewClock(start)
 	dir := &countingDevices{err: errors.New("datacake: temporary failure")}
-	c := &commands.CachedDevices{Directory: dir, Clock: commandstest.NewClock(start)}
+	c := &commands.CachedDevices{Directory: dir, Clock: clock, FailTTL: 5 * time.Second}
 	for range 3 {
 		if _, err := c.Devices(context.Background(), "ws-1"); err == nil {
 			t.Fatal("want the error")
 		}
 	}
-	if n := dir.calls.Load(); n != 3 {
-		t.Fatalf("got %d fetches, want each failure retried", n)
+	if n := dir.calls.Load(); n != 1 {
+		t.Fatalf("got %d fetches for 3 lookups within FailTTL, want 1", n)
+	}
+	clock.Advance(5 * time.Second)
+	dir.err = nil
+	if _, err := c.Devices(context.Background(), "ws-1"); err != nil {
+		t.Fatalf("after FailTTL: %v", err)
+	}
+	if n := dir.calls.Load(); n != 2 {
+		t.Fatalf("got %d fetches, want a new one after FailTTL", n)
 	}
 }
 

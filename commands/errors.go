@@ -25,6 +25,7 @@ const (
 	CodeNotAllowed       Code = "not_allowed"      // e.g. revoke by someone else
 	CodeTooSoon          Code = "too_soon"         // asked again before the rate limit allows
 	CodeUnavailable      Code = "unavailable"      // Datacake or Slack could not be reached; try again
+	CodeChanged          Code = "changed"          // the request moved on since the click's button was shown
 	CodeInternal         Code = "internal"
 )
 
@@ -97,6 +98,7 @@ var (
 	ErrNotAllowed       = &Error{Code: CodeNotAllowed}
 	ErrTooSoon          = &Error{Code: CodeTooSoon}
 	ErrUnavailable      = &Error{Code: CodeUnavailable}
+	ErrChanged          = &Error{Code: CodeChanged}
 )
 
 // ErrorCode returns the code of err, or CodeInternal for an error that is not an Error.

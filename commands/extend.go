@@ -24,6 +24,9 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 	}
 	immediate := role.ExtendWithoutApproval || role.AutoApprove
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		room, err := extensionRoom(r, user, role)
 		if err != nil {
 			return Change{}, err
@@ -127,6 +130,9 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 		return nil, err
 	}
 	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		if r.State != StateActive || r.Extension == nil {
 			return Change{}, Errorf(CodeWrongState, "%s has no extension waiting for approval.", r.ID)
 		}
@@ -162,6 +168,9 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 // denyExtension drops the extension waiting on request id; the grant keeps its expiry.
 func (s *Service) denyExtension(ctx context.Context, id RequestID, approver, reason string) (*Request, error) {
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		if r.State != StateActive || r.Extension == nil {
 			return Change{}, Errorf(CodeWrongState, "%s has no extension waiting for a decision.", r.ID)
 		}
@@ -170,7 +179,7 @@ func (s *Service) denyExtension(ctx context.Context, id RequestID, approver, rea
 		r.UpdatedAt = s.now()
 		text := fmt.Sprintf("%s denied extending %s by %s; your token still ends at %s.", Mention(approver), r.ID, FormatDuration(d), when(r.Grant))
 		if reason != "" {
-			text += " Reason: " + reason
+			text += " Reason: " + Escape(reason)
 		}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, approver, "extension_denied", r.State, reason)},

@@ -33,7 +33,7 @@ func (s *Service) RemindApprovers(ctx context.Context, id RequestID, user string
 		}
 		r.Escalation.NudgedAt = now
 		r.UpdatedAt = now
-		text := fmt.Sprintf("%s asks again for a decision on %s (role %s).", Mention(r.Requester), r.ID, r.Role)
+		text := fmt.Sprintf("%s asks again for a decision on %s (role %s).", Mention(r.Requester), r.ID, Escape(r.Role))
 		return s.pingApprovers(r, role, user, "approvers_nudged", "", text), nil
 	})
 }

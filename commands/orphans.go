@@ -21,7 +21,7 @@ type orphan struct {
 
 // describe names the orphan for people, with what this database knows of its request.
 func (o orphan) describe() string {
-	what := fmt.Sprintf("API user %s (%s)", o.user.Name, o.user.ID)
+	what := fmt.Sprintf("API user %s (%s)", Escape(o.user.Name), Escape(o.user.ID))
 	switch {
 	case o.req != nil:
 		what += fmt.Sprintf(", made for %s which is %s", o.req.ID, o.req.State)
@@ -82,7 +82,7 @@ func (s *Service) reportForeign(ctx context.Context, o orphan, res *ReconcileRes
 	if o.origin.Installation != "" {
 		whose = "another cakegate installation (" + o.origin.Installation + "; this one is " + s.Installation + ")"
 	}
-	what := fmt.Sprintf("API user %s (%s)", o.user.Name, o.user.ID)
+	what := fmt.Sprintf("API user %s (%s)", Escape(o.user.Name), Escape(o.user.ID))
 	s.journal(ctx, Actor, "orphan_foreign", what+", made by "+whose,
 		fmt.Sprintf(":information_source: %s was made by %s, and no grant of this cakegate owns it. cakegate leaves it alone; its token works until someone deletes it in the Datacake portal.", what, whose))
 	res.OrphansReported++
@@ -158,7 +158,7 @@ func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why 
 	var more []Notification
 	if o.origin.User != "" {
 		more = append(more, Notification{Kind: NotifyUser, To: o.origin.User, CreatedAt: s.now(),
-			Text: fmt.Sprintf("cakegate deleted the Datacake API user %s, which was made for you (request %s): %s. Its token no longer works; ask again with `/cakegate request` if you still need access.", o.user.Name, o.origin.Request, why)})
+			Text: fmt.Sprintf("cakegate deleted the Datacake API user %s, which was made for you (request %s): %s. Its token no longer works; ask again with `/cakegate request` if you still need access.", Escape(o.user.Name), o.origin.Request, why)})
 	}
 	by := "cakegate"
 	if actor != Actor {

@@ -40,6 +40,20 @@ type Policy struct {
 	// deletes none and asks an approver (/cakegate orphans delete). A fresh or restored
 	// database sees every live API user as an orphan: the brake stops it deleting them all.
 	OrphansBrake int
+	// MaxOpenRequests caps how many pending requests one person may have at once, so
+	// nobody can bury the approvers (and the outbox) in requests. 0 means the default.
+	MaxOpenRequests int
+}
+
+// DefaultMaxOpenRequests is max_open_requests when the policy file names none.
+const DefaultMaxOpenRequests = 5
+
+// maxOpenRequests is the cap on pending requests per person.
+func (p *Policy) maxOpenRequests() int {
+	if p.MaxOpenRequests > 0 {
+		return p.MaxOpenRequests
+	}
+	return DefaultMaxOpenRequests
 }
 
 // Role is a named bundle of Datacake permissions and the rules for handing it out.

@@ -15,7 +15,7 @@ import (
 func (s *Service) ungrantable(r *Request) (*Role, string) {
 	role, ok := s.Policy.Role(r.Role)
 	if !ok {
-		return nil, fmt.Sprintf("role %s is no longer in cakegate's policy", r.Role)
+		return nil, fmt.Sprintf("role %s is no longer in cakegate's policy", Escape(r.Role))
 	}
 	for _, p := range r.WorkspacePermissions {
 		if !slices.Contains(role.WorkspacePermissions, p) {
@@ -29,7 +29,7 @@ func (s *Service) ungrantable(r *Request) (*Role, string) {
 	}
 	for _, d := range r.Devices {
 		if !role.Devices.Allows(d) {
-			return role, fmt.Sprintf("role %s no longer covers the device %s (it covers %s)", role.Name, d.Label(), role.Devices)
+			return role, fmt.Sprintf("role %s no longer covers the device %s (it covers %s)", role.Name, Escape(d.Label()), role.Devices)
 		}
 	}
 	if r.Duration > role.MaxDuration {

@@ -86,7 +86,7 @@ var (
 	policyTopKeys = []string{
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
-		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers",
+		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -249,14 +249,15 @@ func decodeOneYAMLDocument(data []byte) (doc *yaml.Node, extraLine int, err erro
 // policy walks the root mapping.
 func (p *policyParser) policy(n *yaml.Node) *Policy {
 	pol := &Policy{
-		AllRequesters:  true,
-		Location:       time.UTC,
-		Reminders:      slices.Clone(DefaultReminders),
-		PendingTimeout: DefaultPendingTimeout,
-		Roles:          map[string]*Role{},
-		Schedule:       DefaultSchedule,
-		Orphans:        OrphansDelete,
-		OrphansBrake:   DefaultOrphansBrake,
+		AllRequesters:   true,
+		Location:        time.UTC,
+		Reminders:       slices.Clone(DefaultReminders),
+		PendingTimeout:  DefaultPendingTimeout,
+		Roles:           map[string]*Role{},
+		Schedule:        DefaultSchedule,
+		Orphans:         OrphansDelete,
+		OrphansBrake:    DefaultOrphansBrake,
+		MaxOpenRequests: DefaultMaxOpenRequests,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -310,6 +311,13 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 				pol.OrphansBrake = v
 				if v < 0 {
 					p.addf(f.value.Line, "orphans_brake %d: must be 0 or more (0 asks an approver before deleting any orphan)", v)
+				}
+			}
+		case "max_open_requests":
+			if v, ok := p.integer("", f); ok {
+				pol.MaxOpenRequests = v
+				if v < 1 {
+					p.addf(f.value.Line, "max_open_requests %d: must be at least 1 (how many requests one person may have waiting at once)", v)
 				}
 			}
 		}

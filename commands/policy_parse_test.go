@@ -114,6 +114,7 @@ func TestLoadPolicyFull(t *testing.T) {
 		EscalateTo:      []string{"S0LEADS"},
 		QuietHours:      commands.QuietHours{Start: 20 * time.Hour, End: 8 * time.Hour},
 		NotifyApprovers: commands.NotifyBoth,
+		MaxOpenRequests: 3,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual, policyPatternsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)
@@ -153,10 +154,11 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 				Approvals:            1,
 			},
 		},
-		RoleOrder:    []string{"viewer", "short"},
-		Schedule:     commands.DefaultSchedule,
-		Orphans:      commands.OrphansDelete,
-		OrphansBrake: commands.DefaultOrphansBrake,
+		RoleOrder:       []string{"viewer", "short"},
+		Schedule:        commands.DefaultSchedule,
+		Orphans:         commands.OrphansDelete,
+		OrphansBrake:    commands.DefaultOrphansBrake,
+		MaxOpenRequests: commands.DefaultMaxOpenRequests,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)

@@ -69,6 +69,27 @@ type DeviceDirectory interface {
 	Devices(ctx context.Context, workspace string) ([]Device, error)
 }
 
+// DeviceFinder is a DeviceDirectory that can ask Datacake for just the devices wanted, so a
+// workspace of 100,000 devices is never fetched whole. The Service uses it when its
+// DeviceDirectory is one; a directory that only lists is searched in memory (ListFinder).
+type DeviceFinder interface {
+	// FindDevices returns the devices that refs name by Datacake id or serial number
+	// (any case); refs that name none are left out.
+	FindDevices(ctx context.Context, workspace string, refs []string) ([]Device, error)
+	// SearchDevices returns at most q.Limit devices whose name or serial number contains
+	// q.Search (any case), among those carrying at least one of q.Tags if any are given.
+	SearchDevices(ctx context.Context, workspace string, q DeviceSearch) ([]Device, error)
+	// DeviceTags returns every tag on the workspace's devices.
+	DeviceTags(ctx context.Context, workspace string) ([]string, error)
+}
+
+// DeviceSearch is what DeviceFinder.SearchDevices looks for.
+type DeviceSearch struct {
+	Search string
+	Tags   []string
+	Limit  int
+}
+
 // Notifier sends the token to its requester. It is the one message that does not go through
 // the outbox, because the outbox is stored and the token must never be.
 type Notifier interface {

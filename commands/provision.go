@@ -48,7 +48,7 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		if ferr != nil {
 			return r, ferr
 		}
-		return failed, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake could not create the API user, so it failed: %s. Ask again later.", r.ID, describe(err)), Err: err}
+		return failed, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s is approved, but Datacake could not create the API user, so it failed: %s. Ask again later.", r.ID, Escape(describe(err))), Err: err}
 	}
 
 	// Record the API user and its end before the token leaves, so a crash or a failed
@@ -112,8 +112,8 @@ func (s *Service) fail(ctx context.Context, id RequestID, reason string) (*Reque
 		return Change{
 			Audit: []AuditEvent{s.event(r, Actor, "failed", from, reason)},
 			Outbox: []Notification{
-				s.notify(r, NotifyApprovalUpdate, ""),
-				s.notify(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, reason)),
+				s.urgent(r, NotifyApprovalUpdate, ""),
+				s.urgent(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, Escape(reason))),
 			},
 		}, nil
 	})

@@ -6,10 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// checkReason checks a requester's reason against the role's rule, so the audit log holds
+// checkRoleReason checks a requester's reason against the role's rule, so the audit log holds
 // reasons an auditor can use. A refusal ends with the role's hint, which says what a good
 // reason looks like.
-func checkReason(role *Role, reason string) error {
+func checkRoleReason(role *Role, reason string) error {
 	rule := role.Reason
 	refuse := func(msg string) error {
 		if rule.Hint != "" {

@@ -224,7 +224,7 @@ func (s *Service) journal(ctx context.Context, actor, action, detail, alert stri
 	}
 	c := Change{
 		Audit:  []AuditEvent{{At: s.now(), Actor: actor, Action: action, Detail: detail}},
-		Outbox: append([]Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now()}}, more...),
+		Outbox: append([]Notification{{Kind: NotifyApprovers, Text: alert, CreatedAt: s.now(), Urgent: true}}, more...),
 	}
 	if err := s.Journal.Record(ctx, c); err != nil {
 		s.log().Error("record "+action, "err", err)

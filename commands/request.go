@@ -20,7 +20,7 @@ func ParseRequestID(s string) (RequestID, error) {
 	}
 	n, err := strconv.ParseUint(t, 10, 64)
 	if err != nil || n == 0 {
-		return 0, Errorf(CodeInvalid, "%q is not a request id: they look like R42", s)
+		return 0, Errorf(CodeInvalid, "%s is not a request id: they look like R42", Escape(strconv.Quote(s)))
 	}
 	return RequestID(n), nil
 }
@@ -92,8 +92,10 @@ func (m MessageRef) IsZero() bool { return m.Channel == "" || m.TS == "" }
 type Request struct {
 	ID        RequestID `json:"id"`
 	Requester string    `json:"requester"` // Slack user id
-	Workspace string    `json:"workspace"`
-	Role      string    `json:"role"`
+	// Key names the delivery that asked for it (RequestInput.Key), so a replay finds it.
+	Key       string `json:"key,omitempty"`
+	Workspace string `json:"workspace"`
+	Role      string `json:"role"`
 	// Permissions are copied from the role when the request is made, so a later policy change
 	// does not alter what an approver saw and said yes to.
 	WorkspacePermissions []string      `json:"workspace_permissions"`

@@ -12,6 +12,9 @@ import (
 // becomes revoked. The requester ("I'm done") or an approver of the role may revoke.
 func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string) (*Request, error) {
 	reason = strings.TrimSpace(reason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	r, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -25,6 +28,9 @@ func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string)
 		}
 	}
 	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if err := checkSeen(ctx, r); err != nil {
+			return Change{}, err
+		}
 		from := r.State
 		if err := moveTo(r, StateRevoking, "revoke"); err != nil {
 			return Change{}, err
@@ -66,7 +72,7 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 			r.Grant.NextAttemptAt = s.now().Add(revokeBackoff(r.Grant.RevokeAttempts))
 			c := Change{Audit: []AuditEvent{s.event(r, Actor, "revoke_failed", r.State, fmt.Sprintf("attempt %d: %s", r.Grant.RevokeAttempts, describe(err)))}}
 			if r.Grant.RevokeAttempts == RevokeAlertAfter {
-				c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, r.Grant.APIUserName, r.ID, describe(err))))
+				c.Outbox = append(c.Outbox, s.urgent(r, NotifyApprovers, fmt.Sprintf(":warning: cakegate has failed %d times to delete API user %s of %s (%s). Its token still works; check Datacake or delete it in the portal.", r.Grant.RevokeAttempts, Escape(r.Grant.APIUserName), r.ID, Escape(describe(err)))))
 			}
 			return c, nil
 		})
@@ -86,18 +92,18 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		r.UpdatedAt = s.now()
 		r.Grant.NextAttemptAt = time.Time{}
-		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, r.Role, who(r.DecidedBy), r.Grant.APIUserName)
+		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, Escape(r.Role), who(r.DecidedBy), Escape(r.Grant.APIUserName))
 		if r.DecisionNote != "" {
-			text += " Reason: " + r.DecisionNote
+			text += " Reason: " + Escape(r.DecisionNote)
 		}
 		action := "revoked"
 		if end == StateExpired {
-			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, r.Role, r.Grant.APIUserName)
+			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role), Escape(r.Grant.APIUserName))
 			action = "expired"
 		}
 		return Change{
 			Audit:  []AuditEvent{s.event(r, Actor, action, from, "API user "+r.Grant.APIUserID+" deleted")},
-			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), s.notify(r, NotifyRequester, text)},
+			Outbox: []Notification{s.urgent(r, NotifyApprovalUpdate, ""), s.urgent(r, NotifyRequester, text)},
 		}, nil
 	})
 }

@@ -2,7 +2,7 @@ package commands
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -19,41 +19,40 @@ const MaxDeviceChoices = 100
 
 // SearchDevices returns the devices and tags of the workspace within role's device scope
 // whose name, serial or tag contains query (case-insensitive), tags first, at most
-// MaxDeviceChoices. It serves the request form's type-ahead, so it reads the device list
-// through the Service's DeviceDirectory, which main caches.
+// MaxDeviceChoices. With no role (someone typing before choosing one) it searches what any
+// role user may ask for allows. It serves the request form's type-ahead: it asks the
+// Service's DeviceDirectory (which main caches) for one page of matches, never for the
+// whole workspace.
 func (s *Service) SearchDevices(ctx context.Context, user, roleName, query string) ([]DeviceChoice, error) {
-	role, err := s.chooseRole(roleName)
+	scope, err := s.searchScope(ctx, user, roleName)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mayRequest(ctx, user, role); err != nil {
-		return nil, err
+	q := strings.TrimSpace(query)
+	f := s.finder()
+	search := DeviceSearch{Search: q, Limit: MaxDeviceChoices}
+	if !scope.Any {
+		search.Tags = scope.Tags
 	}
-	all, err := s.Devices.Devices(ctx, s.Policy.Workspace)
+	found, err := f.SearchDevices(ctx, s.Policy.Workspace, search)
 	if err != nil {
 		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "Datacake did not answer; try again in a moment.", Err: err}
 	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	match := func(s string) bool { return q == "" || strings.Contains(strings.ToLower(s), q) }
-
-	tagCount := map[string]int{}
+	all, err := f.DeviceTags(ctx, s.Policy.Workspace)
+	if err != nil {
+		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "Datacake did not answer; try again in a moment.", Err: err}
+	}
+	lower := strings.ToLower(q)
 	var devices []DeviceChoice
-	for _, d := range all {
-		if !role.Devices.Allows(d) {
-			continue
-		}
-		for _, t := range d.Tags {
-			tagCount[t]++
-		}
-		if match(d.Name) || match(d.Serial) {
+	for _, d := range found {
+		if scope.Allows(d) { // the directory filtered already; this keeps a sloppy one honest
 			devices = append(devices, DeviceChoice{Ref: d.ID, Label: d.Label()})
 		}
 	}
 	var tags []DeviceChoice
-	for t, n := range tagCount {
-		// Counted only from devices in scope, so every tag here stands for some of them.
-		if match(t) {
-			tags = append(tags, DeviceChoice{Ref: "tag:" + t, Label: fmt.Sprintf("tag: %s (%d devices)", t, n)})
+	for _, t := range all {
+		if (scope.Any || slices.Contains(scope.Tags, t)) && strings.Contains(strings.ToLower(t), lower) {
+			tags = append(tags, DeviceChoice{Ref: "tag:" + t, Label: "tag: " + t})
 		}
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Ref < tags[j].Ref })
@@ -63,4 +62,38 @@ func (s *Service) SearchDevices(ctx context.Context, user, roleName, query strin
 		out = out[:MaxDeviceChoices]
 	}
 	return out, nil
+}
+
+// searchScope is the device scope a search covers: the named role's, after checking user
+// may ask for it, or with no role named, every role user may ask for, together.
+func (s *Service) searchScope(ctx context.Context, user, roleName string) (DeviceScope, error) {
+	if roleName != "" || len(s.Policy.RoleOrder) == 1 {
+		role, err := s.chooseRole(roleName)
+		if err != nil {
+			return DeviceScope{}, err
+		}
+		if err := s.mayRequest(ctx, user, role); err != nil {
+			return DeviceScope{}, err
+		}
+		return role.Devices, nil
+	}
+	roles, err := s.Roles(ctx, user)
+	if err != nil {
+		return DeviceScope{}, err
+	}
+	if len(roles) == 0 {
+		return DeviceScope{}, Errorf(CodeNotRequester, "there is no role you may ask for. Ask an approver to add you to the policy.").about(FieldRole)
+	}
+	var union DeviceScope
+	for _, info := range roles {
+		if info.Role.Devices.Any {
+			return DeviceScope{Any: true}, nil
+		}
+		for _, t := range info.Role.Devices.Tags {
+			if !slices.Contains(union.Tags, t) {
+				union.Tags = append(union.Tags, t)
+			}
+		}
+	}
+	return union, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -67,7 +68,7 @@ func (s *Service) log() *slog.Logger {
 func (s *Service) role(name string) (*Role, error) {
 	role, ok := s.Policy.Role(name)
 	if !ok {
-		return nil, Errorf(CodeUnknownRole, "there is no role %q. %s", name, s.roleHint()).about(FieldRole)
+		return nil, Errorf(CodeUnknownRole, "there is no role %s. %s", Escape(strconv.Quote(name)), s.roleHint()).about(FieldRole)
 	}
 	return role, nil
 }
@@ -78,7 +79,13 @@ func (s *Service) get(ctx context.Context, id RequestID) (*Request, error) {
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeNotFound, "there is no request %s. `/cakegate list` shows yours.", id)
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSeen(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // event builds an audit event for r at now.
@@ -89,6 +96,14 @@ func (s *Service) event(r *Request, actor, action string, from State, detail str
 // notify builds an outbox notification about r.
 func (s *Service) notify(r *Request, kind NotificationKind, text string) Notification {
 	return Notification{Kind: kind, Request: r.ID, Text: text, CreatedAt: s.now()}
+}
+
+// urgent builds a security notice about r (a revocation, an expiry, a failure, an alert),
+// which the outbox delivers before routine news.
+func (s *Service) urgent(r *Request, kind NotificationKind, text string) Notification {
+	n := s.notify(r, kind, text)
+	n.Urgent = true
+	return n
 }
 
 // instanceID returns this run's name, made once at random.

@@ -68,6 +68,9 @@ type Notification struct {
 	Attempts      int       `json:"attempts,omitempty"`
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	LastError     string    `json:"last_error,omitempty"`
+	// Urgent notices (revocations, expiries, leaks, failures, security alerts) are
+	// delivered before routine ones, so a queue of routine news cannot hold them back.
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 // RequestStore keeps requests. Every write is one transaction that also writes the

@@ -102,7 +102,7 @@ func (s *Service) remindHalfway(ctx context.Context, id RequestID, now time.Time
 			c.Outbox = s.approverDMs(r, s.deciders(r, role))
 			return c, nil
 		}
-		c.Outbox = []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), r.Role, FormatDuration(left.Round(time.Minute))))}
+		c.Outbox = []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), Escape(r.Role), FormatDuration(left.Round(time.Minute))))}
 		return c, nil
 	})
 	return err

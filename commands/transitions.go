@@ -65,7 +65,7 @@ func wrongState(r *Request, action string) error {
 	case StateTimedOut:
 		msg = fmt.Sprintf("%s timed out without a decision; ask again with `/cakegate request`.", r.ID)
 	case StateFailed:
-		msg = fmt.Sprintf("%s failed: %s", r.ID, r.FailureReason)
+		msg = fmt.Sprintf("%s failed: %s", r.ID, Escape(r.FailureReason))
 	default:
 		msg = fmt.Sprintf("%s is in state %q and cannot be %s.", r.ID, r.State, pastTense(action))
 	}

@@ -31,22 +31,10 @@ func (c *Client) Devices(ctx context.Context, workspace string, f DeviceFilter) 
 		vars["ids"] = f.IDs
 	}
 	var out struct {
-		AllDevices []*struct {
-			ID           string   `json:"id"`
-			VerboseName  string   `json:"verboseName"`
-			SerialNumber string   `json:"serialNumber"`
-			Tags         []string `json:"tags"`
-			Online       bool     `json:"online"`
-		} `json:"allDevices"`
+		AllDevices []*rawDevice `json:"allDevices"`
 	}
 	if _, err := c.do(ctx, opDevices, vars, &out); err != nil {
 		return nil, err
 	}
-	devices := make([]Device, 0, len(out.AllDevices))
-	for _, d := range out.AllDevices {
-		if d != nil {
-			devices = append(devices, Device{ID: d.ID, Name: d.VerboseName, Serial: d.SerialNumber, Tags: nonEmpty(d.Tags), Online: d.Online})
-		}
-	}
-	return devices, nil
+	return devicesOf(out.AllDevices), nil
 }

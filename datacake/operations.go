@@ -37,6 +37,30 @@ query Devices($ws: String!, $search: String, $tags: [String], $ids: [UUID!]) {
   }
 }`}
 
+	// SearchDevices pages through a workspace's devices, so a large one is never fetched
+	// whole; tags match any of them (overlap), as cakegate's roles scope devices.
+	opSearchDevices = Operation{Name: "SearchDevices", repeatable: true, Document: `
+query SearchDevices($ws: String!, $search: String, $tags: FilteredDeviceListTagsFilterInput, $page: Int, $size: Int) {
+  workspace(id: $ws) {
+    devicesFiltered(page: $page, pageSize: $size, search: $search, tags: $tags) {
+      total
+      devices { id verboseName serialNumber tags online }
+    }
+  }
+}`}
+
+	opDeviceBySerial = Operation{Name: "DeviceBySerial", repeatable: true, Document: `
+query DeviceBySerial($ws: String!, $serial: String) {
+  workspace(id: $ws) {
+    device(serialNumber: $serial) { id verboseName serialNumber tags online }
+  }
+}`}
+
+	opDeviceTags = Operation{Name: "DeviceTags", repeatable: true, Document: `
+query DeviceTags($ws: String!) {
+  workspace(id: $ws) { allTags }
+}`}
+
 	opAPIUsers = Operation{Name: "WorkspaceApiUsers", repeatable: true, Document: `
 query WorkspaceApiUsers($id: String!) {
   workspace(id: $id) {
@@ -63,6 +87,7 @@ mutation DeleteApiUser($id: String!) {
 // Operations returns every operation the client can send.
 func Operations() []Operation {
 	return []Operation{
-		opMe, opWorkspaces, opMyPermissions, opDevices, opAPIUsers, opCreateAPIUser, opDeleteAPIUser,
+		opMe, opWorkspaces, opMyPermissions, opDevices, opSearchDevices, opDeviceBySerial, opDeviceTags,
+		opAPIUsers, opCreateAPIUser, opDeleteAPIUser,
 	}
 }

@@ -77,6 +77,15 @@ func TestEveryCallIsListed(t *testing.T) {
 	if _, err := c.Devices(ctx, ws, datacake.DeviceFilter{Search: "b", Tags: []string{"x"}, IDs: []string{f.pump.ID}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.SearchDevices(ctx, ws, datacake.DeviceQuery{Search: "b", Tags: []string{"x"}, Page: 1, PageSize: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.DeviceBySerial(ctx, ws, "SN-B1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeviceTags(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
 	u, err := c.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: ws, Name: "n"})
 	if err != nil {
 		t.Fatal(err)

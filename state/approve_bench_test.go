@@ -22,6 +22,7 @@ func BenchmarkApproveConcurrent(b *testing.B) {
 		b.Run(fmt.Sprintf("Sync=%s", map[bool]string{true: "on", false: "off"}[synced]), func(b *testing.B) {
 			approvers := svcApprovers(8)
 			e := newSvcEnv(b, approvers, state.WithoutSync())
+			e.svc.Policy.MaxOpenRequests = b.N // one requester asks for every approval
 			// Every iteration approves a fresh pending request, made before the clock starts
 			// (with fsync off, to make the set-up quick; the store is reopened as measured).
 			ids := make([]commands.RequestID, b.N)

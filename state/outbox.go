@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,7 +33,11 @@ func putNotification(tx *bbolt.Tx, n commands.Notification) error {
 	if err := tx.Bucket(bucketOutbox).Put(u64(n.ID), v); err != nil {
 		return fmt.Errorf("put notification %d: %w", n.ID, err)
 	}
-	if err := tx.Bucket(bucketOutboxDue).Put(timeIDKey(n.NextAttemptAt, n.ID), []byte{}); err != nil {
+	mark := []byte{}
+	if n.Urgent {
+		mark = urgentMark
+	}
+	if err := tx.Bucket(bucketOutboxDue).Put(timeIDKey(n.NextAttemptAt, n.ID), mark); err != nil {
 		return fmt.Errorf("schedule notification %d: %w", n.ID, err)
 	}
 	return nil
@@ -51,10 +56,15 @@ func unschedule(tx *bbolt.Tx, id uint64) (commands.Notification, error) {
 	return n, nil
 }
 
+// urgentMark is the outbox_due value of an urgent notification (a security notice); a
+// routine one has an empty value, as every entry written before urgency existed has.
+var urgentMark = []byte{1}
+
 // DueNotifications returns up to limit notifications (0 or less: all) whose next attempt is
-// at or before now, earliest first; a notification that was never tried is due at once. It
-// walks outbox_due from its start and stops at the first later entry, so a long backlog of
-// notifications waiting on a retry costs nothing.
+// at or before now: urgent ones first, then routine ones, each earliest first; a
+// notification that was never tried is due at once. It walks outbox_due from its start and
+// stops at the first later entry, so a long backlog of notifications waiting on a retry
+// costs nothing; the due entries are walked by key alone, and only those returned are read.
 func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -62,12 +72,25 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 	bound := timeKey(now)
 	var out []commands.Notification
 	err := s.db.View(func(tx *bbolt.Tx) error {
+		var urgent, routine []uint64
 		c := tx.Bucket(bucketOutboxDue).Cursor()
-		for k, _ := c.First(); k != nil && readU64(k) <= bound; k, _ = c.Next() {
-			if limit > 0 && len(out) == limit {
+		for k, v := c.First(); k != nil && readU64(k) <= bound; k, v = c.Next() {
+			switch {
+			case bytes.Equal(v, urgentMark):
+				urgent = append(urgent, idOf(k))
+			case limit <= 0 || len(routine) < limit:
+				routine = append(routine, idOf(k))
+			}
+			if limit > 0 && len(urgent) == limit {
 				break
 			}
-			n, err := getNotification(tx, idOf(k))
+		}
+		ids := append(urgent, routine...)
+		if limit > 0 && len(ids) > limit {
+			ids = ids[:limit]
+		}
+		for _, id := range ids {
+			n, err := getNotification(tx, id)
 			if err != nil {
 				return err
 			}

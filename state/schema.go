@@ -18,7 +18,7 @@ var (
 	bucketAudit          = []byte("audit")            // seq → JSON AuditRecord
 	bucketAuditByRequest = []byte("audit_by_request") // request id, seq → ""
 	bucketOutbox         = []byte("outbox")           // id → JSON commands.Notification
-	bucketOutboxDue      = []byte("outbox_due")       // next attempt nanos, id → ""
+	bucketOutboxDue      = []byte("outbox_due")       // next attempt nanos, id → "" or urgentMark
 )
 
 var keySchemaVersion = []byte("schema_version")

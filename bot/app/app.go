@@ -116,6 +116,8 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
+		OnPanic:       m.countPanic,
+		Identity:      bot.Identity{TeamID: cfg.SlackTeamID, AppID: cfg.SlackAppID, EnterpriseID: cfg.SlackEnterpriseID},
 	})
 	svc.Notifier = b
 	svc.Groups = b
@@ -131,6 +133,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		store.Close()
 		return nil, err
 	}
+	a.sched.onPanic = m.countPanic
 	return a, nil
 }
 
@@ -163,6 +166,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Requests for another workspace or app are refused from the first one on.
+	if _, err := a.bot.LearnIdentity(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop before it started
+		}
+		return fmt.Errorf("slack: %w", err)
+	}
 
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup

@@ -16,14 +16,19 @@ type Config struct {
 	SlackAppToken      string // set: Socket Mode
 	SlackSigningSecret string
 	SlackAPIURL        string
-	DatacakeToken      string
-	DatacakeAPIURL     string
-	DatacakeMaxRPS     float64
-	DatacakeMaxConc    int
-	PolicyPath         string
-	DBPath             string
-	Addr               string
-	LogFormat          string // "text" or "json"
+	// SlackTeamID, SlackAppID and SlackEnterpriseID pin what Slack's auth.test and
+	// bots.info must say at start; "" takes what they say.
+	SlackTeamID       string
+	SlackAppID        string
+	SlackEnterpriseID string
+	DatacakeToken     string
+	DatacakeAPIURL    string
+	DatacakeMaxRPS    float64
+	DatacakeMaxConc   int
+	PolicyPath        string
+	DBPath            string
+	Addr              string
+	LogFormat         string // "text" or "json"
 }
 
 // The defaults of the contract.
@@ -46,6 +51,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SlackAppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		SlackSigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
 		SlackAPIURL:        strings.TrimSpace(getenv("SLACK_API_URL")),
+		SlackTeamID:        strings.TrimSpace(getenv("SLACK_TEAM_ID")),
+		SlackAppID:         strings.TrimSpace(getenv("SLACK_APP_ID")),
+		SlackEnterpriseID:  strings.TrimSpace(getenv("SLACK_ENTERPRISE_ID")),
 		DatacakeAPIURL:     orDefault(strings.TrimSpace(getenv("DATACAKE_API_URL")), defaultDatacakeURL),
 		PolicyPath:         orDefault(getenv("CAKEGATE_CONFIG"), defaultPolicyPath),
 		DBPath:             orDefault(getenv("CAKEGATE_DB"), defaultDBPath),

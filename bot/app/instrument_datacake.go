@@ -13,6 +13,7 @@ import (
 type datacakeAPI interface {
 	commands.Datacake
 	commands.DeviceDirectory
+	commands.DeviceFinder
 }
 
 // instrumentedDatacake times every Datacake operation the use cases make and counts its
@@ -53,6 +54,30 @@ func (d instrumentedDatacake) Devices(ctx context.Context, workspace string) ([]
 	devices, err := d.next.Devices(ctx, workspace)
 	d.m.observeDatacake(opDevices, start, err)
 	return devices, err
+}
+
+// FindDevices implements commands.DeviceFinder; device operations share the "devices" label.
+func (d instrumentedDatacake) FindDevices(ctx context.Context, workspace string, refs []string) ([]commands.Device, error) {
+	start := time.Now()
+	devices, err := d.next.FindDevices(ctx, workspace, refs)
+	d.m.observeDatacake(opDevices, start, err)
+	return devices, err
+}
+
+// SearchDevices implements commands.DeviceFinder.
+func (d instrumentedDatacake) SearchDevices(ctx context.Context, workspace string, q commands.DeviceSearch) ([]commands.Device, error) {
+	start := time.Now()
+	devices, err := d.next.SearchDevices(ctx, workspace, q)
+	d.m.observeDatacake(opDevices, start, err)
+	return devices, err
+}
+
+// DeviceTags implements commands.DeviceFinder.
+func (d instrumentedDatacake) DeviceTags(ctx context.Context, workspace string) ([]string, error) {
+	start := time.Now()
+	tags, err := d.next.DeviceTags(ctx, workspace)
+	d.m.observeDatacake(opDevices, start, err)
+	return tags, err
 }
 
 // observeDatacake records one operation's latency and, if it failed, its kind of failure.

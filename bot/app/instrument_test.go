@@ -71,6 +71,13 @@ func (f fakeDatacake) FindAPIUsers(context.Context, string, string) ([]commands.
 func (f fakeDatacake) Devices(context.Context, string) ([]commands.Device, error) {
 	return nil, f.err
 }
+func (f fakeDatacake) FindDevices(context.Context, string, []string) ([]commands.Device, error) {
+	return nil, f.err
+}
+func (f fakeDatacake) SearchDevices(context.Context, string, commands.DeviceSearch) ([]commands.Device, error) {
+	return nil, f.err
+}
+func (f fakeDatacake) DeviceTags(context.Context, string) ([]string, error) { return nil, f.err }
 
 func TestInstrumentedDatacake(t *testing.T) {
 	m := newMetrics("")

@@ -74,7 +74,7 @@ var botScopes = []string{
 	"commands",        // the slash command and shortcuts
 	"chat:write",      // approval messages, updates, replies
 	"im:write",        // open the direct messages that carry tokens and reminders
-	"users:read",      // check that approvers exist (check-config)
+	"users:read",      // check that approvers exist (check-config); which app the bot is (bots.info)
 	"usergroups:read", // approvers and requesters given as user groups
 	"channels:read",   // check the approvals channel (check-config)
 	"groups:read",     // … when it is private

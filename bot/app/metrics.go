@@ -29,6 +29,7 @@ type metrics struct {
 	datacakeErrors *prometheus.CounterVec
 	slackCalls     *prometheus.HistogramVec
 	slackErrors    *prometheus.CounterVec
+	panics         *prometheus.CounterVec
 }
 
 // The decisions counted by cakegate_decisions_total: the audit actions that end a request's
@@ -80,6 +81,13 @@ func newMetrics(installation string) *metrics {
 			Name: "cakegate_slack_errors_total",
 			Help: "Slack HTTP calls that failed, by method and kind: network, http_429, http_5xx, http_4xx, or the error code of an ok:false answer (e.g. channel_not_found).",
 		}, []string{"method", "kind"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cakegate_panics_total",
+			Help: "Panics recovered since start, by where: http, socket_mode, work (after an acknowledgement), outbox, job (a scheduled sweep). Any is a bug; the process carried on.",
+		}, []string{"where"}),
+	}
+	for _, where := range []string{"http", "socket_mode", "work", "outbox", "job"} {
+		m.panics.WithLabelValues(where)
 	}
 	// Series that exist from the start, at zero, so rates and alerts need no absent().
 	for _, d := range decisionActions {
@@ -104,12 +112,16 @@ func newMetrics(installation string) *metrics {
 		m.decisions, m.decisionWait,
 		m.datacakeCalls, m.datacakeErrors,
 		m.slackCalls, m.slackErrors,
+		m.panics,
 		buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
 }
+
+// countPanic counts a recovered panic; where is one of the bot's Panic… names or "job".
+func (m *metrics) countPanic(where string) { m.panics.WithLabelValues(where).Inc() }
 
 // handler serves the registry in the Prometheus text (or OpenMetrics) format. A failing
 // read of the store is logged and leaves its series out; the rest is still served.

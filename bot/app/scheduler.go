@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -24,6 +25,8 @@ type scheduler struct {
 	initial sync.WaitGroup
 	// caughtUp is closed once every job's run at start has finished.
 	caughtUp chan struct{}
+	// onPanic counts a job's recovered panic ("job"); nil counts nothing.
+	onPanic func(where string)
 }
 
 // job is one scheduled sweep.
@@ -105,6 +108,7 @@ func (a *App) Sweep(ctx context.Context) error {
 func (s *scheduler) start(ctx context.Context) {
 	for _, j := range s.jobs {
 		run := func() {
+			defer s.recovered(j.name)
 			jctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
 			if err := j.run(jctx); err != nil && ctx.Err() == nil {
@@ -124,6 +128,17 @@ func (s *scheduler) start(ctx context.Context) {
 // CaughtUp is closed once every scheduled job has finished its run at start (Run starts
 // them): what a restart had to catch up on is done. Tests wait on it rather than guess.
 func (a *App) CaughtUp() <-chan struct{} { return a.sched.caughtUp }
+
+// recovered logs a job's panic with its stack and counts it; cron's own Recover stays in
+// the chain as a second net, but it counts nothing.
+func (s *scheduler) recovered(name string) {
+	if p := recover(); p != nil {
+		s.log.Error("scheduler: panic in job", "job", name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if s.onPanic != nil {
+			s.onPanic("job")
+		}
+	}
+}
 
 // stop stops the clock and waits for running jobs.
 func (s *scheduler) stop() {

@@ -39,6 +39,8 @@ func methodFor(name string) (method, bool) {
 	switch name {
 	case "auth.test":
 		return method{handle: (*Server).authTest}, true
+	case "bots.info":
+		return method{handle: (*Server).botsInfo}, true
 	case "chat.postMessage":
 		return method{handle: (*Server).postMessage}, true
 	case "chat.postEphemeral":

@@ -94,6 +94,16 @@ func (s *Server) usergroupUsers(req *apiRequest) result {
 	return ok(map[string]any{"users": append([]string{}, members...)})
 }
 
+// botsInfo answers for the fake's own bot only, with its app id.
+func (s *Server) botsInfo(req *apiRequest) result {
+	if req.params["bot"] != s.cfg.botID {
+		return fail("bot_not_found")
+	}
+	return ok(map[string]any{"bot": map[string]any{
+		"id": s.cfg.botID, "app_id": s.cfg.appID, "name": "cakegate", "deleted": false, "user_id": s.cfg.botUserID,
+	}})
+}
+
 func (s *Server) authTest(*apiRequest) result {
 	return ok(map[string]any{
 		"url": "https://cakegate-test.slack.com/", "team": "cakegate test", "user": "cakegate",

@@ -222,6 +222,21 @@ func (s *Server) RedeliverEvent(ctx context.Context, envelopeID, reason string) 
 	return env.ID, s.deliver(ctx, env)
 }
 
+// ReplayEnvelope sends an envelope again exactly as it was, with the same envelope id: what a
+// replay looks like, or a Slack that repeats itself. An app should ack it and drop it.
+func (s *Server) ReplayEnvelope(ctx context.Context, envelopeID string) error {
+	s.mu.Lock()
+	old, found := s.sock.envelopes[envelopeID]
+	if !found {
+		s.mu.Unlock()
+		return fmt.Errorf("slacktest: no envelope %s", envelopeID)
+	}
+	env := *old
+	env.acked, env.ackPayload, env.ackLate, env.ackProblem, env.dropped = false, nil, 0, "", 0
+	s.mu.Unlock()
+	return s.deliver(ctx, &env)
+}
+
 // WaitAck waits for the bot to ack an envelope and returns the ack's payload
 // (nil when it had none). It fails when ctx ends first, when the ack came
 // after Slack's 3 s, or when Slack would not accept the payload (invalid

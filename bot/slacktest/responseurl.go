@@ -78,6 +78,9 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.dropResponseLocked(w) {
+		return
+	}
 	ru := s.responses[responseURLID(s.hs.URL, s.hs.URL+r.URL.Path)]
 	if ru == nil || s.now().Sub(ru.issued) > s.cfg.responseURLTTL {
 		w.WriteHeader(http.StatusNotFound)

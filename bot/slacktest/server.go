@@ -45,6 +45,8 @@ type Server struct {
 	homes      map[string]string   // user -> Home tab view id
 	triggers   map[string]*trigger
 	responses  map[string]*responseURL
+	// dropResponses is how many posts to response URLs are still to be dropped.
+	dropResponses int
 
 	sock socketState
 }

@@ -73,7 +73,10 @@ func testHomeStory(t *testing.T, socket bool) {
 	}
 	mustContain(t, "alice's Home tab with the token", alice, "Expires 2026-11-27 17:0", "No request of yours is waiting")
 
-	// The same Approve again, from a screen that still showed the old tab.
+	// The same Approve again, from a screen that still showed the old tab: a new click, so
+	// Slack sends it with a new trigger id (the very same signed request again would be
+	// dropped as a replay).
+	approve.TriggerID = s.slack.NewTriggerID(sandboxAnn)
 	if err := s.homeDeliver(ctx, approve); err != nil {
 		t.Fatal(err)
 	}

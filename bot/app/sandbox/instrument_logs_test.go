@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,11 @@ func testLogsHoldNoSecret(t *testing.T, socket bool) {
 			}
 		}
 	})
+	// A reply that cannot be posted to its response URL is logged, without the URL.
+	s.slack.DropResponseURLNext(1)
+	if _, err := s.sendSlash(ctx, sandboxAlice, "help"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +62,15 @@ func testLogsHoldNoSecret(t *testing.T, socket bool) {
 		"Datacake token": sandboxDCToken,
 		"issued token":   token,
 	}
+	// Response URLs and trigger ids work as credentials for a while: they are not logged.
+	for i, u := range s.slack.IssuedResponseURLs() {
+		secrets[fmt.Sprintf("response URL %d", i)] = u[strings.Index(u, "/response/"):]
+	}
+	for i, id := range s.slack.IssuedTriggerIDs() {
+		secrets[fmt.Sprintf("trigger id %d", i)] = id
+	}
 	checkLogHoldsNoSecret(t, out, secrets, 5)
-	mustContain(t, "logs", out, `"msg":"cakegate is running`, `"msg":"notification not delivered; will retry"`, `"msg":"datacake call failed; retrying"`)
+	mustContain(t, "logs", out, `"msg":"cakegate is running`, `"msg":"notification not delivered; will retry"`, `"msg":"datacake call failed; retrying"`, `"msg":"private reply failed"`)
 }
 
 // checkLogHoldsNoSecret fails if any secret is in the JSON log out, as written or in any

@@ -116,6 +116,7 @@ func testMetricsStory(t *testing.T, socket bool) {
 		"cakegate_grants_expiring_next_hour", "cakegate_decisions_total", "cakegate_decision_wait_seconds",
 		"cakegate_datacake_call_duration_seconds", "cakegate_datacake_errors_total",
 		"cakegate_slack_call_duration_seconds", "cakegate_slack_errors_total", "cakegate_build_info",
+		"cakegate_panics_total",
 	} {
 		mustContain(t, "metrics", m.Text, "# HELP "+name+" ")
 	}

@@ -30,6 +30,9 @@ func (s *sandbox) interact(ctx context.Context, cb slack.InteractionCallback) ([
 		}
 		return payload, nil
 	}
+	if cb.Team.ID == "" {
+		cb.Team.ID = slacktest.DefaultTeamID // Slack names the team in every interaction
+	}
 	body, err := slacktest.InteractionForm(cb)
 	if err != nil {
 		return nil, err
