@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,13 @@ type App struct {
 	// metrics is served at /metrics; the app's wrappers around the store, Datacake and
 	// Slack feed it.
 	metrics *metrics
+	// datacake and slackAPI are the clients the background health checks use: the same
+	// ones the use cases use, so they check what serving depends on.
+	datacake *datacake.Client
+	slackAPI *slack.Client
+	// health is what /readyz reports beyond the open database; see health.go.
+	health       *health
+	healthTiming healthTiming
 }
 
 // Options are what tests and the demo change about an app; the zero value is production.
@@ -41,6 +49,9 @@ type Options struct {
 	DatacakeSleep func(context.Context, time.Duration) error
 	// StoreOptions are passed to state.Open (benchmarks turn fsync off).
 	StoreOptions []state.Option
+	// HealthInterval, HealthRetryMin and HealthRetryMax replace how often the background
+	// checks of Slack and Datacake run (see health.go); zero keeps the default.
+	HealthInterval, HealthRetryMin, HealthRetryMax time.Duration
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -106,7 +117,15 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	svc.Notifier = b
 	svc.Groups = b
 
-	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
+	a := &App{
+		cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m,
+		datacake: dc, slackAPI: api, health: newHealth(),
+		healthTiming: healthTiming{
+			Interval: cmp.Or(opts.HealthInterval, defaultHealthTiming.Interval),
+			RetryMin: cmp.Or(opts.HealthRetryMin, defaultHealthTiming.RetryMin),
+			RetryMax: cmp.Or(opts.HealthRetryMax, defaultHealthTiming.RetryMax),
+		},
+	}
 	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
 	if err != nil {
 		store.Close()
@@ -119,18 +138,23 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metrics.handler(a.log.With("component", "metrics")))
-	mux.Handle("/", a.bot.Handler(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if err := a.store.Check(ctx); err != nil {
-			return errors.New("database not open")
-		}
-		if a.bot.ShuttingDown() {
-			return errors.New("shutting down")
-		}
-		return nil
-	}))
+	mux.Handle("/", a.bot.Handler(a.readiness))
 	return mux
+}
+
+// readiness is /readyz: the database open (asked now, it costs nothing) and writable, the
+// Slack token accepted and Datacake reachable, as the last background check found them.
+// The error names each dependency that is not ready, one per line.
+func (a *App) readiness() error {
+	if a.bot.ShuttingDown() {
+		return errors.New("shutting down")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := a.store.Check(ctx); err != nil {
+		return errors.New("database: not open")
+	}
+	return a.health.err()
 }
 
 // Run serves until ctx ends, then shuts down in order: stop taking requests, finish the
@@ -145,7 +169,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -169,6 +193,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		stopControl = func() {}
 	}
 	defer stopControl()
+	wg.Go(func() {
+		if err := a.watchDependencies(ctx); err != nil {
+			errc <- err
+		}
+	})
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
 	a.sched.start(ctx)
 

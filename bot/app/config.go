@@ -17,13 +17,16 @@ type Config struct {
 	SlackSigningSecret string
 	SlackAPIURL        string
 	DatacakeToken      string
-	DatacakeAPIURL     string
-	DatacakeMaxRPS     float64
-	DatacakeMaxConc    int
-	PolicyPath         string
-	DBPath             string
-	Addr               string
-	LogFormat          string // "text" or "json"
+	// DatacakeTokenFile is where DatacakeToken was read from, if from a file: cakegate
+	// re-reads it when it changes, so the token can be rotated without a restart.
+	DatacakeTokenFile string
+	DatacakeAPIURL    string
+	DatacakeMaxRPS    float64
+	DatacakeMaxConc   int
+	PolicyPath        string
+	DBPath            string
+	Addr              string
+	LogFormat         string // "text" or "json"
 }
 
 // The defaults of the contract.
@@ -93,6 +96,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("DATACAKE_TOKEN_FILE: %s is empty.", file)
 		default:
 			c.DatacakeToken = strings.TrimSpace(string(data))
+			c.DatacakeTokenFile = file
 		}
 	default:
 		bad("DATACAKE_TOKEN (or DATACAKE_TOKEN_FILE) is not set: give a Datacake token with the members permission in the workspace.")
@@ -136,6 +140,14 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// datacakeTokenVariable names the setting the Datacake token came from, for messages.
+func (c Config) datacakeTokenVariable() string {
+	if c.DatacakeTokenFile != "" {
+		return "the token in DATACAKE_TOKEN_FILE (" + c.DatacakeTokenFile + ")"
+	}
+	return "DATACAKE_TOKEN"
 }
 
 // secrets lists the configured secrets, for redaction.

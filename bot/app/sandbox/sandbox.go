@@ -169,6 +169,8 @@ func (s *sandbox) startApp() error {
 	s.app, err = app.New(s.cfg, app.NewLogger(s.cfg, s.logOut), app.Options{
 		Clock:         s.clock,
 		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
+		// One health check at start; tests that need more ask for them.
+		HealthInterval: time.Hour,
 	})
 	if err != nil {
 		return err
@@ -183,12 +185,22 @@ func (s *sandbox) startApp() error {
 	s.cancel = cancel
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.app.Run(ctx, ln) }()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
 	if s.socket {
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-		defer wcancel()
 		if err := s.slack.WaitConnected(wctx, opened+1); err != nil {
 			return fmt.Errorf("socket mode did not connect: %w", err)
 		}
+	}
+	// Start from a ready cakegate, as a load balancer would: the background checks of
+	// the database, Slack and Datacake have all passed.
+	select {
+	case <-s.app.Ready():
+	case err := <-s.done:
+		s.done <- err
+		return fmt.Errorf("cakegate stopped at start: %v", err)
+	case <-wctx.Done():
+		return fmt.Errorf("cakegate did not become ready: %w", s.app.Readiness())
 	}
 	return nil
 }
@@ -373,6 +385,18 @@ func (s *sandbox) dmMessage(ctx context.Context, user string, match func(text st
 		return found, fmt.Errorf("direct message to %s: %w", user, err)
 	}
 	return found, nil
+}
+
+// slackCallsBut lists the Slack calls cakegate made, leaving out the background health
+// check (auth.test), which runs whatever the users do.
+func (s *sandbox) slackCallsButHealthChecks() []slacktest.Call {
+	var out []slacktest.Call
+	for _, c := range s.slack.Calls() {
+		if c.Method != "auth.test" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // tick runs what the scheduler would after the clock moved: every scheduled job (the app's

@@ -241,11 +241,20 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if err := s.restart(); err != nil {
 			t.Fatal(err)
 		}
+		// The start-up reconcile may be at work already; this one finds it taken and skips.
 		if _, err := s.app.Service().Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "Authorization: Token") }); err != nil {
 			t.Fatal(err)
+		}
+		// The token DM leaves before the request is marked active; the approval message's
+		// update follows the mark.
+		if err := s.slack.WaitFor(ctx, func(*slacktest.Server) bool {
+			r, err := s.app.Store().Get(ctx, 1)
+			return err == nil && r.State == commands.StateActive
+		}); err != nil {
+			t.Fatalf("R1 did not become active: %v", err)
 		}
 		users := s.datacake.APIUsers(sandboxWorkspace)
 		if len(users) != 1 || users[0].ID == half[0].ID {
