@@ -86,3 +86,14 @@ func checkDatacakeToken(ctx context.Context, client *datacake.Client, cfg Config
 			"Datacake at %s does not answer (%v): check the network and DATACAKE_API_URL; the token was not checked", cfg.DatacakeAPIURL, err)}
 	}
 }
+
+// slackAnswerCode returns the error code Slack answered with (ok:false), or "" when err is
+// nil or Slack gave no answer (network, HTTP status): the line between a refusal and an
+// outage.
+func slackAnswerCode(err error) string {
+	var resp slack.SlackErrorResponse
+	if errors.As(err, &resp) {
+		return resp.Err
+	}
+	return ""
+}

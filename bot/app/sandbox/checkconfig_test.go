@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,6 +49,8 @@ func (w *checkConfigWorld) env(t *testing.T, policy string, change ...string) []
 		"DATACAKE_TOKEN_FILE=",
 		"DATACAKE_API_URL=" + w.datacake.URL(),
 		"CAKEGATE_CONFIG=" + path,
+		"CAKEGATE_DB=" + filepath.Join(w.dir, "cakegate.db"),
+		"CAKEGATE_ADDR=127.0.0.1:0",
 	}
 	return append(env, change...)
 }
@@ -80,6 +84,16 @@ func TestCheckConfig(t *testing.T) {
 			[]string{"FAIL  the bot is not in the approvals channel #cakegate-approvals", "/invite @"}},
 		{"OKAfterTheBotWasInvited", sandboxPolicy, nil, func() { w.slack.SetChannelError(sandboxChannel, "") },
 			[]string{"ok    approvals channel #cakegate-approvals"}},
+		{"ErrDatabaseAndAddress", sandboxPolicy, []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}, nil, []string{
+			"FAIL  CAKEGATE_DB=/nonexistent/x.db: the folder /nonexistent does not exist",
+			`FAIL  CAKEGATE_ADDR="nonsense" is not host:port: give a listen address like :3000`}},
+		{"ErrChannelName", strings.Replace(sandboxPolicy, "approvals_channel: "+sandboxChannel, `approvals_channel: "#cakegate-approvals"`, 1), nil, nil, []string{
+			`cakegate.yaml:2: approvals_channel: "#cakegate-approvals" is not a Slack channel id (C…); a channel name will not do`,
+			"copy the Channel ID"}},
+		{"ErrSlackUnreachable", sandboxPolicy, []string{"SLACK_API_URL=" + closedURL(t)}, nil, []string{
+			"FAIL  Slack at http://", "did not answer", "the bot token was not checked"}},
+		{"ErrDatacakeUnreachable", sandboxPolicy, []string{"DATACAKE_API_URL=" + closedURL(t)}, nil, []string{
+			"FAIL  Datacake at http://", "does not answer", "the token was not checked"}},
 		{"ErrApproversResolve", strings.Replace(sandboxPolicy, "approvers: ["+sandboxAnn, "approvers: [U0NOBODY, S0NOPE, "+sandboxAnn, 1), nil, nil,
 			[]string{"FAIL  approvers: user U0NOBODY", "user_not_found", "FAIL  approvers: user group S0NOPE"}},
 	}
@@ -100,6 +114,9 @@ func TestCheckConfig(t *testing.T) {
 				if !strings.Contains(out, want) {
 					t.Errorf("want %q in:\n%s", want, out)
 				}
+			}
+			if strings.Contains(out, "is refused by") && strings.Contains(tt.name, "Unreachable") {
+				t.Errorf("check-config blames a token when the service cannot be reached:\n%s", out)
 			}
 			for _, secret := range []string{sandboxDCToken, slacktest.DefaultBotToken, "dc-no-members"} {
 				if strings.Contains(out+errOut, secret) {
@@ -134,5 +151,57 @@ func TestManifest(t *testing.T) {
 		if _, _, code := runBinary(t, nil, args...); code != 2 {
 			t.Errorf("cakegate %v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// closedURL is an http URL where nothing listens: a service that cannot be reached.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "http://" + ln.Addr().String() + "/api/"
+}
+
+// TestCheckConfigAgreesWithServe: what check-config finds wrong with the settings, serve
+// refuses with the same words, and check-config prints its lines in the same order every
+// time.
+func TestCheckConfigAgreesWithServe(t *testing.T) {
+	w := newCheckConfigWorld(t)
+	bad := []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}
+	out, _, code := runBinary(t, w.env(t, sandboxPolicy, bad...), "check-config")
+	if code != 1 {
+		t.Fatalf("check-config: exit %d:\n%s", code, out)
+	}
+	env := map[string]string{}
+	for _, kv := range w.env(t, sandboxPolicy, bad...) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	got := serveCakegate(t, env)
+	if got.code == 0 {
+		t.Fatalf("serve started with settings check-config refused:\n%s", got.stderr)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if msg, ok := strings.CutPrefix(line, "FAIL  "); ok && !strings.Contains(got.stderr, msg) {
+			t.Errorf("check-config says %q, serve does not:\n%s", msg, got.stderr)
+		}
+	}
+
+	first, _, _ := runBinary(t, w.env(t, sandboxPolicy), "check-config")
+	for range 3 {
+		again, _, _ := runBinary(t, w.env(t, sandboxPolicy), "check-config")
+		if again != first {
+			t.Fatalf("check-config's lines changed order:\n%s\nthen:\n%s", first, again)
+		}
+	}
+	var order []int
+	for _, want := range []string{"environment:", "policy file", "schedules:", "Datacake token belongs", "members permission", "Slack bot token works", "approvals channel", "approvers:"} {
+		order = append(order, strings.Index(first, want))
+	}
+	if !slices.IsSorted(order) || order[0] < 0 {
+		t.Fatalf("check-config's lines are not in the documented order:\n%s", first)
 	}
 }
