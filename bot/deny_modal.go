@@ -57,7 +57,7 @@ func (b *Bot) openDenyModal(ctx context.Context, to replyTo, triggerID string, i
 func (b *Bot) submitDeny(cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
 	id, err := commands.ParseRequestID(cb.View.PrivateMetadata)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: "This form is out of date; use /cakegate deny instead."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: b.named("This form is out of date; use /cakegate deny instead.")})
 	}
 	reason := ""
 	if cb.View.State != nil {

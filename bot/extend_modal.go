@@ -69,7 +69,7 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
 	id, err := commands.ParseRequestID(cb.View.PrivateMetadata)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: "This form is out of date; use /cakegate extend instead."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: b.named("This form is out of date; use /cakegate extend instead.")})
 	}
 	value := cb.View.State.Values[extendBlockID][extendActionID].SelectedOption.Value
 	d, err := commands.ParseDuration(value)

@@ -44,6 +44,7 @@ func (b *Bot) showHome(ctx context.Context, user string) {
 // tab keeps its last content until the next change or the next time it is opened.
 func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
 	view := HomeView(b.homeFor(ctx, user), b.now())
+	b.namedBlocks(view.Blocks.BlockSet)
 	if _, err := b.slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
 		b.log.Warn("app home: publish", "user", user, "err", err)
 	}

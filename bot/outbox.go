@@ -127,7 +127,7 @@ func retryDelay(attempt int, err error) time.Duration {
 func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 	if n.Kind == commands.NotifyApprovers {
 		// Alerts may belong to no request (reconcile's reports); they carry their text.
-		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
+		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(b.named(n.Text), false))
 		return err
 	}
 	r, err := b.requests.Get(ctx, n.Request)
@@ -145,7 +145,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 			// mends: tell them where the approvers read, so the news is not lost. The
 			// notices carry no secret.
 			b.log.Warn("requester cannot be messaged directly; telling them in the approvals channel", "request", r.ID.String(), "err", err)
-			_, _, err = b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(commands.Mention(r.Requester)+": "+n.Text, false))
+			_, _, err = b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(commands.Mention(r.Requester)+": "+b.named(n.Text), false))
 		}
 		return err
 	case commands.NotifyReminder:
@@ -164,6 +164,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 // twice still leaves the message right.
 func (b *Bot) showApproval(ctx context.Context, r *commands.Request) error {
 	fallback, blocks := ApprovalMessage(r, b.now())
+	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
 	if !r.Message.IsZero() {
 		_, _, _, err := b.slack.UpdateMessageContext(ctx, r.Message.Channel, r.Message.TS, opts...)

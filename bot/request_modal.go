@@ -257,7 +257,7 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		if commands.ErrorCode(err) == commands.CodeInternal {
 			b.log.Error("request from the form", "user", in.Requester, "err", err)
 		}
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(commands.UserMessage(err), 300)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.async(func(ctx context.Context) {
 		r, err := b.svc.GrantIfAutomatic(ctx, r)

@@ -112,6 +112,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Outbox:        store,
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
+		CommandName:   cfg.Command,
 		HTTPClient:    m.responseURLClient(),
 	})
 	svc.Notifier = b

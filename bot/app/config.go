@@ -27,6 +27,9 @@ type Config struct {
 	DBPath            string
 	Addr              string
 	LogFormat         string // "text" or "json"
+	// Command is the slash command as installed in Slack (CAKEGATE_COMMAND): the manifest
+	// declares it and every text names it.
+	Command string
 }
 
 // The defaults of the contract.
@@ -35,6 +38,7 @@ const (
 	defaultPolicyPath  = "cakegate.yaml"
 	defaultDBPath      = "cakegate.db"
 	defaultAddr        = ":3000"
+	defaultCommand     = "/cakegate"
 )
 
 // configError lists every problem with the settings, one per line, each naming its variable.
@@ -54,6 +58,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DBPath:             orDefault(getenv("CAKEGATE_DB"), defaultDBPath),
 		Addr:               orDefault(getenv("CAKEGATE_ADDR"), defaultAddr),
 		LogFormat:          orDefault(getenv("CAKEGATE_LOG_FORMAT"), "text"),
+		Command:            orDefault(strings.TrimSpace(getenv("CAKEGATE_COMMAND")), defaultCommand),
 	}
 	var problems configError
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -118,6 +123,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.DatacakeMaxConc = n
 	}
+	if msg := checkCommandName(c.Command); msg != "" {
+		bad("CAKEGATE_COMMAND=%s", msg)
+	}
 	if msg := checkAddr(c.Addr); msg != "" {
 		bad("%s", msg)
 	}
@@ -178,6 +186,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("config", c.PolicyPath),
 		slog.String("db", c.DBPath),
 		slog.String("addr", c.Addr),
+		slog.String("command", c.Command),
 	)
 }
 

@@ -147,7 +147,21 @@ func TestManifest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "socket_mode_enabled: true") || strings.Contains(out, "request_url") {
 		t.Errorf("socket mode manifest (exit %d):\n%s", code, out)
 	}
-	for _, args := range [][]string{{"manifest"}, {"manifest", "--url", "http://insecure"}, {"manifest", "--url", "https://x", "--socket-mode"}} {
+	// No flags: the Socket Mode manifest, and a word on stderr that it is that one.
+	out, errOut, code = runBinary(t, nil, "manifest")
+	if code != 0 || !strings.Contains(out, "socket_mode_enabled: true") || !strings.Contains(errOut, "Socket Mode manifest") {
+		t.Errorf("cakegate manifest without flags (exit %d):\n%s\nstderr: %s", code, out, errOut)
+	}
+	// The command is one setting: CAKEGATE_COMMAND, unless --command says otherwise.
+	out, _, _ = runBinary(t, []string{"CAKEGATE_COMMAND=/ask"}, "manifest")
+	if !strings.Contains(out, "command: /ask") {
+		t.Errorf("manifest with CAKEGATE_COMMAND=/ask:\n%s", out)
+	}
+	out, _, _ = runBinary(t, []string{"CAKEGATE_COMMAND=/ask"}, "manifest", "--command", "/tokens", "--name", "Token desk")
+	if !strings.Contains(out, "command: /tokens") || !strings.Contains(out, "name: Token desk") {
+		t.Errorf("manifest with --command /tokens --name:\n%s", out)
+	}
+	for _, args := range [][]string{{"manifest", "--url", "http://insecure"}, {"manifest", "--url", "https://x", "--socket-mode"}, {"manifest", "--command", "ask"}, {"manifest", "extra"}} {
 		if _, _, code := runBinary(t, nil, args...); code != 2 {
 			t.Errorf("cakegate %v: exit %d, want 2", args, code)
 		}

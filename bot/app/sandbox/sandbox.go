@@ -68,6 +68,7 @@ type sandboxOptions struct {
 	log        io.Writer // nil: discard
 	policy     string    // "": sandboxPolicy
 	logFormat  string    // "": text
+	command    string    // "": /cakegate
 }
 
 type sandbox struct {
@@ -149,6 +150,7 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		DBPath:             filepath.Join(s.dir, "cakegate.db"),
 		Addr:               "127.0.0.1:0",
 		LogFormat:          cmp.Or(opts.logFormat, "text"),
+		Command:            cmp.Or(opts.command, "/cakegate"),
 	}
 	if opts.socketMode {
 		cfg.SlackAppToken = slacktest.DefaultAppToken
@@ -266,7 +268,7 @@ func (s *sandbox) slash(ctx context.Context, user, text string) (string, error) 
 func (s *sandbox) sendSlash(ctx context.Context, user, text string) (string, error) {
 	responseURL := s.slack.ResponseURLFor(sandboxChannel, user, "")
 	sc := slack.SlashCommand{
-		Command: "/cakegate", Text: text, UserID: user, ChannelID: sandboxChannel,
+		Command: s.cfg.Command, Text: text, UserID: user, ChannelID: sandboxChannel,
 		ResponseURL: responseURL, TriggerID: s.slack.NewTriggerID(user), TeamID: slacktest.DefaultTeamID,
 	}
 	if s.socket {
