@@ -66,7 +66,8 @@ func (b *Bot) submitDeny(cb slack.InteractionCallback) *slack.ViewSubmissionResp
 	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
 	if _, err := b.svc.Deny(ctx, id, cb.User.ID, reason); err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: truncateRunes(commands.UserMessage(err), 300)})
+		b.warn(cb.User.ID, b.named(commands.UserMessage(err)))
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.Kick()
 	return nil

@@ -81,7 +81,8 @@ func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionRe
 	user := cb.User.ID
 	r, err := b.svc.Extend(ctx, id, user, d)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: truncateRunes(commands.UserMessage(err), 150)})
+		b.warn(cb.User.ID, b.named(commands.UserMessage(err)))
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: truncateRunes(b.named(commands.UserMessage(err)), 150)})
 	}
 	b.async(func(ctx context.Context) {
 		if err := b.dm(ctx, user, decisionConfirmation(VerbExtend, r), nil); err != nil {

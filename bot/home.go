@@ -84,7 +84,7 @@ func (b *Bot) logHomeError(what, user string, err error) {
 		b.log.Error("app home: "+what, "user", user, "err", err)
 		return
 	}
-	b.log.Warn("app home: "+what, "user", user, "err", err)
+	b.log.Warn("user warned", "user", user, "warning", b.named(commands.UserMessage(err)), "while", "app home: "+what, "err", err)
 }
 
 // mayApproveAny reports whether user approves any role, as commands decides it. An error

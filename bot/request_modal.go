@@ -257,6 +257,7 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		if commands.ErrorCode(err) == commands.CodeInternal {
 			b.log.Error("request from the form", "user", in.Requester, "err", err)
 		}
+		b.warn(in.Requester, b.named(commands.UserMessage(err)))
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.async(func(ctx context.Context) {
@@ -264,6 +265,7 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		text := requestConfirmation(r)
 		if err != nil {
 			text = ":warning: " + commands.UserMessage(err)
+			b.warned(in.Requester, text)
 		}
 		if err := b.dm(ctx, in.Requester, text, nil); err != nil {
 			b.log.Warn("request confirmation", "request", r.ID.String(), "err", err)

@@ -95,11 +95,11 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
-		Store:    instrumentedStore{Store: store, m: m},
+		Store:    instrumentedStore{Store: store, m: m, log: changeLog{log.With("component", "requests")}},
 		Datacake: adapter,
 		// The request form searches devices as people type: cache the list briefly.
 		Devices:  &commands.CachedDevices{Directory: adapter, TTL: time.Minute, Clock: clock},
-		Journal:  store,
+		Journal:  loggedJournal{Journal: store, log: changeLog{log.With("component", "requests")}},
 		AuditLog: store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
