@@ -69,6 +69,9 @@ type sandboxOptions struct {
 	policy     string    // "": sandboxPolicy
 	logFormat  string    // "": text
 	command    string    // "": /cakegate
+	// keepFiles leaves the folder with the database and the policy in place at Close, for
+	// the demo's reader to explore.
+	keepFiles bool
 }
 
 type sandbox struct {
@@ -84,6 +87,7 @@ type sandbox struct {
 	done     chan error
 	cfg      app.Config
 	logOut   io.Writer
+	keep     bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -96,6 +100,7 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		datacake: datacaketest.New(),
 		clock:    commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)),
 		socket:   opts.socketMode,
+		keep:     opts.keepFiles,
 		devices:  map[string]datacaketest.Device{},
 	}
 	defer func() {
@@ -247,7 +252,7 @@ func (s *sandbox) close() error {
 	err := s.stopApp()
 	s.slack.Close()
 	s.datacake.Close()
-	if s.dir != "" {
+	if s.dir != "" && (!s.keep || err != nil) {
 		os.RemoveAll(s.dir)
 		s.dir = ""
 	}
@@ -331,7 +336,7 @@ func (s *sandbox) answer(ctx context.Context, responseURL string) (string, error
 			return false
 		}
 		p := posts[0]
-		text = p.Text
+		text = srv.RenderText(p.Text)
 		if len(p.Blocks) > 0 && string(p.Blocks) != "null" {
 			text = srv.Render(p.Blocks)
 		}
