@@ -60,7 +60,13 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var dcHTTP *http.Client
+	if cfg.DatacakeTokenFile != "" {
+		file := newTokenFile(cfg.DatacakeTokenFile, cfg.DatacakeToken, log.With("component", "datacake"))
+		dcHTTP = &http.Client{Transport: tokenTransport{next: http.DefaultTransport, file: file}}
+	}
 	dc, err := datacake.New(datacake.Options{
+		HTTPClient:     dcHTTP,
 		URL:            cfg.DatacakeAPIURL,
 		Token:          cfg.DatacakeToken,
 		MaxRPS:         cfg.DatacakeMaxRPS,
