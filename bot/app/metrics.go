@@ -97,7 +97,7 @@ func newMetrics() *metrics {
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "cakegate_build_info",
 		Help:        "Always 1; its version label is the running cakegate's version.",
-		ConstLabels: prometheus.Labels{"version": version},
+		ConstLabels: prometheus.Labels{"version": Version()},
 	})
 	buildInfo.Set(1)
 	m.reg.MustRegister(
