@@ -133,6 +133,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 			RetryMax: cmp.Or(opts.HealthRetryMax, defaultHealthTiming.RetryMax),
 		},
 	}
+	m.reg.MustRegister(newAlertCollector(a.health, store, clock))
 	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
 	if err != nil {
 		store.Close()
