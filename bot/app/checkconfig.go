@@ -57,7 +57,7 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	case err != nil:
 		c.fail("%v", err)
 	default:
-		c.ok("environment: %s mode", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""])
+		c.ok("environment: %s mode, slash command %s (the app's manifest must declare the same: cakegate manifest)", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""], cfg.Command)
 	}
 
 	checkDatabase(ctx, c, cfg.DBPath)

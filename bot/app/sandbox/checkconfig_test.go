@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
+	"github.com/cakegate/cakegate/state"
 )
 
 // checkConfigWorld is a Slack and a Datacake for check-config to look at.
@@ -217,5 +220,54 @@ func TestCheckConfigAgreesWithServe(t *testing.T) {
 	}
 	if !slices.IsSorted(order) || order[0] < 0 {
 		t.Fatalf("check-config's lines are not in the documented order:\n%s", first)
+	}
+}
+
+// TestCheckConfigDatabase: check-config opens an existing database as serve would, so a file
+// from a newer cakegate or not cakegate's at all fails here, before serve is started; a
+// missing file is fine (serve creates it) and check-config does not create it.
+func TestCheckConfigDatabase(t *testing.T) {
+	w := newCheckConfigWorld(t)
+	dir := t.TempDir()
+
+	missing := filepath.Join(dir, "missing.db")
+	out, _, code := runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+missing), "check-config")
+	if code != 0 || !strings.Contains(out, "ok    database "+missing+": not there yet") {
+		t.Errorf("missing database: exit %d:\n%s", code, out)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("check-config created the database")
+	}
+
+	current := filepath.Join(dir, "current.db")
+	s, err := state.Open(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out, _, code = runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+current), "check-config")
+	if code != 0 || !strings.Contains(out, "ok    database "+current+": schema version") {
+		t.Errorf("current database: exit %d:\n%s", code, out)
+	}
+
+	newer := filepath.Join(dir, "newer.db")
+	db, err := bbolt.Open(newer, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("schema_version"), []byte("99"))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+newer), "check-config")
+	if code != 1 || !strings.Contains(out, "FAIL  CAKEGATE_DB: ") || !strings.Contains(out, "schema version 99 but this cakegate knows only up to") {
+		t.Errorf("newer database: exit %d:\n%s", code, out)
 	}
 }
