@@ -131,7 +131,11 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 	}
 	s.datacake.AddToken(sandboxDCToken, map[string][]string{sandboxWorkspace: {"members"}})
 
-	s.dir, err = os.MkdirTemp("", "cakegate-sandbox-")
+	prefix := "cakegate-sandbox-"
+	if opts.keepFiles {
+		prefix = "cakegate-demo-" // what the reader is told to explore, and to remove
+	}
+	s.dir, err = os.MkdirTemp("", prefix)
 	if err != nil {
 		return nil, err
 	}
