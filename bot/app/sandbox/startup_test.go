@@ -205,3 +205,23 @@ func TestReadyzNamesAnUnreachableDatacake(t *testing.T) {
 		t.Fatalf("readyz blames Slack too: %q", body)
 	}
 }
+
+// TestServeBinaryStopsOnARefusedToken: as an operator runs it, `cakegate` with a wrong bot
+// token exits 1 with one line that names SLACK_BOT_TOKEN, and never says it is ready.
+func TestServeBinaryStopsOnARefusedToken(t *testing.T) {
+	w := newStartupWorld(t)
+	var env []string
+	for k, v := range w.env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-wrong"}) {
+		env = append(env, k+"="+v)
+	}
+	out, errOut, code := runBinary(t, append(env, "DATACAKE_TOKEN_FILE=", "SLACK_APP_TOKEN="))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s%s", code, out, errOut)
+	}
+	if n := strings.Count(errOut, "SLACK_BOT_TOKEN is refused by Slack (invalid_auth)"); n != 1 {
+		t.Fatalf("want one line naming SLACK_BOT_TOKEN, got %d:\n%s", n, errOut)
+	}
+	if strings.Contains(errOut, "xoxb-wrong") || strings.Contains(errOut, `msg=ready`) || strings.Contains(errOut, `msg="ready`) {
+		t.Fatalf("the output shows the token or claims readiness:\n%s", errOut)
+	}
+}
