@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 )
 
 // checkAddr returns what is wrong with CAKEGATE_ADDR, or "": it must be a host:port (the
@@ -32,17 +31,21 @@ func checkAddr(addr string) string {
 }
 
 // checkDBPath returns what is wrong with CAKEGATE_DB, or "": its folder must exist and take
-// a new file, or the file must exist and be writable. It creates nothing, so check-config
-// leaves no database behind.
+// a new file, or the file must exist and be writable. It leaves nothing behind (a probe file
+// is removed at once), so check-config creates no database.
 func checkDBPath(path string) string {
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.IsDir():
 		return fmt.Sprintf("CAKEGATE_DB=%s is a folder: give the database file's path, like %s", path, filepath.Join(path, defaultDBPath))
 	case err == nil:
-		if syscall.Access(path, 2 /* W_OK */) != nil {
-			return fmt.Sprintf("CAKEGATE_DB=%s cannot be written by this user: give it to the user cakegate runs as (chown), or point CAKEGATE_DB elsewhere", path)
+		// Opening for writing changes nothing, and asks the file system itself (ACLs and
+		// read-only mounts included).
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Sprintf("CAKEGATE_DB=%s cannot be written by this user (%v): give it to the user cakegate runs as (chown), or point CAKEGATE_DB elsewhere", path, errors.Unwrap(err))
 		}
+		f.Close()
 		return ""
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Sprintf("CAKEGATE_DB=%s: %v", path, errors.Unwrap(err))
@@ -56,8 +59,13 @@ func checkDBPath(path string) string {
 		return fmt.Sprintf("CAKEGATE_DB=%s: %v", path, errors.Unwrap(err))
 	case !di.IsDir():
 		return fmt.Sprintf("CAKEGATE_DB=%s: %s is not a folder", path, dir)
-	case syscall.Access(dir, 2|1 /* W_OK|X_OK */) != nil:
-		return fmt.Sprintf("CAKEGATE_DB=%s: the folder %s does not let this user create the database: give it to the user cakegate runs as, or point CAKEGATE_DB elsewhere", path, dir)
 	}
+	// Creating (and removing) a file is the one portable way to know the folder takes one.
+	probe, err := os.CreateTemp(dir, ".cakegate-check-*")
+	if err != nil {
+		return fmt.Sprintf("CAKEGATE_DB=%s: the folder %s does not let this user create the database (%v): give it to the user cakegate runs as, or point CAKEGATE_DB elsewhere", path, dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	return ""
 }
