@@ -91,6 +91,9 @@ func (a *App) watchDependencies(ctx context.Context) error {
 			}
 			if err != nil && isRefusal(err) && (dep == "slack" || !started) {
 				a.health.set(dep, err)
+				if !started {
+					return &startupError{err}
+				}
 				return err
 			}
 			if err != nil {
@@ -123,6 +126,13 @@ func (a *App) watchDependencies(ctx context.Context) error {
 		}
 	}
 }
+
+// startupError is a refusal found before cakegate was ever ready: serve says it cannot
+// start, rather than that it stopped.
+type startupError struct{ err error }
+
+func (e *startupError) Error() string { return e.err.Error() }
+func (e *startupError) Unwrap() error { return e.err }
 
 // checkDependency checks one dependency, bounded in time.
 func (a *App) checkDependency(ctx context.Context, dep string) error {

@@ -218,7 +218,7 @@ func TestServeBinaryStopsOnARefusedToken(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s%s", code, out, errOut)
 	}
-	if n := strings.Count(errOut, "SLACK_BOT_TOKEN is refused by Slack (invalid_auth)"); n != 1 {
+	if n := strings.Count(errOut, `msg="cakegate cannot start" err="SLACK_BOT_TOKEN is refused by Slack (invalid_auth)`); n != 1 {
 		t.Fatalf("want one line naming SLACK_BOT_TOKEN, got %d:\n%s", n, errOut)
 	}
 	if strings.Contains(errOut, "xoxb-wrong") || strings.Contains(errOut, `msg=ready`) || strings.Contains(errOut, `msg="ready`) {
