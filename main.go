@@ -29,22 +29,30 @@ const usage = `usage: cakegate [command]
 
 commands:
   serve [--log-format text|json]
-            run the bot (the default); the flag overrides CAKEGATE_LOG_FORMAT
-  demo      play a whole story against in-process fakes of Slack and Datacake; needs no account
+            run the bot (the default); --log-format overrides CAKEGATE_LOG_FORMAT
+  demo      play a whole story against in-process fakes of Slack and Datacake; needs no
+            account, and leaves its database in a temporary folder to explore
   check-config
-            check the policy file, the settings, and that the Datacake and Slack tokens,
-            the approvals channel and the approvers work; one line per problem
-  manifest --url https://… | --socket-mode
-            print the Slack app manifest to create the app from
+            check the settings, the policy file, the database, and that the Slack and Datacake
+            tokens, the approvals channel and the approvers work; one line per check
+  manifest [--url https://… | --socket-mode] [--command /cakegate] [--name cakegate]
+            print the Slack app manifest to create the app from: --url for HTTP mode (Slack
+            calls cakegate there), else Socket Mode (no public URL); --command defaults to
+            CAKEGATE_COMMAND, --name to cakegate
   backup FILE
             write a consistent copy of the database (CAKEGATE_DB), also while the bot runs
   audit export [--since TIME] [--request R42]
-            print the audit log as JSON lines
+            print the audit log as JSON lines; --since takes a time (2026-11-01T09:00:00Z),
+            a date (2026-11-01) or an age (24h, 7d); --request one request's events
   audit verify
             check the audit log's hash chain; names the first broken event
-  version   print the version
+  version   print the version (the module version or VCS revision it was built from)
+  help      print this
 
-Settings come from the environment; see README.md.
+Settings come from the environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET,
+SLACK_API_URL, DATACAKE_TOKEN or DATACAKE_TOKEN_FILE, DATACAKE_API_URL, DATACAKE_MAX_RPS,
+DATACAKE_MAX_CONCURRENCY, CAKEGATE_CONFIG, CAKEGATE_DB, CAKEGATE_ADDR, CAKEGATE_LOG_FORMAT,
+CAKEGATE_COMMAND. See README.md.
 `
 
 // run is main without the process: it returns the exit status.
@@ -65,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "check-config":
 		return app.CheckConfig(ctx, getenv, stdout)
 	case "manifest":
-		return app.Manifest(args, stdout, stderr)
+		return app.Manifest(args, getenv, stdout, stderr)
 	case "backup":
 		return app.Backup(args, getenv, stdout, stderr)
 	case "audit":

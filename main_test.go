@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -34,5 +36,32 @@ func TestRunVersionAndUsage(t *testing.T) {
 	got = runCakegate(t, "frobnicate")
 	if got.code != 2 || !strings.Contains(got.stderr, `unknown command "frobnicate"`) || !strings.Contains(got.stderr, "usage: cakegate") {
 		t.Errorf("unknown command: exit %d, stderr %q; want 2 with the usage", got.code, got.stderr)
+	}
+}
+
+// TestHelpAndReadmeListEveryFlag asks each subcommand for its flags (-h prints the flag
+// package's own list) and checks that `cakegate help` and the README name each one.
+func TestHelpAndReadmeListEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := runCakegate(t, "help").stdout
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
+	for _, args := range [][]string{{"serve", "-h"}, {"manifest", "-h"}, {"audit", "export", "-h"}} {
+		got := runCakegate(t, args...)
+		flags := flagLine.FindAllStringSubmatch(got.stderr, -1)
+		if len(flags) == 0 {
+			t.Fatalf("cakegate %v listed no flags:\n%s", args, got.stderr)
+		}
+		for _, f := range flags {
+			name := "--" + f[1]
+			if !strings.Contains(help, name) {
+				t.Errorf("cakegate help does not list %s %s", args[0], name)
+			}
+			if !strings.Contains(string(readme), name) {
+				t.Errorf("README.md does not list %s %s", args[0], name)
+			}
+		}
 	}
 }

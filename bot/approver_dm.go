@@ -38,6 +38,7 @@ func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string
 		users = members
 	}
 	fallback, blocks := ApprovalMessage(r, b.now())
+	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
 	for _, user := range users {
 		if r.HasApproved(user) || (user == r.Requester && !b.svc.Policy.AllowSelfApproval) {
 			continue
@@ -76,6 +77,6 @@ func (b *Bot) replyInThread(ctx context.Context, r *commands.Request, text strin
 	if r.Message.IsZero() {
 		return nil
 	}
-	_, _, err := b.slack.PostMessageContext(ctx, r.Message.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.Message.TS))
+	_, _, err := b.slack.PostMessageContext(ctx, r.Message.Channel, slack.MsgOptionText(b.named(text), false), slack.MsgOptionTS(r.Message.TS))
 	return err
 }

@@ -57,7 +57,7 @@ func (b *Bot) openDenyModal(ctx context.Context, to replyTo, triggerID string, i
 func (b *Bot) submitDeny(cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
 	id, version, err := parseButtonValue(cb.View.PrivateMetadata)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: "This form is out of date; use /cakegate deny instead."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: b.named("This form is out of date; use /cakegate deny instead.")})
 	}
 	reason := ""
 	if cb.View.State != nil {
@@ -67,7 +67,8 @@ func (b *Bot) submitDeny(cb slack.InteractionCallback) *slack.ViewSubmissionResp
 	defer cancel()
 	ctx = commands.AsSeen(ctx, version)
 	if _, err := b.svc.Deny(ctx, id, cb.User.ID, reason); err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: truncateRunes(commands.UserMessage(err), 300)})
+		b.warn(cb.User.ID, b.named(commands.UserMessage(err)))
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{denyBlockID: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.Kick()
 	return nil

@@ -69,7 +69,7 @@ func (b *Bot) openExtendModal(ctx context.Context, to replyTo, triggerID string,
 func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
 	id, version, err := parseButtonValue(cb.View.PrivateMetadata)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: "This form is out of date; use /cakegate extend instead."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: b.named("This form is out of date; use /cakegate extend instead.")})
 	}
 	if cb.View.State == nil {
 		// Slack always sends the form's state; a payload without one is not from a form
@@ -87,7 +87,8 @@ func (b *Bot) submitExtend(cb slack.InteractionCallback) *slack.ViewSubmissionRe
 	user := cb.User.ID
 	r, err := b.svc.Extend(ctx, id, user, d)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: truncateRunes(commands.UserMessage(err), 150)})
+		b.warn(cb.User.ID, b.named(commands.UserMessage(err)))
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{extendBlockID: truncateRunes(b.named(commands.UserMessage(err)), 150)})
 	}
 	b.async(func(ctx context.Context) {
 		if err := b.dm(ctx, user, decisionConfirmation(VerbExtend, r), nil); err != nil {

@@ -44,6 +44,7 @@ func (b *Bot) showHome(ctx context.Context, user string) {
 // tab keeps its last content until the next change or the next time it is opened.
 func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
 	view := HomeView(b.homeFor(ctx, user), b.now())
+	b.namedBlocks(view.Blocks.BlockSet)
 	if _, err := b.slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
 		b.log.Warn("app home: publish", "user", user, "err", err)
 	}
@@ -83,7 +84,7 @@ func (b *Bot) logHomeError(what, user string, err error) {
 		b.log.Error("app home: "+what, "user", user, "err", err)
 		return
 	}
-	b.log.Warn("app home: "+what, "user", user, "err", err)
+	b.log.Warn("user warned", "user", user, "warning", b.named(commands.UserMessage(err)), "while", "app home: "+what, "err", err)
 }
 
 // mayApproveAny reports whether user approves any role, as commands decides it. An error

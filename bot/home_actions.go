@@ -85,5 +85,7 @@ func (b *Bot) homeRefusal(user string, err error) string {
 	if commands.ErrorCode(err) == commands.CodeInternal {
 		b.log.Error("app home action failed", "user", user, "err", err)
 	}
-	return ":warning: " + commands.UserMessage(err)
+	notice := ":warning: " + b.named(commands.UserMessage(err))
+	b.warned(user, notice)
+	return notice
 }

@@ -16,7 +16,8 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // Handler serves Slack's HTTP endpoints (commands, interactions, events) and the health
-// checks. ready reports whether the bot can work (database open, dependencies reachable).
+// checks. ready reports whether the bot can work (database open, dependencies reachable);
+// its error names what is not ready, one line each, and /readyz answers it as the body.
 func (b *Bot) Handler(ready func() error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /slack/commands", b.verified(b.serveCommand))
@@ -28,7 +29,7 @@ func (b *Bot) Handler(ready func() error) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if ready != nil {
 			if err := ready(); err != nil {
-				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				http.Error(w, "not ready:\n"+err.Error(), http.StatusServiceUnavailable)
 				return
 			}
 		}

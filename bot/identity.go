@@ -19,6 +19,10 @@ type Identity struct {
 	EnterpriseID string // "" outside Enterprise Grid
 }
 
+// ErrIdentityMismatch is LearnIdentity's answer when the bot token belongs to another team,
+// app or enterprise than the settings pin.
+var ErrIdentityMismatch = errors.New("the bot token belongs to another Slack workspace or app than the settings pin")
+
 // ErrForeign refuses a request for another team, enterprise or app than cakegate's.
 var ErrForeign = errors.New("this request is for another Slack workspace or app than cakegate serves")
 
@@ -38,6 +42,12 @@ func (b *Bot) LearnIdentity(ctx context.Context) (Identity, error) {
 	if err != nil {
 		return Identity{}, fmt.Errorf("ask Slack who the bot is (auth.test): %w", err)
 	}
+	return b.AdoptIdentity(ctx, auth)
+}
+
+// AdoptIdentity is LearnIdentity from an auth.test answer the caller already has (the
+// health check asks auth.test anyway): it asks bots.info for the app and checks the pins.
+func (b *Bot) AdoptIdentity(ctx context.Context, auth *slack.AuthTestResponse) (Identity, error) {
 	learnt := Identity{TeamID: auth.TeamID, EnterpriseID: auth.EnterpriseID, AppID: b.pin.AppID}
 	if auth.BotID != "" {
 		bot, err := b.slack.GetBotInfoContext(ctx, slack.GetBotInfoParameters{Bot: auth.BotID})
@@ -54,7 +64,7 @@ func (b *Bot) LearnIdentity(ctx context.Context) (Identity, error) {
 		{"enterprise", b.pin.EnterpriseID, learnt.EnterpriseID},
 	} {
 		if c.pinned != "" && c.pinned != c.learnt {
-			return Identity{}, fmt.Errorf("the bot token belongs to %s %q, but the settings pin %q", c.what, c.learnt, c.pinned)
+			return Identity{}, fmt.Errorf("%w: it belongs to %s %q, but the settings pin %q", ErrIdentityMismatch, c.what, c.learnt, c.pinned)
 		}
 	}
 	if learnt.TeamID == "" {
@@ -65,6 +75,13 @@ func (b *Bot) LearnIdentity(ctx context.Context) (Identity, error) {
 	b.identity.mu.Unlock()
 	b.log.Info("serving Slack", "team", learnt.TeamID, "app", learnt.AppID, "enterprise", learnt.EnterpriseID)
 	return learnt, nil
+}
+
+// Identity is what LearnIdentity learned, and whether it has run.
+func (b *Bot) Identity() (Identity, bool) {
+	b.identity.mu.RLock()
+	defer b.identity.mu.RUnlock()
+	return b.identity.id, b.identity.known
 }
 
 // foreign reports whether a request names another team, app or enterprise than cakegate's,

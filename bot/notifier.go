@@ -13,6 +13,7 @@ import (
 // ever shown. It implements commands.Notifier. Errors name Slack's reason, never the token.
 func (b *Bot) DeliverToken(ctx context.Context, r *commands.Request, token commands.Token) error {
 	fallback, blocks := TokenMessage(r, token, b.datacakeURL)
+	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
 	channel, err := b.openDM(ctx, r.Requester)
 	if err != nil {
 		return err
@@ -38,9 +39,9 @@ func (b *Bot) dm(ctx context.Context, user, fallback string, blocks []slack.Bloc
 	if err != nil {
 		return err
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false)}
+	opts := []slack.MsgOption{slack.MsgOptionText(b.named(fallback), false)}
 	if len(blocks) > 0 {
-		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+		opts = append(opts, slack.MsgOptionBlocks(b.namedBlocks(blocks)...))
 	}
 	_, _, err = b.slack.PostMessageContext(ctx, channel, opts...)
 	return err

@@ -173,7 +173,7 @@ func retryDelay(attempt int, err error) time.Duration {
 func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.Request) error {
 	if n.Kind == commands.NotifyApprovers && r == nil {
 		// Alerts may belong to no request (reconcile's reports); they carry their text.
-		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(n.Text, false))
+		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(b.named(n.Text), false))
 		return err
 	}
 	if n.Kind == commands.NotifyUser {
@@ -182,7 +182,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 	switch n.Kind {
 	case commands.NotifyApprovers:
 		// About one request: where that request's approvers read.
-		_, _, err := b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(n.Text, false))
+		_, _, err := b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(b.named(n.Text), false))
 		return err
 	case commands.NotifyApprovalRequest:
 		return b.showApproval(ctx, r, true)
@@ -200,7 +200,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 			// mends: tell them where the approvers read, so the news is not lost. The
 			// notices carry no secret.
 			b.log.Warn("requester cannot be messaged directly; telling them in the approvals channel", "request", r.ID.String(), "err", err)
-			_, _, err = b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(commands.Mention(r.Requester)+": "+n.Text, false))
+			_, _, err = b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(commands.Mention(r.Requester)+": "+b.named(n.Text), false))
 		}
 		return err
 	case commands.NotifyReminder:
@@ -220,6 +220,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 // delivering them out of order or twice still leaves every copy right.
 func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) error {
 	fallback, blocks := ApprovalMessage(r, b.now())
+	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
 	if err := b.updateCopies(ctx, r, opts); err != nil {
 		return err

@@ -31,6 +31,8 @@ func msg(fallback string, blocks []slack.Block) message { return message{fallbac
 
 // reply answers privately. Failures are logged: there is nobody else to tell.
 func (b *Bot) reply(ctx context.Context, to replyTo, m message) {
+	m = b.namedMessage(m)
+	b.warned(to.user, m.fallback)
 	fallback, blocks := m.fallback, m.blocks
 	var err error
 	if to.responseURL != "" {

@@ -256,13 +256,15 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		if commands.ErrorCode(err) == commands.CodeInternal {
 			b.log.Error("request from the form", "user", in.Requester, "err", err)
 		}
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(commands.UserMessage(err), 300)})
+		b.warn(in.Requester, b.named(commands.UserMessage(err)))
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.async(func(ctx context.Context) {
 		r, err := b.svc.GrantIfAutomatic(ctx, r)
 		m := requestConfirmationMessage(r)
 		if err != nil {
 			m = message{fallback: ":warning: " + commands.UserMessage(err)}
+			b.warned(in.Requester, m.fallback)
 		}
 		if err := b.dm(ctx, in.Requester, m.fallback, m.blocks); err != nil {
 			b.log.Warn("request confirmation", "request", r.ID.String(), "err", err)

@@ -161,7 +161,7 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 				return Change{}, Errorf(CodeTooLong, "role %s now allows %s only %s more, not the %s asked for; deny it and ask for less.", role.Name, r.ID, FormatDuration(room), FormatDuration(ext.Duration))
 			}
 		}
-		return s.applyExtension(r, approver, ext.Duration, "approved by "+Mention(approver)), nil
+		return s.applyExtension(r, approver, ext.Duration, "approved by "+approver), nil
 	})
 }
 

@@ -42,7 +42,7 @@ func TestParsePolicyApprovalsFlowErrors(t *testing.T) {
 		{"RoleNotifyApproversNotText", "roles:\n  r:\n    max_duration: 1h\n    notify_approvers: [dm]\n",
 			7, `role "r": notify_approvers: want text, not a list`},
 		{"RoleChannelName", "roles:\n  r:\n    max_duration: 1h\n    approvals_channel: \"#ops\"\n",
-			7, `role "r": approvals_channel "#ops": write the channel id`},
+			7, `role "r": approvals_channel "#ops" is not a Slack channel id (C…); a channel name will not do`},
 		{"RoleChannelNotAnID", "roles:\n  r:\n    max_duration: 1h\n    approvals_channel: U123\n",
 			7, `approvals_channel U123 is not a Slack channel id`},
 		{"ReasonRequiredNotBool", "roles:\n  r:\n    max_duration: 1h\n    reason_required: yes please\n",

@@ -276,7 +276,12 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		case "workspace":
 			pol.Workspace, _ = p.text("", f)
 		case "approvals_channel":
-			pol.ApprovalsChannel, _ = p.text("", f)
+			var ok bool
+			if pol.ApprovalsChannel, ok = p.text("", f); ok && pol.ApprovalsChannel != "" {
+				if msg := checkChannelID(pol.ApprovalsChannel); msg != "" {
+					p.addf(f.value.Line, "approvals_channel: %s", msg)
+				}
+			}
 		case "approvers":
 			p.approversLine = f.line
 			var ok bool

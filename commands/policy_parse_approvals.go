@@ -188,20 +188,3 @@ func parseTimeOfDay(s string) (time.Duration, error) {
 	}
 	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
-
-// checkChannelID returns what is wrong with a Slack channel id, or "".
-func checkChannelID(id string) string {
-	if len(id) >= 2 && (id[0] == 'C' || id[0] == 'G') {
-		good := true
-		for _, c := range id[1:] {
-			good = good && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
-		}
-		if good {
-			return ""
-		}
-	}
-	if strings.HasPrefix(id, "#") {
-		return fmt.Sprintf("%s: write the channel id (C…, from the channel details), not its name", showPolicyValue(id))
-	}
-	return fmt.Sprintf("%s is not a Slack channel id (C… or G…)", showPolicyValue(id))
-}

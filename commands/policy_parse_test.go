@@ -582,6 +582,36 @@ roles:
 			line: 2, want: `approvals_channel is missing: set it to the id of the Slack channel`,
 		},
 		{
+			name: "ApprovalsChannelName",
+			yaml: `workspace: w1
+approvals_channel: "#cakegate-approvals"
+approvers: [U1]
+roles:
+  viewer: {max_duration: 7d}
+`,
+			line: 2, want: `approvals_channel: "#cakegate-approvals" is not a Slack channel id (C…); a channel name will not do: open the channel, click its name, and copy the Channel ID`,
+		},
+		{
+			name: "ApprovalsChannelLowerCase",
+			yaml: `workspace: w1
+approvals_channel: c0123abc
+approvers: [U1]
+roles:
+  viewer: {max_duration: 7d}
+`,
+			line: 2, want: `Slack ids are upper case, like C0123ABC`,
+		},
+		{
+			name: "ApprovalsChannelMention",
+			yaml: `workspace: w1
+approvals_channel: "<#C0123|approvals>"
+approvers: [U1]
+roles:
+  viewer: {max_duration: 7d}
+`,
+			line: 2, want: `write the bare id, without <# >`,
+		},
+		{
 			name: "EmptyApprovalsChannel",
 			yaml: `workspace: w1
 approvals_channel: ""

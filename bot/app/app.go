@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,13 @@ type App struct {
 	// metrics is served at /metrics; the app's wrappers around the store, Datacake and
 	// Slack feed it.
 	metrics *metrics
+	// datacake and slackAPI are the clients the background health checks use: the same
+	// ones the use cases use, so they check what serving depends on.
+	datacake *datacake.Client
+	slackAPI *slack.Client
+	// health is what /readyz reports beyond the open database; see health.go.
+	health       *health
+	healthTiming healthTiming
 }
 
 // Options are what tests and the demo change about an app; the zero value is production.
@@ -47,6 +55,9 @@ type Options struct {
 	// NoAlarm leaves expiry and reminders to the scheduler alone, for tests that drive
 	// every sweep themselves.
 	NoAlarm bool
+	// HealthInterval, HealthRetryMin and HealthRetryMax replace how often the background
+	// checks of Slack and Datacake run (see health.go); zero keeps the default.
+	HealthInterval, HealthRetryMin, HealthRetryMax time.Duration
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -55,7 +66,13 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var dcHTTP *http.Client
+	if cfg.DatacakeTokenFile != "" {
+		file := newTokenFile(cfg.DatacakeTokenFile, cfg.DatacakeToken, log.With("component", "datacake"))
+		dcHTTP = &http.Client{Transport: tokenTransport{next: http.DefaultTransport, file: file}}
+	}
 	dc, err := datacake.New(datacake.Options{
+		HTTPClient:     dcHTTP,
 		URL:            cfg.DatacakeAPIURL,
 		Token:          cfg.DatacakeToken,
 		MaxRPS:         cfg.DatacakeMaxRPS,
@@ -95,11 +112,11 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
-		Store:    instrumentedStore{Store: store, m: m},
+		Store:    instrumentedStore{Store: store, m: m, log: changeLog{log.With("component", "requests")}},
 		Datacake: adapter,
 		// The request form searches devices as people type: cache the list briefly.
 		Devices:  &commands.CachedDevices{Directory: adapter, TTL: time.Minute, Clock: clock},
-		Journal:  store,
+		Journal:  loggedJournal{Journal: store, log: changeLog{log.With("component", "requests")}},
 		AuditLog: store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
@@ -115,6 +132,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Outbox:        store,
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
+		CommandName:   cfg.Command,
 		HTTPClient:    m.responseURLClient(),
 		OnPanic:       m.countPanic,
 		Identity:      bot.Identity{TeamID: cfg.SlackTeamID, AppID: cfg.SlackAppID, EnterpriseID: cfg.SlackEnterpriseID},
@@ -123,7 +141,16 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	svc.Groups = b
 
 	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
-	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
+	a := &App{
+		cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m,
+		datacake: dc, slackAPI: api, health: newHealth(),
+		healthTiming: healthTiming{
+			Interval: cmp.Or(opts.HealthInterval, defaultHealthTiming.Interval),
+			RetryMin: cmp.Or(opts.HealthRetryMin, defaultHealthTiming.RetryMin),
+			RetryMax: cmp.Or(opts.HealthRetryMax, defaultHealthTiming.RetryMax),
+		},
+	}
+	m.reg.MustRegister(newAlertCollector(a.health, store, clock))
 	if !opts.NoAlarm {
 		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
 		svc.Waker = a.alarm
@@ -141,18 +168,23 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metrics.handler(a.log.With("component", "metrics")))
-	mux.Handle("/", a.bot.Handler(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if err := a.store.Check(ctx); err != nil {
-			return errors.New("database not open")
-		}
-		if a.bot.ShuttingDown() {
-			return errors.New("shutting down")
-		}
-		return nil
-	}))
+	mux.Handle("/", a.bot.Handler(a.readiness))
 	return mux
+}
+
+// readiness is /readyz: the database open (asked now, it costs nothing) and writable, the
+// Slack token accepted and Datacake reachable, as the last background check found them.
+// The error names each dependency that is not ready, one per line.
+func (a *App) readiness() error {
+	if a.bot.ShuttingDown() {
+		return errors.New("shutting down")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := a.store.Check(ctx); err != nil {
+		return errors.New("database: not open")
+	}
+	return a.health.err()
 }
 
 // Run serves until ctx ends, then shuts down in order: stop taking requests, finish the
@@ -166,15 +198,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Requests for another workspace or app are refused from the first one on.
-	if _, err := a.bot.LearnIdentity(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil // asked to stop before it started
-		}
-		return fmt.Errorf("slack: %w", err)
-	}
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -198,6 +223,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		stopControl = func() {}
 	}
 	defer stopControl()
+	wg.Go(func() {
+		if err := a.watchDependencies(ctx); err != nil {
+			errc <- err
+		}
+	})
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
 	if a.alarm != nil {
 		wg.Go(func() { a.alarm.Run(ctx) })

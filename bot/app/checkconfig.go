@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/commands"
@@ -25,6 +26,12 @@ type checker struct {
 
 func (c *checker) ok(format string, args ...any) {
 	fmt.Fprintf(c.out, "ok    %s\n", fmt.Sprintf(format, args...))
+}
+
+// skip notes a check that could not run because an earlier one failed; the failure is
+// already counted.
+func (c *checker) skip(format string, args ...any) {
+	fmt.Fprintf(c.out, "skip  %s\n", fmt.Sprintf(format, args...))
 }
 
 func (c *checker) fail(format string, args ...any) {
@@ -50,8 +57,10 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	case err != nil:
 		c.fail("%v", err)
 	default:
-		c.ok("environment: %s mode", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""])
+		c.ok("environment: %s mode, slash command %s (the app's manifest must declare the same: cakegate manifest)", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""], cfg.Command)
 	}
+
+	checkDatabase(ctx, c, cfg.DBPath)
 
 	policy, perr := commands.LoadPolicy(cfg.PolicyPath)
 	var pe *commands.PolicyError
@@ -68,20 +77,20 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 		c.fail("policy file (CAKEGATE_CONFIG=%s): %v", cfg.PolicyPath, perr)
 	default:
 		c.ok("policy file %s: %d role(s): %s", cfg.PolicyPath, len(policy.RoleOrder), strings.Join(policy.RoleOrder, ", "))
-		sch := policy.Schedule
 		bad := false
-		for name, spec := range map[string]string{"expire": sch.Expire, "remind": sch.Remind, "pending": sch.Pending, "outbox": sch.Outbox, "reconcile": sch.Reconcile} {
-			if _, err := cron.ParseStandard(spec); err != nil {
+		var specs []string
+		for _, e := range scheduleEntries(policy.Schedule) {
+			if err := checkCronSpec(e[0], e[1]); err != nil {
 				bad = true
-				c.fail("%s: schedule.%s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", cfg.PolicyPath, name, spec, err)
+				c.fail("%s: %v", cfg.PolicyPath, err)
 			}
+			specs = append(specs, e[0]+" "+e[1])
 		}
 		if !bad {
-			c.ok("schedules: expire %s, remind %s, pending %s, outbox %s, reconcile %s", sch.Expire, sch.Remind, sch.Pending, sch.Outbox, sch.Reconcile)
+			c.ok("schedules: %s", strings.Join(specs, ", "))
 		}
 	}
 
-	checkDatabase(c, cfg)
 	if cfg.DatacakeToken != "" {
 		checkDatacake(ctx, c, cfg, policy)
 	}
@@ -97,20 +106,35 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	return 0
 }
 
-// checkDatabase shows which installation the database is, so an operator notices a wrong
-// or fresh file before it starts: a new database does not know the grants of the old one.
-func checkDatabase(c *checker, cfg Config) {
-	id, created, err := state.ReadInstallation(cfg.DBPath)
-	switch {
-	case errors.Is(err, state.ErrNoDatabase):
-		c.ok("database %s does not exist yet: the first start creates it with a new installation id. If cakegate has run before, this is the wrong file (check CAKEGATE_DB and the working directory)", cfg.DBPath)
-	case errors.Is(err, state.ErrLocked):
-		c.ok("database %s is in use by a running cakegate; its installation id is the installation label of cakegate_build_info in /metrics", cfg.DBPath)
-	case err != nil:
-		c.ok("database %s: %v (an installation id is made at the next start)", cfg.DBPath, err)
-	default:
-		c.ok("database %s: installation %s, created %s", cfg.DBPath, id, created.UTC().Format(time.RFC3339))
+// checkDatabase opens a copy of an existing database as serve would open the file (the
+// same schema checks: a newer schema or a file that is not cakegate's is refused), so it
+// works while cakegate runs, and shows which installation it is: an operator notices a
+// wrong or fresh file before it starts (a new database does not know the old one's grants).
+func checkDatabase(ctx context.Context, c *checker, path string) {
+	if checkDBPath(path) != "" {
+		return // LoadConfig said what is wrong
 	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		c.ok("database %s does not exist yet: the first start creates it with a new installation id. If cakegate has run before, this is the wrong file (check CAKEGATE_DB and the working directory)", path)
+		return
+	}
+	s, closeSnapshot, err := state.OpenSnapshot(path)
+	if err != nil {
+		c.fail("CAKEGATE_DB: %v", err)
+		return
+	}
+	defer closeSnapshot()
+	st, err := s.Stats(ctx)
+	if err != nil {
+		c.fail("CAKEGATE_DB: %v", err)
+		return
+	}
+	id, created, err := s.Installation()
+	if err != nil {
+		c.fail("CAKEGATE_DB: %v", err)
+		return
+	}
+	c.ok("database %s: installation %s, created %s; schema version %d, %d request(s), %d audit event(s)", path, id, created.UTC().Format(time.RFC3339), state.SchemaVersion, st.Requests, st.AuditEvents)
 }
 
 func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands.Policy) {
@@ -119,13 +143,12 @@ func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands
 		c.fail("Datacake client: %v", err)
 		return
 	}
-	me, err := client.Me(ctx)
-	switch {
-	case errors.Is(err, datacake.ErrUnauthenticated):
-		c.fail("DATACAKE_TOKEN is refused by Datacake (HTTP 401): create a token in Datacake (Account → API) and set it again")
-		return
-	case err != nil:
-		c.fail("Datacake at %s does not answer: %v; check DATACAKE_API_URL and the network", cfg.DatacakeAPIURL, err)
+	me, err := checkDatacakeToken(ctx, client, cfg)
+	if err != nil {
+		c.fail("%v", err)
+		if !isRefusal(err) && policy != nil {
+			c.skip("the members permission in workspace %s: Datacake did not answer", policy.Workspace)
+		}
 		return
 	}
 	who := me.Email
@@ -141,7 +164,7 @@ func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands
 	case errors.Is(err, datacake.ErrNotFound), errors.Is(err, datacake.ErrNotAuthorized):
 		c.fail("workspace %s (policy: workspace) is not visible to the Datacake token: check the id, or add the token's user to the workspace", policy.Workspace)
 	case err != nil:
-		c.fail("Datacake workspace %s: %v", policy.Workspace, err)
+		c.fail("Datacake did not answer about workspace %s (%v): check the network and DATACAKE_API_URL; the permission was not checked", policy.Workspace, err)
 	case !slices.Contains(perms, "members"):
 		c.fail("the Datacake token lacks the members permission in workspace %s (it has: %s): grant it under Workspace → Members, since cakegate creates and deletes API users", policy.Workspace, strings.Join(perms, ", "))
 	default:
@@ -155,18 +178,25 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 		opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
 	}
 	api := slack.New(cfg.SlackBotToken, opts...)
-	auth, err := api.AuthTestContext(ctx)
+	auth, err := checkSlackAuth(ctx, api, cfg.SlackAPIURL)
 	if err != nil {
-		c.fail("SLACK_BOT_TOKEN is refused by Slack (%v): copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page", err)
+		c.fail("%v", err)
+		if !isRefusal(err) {
+			c.skip("app-level token, approvals channel, approvers: Slack did not answer")
+		}
 		return
 	}
 	c.ok("Slack bot token works: @%s in %s", auth.User, auth.Team)
 	if cfg.SlackAppToken != "" {
 		appAPI := slack.New(cfg.SlackBotToken, append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))...)
-		if _, _, err := appAPI.StartSocketModeContext(ctx); err != nil {
-			c.fail("SLACK_APP_TOKEN is refused by Slack (%v): create an app-level token with connections:write under Basic Information, and enable Socket Mode", err)
-		} else {
+		_, _, err := appAPI.StartSocketModeContext(ctx)
+		switch code := slackAnswerCode(err); {
+		case err == nil:
 			c.ok("Slack app-level token works (Socket Mode)")
+		case code != "":
+			c.fail("SLACK_APP_TOKEN is refused by Slack (%s): create an app-level token with connections:write under Basic Information, and enable Socket Mode", code)
+		default:
+			c.fail("Slack did not answer apps.connections.open (%v): check the network; the app-level token was not checked", err)
 		}
 	}
 	if policy == nil {
@@ -176,8 +206,10 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 	for _, channel := range policy.Channels() {
 		ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channel})
 		switch {
+		case err != nil && slackAnswerCode(err) == "":
+			c.fail("approvals_channel %s: Slack did not answer conversations.info (%v): check the network; the channel was not checked", channel, err)
 		case err != nil:
-			c.fail("approvals_channel %s: Slack says %v: check the channel id (channel details → About), and for a private channel invite @%s first", channel, err, auth.User)
+			c.fail("approvals_channel %s: Slack says %s: check the channel id (open the channel, click its name, copy the Channel ID at the bottom of About), and for a private channel invite @%s first", channel, slackAnswerCode(err), auth.User)
 		case !ch.IsMember:
 			c.fail("the bot is not in the approvals channel #%s (%s): type /invite @%s there", ch.Name, channel, auth.User)
 		default:
@@ -207,6 +239,9 @@ func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string
 		if strings.HasPrefix(id, "S") {
 			members, err := api.GetUserGroupMembersContext(ctx, id)
 			switch {
+			case err != nil && slackAnswerCode(err) == "":
+				bad++
+				c.fail("%s: user group %s: Slack did not answer (%v): check the network", what, id, err)
 			case err != nil:
 				bad++
 				c.fail("%s: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", what, id, err)
@@ -218,6 +253,9 @@ func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string
 		}
 		u, err := api.GetUserInfoContext(ctx, id)
 		switch {
+		case err != nil && slackAnswerCode(err) == "":
+			bad++
+			c.fail("%s: user %s: Slack did not answer (%v): check the network", what, id, err)
 		case err != nil:
 			bad++
 			c.fail("%s: user %s: Slack says %v: check the member id (profile → ⋯ → Copy member ID)", what, id, err)

@@ -22,6 +22,9 @@ type Config struct {
 	SlackAppID        string
 	SlackEnterpriseID string
 	DatacakeToken     string
+	// DatacakeTokenFile is where DatacakeToken was read from, if from a file: cakegate
+	// re-reads it when it changes, so the token can be rotated without a restart.
+	DatacakeTokenFile string
 	DatacakeAPIURL    string
 	DatacakeMaxRPS    float64
 	DatacakeMaxConc   int
@@ -29,6 +32,9 @@ type Config struct {
 	DBPath            string
 	Addr              string
 	LogFormat         string // "text" or "json"
+	// Command is the slash command as installed in Slack (CAKEGATE_COMMAND): the manifest
+	// declares it and every text names it.
+	Command string
 }
 
 // The defaults of the contract.
@@ -37,6 +43,7 @@ const (
 	defaultPolicyPath  = "cakegate.yaml"
 	defaultDBPath      = "cakegate.db"
 	defaultAddr        = ":3000"
+	defaultCommand     = "/cakegate"
 )
 
 // configError lists every problem with the settings, one per line, each naming its variable.
@@ -59,6 +66,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DBPath:             orDefault(getenv("CAKEGATE_DB"), defaultDBPath),
 		Addr:               orDefault(getenv("CAKEGATE_ADDR"), defaultAddr),
 		LogFormat:          orDefault(getenv("CAKEGATE_LOG_FORMAT"), "text"),
+		Command:            orDefault(strings.TrimSpace(getenv("CAKEGATE_COMMAND")), defaultCommand),
 	}
 	var problems configError
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -101,6 +109,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("DATACAKE_TOKEN_FILE: %s is empty.", file)
 		default:
 			c.DatacakeToken = strings.TrimSpace(string(data))
+			c.DatacakeTokenFile = file
 		}
 	default:
 		bad("DATACAKE_TOKEN (or DATACAKE_TOKEN_FILE) is not set: give a Datacake token with the members permission in the workspace.")
@@ -121,6 +130,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("DATACAKE_MAX_CONCURRENCY=%q: give a whole number between 1 and 1024, like 8.", v)
 		}
 		c.DatacakeMaxConc = n
+	}
+	if msg := checkCommandName(c.Command); msg != "" {
+		bad("CAKEGATE_COMMAND=%s", msg)
+	}
+	if msg := checkAddr(c.Addr); msg != "" {
+		bad("%s", msg)
+	}
+	if msg := checkDBPath(c.DBPath); msg != "" {
+		bad("%s", msg)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("CAKEGATE_LOG_FORMAT=%q: use text or json.", c.LogFormat)
@@ -146,6 +164,14 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// datacakeTokenVariable names the setting the Datacake token came from, for messages.
+func (c Config) datacakeTokenVariable() string {
+	if c.DatacakeTokenFile != "" {
+		return "the token in DATACAKE_TOKEN_FILE (" + c.DatacakeTokenFile + ")"
+	}
+	return "DATACAKE_TOKEN"
+}
+
 // secrets lists the configured secrets, for redaction.
 func (c Config) secrets() []string {
 	var out []string
@@ -168,6 +194,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("config", c.PolicyPath),
 		slog.String("db", c.DBPath),
 		slog.String("addr", c.Addr),
+		slog.String("command", c.Command),
 	)
 }
 

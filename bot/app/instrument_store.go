@@ -13,6 +13,8 @@ import (
 type instrumentedStore struct {
 	commands.Store
 	m *metrics
+	// log writes each committed change to the operator's log; see change_log.go.
+	log changeLog
 }
 
 // Create implements commands.RequestStore.
@@ -21,6 +23,7 @@ func (s instrumentedStore) Create(ctx context.Context, r *commands.Request, c co
 		return err
 	}
 	s.m.observeChange(r, c)
+	s.log.observe(ctx, r, c)
 	return nil
 }
 
@@ -37,5 +40,6 @@ func (s instrumentedStore) Update(ctx context.Context, id commands.RequestID, fn
 		return r, err
 	}
 	s.m.observeChange(r, written)
+	s.log.observe(ctx, r, written)
 	return r, nil
 }

@@ -118,24 +118,25 @@ func buildManifest(name, command, baseURL string) manifest {
 	return m
 }
 
-// Manifest is `cakegate manifest [--url URL | --socket-mode] [--command /cakegate]`.
-func Manifest(args []string, stdout, stderr io.Writer) int {
+// Manifest is `cakegate manifest [--url URL | --socket-mode] [--command /cakegate] [--name cakegate]`.
+// Without --url it prints the Socket Mode manifest, which needs no public URL, and says so
+// on stderr. The command defaults to CAKEGATE_COMMAND, so the app Slack creates has the
+// command the bot's texts name.
+func Manifest(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	const usage = "usage: cakegate manifest [--url https://cakegate.example.com | --socket-mode] [--command /cakegate] [--name cakegate]"
 	fs := flag.NewFlagSet("manifest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	base := fs.String("url", "", "public https URL where Slack reaches cakegate in HTTP mode, e.g. https://cakegate.example.com")
-	socket := fs.Bool("socket-mode", false, "use Socket Mode instead: no public URL needed")
-	command := fs.String("command", "/cakegate", "the slash command")
+	socket := fs.Bool("socket-mode", false, "use Socket Mode: no public URL needed (the default without --url)")
+	command := fs.String("command", orDefault(strings.TrimSpace(getenv("CAKEGATE_COMMAND")), defaultCommand), "the slash command (default: CAKEGATE_COMMAND, else /cakegate)")
 	name := fs.String("name", "cakegate", "the app's name in Slack")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: cakegate manifest --url https://cakegate.example.com | --socket-mode")
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	switch {
 	case *socket && *base != "":
 		fmt.Fprintln(stderr, "cakegate manifest: give --url or --socket-mode, not both")
-		return 2
-	case !*socket && *base == "":
-		fmt.Fprintln(stderr, "cakegate manifest: give --url https://… (the address Slack reaches cakegate at) or --socket-mode")
 		return 2
 	case *base != "":
 		u, err := url.Parse(*base)
@@ -143,9 +144,15 @@ func Manifest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "cakegate manifest: --url %q: Slack needs a public https URL\n", *base)
 			return 2
 		}
+	case !*socket:
+		fmt.Fprintln(stderr, "cakegate manifest: no --url given, so this is the Socket Mode manifest (no public URL needed; run cakegate with SLACK_APP_TOKEN). For HTTP mode: cakegate manifest --url https://…")
 	}
-	if !strings.HasPrefix(*command, "/") || strings.ContainsAny(*command, " \t") {
-		fmt.Fprintf(stderr, "cakegate manifest: --command %q: a slash command starts with / and has no spaces\n", *command)
+	if msg := checkCommandName(*command); msg != "" {
+		fmt.Fprintf(stderr, "cakegate manifest: --command %s\n", msg)
+		return 2
+	}
+	if strings.TrimSpace(*name) == "" || len(*name) > 35 {
+		fmt.Fprintf(stderr, "cakegate manifest: --name %q: give the app a name of 1 to 35 characters\n", *name)
 		return 2
 	}
 	out, err := yaml.Marshal(buildManifest(*name, *command, *base))

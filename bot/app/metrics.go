@@ -105,7 +105,7 @@ func newMetrics(installation string) *metrics {
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "cakegate_build_info",
 		Help:        "Always 1; its labels are the running cakegate's version and its database's installation id.",
-		ConstLabels: prometheus.Labels{"version": version, "installation": installation},
+		ConstLabels: prometheus.Labels{"version": Version(), "installation": installation},
 	})
 	buildInfo.Set(1)
 	m.reg.MustRegister(

@@ -90,7 +90,17 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 				return 2
 			}
 		}
-		return withSnapshot(getenv, stderr, func(s *state.Store) error { return exportAudit(ctx, s, stdout, from, id) })
+		return withSnapshot(getenv, stderr, func(s *state.Store) error {
+			if id != 0 {
+				// An empty export would look like a request that left no trace.
+				if _, err := s.Get(ctx, id); commands.ErrorCode(err) == commands.CodeNotFound {
+					return fmt.Errorf("there is no request %s in %s", id, dbPathFrom(getenv))
+				} else if err != nil {
+					return err
+				}
+			}
+			return exportAudit(ctx, s, stdout, from, id)
+		})
 	case "verify":
 		if len(args) > 1 {
 			fmt.Fprintln(stderr, usage)

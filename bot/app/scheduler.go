@@ -39,8 +39,8 @@ type job struct {
 // newScheduler checks every job's spec and prepares them to run in loc.
 func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler, error) {
 	for _, j := range jobs {
-		if _, err := cron.ParseStandard(j.spec); err != nil {
-			return nil, fmt.Errorf("schedule %s: %q is not a cron spec: %w", j.name, j.spec, err)
+		if err := checkCronSpec(j.name, j.spec); err != nil {
+			return nil, err
 		}
 	}
 	logger := cronLogger{log}
@@ -53,6 +53,21 @@ func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler,
 			cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
 		),
 	}, nil
+}
+
+// checkCronSpec says what is wrong with the policy's schedule for one job, or nil. serve
+// and check-config both ask it, so they agree.
+func checkCronSpec(name, spec string) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("schedule.%s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", name, spec, err)
+	}
+	return nil
+}
+
+// scheduleEntries lists the policy's schedule as job name and spec, in the order the jobs
+// run.
+func scheduleEntries(sch commands.Schedule) [][2]string {
+	return [][2]string{{"expire", sch.Expire}, {"remind", sch.Remind}, {"pending", sch.Pending}, {"reconcile", sch.Reconcile}, {"outbox", sch.Outbox}}
 }
 
 // appJobs are cakegate's sweeps, on the policy's schedule.

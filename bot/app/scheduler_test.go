@@ -14,7 +14,7 @@ import (
 
 func TestSchedulerRefusesABadSpec(t *testing.T) {
 	_, err := newScheduler(time.UTC, slog.New(slog.DiscardHandler), []job{{"expire", "every minute", nil}})
-	if err == nil || !strings.Contains(err.Error(), `schedule expire: "every minute" is not a cron spec`) {
+	if err == nil || !strings.Contains(err.Error(), `schedule.expire "every minute" is not a cron spec`) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -52,6 +52,11 @@ func Serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return 1
 	}
 	if err := a.Run(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		var se *startupError
+		if errors.As(err, &se) {
+			log.Error("cakegate cannot start", "err", err)
+			return 1
+		}
 		log.Error("cakegate stopped", "err", err)
 		return 1
 	}

@@ -1,10 +1,14 @@
 package sandbox
 
 import (
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
@@ -51,6 +55,7 @@ func (w *checkConfigWorld) env(t *testing.T, policy string, change ...string) []
 		"DATACAKE_API_URL=" + w.datacake.URL(),
 		"CAKEGATE_CONFIG=" + path,
 		"CAKEGATE_DB=" + filepath.Join(w.dir, "cakegate.db"),
+		"CAKEGATE_ADDR=127.0.0.1:0",
 	}
 	return append(env, change...)
 }
@@ -99,6 +104,16 @@ func TestCheckConfig(t *testing.T) {
 		}, []string{"ok    approvals channel #cakegate-approvals", "FAIL  the bot is not in the approvals channel #field-ops (C0FIELDOPS)"}},
 		{"ErrEscalateToResolve", sandboxPolicy + "escalate_after: 2h\nescalate_to: [S0NOPE]\n", nil, nil,
 			[]string{"FAIL  escalate_to: user group S0NOPE"}},
+		{"ErrDatabaseAndAddress", sandboxPolicy, []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}, nil, []string{
+			"FAIL  CAKEGATE_DB=/nonexistent/x.db: the folder /nonexistent does not exist",
+			`FAIL  CAKEGATE_ADDR="nonsense" is not host:port: give a listen address like :3000`}},
+		{"ErrChannelName", strings.Replace(sandboxPolicy, "approvals_channel: "+sandboxChannel, `approvals_channel: "#cakegate-approvals"`, 1), nil, nil, []string{
+			`cakegate.yaml:2: approvals_channel: "#cakegate-approvals" is not a Slack channel id (C…); a channel name will not do`,
+			"copy the Channel ID"}},
+		{"ErrSlackUnreachable", sandboxPolicy, []string{"SLACK_API_URL=" + closedURL(t)}, nil, []string{
+			"FAIL  Slack at http://", "did not answer", "the bot token was not checked"}},
+		{"ErrDatacakeUnreachable", sandboxPolicy, []string{"DATACAKE_API_URL=" + closedURL(t)}, nil, []string{
+			"FAIL  Datacake at http://", "does not answer", "the token was not checked"}},
 		{"ErrApproversResolve", strings.Replace(sandboxPolicy, "approvers: ["+sandboxAnn, "approvers: [U0NOBODY, S0NOPE, "+sandboxAnn, 1), nil, nil,
 			[]string{"FAIL  approvers: user U0NOBODY", "user_not_found", "FAIL  approvers: user group S0NOPE"}},
 	}
@@ -122,6 +137,9 @@ func TestCheckConfig(t *testing.T) {
 				if !strings.Contains(out, want) {
 					t.Errorf("want %q in:\n%s", want, out)
 				}
+			}
+			if strings.Contains(out, "is refused by") && strings.Contains(tt.name, "Unreachable") {
+				t.Errorf("check-config blames a token when the service cannot be reached:\n%s", out)
 			}
 			for _, secret := range []string{sandboxDCToken, slacktest.DefaultBotToken, "dc-no-members"} {
 				if strings.Contains(out+errOut, secret) {
@@ -152,9 +170,124 @@ func TestManifest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "socket_mode_enabled: true") || strings.Contains(out, "request_url") {
 		t.Errorf("socket mode manifest (exit %d):\n%s", code, out)
 	}
-	for _, args := range [][]string{{"manifest"}, {"manifest", "--url", "http://insecure"}, {"manifest", "--url", "https://x", "--socket-mode"}} {
+	// No flags: the Socket Mode manifest, and a word on stderr that it is that one.
+	out, errOut, code = runBinary(t, nil, "manifest")
+	if code != 0 || !strings.Contains(out, "socket_mode_enabled: true") || !strings.Contains(errOut, "Socket Mode manifest") {
+		t.Errorf("cakegate manifest without flags (exit %d):\n%s\nstderr: %s", code, out, errOut)
+	}
+	// The command is one setting: CAKEGATE_COMMAND, unless --command says otherwise.
+	out, _, _ = runBinary(t, []string{"CAKEGATE_COMMAND=/ask"}, "manifest")
+	if !strings.Contains(out, "command: /ask") {
+		t.Errorf("manifest with CAKEGATE_COMMAND=/ask:\n%s", out)
+	}
+	out, _, _ = runBinary(t, []string{"CAKEGATE_COMMAND=/ask"}, "manifest", "--command", "/tokens", "--name", "Token desk")
+	if !strings.Contains(out, "command: /tokens") || !strings.Contains(out, "name: Token desk") {
+		t.Errorf("manifest with --command /tokens --name:\n%s", out)
+	}
+	for _, args := range [][]string{{"manifest", "--url", "http://insecure"}, {"manifest", "--url", "https://x", "--socket-mode"}, {"manifest", "--command", "ask"}, {"manifest", "extra"}} {
 		if _, _, code := runBinary(t, nil, args...); code != 2 {
 			t.Errorf("cakegate %v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// closedURL is an http URL where nothing listens: a service that cannot be reached.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "http://" + ln.Addr().String() + "/api/"
+}
+
+// TestCheckConfigAgreesWithServe: what check-config finds wrong with the settings, serve
+// refuses with the same words, and check-config prints its lines in the same order every
+// time.
+func TestCheckConfigAgreesWithServe(t *testing.T) {
+	w := newCheckConfigWorld(t)
+	bad := []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}
+	out, _, code := runBinary(t, w.env(t, sandboxPolicy, bad...), "check-config")
+	if code != 1 {
+		t.Fatalf("check-config: exit %d:\n%s", code, out)
+	}
+	env := map[string]string{}
+	for _, kv := range w.env(t, sandboxPolicy, bad...) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	got := serveCakegate(t, env)
+	if got.code == 0 {
+		t.Fatalf("serve started with settings check-config refused:\n%s", got.stderr)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if msg, ok := strings.CutPrefix(line, "FAIL  "); ok && !strings.Contains(got.stderr, msg) {
+			t.Errorf("check-config says %q, serve does not:\n%s", msg, got.stderr)
+		}
+	}
+
+	first, _, _ := runBinary(t, w.env(t, sandboxPolicy), "check-config")
+	for range 3 {
+		again, _, _ := runBinary(t, w.env(t, sandboxPolicy), "check-config")
+		if again != first {
+			t.Fatalf("check-config's lines changed order:\n%s\nthen:\n%s", first, again)
+		}
+	}
+	var order []int
+	for _, want := range []string{"environment:", "policy file", "schedules:", "Datacake token belongs", "members permission", "Slack bot token works", "approvals channel", "approvers:"} {
+		order = append(order, strings.Index(first, want))
+	}
+	if !slices.IsSorted(order) || order[0] < 0 {
+		t.Fatalf("check-config's lines are not in the documented order:\n%s", first)
+	}
+}
+
+// TestCheckConfigDatabase: check-config opens an existing database as serve would, so a file
+// from a newer cakegate or not cakegate's at all fails here, before serve is started; a
+// missing file is fine (serve creates it) and check-config does not create it.
+func TestCheckConfigDatabase(t *testing.T) {
+	w := newCheckConfigWorld(t)
+	dir := t.TempDir()
+
+	missing := filepath.Join(dir, "missing.db")
+	out, _, code := runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+missing), "check-config")
+	if code != 0 || !strings.Contains(out, "ok    database "+missing+" does not exist yet") {
+		t.Errorf("missing database: exit %d:\n%s", code, out)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("check-config created the database")
+	}
+
+	current := filepath.Join(dir, "current.db")
+	s, err := state.Open(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out, _, code = runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+current), "check-config")
+	if code != 0 || !strings.Contains(out, "ok    database "+current+": installation ") || !strings.Contains(out, "; schema version") {
+		t.Errorf("current database: exit %d:\n%s", code, out)
+	}
+
+	newer := filepath.Join(dir, "newer.db")
+	db, err := bbolt.Open(newer, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("schema_version"), []byte("99"))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+newer), "check-config")
+	if code != 1 || !strings.Contains(out, "FAIL  CAKEGATE_DB: ") || !strings.Contains(out, "schema version 99 but this cakegate knows only up to") {
+		t.Errorf("newer database: exit %d:\n%s", code, out)
 	}
 }

@@ -124,9 +124,9 @@ func TestBackupAndAuditWhileRunning(t *testing.T) {
 	if got := strings.Join(actions, ","); got != "requested,approved,provisioned" {
 		t.Fatalf("audit export: got %s", got)
 	}
-	out, _, code = runBinary(t, env, "audit", "export", "--request", "R2")
-	if code != 0 || out != "" {
-		t.Fatalf("export of a request without events: exit %d, %q", code, out)
+	out, errOut, code = runBinary(t, env, "audit", "export", "--request", "R2")
+	if code != 1 || out != "" || !strings.Contains(errOut, "there is no request R2") {
+		t.Fatalf("export of a request that does not exist: exit %d, %q %q; want exit 1 saying so", code, out, errOut)
 	}
 	out, _, code = runBinary(t, env, "audit", "export", "--since", "2099-01-01")
 	if code != 0 || out != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -13,12 +14,19 @@ import (
 // Demo is `cakegate demo`: it plays cakegate's story against the in-process fakes and prints what each person
 // sees in Slack and what happens in Datacake. It needs no account and ends in seconds:
 // time is simulated.
-func Demo(ctx context.Context, out io.Writer) error {
-	s, err := newSandbox(sandboxOptions{})
+//
+// It keeps its database in a temporary folder and ends with the commands to explore it.
+func Demo(ctx context.Context, out io.Writer) (err error) {
+	s, err := newSandbox(sandboxOptions{keepFiles: true})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	dir := s.dir
+	defer func() {
+		if s.Close() != nil || err != nil {
+			os.RemoveAll(dir) // a failed demo leaves nothing worth exploring
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	d := demo{s: s, out: out}
@@ -136,14 +144,27 @@ func Demo(ctx context.Context, out io.Writer) error {
 	}
 	d.step(fmt.Sprintf("the audit log: %d events, hash-chained", len(events)))
 	for _, e := range events {
-		fmt.Fprintf(d.out, "    %s  %-4s %-20s %-10s %s\n", e.At.UTC().Format("01-02 15:04"), e.Request, e.Action, who(e.Actor), e.Detail)
+		fmt.Fprintf(d.out, "    %s  %-4s %-20s %-10s %s\n", e.At.UTC().Format("01-02 15:04"), e.Request, e.Action, who(e.Actor), names.Replace(e.Detail))
 	}
 	if broken, err := s.app.Store().VerifyAudit(ctx); broken != 0 || err != nil {
 		return fmt.Errorf("audit chain broken at %d: %v", broken, err)
 	}
+	// Stop cakegate, so the commands below find the database free.
+	if err := s.Close(); err != nil {
+		return err
+	}
+	db := s.cfg.DBPath
 	d.title("demo finished: every token was deleted in Datacake, every decision is in the audit log")
+	fmt.Fprintf(d.out, "The demo's database is kept in %s. Explore it:\n\n", dir)
+	fmt.Fprintf(d.out, "  CAKEGATE_DB=%s cakegate audit export\n", db)
+	fmt.Fprintf(d.out, "  CAKEGATE_DB=%s cakegate audit export --request R1\n", db)
+	fmt.Fprintf(d.out, "  CAKEGATE_DB=%s cakegate audit verify\n", db)
+	fmt.Fprintf(d.out, "\n(with `go run .` in place of cakegate from a checkout). Remove it when done: rm -r %s\n", dir)
 	return nil
 }
+
+// names shows the sandbox's people by name where the audit log has their Slack ids.
+var names = strings.NewReplacer(sandboxAlice, "alice", sandboxAnn, "ann", sandboxBob, "bob", sandboxCarol, "carol")
 
 // demo prints the story as it happens.
 type demo struct {

@@ -46,7 +46,8 @@ func TestRunServeRefusesBadSettings(t *testing.T) {
 		{"Malformed", map[string]string{
 			"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_APP_TOKEN": "xoxb-not-an-app-token", "DATACAKE_TOKEN": "dc",
 			"DATACAKE_MAX_RPS": "fast", "DATACAKE_MAX_CONCURRENCY": "0", "DATACAKE_API_URL": "ftp://x", "CAKEGATE_LOG_FORMAT": "xml",
-		}, []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DATACAKE_MAX_RPS", "DATACAKE_MAX_CONCURRENCY", "DATACAKE_API_URL", "CAKEGATE_LOG_FORMAT"}},
+			"CAKEGATE_COMMAND": "ask",
+		}, []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DATACAKE_MAX_RPS", "DATACAKE_MAX_CONCURRENCY", "DATACAKE_API_URL", "CAKEGATE_LOG_FORMAT", "CAKEGATE_COMMAND"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,6 +71,10 @@ type sandboxOptions struct {
 	logFormat  string    // "": text
 	alarm      bool      // run the expiry alarm on the manual clock; off, tests drive every sweep
 	realClock  bool      // use the system clock instead of the manual one (benchmarks)
+	command    string    // "": /cakegate
+	// keepFiles leaves the folder with the database and the policy in place at Close, for
+	// the demo's reader to explore.
+	keepFiles bool
 }
 
 type sandbox struct {
@@ -88,6 +92,7 @@ type sandbox struct {
 	done     chan error
 	cfg      app.Config
 	logOut   io.Writer
+	keep     bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -102,6 +107,7 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		socket:   opts.socketMode,
 		alarm:    opts.alarm || opts.realClock,
 		real:     opts.realClock,
+		keep:     opts.keepFiles,
 		devices:  map[string]datacaketest.Device{},
 	}
 	defer func() {
@@ -132,7 +138,11 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 	}
 	s.datacake.AddToken(sandboxDCToken, map[string][]string{sandboxWorkspace: {"members"}})
 
-	s.dir, err = os.MkdirTemp("", "cakegate-sandbox-")
+	prefix := "cakegate-sandbox-"
+	if opts.keepFiles {
+		prefix = "cakegate-demo-" // what the reader is told to explore, and to remove
+	}
+	s.dir, err = os.MkdirTemp("", prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +166,7 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 		DBPath:             filepath.Join(s.dir, "cakegate.db"),
 		Addr:               "127.0.0.1:0",
 		LogFormat:          cmp.Or(opts.logFormat, "text"),
+		Command:            cmp.Or(opts.command, "/cakegate"),
 	}
 	if opts.socketMode {
 		cfg.SlackAppToken = slacktest.DefaultAppToken
@@ -181,6 +192,8 @@ func (s *sandbox) startApp() error {
 		Clock:         clock,
 		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
 		NoAlarm:       !s.alarm,
+		// One health check at start; tests that need more ask for them.
+		HealthInterval: time.Hour,
 	})
 	if err != nil {
 		return err
@@ -195,12 +208,22 @@ func (s *sandbox) startApp() error {
 	s.cancel = cancel
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.app.Run(ctx, ln) }()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
 	if s.socket {
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-		defer wcancel()
 		if err := s.slack.WaitConnected(wctx, opened+1); err != nil {
 			return fmt.Errorf("socket mode did not connect: %w", err)
 		}
+	}
+	// Start from a ready cakegate, as a load balancer would: the background checks of
+	// the database, Slack and Datacake have all passed.
+	select {
+	case <-s.app.Ready():
+	case err := <-s.done:
+		s.done <- err
+		return fmt.Errorf("cakegate stopped at start: %v", err)
+	case <-wctx.Done():
+		return fmt.Errorf("cakegate did not become ready: %w", s.app.Readiness())
 	}
 	return nil
 }
@@ -245,7 +268,7 @@ func (s *sandbox) close() error {
 	err := s.stopApp()
 	s.slack.Close()
 	s.datacake.Close()
-	if s.dir != "" {
+	if s.dir != "" && (!s.keep || err != nil) {
 		os.RemoveAll(s.dir)
 		s.dir = ""
 	}
@@ -266,7 +289,7 @@ func (s *sandbox) slash(ctx context.Context, user, text string) (string, error) 
 func (s *sandbox) sendSlash(ctx context.Context, user, text string) (string, error) {
 	responseURL := s.slack.ResponseURLFor(sandboxChannel, user, "")
 	sc := slack.SlashCommand{
-		Command: "/cakegate", Text: text, UserID: user, ChannelID: sandboxChannel,
+		Command: s.cfg.Command, Text: text, UserID: user, ChannelID: sandboxChannel,
 		ResponseURL: responseURL, TriggerID: s.slack.NewTriggerID(user), TeamID: slacktest.DefaultTeamID,
 	}
 	if s.socket {
@@ -329,7 +352,7 @@ func (s *sandbox) answer(ctx context.Context, responseURL string) (string, error
 			return false
 		}
 		p := posts[0]
-		text = p.Text
+		text = srv.RenderText(p.Text)
 		if len(p.Blocks) > 0 && string(p.Blocks) != "null" {
 			text = srv.Render(p.Blocks)
 		}
@@ -385,6 +408,18 @@ func (s *sandbox) dmMessage(ctx context.Context, user string, match func(text st
 		return found, fmt.Errorf("direct message to %s: %w", user, err)
 	}
 	return found, nil
+}
+
+// slackCallsButHealthChecks lists the Slack calls cakegate made, leaving out the background
+// health check and what it learns at start (auth.test, bots.info), which run whatever users do.
+func (s *sandbox) slackCallsButHealthChecks() []slacktest.Call {
+	var out []slacktest.Call
+	for _, c := range s.slack.Calls() {
+		if c.Method != "auth.test" && c.Method != "bots.info" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // tick runs what the scheduler would after the clock moved: every scheduled job (the app's

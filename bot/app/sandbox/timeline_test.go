@@ -255,10 +255,13 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "Authorization: Token") }); err != nil {
 			t.Fatal(err)
 		}
-		// The reconcile at start may be the one that took it over, and the token DM goes out
-		// before the write that marks it active: wait for the update that write queues.
-		if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, " · expires ") }); err != nil {
-			t.Fatal(err)
+		// The token DM leaves before the request is marked active; the approval message's
+		// update follows the mark.
+		if err := s.slack.WaitFor(ctx, func(*slacktest.Server) bool {
+			r, err := s.app.Store().Get(ctx, 1)
+			return err == nil && r.State == commands.StateActive
+		}); err != nil {
+			t.Fatalf("R1 did not become active: %v", err)
 		}
 		users := s.datacake.APIUsers(sandboxWorkspace)
 		if len(users) != 1 || users[0].ID == half[0].ID {
