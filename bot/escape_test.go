@@ -34,7 +34,8 @@ var slackMarkup = regexp.MustCompile(`<[^<>]*>`)
 var ownMarkup = regexp.MustCompile(`^<(@U0(ALICE|ANN|BOB)|!date\^\d+\^[^|>]*\|[^>]*)>$`)
 
 // TestHostileTextStaysInert walks every notification kind (approval request and update,
-// requester notices, reminders, approver alerts), the token DM, the Home tab, every modal,
+// its copies by DM and replies in its thread, requester notices, reminders, approver
+// alerts, the notice to the person a deleted orphan was made for), the token DM, the Home tab, every modal,
 // the private replies and the list, status, pending, roles and audit renderers, with
 // reasons, device names, API-user names and Datacake errors that hold Slack markup; then
 // it checks every text cakegate sent to Slack: no markup survives but cakegate's own.
@@ -205,7 +206,7 @@ func TestHostileTextStaysInert(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"Break-glass", "Reason: &lt;!channel&gt;", "still waiting", "Extend it if you need", "no grant", "could not create",
+		"Break-glass", "Reason: &lt;!channel&gt;", "has waited", "Extend it if you need", "no grant", "could not create",
 		"asks to extend", "denied extending", "has expired", "has been revoked", "&lt;@U0EVIL&gt;",
 	} {
 		if !strings.Contains(joined, want) {
@@ -291,8 +292,15 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 			RoleOrder:      []string{"viewer", "emergency"},
 			Reminders:      []time.Duration{2 * time.Hour},
 			PendingTimeout: 8 * time.Hour,
-			Orphans:        commands.OrphansReport,
+			Orphans:        commands.OrphansDelete,
+			OrphansBrake:   3,
+			// Approvers are asked in the channel and by DM, and re-asked (in the thread and
+			// by DM) while a request waits: every way a request's text reaches them.
+			NotifyApprovers: commands.NotifyBoth,
+			EscalateAfter:   time.Hour,
 		},
+		Installation: "k3f9q2",
+		InstalledAt:  time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC),
 		Store: f.store, Journal: f.store, AuditLog: f.store,
 		Datacake: f.datacake,
 		Devices:  commandstest.Devices{{ID: "d1", Name: hostile, Serial: "SN-1", Tags: []string{hostile}}},
