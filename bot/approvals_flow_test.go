@@ -3,37 +3,18 @@ package bot_test
 import (
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
-// manualClock is the virtual clock of the approvals-flow stories: time moves only when the
-// test says so.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // withClock puts the fixture's service on a manual clock at Friday 10:00 UTC.
-func (f *homeFixture) withClock() *manualClock {
-	c := &manualClock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+func (f *homeFixture) withClock() *commandstest.Clock {
+	c := commandstest.NewClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	f.svc.Clock = c
 	return c
 }
@@ -114,9 +95,9 @@ func TestEscalationStory(t *testing.T) {
 		}
 	}
 
-	clock.advance(time.Hour) // 11:00: round 1
+	clock.Advance(time.Hour) // 11:00: round 1
 	f.sweepPending(t)
-	clock.advance(2 * time.Hour) // 13:00: round 2, after twice the wait
+	clock.Advance(2 * time.Hour) // 13:00: round 2, after twice the wait
 	f.sweepPending(t)
 	top, replies := topLevel(f.slack.Messages("C0APPROVALS"))
 	if len(replies) != 2 || replies[0].ThreadTS != top[0].TS || !strings.Contains(replies[1].Text, "Reminder: R1") {
@@ -130,7 +111,7 @@ func TestEscalationStory(t *testing.T) {
 		t.Fatalf("the channel message does not show the reminders:\n%s", text)
 	}
 
-	clock.advance(4 * time.Hour) // 17:00: round 3 brings in the leads
+	clock.Advance(4 * time.Hour) // 17:00: round 3 brings in the leads
 	f.sweepPending(t)
 	lead := f.slack.DMs("U0LEAD")
 	if len(lead) != 1 {
@@ -163,17 +144,17 @@ func TestEscalationStory(t *testing.T) {
 func TestQuietHoursHoldRoundsUntilMorning(t *testing.T) {
 	f := newHomeFixture(t)
 	clock := f.withClock()
-	clock.advance(9 * time.Hour) // 19:00
+	clock.Advance(9 * time.Hour) // 19:00
 	f.svc.Policy.EscalateAfter = 2 * time.Hour
 	f.svc.Policy.QuietHours = commands.QuietHours{Start: 20 * time.Hour, End: 8 * time.Hour}
 	f.request(t, "U0CAROL")
 	f.deliverOutbox(t)
-	clock.advance(2 * time.Hour) // 21:00
+	clock.Advance(2 * time.Hour) // 21:00
 	f.sweepPending(t)
 	if n := len(f.slack.DMs("U0ANN")); n != 0 {
 		t.Fatalf("ann was messaged %d times in quiet hours", n)
 	}
-	clock.advance(11 * time.Hour) // 08:00
+	clock.Advance(11 * time.Hour) // 08:00
 	f.sweepPending(t)
 	if n := len(f.slack.DMs("U0ANN")); n != 1 {
 		t.Fatalf("ann got %d reminders in the morning, want 1", n)
@@ -243,7 +224,7 @@ func TestRemindApproversButton(t *testing.T) {
 		t.Fatalf("thread replies %+v, want the requester's ask", replies)
 	}
 
-	clock.advance(30 * time.Minute)
+	clock.Advance(30 * time.Minute)
 	f.click(t, "U0CAROL", bot.ActionRemindApprovers)
 	f.waitHome(t, "U0CAROL", homeShows("you can remind them again from 11:00 UTC"))
 	f.deliverOutbox(t)
@@ -300,7 +281,7 @@ func TestExtensionTimesOutStory(t *testing.T) {
 		t.Fatalf("the approval message does not offer the extension: %d messages", len(top))
 	}
 
-	clock.advance(4 * time.Hour)
+	clock.Advance(4 * time.Hour)
 	f.sweepPending(t)
 	m, _ := f.slack.Message(top[0].Channel, top[0].TS)
 	if text := f.slack.RenderMessage(m); strings.Contains(text, "extension") {
