@@ -24,7 +24,7 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	policy *commands.Policy
-	store  *state.Store
+	store  Store
 	svc    *commands.Service
 	bot    *bot.Bot
 	sched  *scheduler
@@ -66,7 +66,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datacake client: %w", err)
 	}
-	store, err := state.Open(cfg.DBPath, opts.StoreOptions...)
+	store, err := openStore(context.Background(), cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	svc.Notifier = b
 	svc.Groups = b
 
-	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
+	log.Info("database", "store", describeStore(cfg), "installation", installation, "created", installedAt)
 	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
 	if !opts.NoAlarm {
 		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
@@ -142,7 +142,7 @@ func (a *App) Handler() http.Handler {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := a.store.Check(ctx); err != nil {
-			return errors.New("database not open")
+			return fmt.Errorf("database not ready: %w", err)
 		}
 		if a.bot.ShuttingDown() {
 			return errors.New("shutting down")
@@ -181,13 +181,17 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	} else {
 		a.log.Info("cakegate is running in HTTP mode", "addr", ln.Addr().String())
 	}
-	stopControl, cerr := state.ServeControl(ctx, state.ControlPath(a.cfg.DBPath), a.store, a.log)
-	if cerr != nil {
-		// Backups then need the bot stopped; everything else works.
-		a.log.Warn("no control socket", "err", cerr)
-		stopControl = func() {}
+	if file, ok := a.store.(*state.Store); ok {
+		// bbolt lets one process hold the file: backups and audit reads go through the
+		// running bot. etcd serves every reader itself.
+		stopControl, cerr := state.ServeControl(ctx, state.ControlPath(a.cfg.DBPath), file, a.log)
+		if cerr != nil {
+			// Backups then need the bot stopped; everything else works.
+			a.log.Warn("no control socket", "err", cerr)
+			stopControl = func() {}
+		}
+		defer stopControl()
 	}
-	defer stopControl()
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
 	if a.alarm != nil {
 		wg.Go(func() { a.alarm.Run(ctx) })
@@ -221,7 +225,7 @@ func (a *App) Close() error { return a.store.Close() }
 func (a *App) Config() Config { return a.cfg }
 
 // Store is the app's database.
-func (a *App) Store() *state.Store { return a.store }
+func (a *App) Store() Store { return a.store }
 
 // Service is the app's use cases.
 func (a *App) Service() *commands.Service { return a.svc }

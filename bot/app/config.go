@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
 // Config is cakegate's settings, read from the environment (README → Environment reference).
@@ -24,6 +26,9 @@ type Config struct {
 	DBPath             string
 	Addr               string
 	LogFormat          string // "text" or "json"
+	// Store is "bbolt" (DBPath) or "etcd" (Etcd).
+	Store string
+	Etcd  etcdstore.Config
 }
 
 // The defaults of the contract.
@@ -117,6 +122,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("CAKEGATE_LOG_FORMAT=%q: use text or json.", c.LogFormat)
 	}
+	loadStoreConfig(&c, getenv, bad)
 	if len(problems) > 0 {
 		return c, problems
 	}
@@ -158,7 +164,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Float64("datacake_max_rps", c.DatacakeMaxRPS),
 		slog.Int("datacake_max_concurrency", c.DatacakeMaxConc),
 		slog.String("config", c.PolicyPath),
-		slog.String("db", c.DBPath),
+		slog.String("store", describeStore(c)),
 		slog.String("addr", c.Addr),
 	)
 }

@@ -71,6 +71,8 @@ type sandboxOptions struct {
 	logFormat  string    // "": text
 	alarm      bool      // run the expiry alarm on the manual clock; off, tests drive every sweep
 	realClock  bool      // use the system clock instead of the manual one (benchmarks)
+	// etcdEndpoint, when set, runs cakegate on the etcd store there, under etcdPrefix.
+	etcdEndpoint, etcdPrefix string
 }
 
 type sandbox struct {
@@ -159,6 +161,11 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 	}
 	if opts.socketMode {
 		cfg.SlackAppToken = slacktest.DefaultAppToken
+	}
+	if opts.etcdEndpoint != "" {
+		cfg.Store = "etcd"
+		cfg.Etcd.Endpoints = []string{opts.etcdEndpoint}
+		cfg.Etcd.Prefix = opts.etcdPrefix
 	}
 	s.cfg, s.logOut = cfg, opts.log
 	if s.logOut == nil {
