@@ -19,7 +19,7 @@ func (s *Store) AuditEvents(ctx context.Context, afterSeq uint64, limit int) ([]
 	var out []state.AuditRecord
 	err := atOneRevision(ctx, func(ctx context.Context) error {
 		out = out[:0]
-		var rev int64
+		rev := s.rev
 		from := s.keys.audit(afterSeq + 1)
 		end := clientv3.GetPrefixRangeEnd(s.keys.prefix + dirAudit)
 		for {
@@ -62,7 +62,7 @@ func (s *Store) AuditForRequest(ctx context.Context, id commands.RequestID) ([]s
 	err := atOneRevision(ctx, func(ctx context.Context) error {
 		out = out[:0]
 		p := s.keys.prefix + dirAuditByRequest + num(uint64(id)) + "/"
-		resp, err := s.client.Get(ctx, p, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+		resp, err := s.client.Get(ctx, p, s.at(clientv3.WithPrefix(), clientv3.WithKeysOnly())...)
 		if err != nil {
 			return fmt.Errorf("etcd read audit index: %w", err)
 		}
@@ -74,7 +74,7 @@ func (s *Store) AuditForRequest(ctx context.Context, id commands.RequestID) ([]s
 				if seqs[i], err = lastNum(string(kv.Key)); err != nil {
 					return fmt.Errorf("audit index key %q: the etcd store is damaged", kv.Key)
 				}
-				ops[i] = clientv3.OpGet(s.keys.audit(seqs[i]), clientv3.WithRev(resp.Header.Revision))
+				ops[i] = clientv3.OpGet(s.keys.audit(seqs[i]), clientv3.WithRev(s.revOf(resp.Header.Revision)))
 			}
 			got, err := s.client.Txn(ctx).Then(ops...).Commit()
 			if err != nil {
@@ -103,8 +103,8 @@ func (s *Store) RecentAudit(ctx context.Context, n int) ([]commands.AuditEvent, 
 	if n <= 0 {
 		return nil, nil
 	}
-	resp, err := s.client.Get(ctx, s.keys.prefix+dirAudit, clientv3.WithPrefix(),
-		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(int64(n)))
+	resp, err := s.client.Get(ctx, s.keys.prefix+dirAudit, s.at(clientv3.WithPrefix(),
+		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(int64(n)))...)
 	if err != nil {
 		return nil, fmt.Errorf("etcd read audit: %w", err)
 	}
@@ -128,14 +128,14 @@ func (s *Store) RecentAudit(ctx context.Context, n int) ([]commands.AuditEvent, 
 func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error) {
 	err = atOneRevision(ctx, func(ctx context.Context) error {
 		firstBroken = 0
-		hr, err := s.client.Get(ctx, s.keys.of(keyHead))
+		hr, err := s.client.Get(ctx, s.keys.of(keyHead), s.at()...)
 		if err != nil {
 			return fmt.Errorf("etcd read head: %w", err)
 		}
 		if len(hr.Kvs) == 0 {
 			return fmt.Errorf("the etcd store has no head key")
 		}
-		rev := hr.Header.Revision
+		rev := s.revOf(hr.Header.Revision)
 		h, _, err := readHeadKV(hr.Kvs[0].Value)
 		if err != nil {
 			return err

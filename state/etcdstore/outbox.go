@@ -19,8 +19,8 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 	var out []commands.Notification
 	err := atOneRevision(ctx, func(ctx context.Context) error {
 		from := s.keys.prefix + dirOutboxDue
-		resp, err := s.client.Get(ctx, from, clientv3.WithRange(from+num(timeNum(now)+1)),
-			clientv3.WithKeysOnly(), clientv3.WithLimit(int64(max(limit, 0))))
+		resp, err := s.client.Get(ctx, from, s.at(clientv3.WithRange(from+num(timeNum(now)+1)),
+			clientv3.WithKeysOnly(), clientv3.WithLimit(int64(max(limit, 0))))...)
 		if err != nil {
 			return fmt.Errorf("etcd read outbox: %w", err)
 		}
@@ -33,7 +33,7 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 				if ids[i], err = lastNum(string(kv.Key)); err != nil {
 					return fmt.Errorf("outbox key %q does not end in an id: the etcd store is damaged", kv.Key)
 				}
-				ops[i] = clientv3.OpGet(s.keys.outbox(ids[i]), clientv3.WithRev(resp.Header.Revision))
+				ops[i] = clientv3.OpGet(s.keys.outbox(ids[i]), clientv3.WithRev(s.revOf(resp.Header.Revision)))
 			}
 			got, err := s.client.Txn(ctx).Then(ops...).Commit()
 			if err != nil {
@@ -100,7 +100,7 @@ func (s *Store) RetryNotification(ctx context.Context, id uint64, at time.Time, 
 
 // OutboxDepth returns how many notifications wait for delivery, for a metric.
 func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
-	resp, err := s.client.Get(ctx, s.keys.prefix+dirOutbox, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	resp, err := s.client.Get(ctx, s.keys.prefix+dirOutbox, s.at(clientv3.WithPrefix(), clientv3.WithCountOnly())...)
 	if err != nil {
 		return 0, fmt.Errorf("etcd count outbox: %w", err)
 	}

@@ -40,7 +40,7 @@ func atOneRevision(ctx context.Context, read func(ctx context.Context) error) er
 func (s *Store) indexed(ctx context.Context, from, to string, limit int, opts ...clientv3.OpOption) ([]*commands.Request, error) {
 	var out []*commands.Request
 	err := atOneRevision(ctx, func(ctx context.Context) error {
-		opts := append([]clientv3.OpOption{clientv3.WithRange(to), clientv3.WithKeysOnly(), clientv3.WithLimit(int64(max(limit, 0)))}, opts...)
+		opts := s.at(append([]clientv3.OpOption{clientv3.WithRange(to), clientv3.WithKeysOnly(), clientv3.WithLimit(int64(max(limit, 0)))}, opts...)...)
 		resp, err := s.client.Get(ctx, from, opts...)
 		if err != nil {
 			return fmt.Errorf("etcd read index: %w", err)
@@ -53,7 +53,7 @@ func (s *Store) indexed(ctx context.Context, from, to string, limit int, opts ..
 			}
 			ids[i] = commands.RequestID(n)
 		}
-		out, err = s.requestsAt(ctx, resp.Header.Revision, ids)
+		out, err = s.requestsAt(ctx, s.revOf(resp.Header.Revision), ids)
 		return err
 	})
 	return out, err

@@ -100,7 +100,7 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 
 // Get returns request id, or an error matching commands.ErrNotFound.
 func (s *Store) Get(ctx context.Context, id commands.RequestID) (*commands.Request, error) {
-	resp, err := s.client.Get(ctx, s.keys.request(id))
+	resp, err := s.client.Get(ctx, s.keys.request(id), s.at()...)
 	if err != nil {
 		return nil, fmt.Errorf("etcd get %s: %w", id, err)
 	}

@@ -23,11 +23,11 @@ func (s *Store) Stats(ctx context.Context) (state.Stats, error) {
 			continue
 		}
 		counted = append(counted, st)
-		ops = append(ops, clientv3.OpGet(s.keys.byStatePrefix(st), clientv3.WithPrefix(), clientv3.WithCountOnly()))
+		ops = append(ops, clientv3.OpGet(s.keys.byStatePrefix(st), s.at(clientv3.WithPrefix(), clientv3.WithCountOnly())...))
 	}
 	ops = append(ops,
-		clientv3.OpGet(s.keys.prefix+dirOutbox, clientv3.WithPrefix(), clientv3.WithCountOnly()),
-		clientv3.OpGet(s.keys.of(keyHead)))
+		clientv3.OpGet(s.keys.prefix+dirOutbox, s.at(clientv3.WithPrefix(), clientv3.WithCountOnly())...),
+		clientv3.OpGet(s.keys.of(keyHead), s.at()...))
 	resp, err := s.client.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
 		return state.Stats{}, fmt.Errorf("etcd stats: %w", err)

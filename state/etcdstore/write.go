@@ -145,6 +145,9 @@ func (s *Store) writeLoop(ctx context.Context, reads []clientv3.Op, build func(g
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.rev != 0 {
+		return fmt.Errorf("the etcd store is a read-only view at revision %d", s.rev)
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	resp, err := s.client.Txn(ctx).Then(reads...).Commit()
