@@ -37,11 +37,14 @@ commands:
   manifest --url https://… | --socket-mode
             print the Slack app manifest to create the app from
   backup FILE
-            write a consistent copy of the database (CAKEGATE_DB), also while the bot runs
+            write a consistent copy of the database (CAKEGATE_DB, or etcd at one revision)
+            as a bbolt file, also while the bot runs
   audit export [--since TIME] [--request R42]
             print the audit log as JSON lines
   audit verify
             check the audit log's hash chain; names the first broken event
+  migrate --to etcd
+            copy the bbolt database (CAKEGATE_DB) into etcd (CAKEGATE_ETCD_*), with cakegate stopped
   version   print the version
 
 Settings come from the environment; see README.md.
@@ -70,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return app.Backup(args, getenv, stdout, stderr)
 	case "audit":
 		return app.Audit(ctx, args, getenv, stdout, stderr)
+	case "migrate":
+		return app.Migrate(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cakegate", app.Version())
 		return 0

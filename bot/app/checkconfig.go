@@ -81,7 +81,11 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 		}
 	}
 
-	checkDatabase(c, cfg)
+	if cfg.Store == storeEtcd {
+		checkEtcd(ctx, c, cfg)
+	} else {
+		checkDatabase(c, cfg)
+	}
 	if cfg.DatacakeToken != "" {
 		checkDatacake(ctx, c, cfg, policy)
 	}

@@ -71,7 +71,7 @@ var importRules = map[string]importRule{
 	},
 	"bot/app": {
 		prod:     []string{"bot", "commands", "datacake", "state", "state/etcdstore"},
-		testOnly: []string{"bot/app/apptest", "bot/slacktest", "commands/commandstest", "datacake/datacaketest", "state/etcdstore/etcdtest"},
+		testOnly: []string{"bot/app/apptest", "bot/slacktest", "commands/commandstest", "datacake/datacaketest", "state/etcdstore/etcdtest", "state/storetest"},
 		why:      "bot/app plugs the real packages together and never links a fake into the binary",
 	},
 	"bot/app/apptest": {
@@ -81,7 +81,7 @@ var importRules = map[string]importRule{
 		// The one production package that imports fakes: it is `cakegate demo`, the real app
 		// against in-process fakes of Slack and Datacake.
 		prod:     []string{"bot/app", "commands", "bot/slacktest", "commands/commandstest", "datacake/datacaketest"},
-		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state", "state/etcdstore/etcdtest"},
+		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state", "state/etcdstore", "state/etcdstore/etcdtest"},
 		why:      "the sandbox reaches cakegate only through what bot/app exports (and commands' domain types)",
 	},
 	"": {
