@@ -16,6 +16,7 @@ import (
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/datacake"
 	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
 // App is cakegate wired together: the store, the Datacake client, the use cases, the bot
@@ -34,6 +35,12 @@ type App struct {
 	// metrics is served at /metrics; the app's wrappers around the store, Datacake and
 	// Slack feed it.
 	metrics *metrics
+	// leader, on etcd, elects the one replica that runs the alarm and the sweeps; nil on
+	// bbolt, where this process is the only one.
+	leader *leadership
+	// caughtUp is closed once the sweeps' runs at start are done (CaughtUp).
+	caughtUp     chan struct{}
+	caughtUpOnce sync.Once
 }
 
 // Options are what tests and the demo change about an app; the zero value is production.
@@ -92,6 +99,13 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	}
 	api := slack.New(cfg.SlackBotToken, slackOpts...)
 
+	var outbox bot.Outbox = store
+	var leader *leadership
+	if es, ok := store.(*etcdstore.Store); ok {
+		leader = newLeadership(es.Client(), es.Prefix(), cfg.EtcdSessionTTL, log.With("component", "leader"))
+		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
+	}
+
 	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
@@ -112,7 +126,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Slack:         api,
 		SigningSecret: cfg.SlackSigningSecret,
 		Requests:      store,
-		Outbox:        store,
+		Outbox:        outbox,
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
@@ -121,7 +135,8 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	svc.Groups = b
 
 	log.Info("database", "store", describeStore(cfg), "installation", installation, "created", installedAt)
-	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m}
+	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m,
+		leader: leader, caughtUp: make(chan struct{})}
 	if !opts.NoAlarm {
 		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
 		svc.Waker = a.alarm
@@ -143,6 +158,11 @@ func (a *App) Handler() http.Handler {
 		defer cancel()
 		if err := a.store.Check(ctx); err != nil {
 			return fmt.Errorf("database not ready: %w", err)
+		}
+		if a.leader != nil {
+			if err := a.leader.ready(); err != nil {
+				return err
+			}
 		}
 		if a.bot.ShuttingDown() {
 			return errors.New("shutting down")
@@ -193,10 +213,19 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		defer stopControl()
 	}
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
-	if a.alarm != nil {
-		wg.Go(func() { a.alarm.Run(ctx) })
+	everywhere := a.sched
+	if a.leader == nil {
+		if a.alarm != nil {
+			wg.Go(func() { a.alarm.Run(ctx) })
+		}
+		go a.markCaughtUp(a.sched)
+	} else {
+		// Every replica delivers the outbox (each notification claimed by one); the
+		// rest runs on the leader only.
+		everywhere, _ = newScheduler(a.policy.Location, a.log.With("component", "scheduler"), replicaJobs(a.sched.jobs))
+		wg.Go(func() { a.leader.run(ctx, a.lead) })
 	}
-	a.sched.start(ctx)
+	everywhere.start(ctx)
 
 	var err error
 	select {
@@ -213,9 +242,34 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if berr := a.bot.Shutdown(shutdownCtx); berr != nil {
 		a.log.Warn("unfinished work at shutdown", "err", berr)
 	}
-	a.sched.stop()
+	everywhere.stop()
 	wg.Wait()
 	return err
+}
+
+// lead runs, while this replica is the leader, what must happen once: the alarm and every
+// sweep but the outbox's, until ctx ends (the session was lost, or shutdown).
+func (a *App) lead(ctx context.Context) {
+	sched, err := newScheduler(a.policy.Location, a.log.With("component", "scheduler"), leaderJobs(a.sched.jobs))
+	if err != nil {
+		a.log.Error("leader: scheduler", "err", err) // the specs were checked at start
+		return
+	}
+	var wg sync.WaitGroup
+	if a.alarm != nil {
+		wg.Go(func() { a.alarm.Run(ctx) })
+	}
+	sched.start(ctx)
+	go a.markCaughtUp(sched)
+	<-ctx.Done()
+	sched.stop()
+	wg.Wait()
+}
+
+// markCaughtUp closes the app's caughtUp once s has run every job at start.
+func (a *App) markCaughtUp(s *scheduler) {
+	<-s.caughtUp
+	a.caughtUpOnce.Do(func() { close(a.caughtUp) })
 }
 
 // Close closes the database.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cakegate/cakegate/state/etcdstore"
 )
@@ -29,6 +30,9 @@ type Config struct {
 	// Store is "bbolt" (DBPath) or "etcd" (Etcd).
 	Store string
 	Etcd  etcdstore.Config
+	// EtcdSessionTTL is the lease of each replica's etcd session: how soon a dead
+	// replica's leadership and outbox claims pass to another (DefaultSessionTTL if 0).
+	EtcdSessionTTL time.Duration
 }
 
 // The defaults of the contract.

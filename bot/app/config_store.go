@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cakegate/cakegate/state/etcdstore"
 )
@@ -46,6 +47,14 @@ func loadStoreConfig(c *Config, getenv func(string) string, bad func(string, ...
 		if _, err := os.Stat(file); err != nil {
 			bad("%s: cannot read %s: %v", name, file, errors.Unwrap(err))
 		}
+	}
+	c.EtcdSessionTTL = DefaultSessionTTL
+	if v := getenv("CAKEGATE_ETCD_SESSION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d%time.Second != 0 || d > time.Minute {
+			bad("CAKEGATE_ETCD_SESSION_TTL=%q: give whole seconds between 1s and 60s, like 5s: how soon a dead replica's work passes to another.", v)
+		}
+		c.EtcdSessionTTL = d
 	}
 	if v := getenv("CAKEGATE_ETCD_MAX_TXN_OPS"); v != "" {
 		n, err := strconv.Atoi(v)
