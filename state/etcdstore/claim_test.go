@@ -71,4 +71,3 @@ func TestClaimNotification(t *testing.T) {
 		t.Fatal("b could not claim what a dead replica held")
 	}
 }
-
