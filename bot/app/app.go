@@ -99,13 +99,6 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	}
 	api := slack.New(cfg.SlackBotToken, slackOpts...)
 
-	var outbox bot.Outbox = store
-	var leader *leadership
-	if es, ok := store.(*etcdstore.Store); ok {
-		leader = newLeadership(es.Client(), es.Prefix(), cfg.EtcdSessionTTL, log.With("component", "leader"))
-		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
-	}
-
 	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
@@ -120,6 +113,13 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 
 		Installation: installation,
 		InstalledAt:  installedAt,
+	}
+	var outbox bot.Outbox = store
+	var leader *leadership
+	if es, ok := store.(*etcdstore.Store); ok {
+		leader = newLeadership(es.Client(), es.Prefix(), svc.InstanceID(), cfg.EtcdSessionTTL, log.With("component", "leader"))
+		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
+		svc.Runs = leader
 	}
 	b := bot.New(bot.Config{
 		Service:       svc,

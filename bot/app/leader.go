@@ -27,7 +27,9 @@ const DefaultSessionTTL = 5 * time.Second
 type leadership struct {
 	client *clientv3.Client
 	prefix string // the election's key prefix
-	name   string // this replica, as the leader key's value and the claims' owner
+	runs   string // where each replica's run is registered under its lease
+	name   string // this run (commands.Service.InstanceID): leader value, claims' owner
+	host   string
 	ttl    time.Duration
 	log    *slog.Logger
 
@@ -39,7 +41,7 @@ type leadership struct {
 	electedOnce sync.Once
 }
 
-func newLeadership(client *clientv3.Client, storePrefix string, ttl time.Duration, log *slog.Logger) *leadership {
+func newLeadership(client *clientv3.Client, storePrefix, run string, ttl time.Duration, log *slog.Logger) *leadership {
 	host, _ := os.Hostname()
 	if ttl <= 0 {
 		ttl = DefaultSessionTTL
@@ -47,7 +49,9 @@ func newLeadership(client *clientv3.Client, storePrefix string, ttl time.Duratio
 	return &leadership{
 		client:  client,
 		prefix:  storePrefix + "leader",
-		name:    fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()%1e6),
+		runs:    storePrefix + "runs/",
+		name:    run,
+		host:    fmt.Sprintf("%s (pid %d)", host, os.Getpid()),
 		ttl:     ttl,
 		log:     log,
 		elected: make(chan struct{}),
@@ -92,6 +96,13 @@ func (l *leadership) term(ctx context.Context, lead func(ctx context.Context)) {
 		l.log.Warn("no etcd session; not leading, not delivering the outbox", "err", err)
 		return
 	}
+	// The run is registered under the lease, so the leader's reconcile can tell the
+	// provisioning this replica does from what a dead one left (commands.Runs).
+	if _, err := l.client.Put(ctx, l.runs+l.name, l.host, clientv3.WithLease(lease.ID)); err != nil {
+		l.log.Warn("register this replica's run", "err", err)
+		s.Close()
+		return
+	}
 	l.setSession(s)
 	defer func() {
 		l.setSession(nil)
@@ -111,13 +122,13 @@ func (l *leadership) term(ctx context.Context, lead func(ctx context.Context)) {
 	if err := e.Campaign(tctx, l.name); err != nil {
 		return
 	}
-	l.log.Info("leading: running expiry, reminders, timeouts, escalation and reconcile here", "replica", l.name)
+	l.log.Info("leading: running expiry, reminders, timeouts, escalation and reconcile here", "run", l.name, "host", l.host)
 	l.leading.Store(true)
 	l.electedOnce.Do(func() { close(l.elected) })
 	lead(tctx)
 	l.leading.Store(false)
 	if ctx.Err() != nil {
-		l.log.Info("stepping down", "replica", l.name)
+		l.log.Info("stepping down", "run", l.name)
 	}
 }
 
@@ -140,6 +151,13 @@ func (l *leadership) lease() (clientv3.LeaseID, bool) {
 	default:
 	}
 	return l.session.Lease(), true
+}
+
+// Alive implements commands.Runs: whether run's replica still holds its session. When
+// etcd does not answer it says true, so only the request's own lease decides.
+func (l *leadership) Alive(ctx context.Context, run string) bool {
+	resp, err := l.client.Get(ctx, l.runs+run, clientv3.WithCountOnly())
+	return err != nil || resp.Count > 0
 }
 
 // ready reports whether the replica has a live etcd session, for /readyz.
