@@ -23,9 +23,17 @@ type Server struct {
 	etcd     *embed.Etcd
 }
 
+// Option changes how Start runs the server.
+type Option func(*embed.Config)
+
+// WithFsync keeps etcd's fsync on, as a real member runs: for benchmarks that report what
+// a commit costs.
+func WithFsync() Option { return func(c *embed.Config) { c.UnsafeNoFsync = false } }
+
 // Start runs a one-member etcd cluster in a temporary folder on 127.0.0.1, stopped when the
-// test ends. fsync is off: the tests are about cakegate's semantics, not the disk's.
-func Start(tb testing.TB) *Server {
+// test ends. fsync is off unless WithFsync: the tests are about cakegate's semantics, not
+// the disk's.
+func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	cfg := embed.NewConfig()
 	cfg.Name = "cakegate-test"
@@ -38,6 +46,9 @@ func Start(tb testing.TB) *Server {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	for _, o := range opts {
+		o(cfg)
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		tb.Fatalf("start etcd: %v", err)
