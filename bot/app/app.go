@@ -258,6 +258,14 @@ func (a *App) lead(ctx context.Context) {
 	var wg sync.WaitGroup
 	if a.alarm != nil {
 		wg.Go(func() { a.alarm.Run(ctx) })
+		if es, ok := a.store.(*etcdstore.Store); ok {
+			// Grants are recorded on every replica; the alarm here must hear of them all.
+			wg.Go(func() {
+				for range es.ExpiryChanges(ctx) {
+					a.alarm.Wake()
+				}
+			})
+		}
 	}
 	sched.start(ctx)
 	go a.markCaughtUp(sched)

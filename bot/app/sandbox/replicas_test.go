@@ -93,6 +93,17 @@ func TestReplicasOnEtcd(t *testing.T) {
 	replicas := []*replica{{app: s.app, baseURL: s.baseURL, stop: s.stopApp}, startReplica(t, s), startReplica(t, s)}
 
 	leader := waitLeader(t, ctx, replicas)
+	for i, r := range replicas {
+		// Every replica, leader or not, has its etcd session: ready.
+		resp, err := http.Get(r.baseURL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("replica %d: /readyz %s", i, resp.Status)
+		}
+	}
 	for _, r := range replicas {
 		if r != leader && r.app.Leading() {
 			t.Fatal("two replicas lead at once")
