@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/bot"
@@ -121,6 +122,15 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
 		svc.Runs = leader
 	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "cakegate_leader",
+		Help: "1 while this replica runs the sweeps and the expiry alarm (always with bbolt; with etcd, while it is the elected leader), else 0.",
+	}, func() float64 {
+		if leader == nil || leader.leading.Load() {
+			return 1
+		}
+		return 0
+	}))
 	b := bot.New(bot.Config{
 		Service:       svc,
 		Slack:         api,

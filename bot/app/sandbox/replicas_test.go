@@ -93,6 +93,21 @@ func TestReplicasOnEtcd(t *testing.T) {
 	replicas := []*replica{{app: s.app, baseURL: s.baseURL, stop: s.stopApp}, startReplica(t, s), startReplica(t, s)}
 
 	leader := waitLeader(t, ctx, replicas)
+	leaders := 0
+	for _, r := range replicas {
+		resp, err := http.Get(r.baseURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), "\ncakegate_leader 1\n") {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Fatalf("%d replicas report cakegate_leader 1, want 1", leaders)
+	}
 	for i, r := range replicas {
 		// Every replica, leader or not, has its etcd session: ready.
 		resp, err := http.Get(r.baseURL + "/readyz")
