@@ -136,7 +136,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error)
 			return fmt.Errorf("the etcd store has no head key")
 		}
 		rev := s.revOf(hr.Header.Revision)
-		h, _, err := readHeadKV(hr.Kvs[0].Value)
+		h, err := decodeHead(hr.Kvs[0].Value)
 		if err != nil {
 			return err
 		}

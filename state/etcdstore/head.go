@@ -34,15 +34,15 @@ func readHead(r *pb.ResponseOp) (head, int64, error) {
 	if len(kvs) == 0 {
 		return head{}, 0, fmt.Errorf("the etcd store has no head key: it was not created by cakegate, or was damaged")
 	}
-	h, _, err := readHeadKV(kvs[0].Value)
+	h, err := decodeHead(kvs[0].Value)
 	return h, kvs[0].ModRevision, err
 }
 
-// readHeadKV decodes a head's value.
-func readHeadKV(v []byte) (head, int64, error) {
+// decodeHead decodes a head's value.
+func decodeHead(v []byte) (head, error) {
 	var h head
 	if err := json.Unmarshal(v, &h); err != nil {
-		return head{}, 0, fmt.Errorf("decode head: %w", err)
+		return head{}, fmt.Errorf("decode head: %w", err)
 	}
-	return h, 0, nil
+	return h, nil
 }

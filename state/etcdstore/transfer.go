@@ -77,7 +77,7 @@ func (s *Store) Export(ctx context.Context, fn func(state.Content) error) error 
 	if len(resp.Kvs) == 0 {
 		return fmt.Errorf("the etcd store has no head key")
 	}
-	h, _, err := readHeadKV(resp.Kvs[0].Value)
+	h, err := decodeHead(resp.Kvs[0].Value)
 	if err != nil {
 		return err
 	}
