@@ -143,6 +143,9 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	})
 	svc.Notifier = b
 	svc.Groups = b
+	if leader != nil {
+		leader.onSession = b.Kick
+	}
 
 	log.Info("database", "store", describeStore(cfg), "installation", installation, "created", installedAt)
 	a := &App{cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m,

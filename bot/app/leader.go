@@ -33,6 +33,10 @@ type leadership struct {
 	ttl    time.Duration
 	log    *slog.Logger
 
+	// onSession is called once a session is live: outbox delivery, which needs one for
+	// its claims, can start at once rather than at its next tick.
+	onSession func()
+
 	mu      sync.Mutex
 	session *concurrency.Session
 	leading atomic.Bool
@@ -104,6 +108,9 @@ func (l *leadership) term(ctx context.Context, lead func(ctx context.Context)) {
 		return
 	}
 	l.setSession(s)
+	if l.onSession != nil {
+		l.onSession()
+	}
 	defer func() {
 		l.setSession(nil)
 		s.Close()
