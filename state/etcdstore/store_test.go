@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/state"
@@ -127,5 +128,27 @@ func TestVerifyAuditFindsTampering(t *testing.T) {
 		if broken != tt.want || !errors.Is(err, state.ErrAuditBroken) {
 			t.Errorf("%s: VerifyAudit = %d, %v; want %d and ErrAuditBroken", tt.name, broken, err, tt.want)
 		}
+	}
+}
+
+// TestRetryToTheSameTime reschedules a notification to the time it already had: the
+// transaction deletes and writes the same outbox_due key, which etcd refuses unless the
+// store folds the two into one put.
+func TestRetryToTheSameTime(t *testing.T) {
+	srv := etcdtest.Start(t)
+	s := mustOpen(t, srv, etcdtest.Prefix(t))
+	ctx := context.Background()
+	if err := s.Record(ctx, commands.Change{Outbox: []commands.Notification{{Kind: commands.NotifyUser, To: "U1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 2 {
+		if err := s.RetryNotification(ctx, 1, at, "slack: down"); err != nil {
+			t.Fatalf("RetryNotification: %v", err)
+		}
+	}
+	due, err := s.DueNotifications(ctx, at, 0)
+	if err != nil || len(due) != 1 || due[0].Attempts != 2 {
+		t.Fatalf("DueNotifications: %+v, %v; want the one notification, tried twice", due, err)
 	}
 }

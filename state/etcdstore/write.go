@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -25,8 +26,15 @@ type batch struct {
 	headUsed bool
 }
 
-func (b *batch) put(key string, v []byte) { b.ops = append(b.ops, clientv3.OpPut(key, string(v))) }
-func (b *batch) del(key string)           { b.ops = append(b.ops, clientv3.OpDelete(key)) }
+// put writes key. etcd refuses a transaction that names a key twice, so a delete of the
+// same key earlier in the batch (a notification rescheduled to the time it had) is dropped:
+// the put replaces it.
+func (b *batch) put(key string, v []byte) {
+	b.ops = slices.DeleteFunc(b.ops, func(op clientv3.Op) bool { return op.IsDelete() && string(op.KeyBytes()) == key })
+	b.ops = append(b.ops, clientv3.OpPut(key, string(v)))
+}
+
+func (b *batch) del(key string) { b.ops = append(b.ops, clientv3.OpDelete(key)) }
 
 // guard adds the compare-and-set on key's ModRevision.
 func (b *batch) guard(key string, modRev int64) {
@@ -155,7 +163,10 @@ func (s *Store) writeLoop(ctx context.Context, reads []clientv3.Op, build func(g
 		return fmt.Errorf("etcd read: %w", err)
 	}
 	got := resp.Responses
-	for {
+	for attempt := 1; ; attempt++ {
+		if attempt > maxAttempts {
+			return fmt.Errorf("etcd write: still conflicting after %d attempts", maxAttempts)
+		}
 		b, err := build(got)
 		if err != nil {
 			return err
@@ -179,6 +190,10 @@ func (s *Store) writeLoop(ctx context.Context, reads []clientv3.Op, build func(g
 		got = resp.Responses
 	}
 }
+
+// maxAttempts bounds writeLoop's retries. Each retry means another writer committed, so
+// reaching it takes a storm of writers, or a guard that can never hold (a damaged store).
+const maxAttempts = 1000
 
 // newBatch starts a batch from the head a read found.
 func (s *Store) newBatch(headResp *pb.ResponseOp) (*batch, error) {
