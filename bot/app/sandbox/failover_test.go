@@ -232,13 +232,18 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	const grants = 5
-	end := time.Now().Add(2 * time.Second)
-	var ids []commands.RequestID
+	var users []datacake.CreatedAPIUser
 	for i := range grants {
 		u, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: fmt.Sprintf("failover-%d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
+		users = append(users, u)
+	}
+	// The grants are written, and Datacake held, well before they end.
+	end := time.Now().Add(2 * time.Second)
+	var ids []commands.RequestID
+	for _, u := range users {
 		r := &commands.Request{Requester: sandboxAlice, Workspace: sandboxWorkspace, Role: "viewer", State: commands.StateActive,
 			Duration: time.Minute, CreatedAt: time.Now(),
 			Grant: &commands.Grant{APIUserID: u.ID, APIUserName: u.Name, CreatedAt: time.Now(), ExpiresAt: end}}
