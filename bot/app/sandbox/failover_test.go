@@ -32,7 +32,8 @@ const failoverTTL = 2 * time.Second
 
 // failoverSchedule makes the leader's safety-net sweeps frequent, since the test writes
 // grants behind the alarm's back.
-const failoverSchedule = `schedule:
+const failoverSchedule = `orphans: report
+schedule:
   expire: "@every 1s"
   reconcile: "@every 2s"
 `
@@ -232,9 +233,14 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	const grants = 5
+	// Named as cakegate names them (the store is fresh: R1…R5), so reconcile counts them as
+	// this installation's; the policy only reports orphans, so the moment between an API
+	// user and its grant being written is not taken for one.
+	installation, _, _ := c.store.Installation()
 	var users []datacake.CreatedAPIUser
 	for i := range grants {
-		u, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: fmt.Sprintf("failover-%d", i)})
+		name := commands.APIUserName(installation, commands.RequestID(i+1), sandboxAlice)
+		u, err := dc.CreateAPIUser(ctx, datacake.CreateAPIUserInput{Workspace: sandboxWorkspace, Name: name})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,6 +266,9 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 	leader.proc.kill(t)
 	killed := time.Now()
 	c.datacake.Release()
+	if killed.Before(end) {
+		t.Fatalf("the leader called Datacake %v before the grants' end: not its expiry sweep", end.Sub(killed))
+	}
 
 	next := c.nextLeader(ctx, leader.proc)
 	failover := next.at.Sub(killed)
@@ -269,18 +278,13 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 	ended := c.waitRequests(ctx, ids, func(r *commands.Request) bool {
 		return r.State == commands.StateExpired || r.State == commands.StateRevoked
 	})
-	var latest time.Time
+	// Seen ended by the test: an upper bound on when the last grant ended.
+	late := time.Since(end)
 	for _, r := range ended {
-		recs, err := c.store.AuditForRequest(ctx, r.ID)
-		if err != nil || len(recs) == 0 {
-			t.Fatalf("%s has no audit: %v", r.ID, err)
-		}
-		latest = maxTime(latest, recs[len(recs)-1].At)
 		if _, ok := c.datacake.APIUser(r.Grant.APIUserID); ok {
-			t.Errorf("%s expired but its API user %s still exists", r.ID, r.Grant.APIUserID)
+			t.Errorf("%s ended but its API user %s still exists", r.ID, r.Grant.APIUserID)
 		}
 	}
-	late := latest.Sub(end)
 	t.Logf("failover %v after SIGKILL (TTL %v); last of %d grants ended %v after its end", failover.Round(time.Millisecond), failoverTTL, grants, late.Round(time.Millisecond))
 	if failover > 2*failoverTTL {
 		t.Errorf("a new leader took %v, want within about the session TTL (%v)", failover, failoverTTL)
@@ -378,11 +382,4 @@ func (c *cluster) post(ctx context.Context, p *process, path string, body []byte
 		return fmt.Errorf("%s answered %s: %s", path, resp.Status, answer)
 	}
 	return nil
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
