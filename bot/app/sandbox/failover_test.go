@@ -364,6 +364,19 @@ func TestFailoverDuringProvisioning(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("the requester never got the live API user's token: %v", err)
 	}
+	// Nothing went out twice: one approval message, and the one token DM.
+	if n := len(c.slack.Messages(sandboxChannel)); n != 1 {
+		t.Errorf("%d messages in the approvals channel, want the one approval message", n)
+	}
+	tokens := 0
+	for _, m := range c.slack.DMs(sandboxAlice) {
+		if strings.Contains(c.slack.RenderMessage(m), live[0].Token) {
+			tokens++
+		}
+	}
+	if tokens != 1 {
+		t.Errorf("the token reached the requester %d times, want once", tokens)
+	}
 }
 
 // post sends a signed request to process p, as Slack would.
