@@ -26,13 +26,18 @@ type replica struct {
 	stop    func() error
 }
 
-// startReplica runs another cakegate with the sandbox's settings; it stops with the test.
+// startReplica runs another cakegate with the sandbox's settings, clock and alarm; it stops
+// with the test.
 func startReplica(t *testing.T, s *sandbox) *replica {
 	t.Helper()
+	var clock commands.Clock = s.clock
+	if s.real {
+		clock = commands.SystemClock{}
+	}
 	a, err := app.New(s.cfg, app.NewLogger(s.cfg, io.Discard), app.Options{
-		Clock:         s.clock,
+		Clock:         clock,
 		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
-		NoAlarm:       true,
+		NoAlarm:       !s.alarm,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -196,4 +201,37 @@ func approvalPosts(s *sandbox) int {
 		}
 	}
 	return n
+}
+
+// TestLeaderAlarmHearsEveryReplica: a grant's end recorded anywhere (here: moved through
+// the store, behind every app's back) wakes the leader's alarm, which deletes the API user
+// at the end, not at its next check a minute later or the next cron sweep.
+func TestLeaderAlarmHearsEveryReplica(t *testing.T) {
+	srv := etcdtest.Start(t)
+	s := startSandbox(t, sandboxOptions{etcdEndpoint: srv.Endpoint, etcdPrefix: etcdtest.Prefix(t), realClock: true})
+	ctx := testContext(t)
+	replicas := []*replica{{app: s.app, baseURL: s.baseURL, stop: s.stopApp}, startReplica(t, s)}
+	waitLeader(t, ctx, replicas)
+	approveR1(t, ctx, s, "8h")
+	if err := s.datacake.WaitAnswered(ctx, "NewApiUser", 1); err != nil {
+		t.Fatal(err)
+	}
+	r := s.request(t, ctx, 1)
+	if r.State != commands.StateActive {
+		t.Fatalf("R1 is %s, want active", r.State)
+	}
+
+	end := time.Now().Add(500 * time.Millisecond)
+	if _, err := s.app.Store().Update(ctx, 1, func(r *commands.Request) (commands.Change, error) {
+		r.Grant.ExpiresAt = end
+		return commands.Change{}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second) // well short of the alarm's minute
+	defer cancel()
+	if err := s.datacake.WaitAnswered(wctx, "DeleteApiUser", 1); err != nil {
+		t.Fatalf("the API user was not deleted at the grant's new end: %v", err)
+	}
+	t.Logf("deleted %v after the grant's end", time.Since(end).Round(time.Millisecond))
 }
