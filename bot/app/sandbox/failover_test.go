@@ -285,6 +285,28 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 			t.Errorf("%s ended but its API user %s still exists", r.ID, r.Grant.APIUserID)
 		}
 	}
+	// The requester hears of each end once (an end that reconcile found already done is
+	// told as a revocation): nothing lost, nothing twice.
+	told := func(s *slacktest.Server) map[commands.RequestID]int {
+		n := map[commands.RequestID]int{}
+		for _, m := range s.DMs(sandboxAlice) {
+			text := s.RenderMessage(m)
+			for _, id := range ids {
+				if strings.Contains(text, "Your token for "+id.String()+" (role") {
+					n[id]++
+				}
+			}
+		}
+		return n
+	}
+	if err := c.slack.WaitFor(ctx, func(s *slacktest.Server) bool { return len(told(s)) == len(ids) }); err != nil {
+		t.Fatalf("the requester was not told of every end: %v (%v)", err, told(c.slack))
+	}
+	for id, n := range told(c.slack) {
+		if n != 1 {
+			t.Errorf("the requester was told of %s's end %d times, want once", id, n)
+		}
+	}
 	t.Logf("failover %v after SIGKILL (TTL %v); last of %d grants ended %v after its end", failover.Round(time.Millisecond), failoverTTL, grants, late.Round(time.Millisecond))
 	if failover > 2*failoverTTL {
 		t.Errorf("a new leader took %v, want within about the session TTL (%v)", failover, failoverTTL)
