@@ -40,19 +40,22 @@ commands:
             calls cakegate there), else Socket Mode (no public URL); --command defaults to
             CAKEGATE_COMMAND, --name to cakegate
   backup FILE
-            write a consistent copy of the database (CAKEGATE_DB), also while the bot runs
+            write a consistent copy of the database (CAKEGATE_DB, or etcd at one revision)
+            as a bbolt file, also while the bot runs
   audit export [--since TIME] [--request R42]
             print the audit log as JSON lines; --since takes a time (2026-11-01T09:00:00Z),
             a date (2026-11-01) or an age (24h, 7d); --request one request's events
   audit verify
             check the audit log's hash chain; names the first broken event
+  migrate --to etcd
+            copy the bbolt database (CAKEGATE_DB) into etcd (CAKEGATE_ETCD_*), with cakegate stopped
   version   print the version (the module version or VCS revision it was built from)
   help      print this
 
 Settings come from the environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET,
 SLACK_API_URL, DATACAKE_TOKEN or DATACAKE_TOKEN_FILE, DATACAKE_API_URL, DATACAKE_MAX_RPS,
 DATACAKE_MAX_CONCURRENCY, CAKEGATE_CONFIG, CAKEGATE_DB, CAKEGATE_ADDR, CAKEGATE_LOG_FORMAT,
-CAKEGATE_COMMAND. See README.md.
+CAKEGATE_COMMAND, CAKEGATE_STORE, CAKEGATE_ETCD_*. See README.md.
 `
 
 // run is main without the process: it returns the exit status.
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return app.Backup(args, getenv, stdout, stderr)
 	case "audit":
 		return app.Audit(ctx, args, getenv, stdout, stderr)
+	case "migrate":
+		return app.Migrate(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cakegate", app.Version())
 		return 0

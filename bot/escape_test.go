@@ -301,7 +301,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 		},
 		Installation: "k3f9q2",
 		InstalledAt:  time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC),
-		Store: f.store, Journal: f.store, AuditLog: f.store,
+		Store:        f.store, Journal: f.store, AuditLog: f.store,
 		Datacake: f.datacake,
 		Devices:  commandstest.Devices{{ID: "d1", Name: hostile, Serial: "SN-1", Tags: []string{hostile}}},
 		Clock:    f.clock,

@@ -79,8 +79,8 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 	}
 	for _, r := range stuck {
 		now := s.now()
-		if s.leased(r, now) {
-			continue // this run is creating it right now
+		if s.leased(ctx, r, now) {
+			continue // this run, or a live replica, is creating it right now
 		}
 		// Take it over, so no other sweep does the same work twice. The grant stays
 		// recorded until its API user is confirmed gone, so it always has an end.

@@ -35,6 +35,11 @@ type Service struct {
 	// earliest end re-arms.
 	Waker interface{ Wake() }
 
+	// Runs, when several cakegates share the store, says which other runs are alive, so
+	// reconcile leaves a request that a live replica is provisioning alone. nil: this
+	// process is the only one, and a claim by another run is a dead run's.
+	Runs Runs
+
 	// instance names this run of cakegate. A request is moved to provisioning with it, so
 	// reconcile can tell the provisioning this process is doing now from what a process that
 	// died left half done.

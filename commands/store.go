@@ -82,7 +82,9 @@ type RequestStore interface {
 	// Update loads request id, lets fn change it and say what else to write, and stores the
 	// result, all in one transaction: fn sees the current state, so checking it in fn is a
 	// compare-and-set. If fn returns an error nothing is written and Update returns it. fn
-	// must not block or call out: it runs with the store locked.
+	// must not block or call out: it runs with the store locked. fn may run more than once
+	// (the etcd store runs it again on the fresh value when another replica wrote first),
+	// and only its last run counts.
 	Update(ctx context.Context, id RequestID, fn func(r *Request) (Change, error)) (*Request, error)
 	// Get returns request id, or an error matching ErrNotFound.
 	Get(ctx context.Context, id RequestID) (*Request, error)

@@ -57,21 +57,15 @@ func (w *auditWriter) append(e commands.AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("next audit seq: %w", err)
 	}
-	e.Seq = seq
-	canon, e, err := canonicalEvent(e)
+	rec, v, err := ChainAudit(w.tip, seq, e)
 	if err != nil {
 		return err
-	}
-	rec := AuditRecord{AuditEvent: e, PrevHash: w.tip, Hash: chainHash(w.tip, canon)}
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("encode audit event %d: %w", seq, err)
 	}
 	if err := w.log.Put(u64(seq), v); err != nil {
 		return fmt.Errorf("put audit event %d: %w", seq, err)
 	}
-	if e.Request != 0 {
-		if err := w.byRequest.Put(auditByRequestKey(e.Request, seq), []byte{}); err != nil {
+	if rec.Request != 0 {
+		if err := w.byRequest.Put(auditByRequestKey(rec.Request, seq), []byte{}); err != nil {
 			return fmt.Errorf("index audit event %d: %w", seq, err)
 		}
 	}
@@ -224,22 +218,10 @@ func (v *chainVerifier) next(log *bbolt.Bucket, n int) (done bool, err error) {
 		if seq != v.last+1 {
 			return true, v.fail(v.last+1, "is missing")
 		}
-		var rec AuditRecord
-		if err := json.Unmarshal(val, &rec); err != nil {
-			return true, v.fail(seq, fmt.Sprintf("does not decode (%v)", err))
-		}
-		if rec.Seq != seq {
-			return true, v.fail(seq, fmt.Sprintf("claims to be event %d", rec.Seq))
-		}
-		if rec.PrevHash != v.prev {
-			return true, v.fail(seq, fmt.Sprintf("does not follow event %d", v.last))
-		}
-		canon, _, err := canonicalEvent(rec.AuditEvent)
+		rec, err := CheckAuditLink(v.prev, seq, val)
 		if err != nil {
-			return true, v.fail(seq, fmt.Sprintf("cannot be re-encoded (%v)", err))
-		}
-		if chainHash(v.prev, canon) != rec.Hash {
-			return true, v.fail(seq, "does not match its hash")
+			v.broken = seq
+			return true, err
 		}
 		v.prev, v.last = rec.Hash, seq
 	}

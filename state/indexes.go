@@ -38,10 +38,10 @@ func indexKeys(r *commands.Request) []indexKey {
 	}
 	id := uint64(r.ID)
 	keys := []indexKey{{bucketByUser, stringIDKey(r.Requester, id)}}
-	if indexedStates[r.State] {
+	if InStateIndex(r.State) {
 		keys = append(keys, indexKey{bucketByState, stringIDKey(string(r.State), id)})
 	}
-	if (r.State == commands.StateActive || r.State == commands.StateRevoking || r.State == commands.StateProvisioning) && r.Grant != nil {
+	if InExpiryIndex(r) {
 		keys = append(keys, indexKey{bucketByExpiry, timeIDKey(r.Grant.ExpiresAt, id)})
 	}
 	return keys

@@ -11,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/datacake"
 	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
 // App is cakegate wired together: the store, the Datacake client, the use cases, the bot
@@ -25,7 +27,7 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	policy *commands.Policy
-	store  *state.Store
+	store  Store
 	svc    *commands.Service
 	bot    *bot.Bot
 	sched  *scheduler
@@ -42,6 +44,12 @@ type App struct {
 	// health is what /readyz reports beyond the open database; see health.go.
 	health       *health
 	healthTiming healthTiming
+	// leader, on etcd, elects the one replica that runs the alarm and the sweeps; nil on
+	// bbolt, where this process is the only one.
+	leader *leadership
+	// caughtUp is closed once the sweeps' runs at start are done (CaughtUp).
+	caughtUp     chan struct{}
+	caughtUpOnce sync.Once
 }
 
 // Options are what tests and the demo change about an app; the zero value is production.
@@ -83,7 +91,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datacake client: %w", err)
 	}
-	store, err := state.Open(cfg.DBPath, opts.StoreOptions...)
+	store, err := openStore(context.Background(), cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +132,28 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Installation: installation,
 		InstalledAt:  installedAt,
 	}
+	var outbox bot.Outbox = store
+	var leader *leadership
+	if es, ok := store.(*etcdstore.Store); ok {
+		leader = newLeadership(es.Client(), es.Prefix(), svc.InstanceID(), cfg.EtcdSessionTTL, log.With("component", "leader"))
+		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
+		svc.Runs = leader
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "cakegate_leader",
+		Help: "1 while this replica runs the sweeps and the expiry alarm (always with bbolt; with etcd, while it is the elected leader), else 0.",
+	}, func() float64 {
+		if leader == nil || leader.leading.Load() {
+			return 1
+		}
+		return 0
+	}))
 	b := bot.New(bot.Config{
 		Service:       svc,
 		Slack:         api,
 		SigningSecret: cfg.SlackSigningSecret,
 		Requests:      store,
-		Outbox:        store,
+		Outbox:        outbox,
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		CommandName:   cfg.Command,
@@ -139,8 +163,11 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	})
 	svc.Notifier = b
 	svc.Groups = b
+	if leader != nil {
+		leader.onSession = b.Kick
+	}
 
-	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
+	log.Info("database", "store", describeStore(cfg), "installation", installation, "created", installedAt)
 	a := &App{
 		cfg: cfg, log: log, policy: policy, store: store, svc: svc, bot: b, metrics: m,
 		datacake: dc, slackAPI: api, health: newHealth(),
@@ -149,6 +176,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 			RetryMin: cmp.Or(opts.HealthRetryMin, defaultHealthTiming.RetryMin),
 			RetryMax: cmp.Or(opts.HealthRetryMax, defaultHealthTiming.RetryMax),
 		},
+		leader: leader, caughtUp: make(chan struct{}),
 	}
 	m.reg.MustRegister(newAlertCollector(a.health, store, clock))
 	if !opts.NoAlarm {
@@ -184,6 +212,12 @@ func (a *App) readiness() error {
 	if err := a.store.Check(ctx); err != nil {
 		return errors.New("database: not open")
 	}
+	if a.leader != nil {
+		// On etcd, a replica without its session can neither lead nor claim notifications.
+		if err := a.leader.ready(); err != nil {
+			return err
+		}
+	}
 	return a.health.err()
 }
 
@@ -216,23 +250,36 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	} else {
 		a.log.Info("cakegate is running in HTTP mode", "addr", ln.Addr().String())
 	}
-	stopControl, cerr := state.ServeControl(ctx, state.ControlPath(a.cfg.DBPath), a.store, a.log)
-	if cerr != nil {
-		// Backups then need the bot stopped; everything else works.
-		a.log.Warn("no control socket", "err", cerr)
-		stopControl = func() {}
+	if file, ok := a.store.(*state.Store); ok {
+		// bbolt lets one process hold the file: backups and audit reads go through the
+		// running bot. etcd serves every reader itself.
+		stopControl, cerr := state.ServeControl(ctx, state.ControlPath(a.cfg.DBPath), file, a.log)
+		if cerr != nil {
+			// Backups then need the bot stopped; everything else works.
+			a.log.Warn("no control socket", "err", cerr)
+			stopControl = func() {}
+		}
+		defer stopControl()
 	}
-	defer stopControl()
 	wg.Go(func() {
 		if err := a.watchDependencies(ctx); err != nil {
 			errc <- err
 		}
 	})
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
-	if a.alarm != nil {
-		wg.Go(func() { a.alarm.Run(ctx) })
+	everywhere := a.sched
+	if a.leader == nil {
+		if a.alarm != nil {
+			wg.Go(func() { a.alarm.Run(ctx) })
+		}
+		go a.markCaughtUp(a.sched)
+	} else {
+		// Every replica delivers the outbox (each notification claimed by one); the
+		// rest runs on the leader only.
+		everywhere, _ = newScheduler(a.policy.Location, a.log.With("component", "scheduler"), replicaJobs(a.sched.jobs))
+		wg.Go(func() { a.leader.run(ctx, a.lead) })
 	}
-	a.sched.start(ctx)
+	everywhere.start(ctx)
 
 	var err error
 	select {
@@ -249,9 +296,42 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if berr := a.bot.Shutdown(shutdownCtx); berr != nil {
 		a.log.Warn("unfinished work at shutdown", "err", berr)
 	}
-	a.sched.stop()
+	everywhere.stop()
 	wg.Wait()
 	return err
+}
+
+// lead runs, while this replica is the leader, what must happen once: the alarm and every
+// sweep but the outbox's, until ctx ends (the session was lost, or shutdown).
+func (a *App) lead(ctx context.Context) {
+	sched, err := newScheduler(a.policy.Location, a.log.With("component", "scheduler"), leaderJobs(a.sched.jobs))
+	if err != nil {
+		a.log.Error("leader: scheduler", "err", err) // the specs were checked at start
+		return
+	}
+	var wg sync.WaitGroup
+	if a.alarm != nil {
+		wg.Go(func() { a.alarm.Run(ctx) })
+		if es, ok := a.store.(*etcdstore.Store); ok {
+			// Grants are recorded on every replica; the alarm here must hear of them all.
+			wg.Go(func() {
+				for range es.ExpiryChanges(ctx) {
+					a.alarm.Wake()
+				}
+			})
+		}
+	}
+	sched.start(ctx)
+	go a.markCaughtUp(sched)
+	<-ctx.Done()
+	sched.stop()
+	wg.Wait()
+}
+
+// markCaughtUp closes the app's caughtUp once s has run every job at start.
+func (a *App) markCaughtUp(s *scheduler) {
+	<-s.caughtUp
+	a.caughtUpOnce.Do(func() { close(a.caughtUp) })
 }
 
 // Close closes the database.
@@ -261,7 +341,7 @@ func (a *App) Close() error { return a.store.Close() }
 func (a *App) Config() Config { return a.cfg }
 
 // Store is the app's database.
-func (a *App) Store() *state.Store { return a.store }
+func (a *App) Store() Store { return a.store }
 
 // Service is the app's use cases.
 func (a *App) Service() *commands.Service { return a.svc }

@@ -60,7 +60,11 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 		c.ok("environment: %s mode, slash command %s (the app's manifest must declare the same: cakegate manifest)", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""], cfg.Command)
 	}
 
-	checkDatabase(ctx, c, cfg.DBPath)
+	if cfg.Store == storeEtcd {
+		checkEtcd(ctx, c, cfg)
+	} else {
+		checkDatabase(ctx, c, cfg.DBPath)
+	}
 
 	policy, perr := commands.LoadPolicy(cfg.PolicyPath)
 	var pe *commands.PolicyError

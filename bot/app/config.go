@@ -8,6 +8,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
 // Config is cakegate's settings, read from the environment (README → Environment reference).
@@ -35,6 +38,12 @@ type Config struct {
 	// Command is the slash command as installed in Slack (CAKEGATE_COMMAND): the manifest
 	// declares it and every text names it.
 	Command string
+	// Store is "bbolt" (DBPath) or "etcd" (Etcd).
+	Store string
+	Etcd  etcdstore.Config
+	// EtcdSessionTTL is the lease of each replica's etcd session: how soon a dead
+	// replica's leadership and outbox claims pass to another (DefaultSessionTTL if 0).
+	EtcdSessionTTL time.Duration
 }
 
 // The defaults of the contract.
@@ -143,6 +152,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("CAKEGATE_LOG_FORMAT=%q: use text or json.", c.LogFormat)
 	}
+	loadStoreConfig(&c, getenv, bad)
 	if len(problems) > 0 {
 		return c, problems
 	}
@@ -192,7 +202,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Float64("datacake_max_rps", c.DatacakeMaxRPS),
 		slog.Int("datacake_max_concurrency", c.DatacakeMaxConc),
 		slog.String("config", c.PolicyPath),
-		slog.String("db", c.DBPath),
+		slog.String("store", describeStore(c)),
 		slog.String("addr", c.Addr),
 		slog.String("command", c.Command),
 	)

@@ -39,8 +39,20 @@ var importRules = map[string]importRule{
 	},
 	"state": {
 		prod:     []string{"commands"},
-		testOnly: []string{"commands/commandstest"},
+		testOnly: []string{"commands/commandstest", "state/storetest"},
 		why:      "state stores commands' types and needs nothing else of ours",
+	},
+	"state/etcdstore": {
+		prod:     []string{"commands", "state"},
+		testOnly: []string{"commands/commandstest", "state/etcdstore/etcdtest", "state/storetest"},
+		why:      "the etcd store keeps commands' types in state's records and needs nothing else of ours",
+	},
+	"state/etcdstore/etcdtest": {
+		why: "the embedded etcd server for tests needs nothing of ours",
+	},
+	"state/storetest": {
+		prod: []string{"commands", "state"},
+		why:  "the stores' conformance suite speaks the ports of commands and the records of state",
 	},
 	"datacake": {
 		testOnly: []string{"datacake/datacaketest"},
@@ -58,8 +70,8 @@ var importRules = map[string]importRule{
 		why: "the fake Slack speaks Slack's API and needs nothing of ours",
 	},
 	"bot/app": {
-		prod:     []string{"bot", "commands", "datacake", "state"},
-		testOnly: []string{"bot/app/apptest", "bot/slacktest", "commands/commandstest", "datacake/datacaketest"},
+		prod:     []string{"bot", "commands", "datacake", "state", "state/etcdstore"},
+		testOnly: []string{"bot/app/apptest", "bot/slacktest", "commands/commandstest", "datacake/datacaketest", "state/etcdstore/etcdtest", "state/storetest"},
 		why:      "bot/app plugs the real packages together and never links a fake into the binary",
 	},
 	"bot/app/apptest": {
@@ -69,7 +81,7 @@ var importRules = map[string]importRule{
 		// The one production package that imports fakes: it is `cakegate demo`, the real app
 		// against in-process fakes of Slack and Datacake.
 		prod:     []string{"bot/app", "commands", "bot/slacktest", "commands/commandstest", "datacake/datacaketest"},
-		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state"},
+		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state", "state/etcdstore", "state/etcdstore/etcdtest"},
 		why:      "the sandbox reaches cakegate only through what bot/app exports (and commands' domain types)",
 	},
 	"": {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
 // dbPathFrom is CAKEGATE_DB or its default.
@@ -23,7 +24,9 @@ func dbPathFrom(getenv func(string) string) string {
 
 // Backup is `cakegate backup FILE`: a consistent copy of the database, taken while the bot
 // runs if it does. The copy is written beside FILE and renamed into place, so FILE is never
-// half written; it is private (0600) like the database.
+// half written; it is private (0600) like the database. With CAKEGATE_STORE=etcd the copy
+// is the etcd store read at one revision, written as a bbolt file: it opens like any
+// cakegate database, and `cakegate migrate --to etcd` restores it into an empty prefix.
 func Backup(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(stderr, "usage: cakegate backup FILE")
@@ -36,7 +39,10 @@ func Backup(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return 1
 	}
 	defer os.Remove(tmp.Name())
-	if err = tmp.Chmod(0o600); err == nil {
+	if getenv("CAKEGATE_STORE") == storeEtcd {
+		tmp.Close()
+		err = backupEtcd(context.Background(), etcdConfig(getenv), tmp.Name(), dest)
+	} else if err = tmp.Chmod(0o600); err == nil {
 		err = state.BackupFrom(dbPathFrom(getenv), tmp)
 		if err == nil {
 			err = tmp.Sync()
@@ -90,11 +96,11 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 				return 2
 			}
 		}
-		return withSnapshot(getenv, stderr, func(s *state.Store) error {
+		return withSnapshot(ctx, getenv, stderr, func(s auditSource) error {
 			if id != 0 {
 				// An empty export would look like a request that left no trace.
 				if _, err := s.Get(ctx, id); commands.ErrorCode(err) == commands.CodeNotFound {
-					return fmt.Errorf("there is no request %s in %s", id, dbPathFrom(getenv))
+					return fmt.Errorf("there is no request %s in %s", id, storeName(getenv))
 				} else if err != nil {
 					return err
 				}
@@ -106,7 +112,7 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 			fmt.Fprintln(stderr, usage)
 			return 2
 		}
-		return withSnapshot(getenv, stderr, func(s *state.Store) error {
+		return withSnapshot(ctx, getenv, stderr, func(s auditSource) error {
 			broken, err := s.VerifyAudit(ctx)
 			if broken != 0 {
 				return fmt.Errorf("the audit log is broken at event %d: %w", broken, err)
@@ -126,8 +132,19 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	return 2
 }
 
-func withSnapshot(getenv func(string) string, stderr io.Writer, fn func(*state.Store) error) int {
-	s, closeSnapshot, err := state.OpenSnapshot(dbPathFrom(getenv))
+// auditSource is what the audit commands read, from a bbolt snapshot or an etcd view.
+type auditSource interface {
+	Get(ctx context.Context, id commands.RequestID) (*commands.Request, error)
+	AuditEvents(ctx context.Context, afterSeq uint64, limit int) ([]state.AuditRecord, error)
+	AuditForRequest(ctx context.Context, id commands.RequestID) ([]state.AuditRecord, error)
+	VerifyAudit(ctx context.Context) (uint64, error)
+	Stats(ctx context.Context) (state.Stats, error)
+}
+
+// withSnapshot runs fn on the store as it is at one moment: a private copy of the bbolt
+// file, or a view of etcd at one revision.
+func withSnapshot(ctx context.Context, getenv func(string) string, stderr io.Writer, fn func(auditSource) error) int {
+	s, closeSnapshot, err := openSnapshot(ctx, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
 		return 1
@@ -141,7 +158,7 @@ func withSnapshot(getenv func(string) string, stderr io.Writer, fn func(*state.S
 }
 
 // exportAudit writes the audit records as JSON lines, oldest first.
-func exportAudit(ctx context.Context, s *state.Store, w io.Writer, since time.Time, id commands.RequestID) error {
+func exportAudit(ctx context.Context, s auditSource, w io.Writer, since time.Time, id commands.RequestID) error {
 	enc := json.NewEncoder(w)
 	write := func(recs []state.AuditRecord) error {
 		for _, r := range recs {
@@ -188,4 +205,47 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, errors.New("--since " + s + ": give a time (2026-11-01T09:00:00Z), a date (2026-11-01) or an age (24h, 7d)")
+}
+
+// openSnapshot opens the store CAKEGATE_STORE names as it is now, read-only.
+func openSnapshot(ctx context.Context, getenv func(string) string) (auditSource, func(), error) {
+	if getenv("CAKEGATE_STORE") != storeEtcd {
+		return state.OpenSnapshot(dbPathFrom(getenv))
+	}
+	s, err := etcdstore.Connect(ctx, etcdConfig(getenv))
+	if err != nil {
+		return nil, nil, err
+	}
+	view, err := s.AtRevision(ctx)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return view, func() { s.Close() }, nil
+}
+
+// backupEtcd writes the etcd store, read at one revision, into a new bbolt file at dest:
+// a backup that opens like any cakegate database, and that `cakegate migrate --to etcd`
+// restores into an empty prefix. tmpName is a free name beside dest to write first.
+func backupEtcd(ctx context.Context, cfg etcdstore.Config, tmpName, dest string) error {
+	s, err := etcdstore.Connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	// Import creates the file itself and refuses one that exists.
+	os.Remove(tmpName)
+	if err := s.Export(ctx, func(c state.Content) error { return state.Import(ctx, tmpName, c) }); err != nil {
+		return err
+	}
+	return os.Rename(tmpName, dest)
+}
+
+// storeName names the store CAKEGATE_STORE chooses, for messages: the bbolt file, or the
+// etcd prefix.
+func storeName(getenv func(string) string) string {
+	if getenv("CAKEGATE_STORE") == storeEtcd {
+		return "etcd " + etcdConfig(getenv).Prefix
+	}
+	return dbPathFrom(getenv)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -97,7 +98,7 @@ func appJobs(a *App) []job {
 		}},
 		// The outbox worker runs beside the scheduler (App.Run); this only wakes it, so
 		// notifications whose retry time has come are sent.
-		{"outbox", sch.Outbox, func(context.Context) error {
+		{outboxJob, sch.Outbox, func(context.Context) error {
 			a.bot.Kick()
 			return nil
 		}},
@@ -141,8 +142,22 @@ func (s *scheduler) start(ctx context.Context) {
 }
 
 // CaughtUp is closed once every scheduled job has finished its run at start (Run starts
-// them): what a restart had to catch up on is done. Tests wait on it rather than guess.
-func (a *App) CaughtUp() <-chan struct{} { return a.sched.caughtUp }
+// them; on etcd, the first time this replica leads): what a restart had to catch up on is
+// done. Tests wait on it rather than guess.
+func (a *App) CaughtUp() <-chan struct{} { return a.caughtUp }
+
+// outboxJob names the one job every replica runs: it only wakes the local outbox worker.
+const outboxJob = "outbox"
+
+// replicaJobs are the jobs every replica runs.
+func replicaJobs(jobs []job) []job {
+	return slices.DeleteFunc(slices.Clone(jobs), func(j job) bool { return j.name != outboxJob })
+}
+
+// leaderJobs are the jobs only the leader runs: every sweep that changes requests.
+func leaderJobs(jobs []job) []job {
+	return slices.DeleteFunc(slices.Clone(jobs), func(j job) bool { return j.name == outboxJob })
+}
 
 // recovered logs a job's panic with its stack and counts it; cron's own Recover stays in
 // the chain as a second net, but it counts nothing.

@@ -75,6 +75,8 @@ type sandboxOptions struct {
 	// keepFiles leaves the folder with the database and the policy in place at Close, for
 	// the demo's reader to explore.
 	keepFiles bool
+	// etcdEndpoint, when set, runs cakegate on the etcd store there, under etcdPrefix.
+	etcdEndpoint, etcdPrefix string
 }
 
 type sandbox struct {
@@ -170,6 +172,11 @@ func newSandbox(opts sandboxOptions) (_ *sandbox, err error) {
 	}
 	if opts.socketMode {
 		cfg.SlackAppToken = slacktest.DefaultAppToken
+	}
+	if opts.etcdEndpoint != "" {
+		cfg.Store = "etcd"
+		cfg.Etcd.Endpoints = []string{opts.etcdEndpoint}
+		cfg.Etcd.Prefix = opts.etcdPrefix
 	}
 	s.cfg, s.logOut = cfg, opts.log
 	if s.logOut == nil {

@@ -55,14 +55,25 @@ func mustNotContain(t *testing.T, what, got string, unwanted ...string) {
 	}
 }
 
-func TestStoryHTTP(t *testing.T)       { testStory(t, false) }
-func TestStorySocketMode(t *testing.T) { testStory(t, true) }
+func TestStoryHTTP(t *testing.T)       { testStory(t, sandboxOptions{}, readDBFile) }
+func TestStorySocketMode(t *testing.T) { testStory(t, sandboxOptions{socketMode: true}, readDBFile) }
+
+// readDBFile is everything the sandbox's bbolt store holds, as bytes.
+func readDBFile(t *testing.T, s *sandbox) []byte {
+	db, err := os.ReadFile(s.app.Config().DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
 
 // testStory is the whole story of one token: request → approval message → refused clicks →
 // two approvals → the API user in Datacake → the token DM → the updated message → revoke.
-func testStory(t *testing.T, socket bool) {
+// stored returns everything the store holds, to search for the token.
+func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandbox) []byte) {
 	logs := &apptest.SyncBuffer{}
-	s := startSandbox(t, sandboxOptions{socketMode: socket, log: logs})
+	opts.log = logs
+	s := startSandbox(t, opts)
 	ctx := testContext(t)
 
 	answer, err := s.slash(ctx, sandboxAlice, `request role=device-editor devices=SN-1001,tag:field-test for=8h reason="calibrate the cold room sensors"`)
@@ -176,12 +187,8 @@ func testStory(t *testing.T, socket bool) {
 		t.Fatal(err)
 	}
 
-	db, err := os.ReadFile(s.app.Config().DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(db, []byte(u.Token)) {
-		t.Fatal("the token is in the database file")
+	if bytes.Contains(stored(t, s), []byte(u.Token)) {
+		t.Fatal("the token is in the database")
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

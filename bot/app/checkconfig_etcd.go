@@ -1,0 +1,36 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/cakegate/cakegate/state/etcdstore"
+)
+
+// checkEtcd checks the etcd store: every endpoint answers, the client may read and write
+// under the prefix, and the prefix is either empty (the first start creates the store) or
+// a cakegate store, whose installation is shown as checkDatabase shows the file's.
+func checkEtcd(ctx context.Context, c *checker, cfg Config) {
+	// A healthy cluster answers in milliseconds; an operator waiting on a wrong address
+	// learns sooner.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	p, err := etcdstore.ProbeStore(ctx, cfg.Etcd)
+	if err != nil {
+		c.fail("%v: check CAKEGATE_ETCD_ENDPOINTS, the TLS settings (CAKEGATE_ETCD_CA/CERT/KEY) and the network", err)
+		return
+	}
+	c.ok("etcd answers: %s", strings.Join(p.Members, "; "))
+	if p.WriteErr != nil {
+		c.fail("etcd refuses writes under %s (%v): grant cakegate's etcd user readwrite on the prefix", cfg.Etcd.Prefix, p.WriteErr)
+	}
+	switch {
+	case p.Keys == 0:
+		c.ok("etcd prefix %s is empty: the first start creates the store with a new installation id; to keep a bbolt database's grants, run cakegate migrate --to etcd first", cfg.Etcd.Prefix)
+	case p.Installation == "":
+		c.fail("etcd prefix %s holds %d keys but no cakegate installation: another program's keys, or a migration that did not finish; choose another CAKEGATE_ETCD_PREFIX, or delete the prefix and migrate again", cfg.Etcd.Prefix, p.Keys)
+	default:
+		c.ok("etcd prefix %s: installation %s, created %s", cfg.Etcd.Prefix, p.Installation, p.CreatedAt.UTC().Format(time.RFC3339))
+	}
+}

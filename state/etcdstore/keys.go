@@ -1,0 +1,118 @@
+package etcdstore
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// The key layout under the store's prefix. Numbers are zero-padded decimals, so etcd's
+// byte order is numeric order and a key reads well in etcdctl.
+//
+//	meta/schema_version               layout version, decimal
+//	meta/installation, meta/created_at  the installation id and when it was made (RFC 3339)
+//	head                              JSON head: counters and the audit chain's tip
+//	requests/<id>                     JSON commands.Request (state.EncodeRequest)
+//	by_state/<state>/<id>             ""  (only states a request can leave)
+//	by_expiry/<nanos>/<id>            ""  (requests with a grant that must end on time)
+//	by_user/<user>\x00<id>            ""  (every request)
+//	audit/<seq>                       JSON state.AuditRecord (state.ChainAudit)
+//	audit_by_request/<id>/<seq>       ""
+//	outbox/<id>                       JSON commands.Notification (state.EncodeNotification)
+//	outbox_due/<nanos>/<id>           ""
+//	outbox_claims/<id>                the replica delivering it, under that replica's lease
+const (
+	keySchemaVersion = "meta/schema_version"
+	keyInstallation  = "meta/installation"
+	keyCreatedAt     = "meta/created_at"
+	keyHead          = "head"
+
+	dirRequests       = "requests/"
+	dirByState        = "by_state/"
+	dirByExpiry       = "by_expiry/"
+	dirByUser         = "by_user/"
+	dirAudit          = "audit/"
+	dirAuditByRequest = "audit_by_request/"
+	dirOutbox         = "outbox/"
+	dirOutboxDue      = "outbox_due/"
+	dirOutboxClaims   = "outbox_claims/"
+)
+
+// schemaVersion is the key layout this code reads and writes.
+const schemaVersion = 1
+
+// userSep ends the user part of a by_user key. It is the smallest byte, so "U1"+sep sorts
+// before "U1X"+sep and one user's range never strays into another's; a requester with a
+// NUL byte is refused, as the bbolt store refuses it.
+const userSep = "\x00"
+
+// num is n as a key part: 20 digits, the width of the largest uint64.
+func num(n uint64) string { return fmt.Sprintf("%020d", n) }
+
+// parseNum reads a key part written by num.
+func parseNum(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
+
+// timeNum turns t into a key part that sorts in time order: Unix nanoseconds, with the zero
+// time and anything before 1970 as 0 ("due at once") and anything after 2262 as the largest,
+// the same bounds as the bbolt store's keys.
+func timeNum(t time.Time) uint64 {
+	if t.IsZero() || t.Before(time.Unix(0, 0)) {
+		return 0
+	}
+	if t.After(time.Unix(0, math.MaxInt64)) {
+		return math.MaxInt64
+	}
+	return uint64(t.UnixNano())
+}
+
+// keys builds the store's keys under one prefix.
+type keys struct{ prefix string }
+
+func (k keys) of(rel string) string { return k.prefix + rel }
+
+func (k keys) request(id commands.RequestID) string {
+	return k.prefix + dirRequests + num(uint64(id))
+}
+
+func (k keys) byState(s commands.State, id commands.RequestID) string {
+	return k.prefix + dirByState + string(s) + "/" + num(uint64(id))
+}
+
+func (k keys) byStatePrefix(s commands.State) string {
+	return k.prefix + dirByState + string(s) + "/"
+}
+
+func (k keys) byExpiry(t time.Time, id commands.RequestID) string {
+	return k.prefix + dirByExpiry + num(timeNum(t)) + "/" + num(uint64(id))
+}
+
+func (k keys) byUser(user string, id commands.RequestID) string {
+	return k.prefix + dirByUser + user + userSep + num(uint64(id))
+}
+
+func (k keys) audit(seq uint64) string { return k.prefix + dirAudit + num(seq) }
+
+func (k keys) auditByRequest(id commands.RequestID, seq uint64) string {
+	return k.prefix + dirAuditByRequest + num(uint64(id)) + "/" + num(seq)
+}
+
+func (k keys) outbox(id uint64) string { return k.prefix + dirOutbox + num(id) }
+
+func (k keys) outboxDue(t time.Time, id uint64) string {
+	return k.prefix + dirOutboxDue + num(timeNum(t)) + "/" + num(id)
+}
+
+func (k keys) outboxClaim(id uint64) string { return k.prefix + dirOutboxClaims + num(id) }
+
+// lastNum returns the number after the last "/" or NUL of an index key: the id it points at.
+func lastNum(key string) (uint64, error) {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == '/' || key[i] == 0 {
+			return parseNum(key[i+1:])
+		}
+	}
+	return parseNum(key)
+}
