@@ -40,6 +40,12 @@ type Policy struct {
 	// deletes none and asks an approver (/cakegate orphans delete). A fresh or restored
 	// database sees every live API user as an orphan: the brake stops it deleting them all.
 	OrphansBrake int
+	// RevealWithin is how long an approved request waits for its requester to reveal the
+	// token before the approval lapses; 0 means DefaultRevealWithin.
+	RevealWithin time.Duration
+	// MaxReissues is how often a revealed token may be re-issued (a new API user shown, the
+	// old one deleted) over its grant's life.
+	MaxReissues int
 }
 
 // Role is a named bundle of Datacake permissions and the rules for handing it out.
@@ -135,7 +141,17 @@ const (
 const (
 	DefaultPendingTimeout = 48 * time.Hour
 	DefaultOrphansBrake   = 3
+	DefaultRevealWithin   = 24 * time.Hour
+	DefaultMaxReissues    = 3
 )
+
+// RevealWindow is how long an approval waits to be revealed.
+func (p *Policy) RevealWindow() time.Duration {
+	if p.RevealWithin <= 0 {
+		return DefaultRevealWithin
+	}
+	return p.RevealWithin
+}
 
 // DefaultReminders are the lead times used when the policy file names none.
 var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}

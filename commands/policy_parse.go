@@ -87,6 +87,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers",
+		"reveal_within", "max_reissues",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -257,6 +258,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		Schedule:       DefaultSchedule,
 		Orphans:        OrphansDelete,
 		OrphansBrake:   DefaultOrphansBrake,
+		RevealWithin:   DefaultRevealWithin,
+		MaxReissues:    DefaultMaxReissues,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -305,6 +308,20 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			}
 		case "escalate_after", "escalate_to", "quiet_hours", "notify_approvers":
 			p.approvalsFlowTop(pol, f)
+		case "reveal_within":
+			if d, ok := p.duration("", f); ok {
+				pol.RevealWithin = d
+				if d <= 0 {
+					p.addf(f.value.Line, "reveal_within %s: must be more than 0 (how long an approval waits for its requester to reveal the token)", FormatDuration(d))
+				}
+			}
+		case "max_reissues":
+			if v, ok := p.integer("", f); ok {
+				pol.MaxReissues = v
+				if v < 0 {
+					p.addf(f.value.Line, "max_reissues %d: must be 0 or more (0 never re-issues a revealed token)", v)
+				}
+			}
 		case "orphans_brake":
 			if v, ok := p.integer("", f); ok {
 				pol.OrphansBrake = v

@@ -110,6 +110,8 @@ func TestLoadPolicyFull(t *testing.T) {
 		},
 		Orphans:         commands.OrphansReport,
 		OrphansBrake:    10,
+		RevealWithin:    12 * time.Hour,
+		MaxReissues:     2,
 		EscalateAfter:   2 * time.Hour,
 		EscalateTo:      []string{"S0LEADS"},
 		QuietHours:      commands.QuietHours{Start: 20 * time.Hour, End: 8 * time.Hour},
@@ -157,6 +159,8 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 		Schedule:     commands.DefaultSchedule,
 		Orphans:      commands.OrphansDelete,
 		OrphansBrake: commands.DefaultOrphansBrake,
+		RevealWithin: commands.DefaultRevealWithin,
+		MaxReissues:  commands.DefaultMaxReissues,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)

@@ -30,7 +30,10 @@ type State string
 
 // The request states.
 const (
-	StatePending      State = "pending"
+	StatePending State = "pending"
+	// StateApproved is an approved request waiting for its requester to reveal the token:
+	// no API user exists yet.
+	StateApproved     State = "approved"
 	StateProvisioning State = "provisioning"
 	StateActive       State = "active"
 	StateRevoking     State = "revoking"
@@ -40,12 +43,14 @@ const (
 	StateCancelled    State = "cancelled"
 	StateTimedOut     State = "timed_out"
 	StateFailed       State = "failed"
+	// StateLapsed is an approval whose token was not revealed in time; no API user was made.
+	StateLapsed State = "lapsed"
 )
 
 // Final reports whether nothing more can happen to a request in this state.
 func (s State) Final() bool {
 	switch s {
-	case StateExpired, StateRevoked, StateDenied, StateCancelled, StateTimedOut, StateFailed:
+	case StateExpired, StateRevoked, StateDenied, StateCancelled, StateTimedOut, StateFailed, StateLapsed:
 		return true
 	}
 	return false
@@ -127,6 +132,15 @@ type Request struct {
 	// have marked it active failed, or the work outlived its context).
 	ProvisionedBy string    `json:"provisioned_by,omitempty"`
 	LeaseUntil    time.Time `json:"lease_until,omitzero"`
+	// RevealBy is when an approved request lapses unless its requester reveals the token.
+	RevealBy time.Time `json:"reveal_by,omitzero"`
+	// RevealedAt is when the token was first shown: the grant's clock started then.
+	RevealedAt time.Time `json:"revealed_at,omitzero"`
+	// EndsAt keeps a revealed grant's end while the request is back in approved (a re-issue
+	// whose token could not be shown), so revealing again does not restart its clock.
+	EndsAt time.Time `json:"ends_at,omitzero"`
+	// Reissues counts the re-issued tokens of the grant, against the policy's max_reissues.
+	Reissues int `json:"reissues,omitempty"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
 	HalfwayReminded bool `json:"halfway_reminded,omitempty"`
 	// Escalation records how often the approvers were re-notified, and who was brought in.

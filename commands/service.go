@@ -17,7 +17,6 @@ type Service struct {
 	Store    Store
 	Datacake Datacake
 	Devices  DeviceDirectory
-	Notifier Notifier
 	Groups   Groups      // may be nil when the policy names no user groups
 	Journal  Journal     // may be nil: then what belongs to no request is only logged
 	AuditLog AuditReader // may be nil: then /cakegate audit explains where the log is

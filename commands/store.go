@@ -49,6 +49,9 @@ const (
 	// NotifyApprovalThread posts Text as a reply in the approval message's thread; without
 	// a channel message it has nowhere to go and is dropped.
 	NotifyApprovalThread NotificationKind = "approval_thread"
+	// NotifyReveal sends the requester of an approved request the direct message with its
+	// Reveal token button. It never carries the token: the click creates it.
+	NotifyReveal NotificationKind = "reveal"
 	// NotifyUser sends Text privately to To, who may have no request here: the person an
 	// orphaned API user's name points at.
 	NotifyUser NotificationKind = "user"
