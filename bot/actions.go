@@ -8,4 +8,9 @@ const (
 	ActionRevoke  = "cakegate_revoke"
 	ActionExtend  = "cakegate_extend"
 	ActionCancel  = "cakegate_cancel"
+	// ActionReveal creates the token of an approved request and shows it in a modal; on
+	// an active one it offers Re-issue.
+	ActionReveal = "cakegate_reveal"
+	// ActionReissue, in the Re-issue modal, replaces the token of an active grant.
+	ActionReissue = "cakegate_reissue"
 )

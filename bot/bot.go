@@ -49,8 +49,8 @@ type Config struct {
 	HTTPClient *http.Client
 }
 
-// Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
-// commands.Groups (user group membership).
+// Bot is cakegate's Slack adapter. It also implements commands.Groups (user group
+// membership). The token reaches its requester only in the modal their Reveal click opened.
 type Bot struct {
 	svc      *commands.Service
 	slack    *slack.Client

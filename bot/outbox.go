@@ -161,6 +161,12 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 			_, _, err = b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(commands.Mention(r.Requester)+": "+n.Text, false))
 		}
 		return err
+	case commands.NotifyReveal:
+		if r.State != commands.StateApproved {
+			return nil // revealed, cancelled or lapsed since
+		}
+		fallback, blocks := RevealMessage(r)
+		return b.dm(ctx, r.Requester, fallback, blocks)
 	case commands.NotifyReminder:
 		if r.State != commands.StateActive || r.Grant == nil {
 			return nil // ended since: a reminder would only confuse

@@ -39,7 +39,7 @@ func fuzzBot(f *testing.F) http.Handler {
 		Service: svc, Slack: slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
 		SigningSecret: fuzzSecret, Requests: store, Outbox: store, WorkTimeout: 5 * time.Second,
 	})
-	svc.Notifier, svc.Groups = b, b
+	svc.Groups = b
 	f.Cleanup(func() {
 		b.Shutdown(f.Context())
 	})

@@ -91,7 +91,6 @@ func newSvcEnv(tb testing.TB, approvers []string, opts ...state.Option) *svcEnv 
 		Store:    e.store,
 		Datacake: e.datacake,
 		Devices:  svcDevice,
-		Notifier: e.notifier,
 		Clock:    commands.SystemClock{},
 	}
 	return e

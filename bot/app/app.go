@@ -117,7 +117,6 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
 	})
-	svc.Notifier = b
 	svc.Groups = b
 
 	log.Info("database", "path", cfg.DBPath, "installation", installation, "created", installedAt)
