@@ -50,3 +50,13 @@ func (s *Service) LapseUnrevealed(ctx context.Context) (SweepResult, error) {
 	}
 	return res, nil
 }
+
+// TimeOutPendingAndLapse runs TimeOutPending, then LapseUnrevealed: the scheduler's pending
+// job, for everything that waits on a person.
+func (s *Service) TimeOutPendingAndLapse(ctx context.Context) (SweepResult, error) {
+	res, err := s.TimeOutPending(ctx)
+	lapsed, lerr := s.LapseUnrevealed(ctx)
+	res.Done += lapsed.Done
+	res.Failed += lapsed.Failed
+	return res, errors.Join(err, lerr)
+}

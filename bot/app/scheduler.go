@@ -68,7 +68,9 @@ func appJobs(a *App) []job {
 	return []job{
 		{"expire", sch.Expire, sweep("expiry sweep", a.svc.ExpireDue)},
 		{"remind", sch.Remind, sweep("reminder sweep", a.svc.RemindDue)},
-		{"pending", sch.Pending, sweep("pending timeout sweep", a.svc.TimeOutPending)},
+		// Approvals waiting to be revealed lapse on the pending schedule too: both are
+		// requests waiting for a person.
+		{"pending", sch.Pending, sweep("pending timeout and reveal sweep", a.svc.TimeOutPendingAndLapse)},
 		{"reconcile", sch.Reconcile, func(ctx context.Context) error {
 			res, err := a.svc.Reconcile(ctx)
 			if res != (commands.ReconcileResult{}) {

@@ -38,6 +38,7 @@ func approveR1(t *testing.T, ctx context.Context, s *sandbox, d string) {
 	if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil || !strings.Contains(answer, "You approved R1") {
 		t.Fatalf("approve: %q %v", answer, err)
 	}
+	s.revealR1(t, ctx)
 }
 
 func (s *sandbox) request(t *testing.T, ctx context.Context, id commands.RequestID) *commands.Request {
