@@ -17,6 +17,7 @@ func TestDemo(t *testing.T) {
 	mustContain(t, "demo", text,
 		"R1 is waiting for approval",
 		"you cannot approve your own request R1",
+		"[Reveal token]",
 		"Authorization: Token",
 		"Datacake workspace holds 1 cakegate API user(s)",
 		"expires 2026-11-27 17:00 UTC, in about 1h",
@@ -25,7 +26,7 @@ func TestDemo(t *testing.T) {
 		"has expired",
 		"Datacake workspace holds 0 cakegate API user(s)",
 		"denied your request R2 for role device-editor. Reason: use the lab account",
-		"the audit log: 10 events",
+		"the audit log: 11 events",
 		"demo finished")
 }
 
