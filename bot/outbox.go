@@ -167,6 +167,8 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 		}
 		fallback, blocks := RevealMessage(r)
 		return b.dm(ctx, r.Requester, fallback, blocks)
+	case commands.NotifyScrubTokenDM:
+		return b.scrubTokenDMs(ctx, r)
 	case commands.NotifyReminder:
 		if r.State != commands.StateActive || r.Grant == nil {
 			return nil // ended since: a reminder would only confuse

@@ -112,10 +112,16 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 			r.RevealedAt = r.Grant.CreatedAt
 		}
 		r.EndsAt = time.Time{}
-		return Change{
+		c := Change{
 			Audit:  []AuditEvent{s.event(r, r.Requester, action, from, fmt.Sprintf("API user %s (%s) until %s", user.Name, user.ID, when(r.Grant)))},
 			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")},
-		}, nil
+		}
+		if r.TokenInDM {
+			// A re-issue of a grant whose old token a direct message still shows.
+			c.Outbox = append(c.Outbox, s.notify(r, NotifyScrubTokenDM, ""))
+			r.TokenInDM = false
+		}
+		return c, nil
 	})
 }
 

@@ -139,6 +139,9 @@ type Request struct {
 	// EndsAt keeps a revealed grant's end while the request is back in approved (a re-issue
 	// whose token could not be shown), so revealing again does not restart its clock.
 	EndsAt time.Time `json:"ends_at,omitzero"`
+	// TokenInDM marks a grant made before Reveal existed: its token was posted in a direct
+	// message, which is edited when the grant ends so the token no longer shows there.
+	TokenInDM bool `json:"token_in_dm,omitempty"`
 	// Reissues counts the re-issued tokens of the grant, against the policy's max_reissues.
 	Reissues int `json:"reissues,omitempty"`
 	// HalfwayReminded records that approvers were reminded of a pending request.

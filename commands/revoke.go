@@ -95,10 +95,14 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, r.Role, r.Grant.APIUserName)
 			action = "expired"
 		}
-		return Change{
+		c := Change{
 			Audit:  []AuditEvent{s.event(r, Actor, action, from, "API user "+r.Grant.APIUserID+" deleted")},
 			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), s.notify(r, NotifyRequester, text)},
-		}, nil
+		}
+		if r.TokenInDM {
+			c.Outbox = append(c.Outbox, s.notify(r, NotifyScrubTokenDM, ""))
+		}
+		return c, nil
 	})
 }
 
