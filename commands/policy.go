@@ -117,6 +117,9 @@ type Schedule struct {
 	Pending   string
 	Outbox    string
 	Reconcile string
+	// Leavers asks Slack about every holder of a live grant, to catch a deactivation
+	// whose user_change event was missed.
+	Leavers string
 }
 
 // DefaultSchedule is used for every job the policy file does not schedule.
@@ -126,6 +129,7 @@ var DefaultSchedule = Schedule{
 	Pending:   "@every 5m",
 	Outbox:    "@every 10s",
 	Reconcile: "@every 15m",
+	Leavers:   "@daily",
 }
 
 // OrphanAction says what reconcile does with API users named cakegate-… that no grant owns.

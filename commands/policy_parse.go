@@ -97,7 +97,7 @@ var (
 		"reason_required", "reason_min_length", "reason_pattern", "reason_hint",
 	}
 	policyDevicesKeys  = []string{"tags"}
-	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile"}
+	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile", "leavers"}
 )
 
 // policyDefaultDuration is a role's default_duration when the file leaves it out (capped
@@ -423,6 +423,8 @@ func (p *policyParser) schedule(s *Schedule, f policyField) {
 			s.Pending = spec
 		case "outbox":
 			s.Outbox = spec
+		case "leavers":
+			s.Leavers = spec
 		case "reconcile":
 			s.Reconcile = spec
 		}

@@ -107,6 +107,7 @@ func TestLoadPolicyFull(t *testing.T) {
 			Pending:   "@hourly",
 			Outbox:    "@every 5s",
 			Reconcile: "0 */2 * * *",
+			Leavers:   "@daily",
 		},
 		Orphans:         commands.OrphansReport,
 		OrphansBrake:    10,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -71,6 +72,12 @@ func appJobs(a *App) []job {
 		// Approvals waiting to be revealed lapse on the pending schedule too: both are
 		// requests waiting for a person.
 		{"pending", sch.Pending, sweep("pending timeout and reveal sweep", a.svc.TimeOutPendingAndLapse)},
+		{"leavers", sch.Leavers, sweep("leavers sweep", func(ctx context.Context) (commands.SweepResult, error) {
+			// users.info allows about 100 calls a minute; the burst lets a small team's
+			// sweep finish at once.
+			pace := rate.NewLimiter(rate.Every(commands.LeaverPace), 10)
+			return a.svc.SweepLeavers(ctx, a.bot, func(ctx context.Context) bool { return pace.Wait(ctx) == nil })
+		})},
 		{"reconcile", sch.Reconcile, func(ctx context.Context) error {
 			res, err := a.svc.Reconcile(ctx)
 			if res != (commands.ReconcileResult{}) {

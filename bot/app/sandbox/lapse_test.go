@@ -30,7 +30,9 @@ func TestLapseStory(t *testing.T) {
 	if r := s.request(t, ctx, 1); r.State != commands.StateLapsed {
 		t.Fatalf("got %s, want lapsed", r.State)
 	}
-	if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "lapsed") && strings.Contains(t, "none was ever created") }); err != nil {
+	if _, err := s.dm(ctx, sandboxAlice, func(t string) bool {
+		return strings.Contains(t, "lapsed") && strings.Contains(t, "none was ever created")
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "lapsed: the token was not revealed") }); err != nil {
