@@ -62,7 +62,7 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 		if r.State != StateProvisioning || !r.LeaseUntil.Equal(lease) {
 			return Change{}, wrongState(r, "provision") // taken over meanwhile
 		}
-		g := &Grant{APIUserID: user.ID, APIUserName: user.Name, CreatedAt: now, ExpiresAt: now.Add(r.Duration)}
+		g := &Grant{APIUserID: user.ID, APIUserName: user.Name, CreatedAt: now, ExpiresAt: now.Add(r.Duration), Fingerprint: Fingerprint(token.Reveal())}
 		switch {
 		case r.Grant != nil && !r.RevealedAt.IsZero(): // a re-issue: same end, same reminders
 			g.ExpiresAt, g.RemindersSent = r.Grant.ExpiresAt, r.Grant.RemindersSent
@@ -79,6 +79,8 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 	if s.Waker != nil {
 		s.Waker.Wake()
 	}
+	// From here on, the token posted anywhere cakegate reads is revoked.
+	s.leaks.add(r.Grant.Fingerprint, r.ID)
 
 	if err := show(ctx, r, token); err != nil {
 		s.log().Warn("token not shown", "request", r.ID.String(), "err", err)

@@ -179,6 +179,9 @@ type Grant struct {
 	NextAttemptAt  time.Time `json:"next_attempt_at,omitzero"`
 	// Ending says why the grant is being revoked: StateExpired or StateRevoked.
 	Ending State `json:"ending,omitempty"`
+	// Fingerprint is the SHA-256 of the token (see Fingerprint), so a message that holds
+	// it is recognised; the token itself is never stored.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // Extension is a pending request to move a grant's expiry.

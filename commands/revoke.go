@@ -75,7 +75,7 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("Datacake did not confirm deleting the API user of %s; cakegate keeps trying.", r.ID), Err: err}
 	}
-	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+	ended, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 		from := r.State
 		end := r.Grant.Ending
 		if end == "" {
@@ -104,6 +104,10 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		return c, nil
 	})
+	if err == nil && ended.Grant != nil {
+		s.leaks.remove(ended.Grant.Fingerprint) // the token no longer works
+	}
+	return ended, err
 }
 
 func revokeBackoff(attempts int) time.Duration {

@@ -41,6 +41,8 @@ type Service struct {
 	// expiring serialises ExpireDue: the cron sweep and the Alarm may both run it, and two
 	// at once would delete the same API user twice.
 	expiring sync.Mutex
+	// leaks maps the fingerprints of live tokens to their requests (leak.go).
+	leaks leakWatch
 	// reportedOrphans holds API users already reported, so each is reported once per run.
 	reportedOrphans sync.Map // API user id → struct{}
 }
