@@ -42,6 +42,8 @@ func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) {
 		}
 	case *slackevents.UserChangeEvent:
 		b.userChanged(e)
+	case *slackevents.MessageEvent:
+		b.scanMessage(e)
 	}
 }
 

@@ -49,6 +49,8 @@ func methodFor(name string) (method, bool) {
 		return method{handle: (*Server).openConversation}, true
 	case "conversations.info":
 		return method{handle: (*Server).conversationInfo}, true
+	case "chat.getPermalink":
+		return method{handle: (*Server).getPermalink}, true
 	case "conversations.history":
 		return method{handle: (*Server).conversationHistory}, true
 	case "views.open":
