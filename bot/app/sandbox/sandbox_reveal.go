@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
 )
 
 // revealDM waits for the direct message that offers user the Reveal token button of
@@ -25,10 +26,11 @@ func (s *sandbox) reveal(ctx context.Context, user, id string) (slacktest.View, 
 	if err != nil {
 		return slacktest.View{}, err
 	}
+	shown := s.tokenViews(user)
 	if _, err := s.sendClick(ctx, user, m.Channel, m.TS, "cakegate_reveal"); err != nil {
 		return slacktest.View{}, err
 	}
-	v, err := s.tokenView(ctx, user, 1)
+	v, err := s.tokenView(ctx, user, shown+1)
 	if err != nil {
 		return v, err
 	}
@@ -47,6 +49,35 @@ func (s *sandbox) revealR1(t *testing.T, ctx context.Context) string {
 		t.Fatalf("got API users %+v, want one with a token", users)
 	}
 	return users[0].Token
+}
+
+// revealAs has user reveal the token of request id and returns it: for benchmarks, where
+// many grants exist.
+func (s *sandbox) revealAs(ctx context.Context, user string, id commands.RequestID) (string, error) {
+	if _, err := s.reveal(ctx, user, id.String()); err != nil {
+		return "", err
+	}
+	r, err := s.app.Store().Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range s.datacake.APIUsers(sandboxWorkspace) {
+		if r.Grant != nil && u.ID == r.Grant.APIUserID {
+			return u.Token, nil
+		}
+	}
+	return "", fmt.Errorf("%s: no API user with a token", id)
+}
+
+// tokenViews counts the token modals user has been shown so far.
+func (s *sandbox) tokenViews(user string) int {
+	n := 0
+	for _, c := range s.slack.CallsTo("views.update") {
+		if v, ok := s.slack.View(c.Params["view_id"]); ok && v.User == user && c.OK() && strings.Contains(string(c.Blocks), "Copy it now") {
+			n++
+		}
+	}
+	return n
 }
 
 // tokenView waits until user has seen tokens in n token modals (views.update calls with
