@@ -47,6 +47,10 @@ func (s *Service) Reveal(ctx context.Context, id RequestID, user string, show Sh
 	if err != nil {
 		return nil, err
 	}
+	// A role the policy no longer allows, as it was approved, is not granted.
+	if err := s.dropUngrantable(ctx, r); err != nil {
+		return nil, err
+	}
 	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if r.Requester != user {
 			return Change{}, Errorf(CodeNotAllowed, "only %s, who asked for %s, can reveal its token.", Mention(r.Requester), id)

@@ -163,3 +163,18 @@ func TestReissue(t *testing.T) {
 		}
 	})
 }
+
+// TestRevealOfARoleThePolicyDropped: the role left the policy between the approval and the
+// reveal: the click is refused, the request cancelled, no API user made.
+func TestRevealOfARoleThePolicyDropped(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.approved(t)
+	delete(e.svc.Policy.Roles, "viewer")
+	if _, err := e.svc.Reveal(ctx, r.ID, carol, e.notifier.Show); !errors.Is(err, commands.ErrWrongState) {
+		t.Fatalf("got %v, want refused", err)
+	}
+	if got, _ := e.store.Get(ctx, r.ID); got.State != commands.StateCancelled || e.datacake.Created.Load() != 0 {
+		t.Fatalf("got %s with %d API users created, want cancelled with none", got.State, e.datacake.Created.Load())
+	}
+}
