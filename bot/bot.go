@@ -42,7 +42,7 @@ type Config struct {
 	WorkTimeout time.Duration
 	// MaxWorkers bounds how many acknowledged commands are worked on at once. Default 64.
 	MaxWorkers int
-	// DatacakeURL is the GraphQL endpoint the token DM tells requesters to use; "" for
+	// DatacakeURL is the GraphQL endpoint the token window tells requesters to use; "" for
 	// Datacake's public one.
 	DatacakeURL string
 	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.

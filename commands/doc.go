@@ -1,8 +1,9 @@
 // Package commands is cakegate's domain and its use cases: who may ask for which Datacake
 // access and who may approve it (the policy), the life of a request (the state machine), and
-// the operations people and the scheduler perform on requests (Request, Approve, Deny,
-// Cancel, Revoke, Extend, List, Status, Pending, ExpireDue, RemindDue, TimeOutPending,
-// Reconcile, …), all methods of Service.
+// the operations people and the scheduler perform on requests (Request, Approve, Reveal,
+// Reissue, Deny, Cancel, Revoke, Extend, List, Status, Pending, ExpireDue, RemindDue,
+// TimeOutPending, LapseUnrevealed, Reconcile, FindLeaks and RevokeLeaked, Deactivated and
+// SweepLeavers, …), all methods of Service.
 //
 // It knows nothing of Slack, bbolt or GraphQL. It declares the small interfaces it needs —
 // Store, Journal, AuditReader, Datacake, DeviceDirectory, Groups, Clock — and the

@@ -12,7 +12,7 @@ import (
 )
 
 // activationFails fails the writes that would mark a request active, as a full or
-// read-only disk would right after the token DM went out; the first `times` of them.
+// read-only disk would right after the token was shown; the first `times` of them.
 type activationFails struct {
 	*commandstest.Store
 	times atomic.Int32
@@ -29,7 +29,7 @@ func (s *activationFails) Update(ctx context.Context, id commands.RequestID, fn 
 	})
 }
 
-// stuckAfterDelivery approves a viewer request whose token DM goes out but whose activation
+// stuckAfterDelivery reveals a viewer request whose token is shown but whose activation
 // write fails: the request stays provisioning with its grant recorded.
 func stuckAfterDelivery(t *testing.T, e *env) *commands.Request {
 	t.Helper()
@@ -104,7 +104,7 @@ func TestDeliveredTokenStuckInProvisioning(t *testing.T) {
 		}
 	})
 	t.Run("ClickContextEnds", func(t *testing.T) {
-		// Slack's work context for the click ends just after the token DM went out.
+		// Slack's work context for the click ends just after the token was shown.
 		e := newEnv(t)
 		cctx, cancel := context.WithCancel(ctx)
 		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})

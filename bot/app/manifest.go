@@ -93,7 +93,7 @@ func buildManifest(name, command, baseURL string) manifest {
 	var m manifest
 	m.DisplayInformation.Name = name
 	m.DisplayInformation.Description = "Scoped, time-limited Datacake tokens with an owner's approval"
-	m.DisplayInformation.LongDescription = "Ask for a Datacake API token with exactly the permissions and devices you need; an owner approves it with a click; cakegate sends you the token privately, reminds you before it expires, and deletes it when it expires or is revoked. Every decision is recorded."
+	m.DisplayInformation.LongDescription = "Ask for a Datacake API token with exactly the permissions and devices you need; an owner approves it with a click; you reveal the token in a private window, never in a message; cakegate reminds you before it expires, and deletes it when it expires, is revoked, is pasted in a channel it reads, or you leave. Every decision is recorded."
 	m.DisplayInformation.BackgroundColor = "#4a2c2a"
 	m.Features.AppHome.HomeTabEnabled = true
 	m.Features.AppHome.MessagesTabEnabled = true

@@ -17,7 +17,7 @@ import (
 func TestMetricsStoryHTTP(t *testing.T)       { testMetricsStory(t, false) }
 func TestMetricsStorySocketMode(t *testing.T) { testMetricsStory(t, true) }
 
-// testMetricsStory plays request → approval → token DM → revoke, with a refused Datacake
+// testMetricsStory plays request → approval → reveal → revoke, with a refused Datacake
 // token and an expiry coming close on the way, and reads /metrics as Prometheus would.
 func testMetricsStory(t *testing.T, socket bool) {
 	s := startSandbox(t, sandboxOptions{socketMode: socket})

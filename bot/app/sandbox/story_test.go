@@ -59,7 +59,9 @@ func TestStoryHTTP(t *testing.T)       { testStory(t, false) }
 func TestStorySocketMode(t *testing.T) { testStory(t, true) }
 
 // testStory is the whole story of one token: request → approval message → refused clicks →
-// two approvals → the API user in Datacake → the token DM → the updated message → revoke.
+// two approvals → the Reveal DM without a token → a refused reveal by someone else → the
+// reveal: modal first, then the API user in Datacake and the token in the modal → the
+// updated message → Re-issue → the token only in views of the requester → revoke.
 func testStory(t *testing.T, socket bool) {
 	logs := &apptest.SyncBuffer{}
 	s := startSandbox(t, sandboxOptions{socketMode: socket, log: logs})
