@@ -84,7 +84,9 @@ func appJobs(a *App) []job {
 				a.log.Info("reconcile", "result", fmt.Sprintf("%+v", res))
 			}
 			a.bot.Kick()
-			return err
+			// Load (at start) and refresh the fingerprints leak response looks for, so the
+			// first message after a start does not wait for the store.
+			return errors.Join(err, a.svc.WatchLeaks(ctx))
 		}},
 		// The outbox worker runs beside the scheduler (App.Run); this only wakes it, so
 		// notifications whose retry time has come are sent.
