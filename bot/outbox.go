@@ -165,8 +165,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification) error {
 		if r.State != commands.StateApproved {
 			return nil // revealed, cancelled or lapsed since
 		}
-		fallback, blocks := RevealMessage(r)
-		return b.dm(ctx, r.Requester, fallback, blocks)
+		return b.sendRevealDM(ctx, r)
 	case commands.NotifyScrubTokenDM:
 		return b.scrubTokenDMs(ctx, r)
 	case commands.NotifyReminder:
@@ -188,6 +187,9 @@ func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) 
 	fallback, blocks := ApprovalMessage(r, b.now())
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
 	if err := b.updateCopies(ctx, r, opts); err != nil {
+		return err
+	}
+	if err := b.updateRevealDM(ctx, r); err != nil {
 		return err
 	}
 	if !r.Message.IsZero() {

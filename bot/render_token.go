@@ -53,19 +53,37 @@ func tokenBlocks(r *commands.Request, token commands.Token, endpoint string) []s
 
 // RevealMessage renders the direct message that tells a requester their request was
 // approved, by whom and for how long, with the Reveal token button. It holds no token: the
-// click creates it and shows it in a modal.
+// click creates it and shows it in a modal. As the request moves on, the message says where
+// it is, and keeps the button only while a click can do something (reveal, or re-issue).
 func RevealMessage(r *commands.Request) (string, []slack.Block) {
 	by := "cakegate (the role needs no approval)"
-	if r.DecidedBy != "" && r.DecidedBy != commands.Actor {
-		by = commands.Mention(r.DecidedBy)
+	if r.DecidedBy != "" && r.DecidedBy != commands.Actor && len(r.Approvals) > 0 {
+		by = approvers(r)
 	}
 	var s blockSet
-	s.section(r.ID.String()+"_reveal", fmt.Sprintf(
-		":white_check_mark: *%s* (role %s) was approved by %s for %s.\n"+
-			"Click *Reveal token* to create your token and see it in a private window. Its %s start when you reveal it; "+
-			"reveal it by %s or the approval lapses.",
-		r.ID, escapeLimit(r.Role, 200), by, commands.FormatDuration(r.Duration), commands.FormatDuration(r.Duration), slackDate(r.RevealBy)))
-	s.actions(r.ID.String()+"_reveal_actions", button(ActionReveal, "Reveal token", r.ID, slack.StylePrimary))
+	head := fmt.Sprintf(":white_check_mark: *%s* (role %s) was approved by %s for %s.\n", r.ID, escapeLimit(r.Role, 200), by, commands.FormatDuration(r.Duration))
+	withButton := false
+	switch r.State {
+	case commands.StateApproved:
+		head += fmt.Sprintf("Click *Reveal token* to create your token and see it in a private window. Its %s start when you reveal it; "+
+			"reveal it by %s or the approval lapses.", commands.FormatDuration(r.Duration), slackDate(r.RevealBy))
+		withButton = true
+	case commands.StateProvisioning:
+		head += "Your token is being created."
+	case commands.StateActive:
+		expires := ""
+		if r.Grant != nil {
+			expires = " It works until " + slackDate(r.Grant.ExpiresAt) + "."
+		}
+		head += "You revealed the token." + expires + " Lost it? *Reveal token* offers to re-issue it."
+		withButton = true
+	default:
+		head += "Now: " + approvalStatus(r, r.UpdatedAt) + "."
+	}
+	s.section(r.ID.String()+"_reveal", head)
+	if withButton {
+		s.actions(r.ID.String()+"_reveal_actions", button(ActionReveal, "Reveal token", r.ID, slack.StylePrimary))
+	}
 	fallback := fmt.Sprintf("%s (role %s) was approved. Open this message to reveal your token.", r.ID, escapeLimit(r.Role, 100))
 	return fallback, s.blocks
 }

@@ -56,6 +56,7 @@ func TestRevealMessage(t *testing.T) {
 	fake := newFakeSlack(t)
 	r := activeRequest()
 	r.State, r.Grant, r.DecidedBy, r.RevealBy = commands.StateApproved, nil, "U0ANN", renderT0.Add(24*time.Hour)
+	r.Approvals = []commands.Approval{{User: "U0ANN", At: renderT0}}
 	fallback, blocks := RevealMessage(r)
 	checkMessage(t, fake, fallback, blocks)
 	bs := buttons(t, blocks)
@@ -66,6 +67,19 @@ func TestRevealMessage(t *testing.T) {
 	for _, want := range []string{"R42", "approved by <@U0ANN>", "for 8h", "start when you reveal it", slackDate(r.RevealBy)} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("reveal DM lacks %q:\n%s", want, joined)
+		}
+	}
+	// As the request moves on, the button stays only while a click can do something.
+	for state, want := range map[commands.State]bool{commands.StateActive: true, commands.StateLapsed: false, commands.StateRevoked: false, commands.StateProvisioning: false} {
+		c := r.Clone()
+		c.State = state
+		if state == commands.StateActive {
+			c.Grant = activeRequest().Grant
+		}
+		fallback, blocks := RevealMessage(c)
+		checkMessage(t, fake, fallback, blocks)
+		if got := len(buttons(t, blocks)) == 1; got != want {
+			t.Errorf("%s: Reveal button %v, want %v", state, got, want)
 		}
 	}
 }

@@ -139,6 +139,9 @@ type Request struct {
 	// EndsAt keeps a revealed grant's end while the request is back in approved (a re-issue
 	// whose token could not be shown), so revealing again does not restart its clock.
 	EndsAt time.Time `json:"ends_at,omitzero"`
+	// RevealMessage is the direct message with the Reveal token button, updated as the
+	// request moves on so its button is offered only while it works.
+	RevealMessage MessageRef `json:"reveal_message,omitzero"`
 	// TokenInDM marks a grant made before Reveal existed: its token was posted in a direct
 	// message, which is edited when the grant ends so the token no longer shows there.
 	TokenInDM bool `json:"token_in_dm,omitempty"`

@@ -145,6 +145,16 @@ func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why strin
 	})
 }
 
+// RecordRevealMessage stores where the direct message with the Reveal token button of
+// request id was posted, so later changes update it.
+func (s *Service) RecordRevealMessage(ctx context.Context, id RequestID, m MessageRef) error {
+	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		r.RevealMessage = m
+		return Change{}, nil
+	})
+	return err
+}
+
 // approve moves r (pending) to approved: its requester is sent the Reveal button and has
 // the policy's reveal_within to click it. It is called inside a Store.Update.
 func (s *Service) approve(r *Request, by string, now time.Time) (Notification, error) {

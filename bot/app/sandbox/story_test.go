@@ -126,7 +126,7 @@ func testStory(t *testing.T, socket bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "reveal DM", s.slack.RenderMessage(reveal), "approved by @bob", "for 8h", "[Reveal token]")
+	mustContain(t, "reveal DM", s.slack.RenderMessage(reveal), "approved by @ann, @bob", "for 8h", "[Reveal token]")
 	// Carol clicking Alice's button (a forwarded message, a forged click) is refused.
 	answer, err = s.click(ctx, sandboxCarol, reveal.Channel, reveal.TS, "cakegate_reveal")
 	if err != nil {
@@ -229,6 +229,12 @@ func testStory(t *testing.T, socket bool) {
 	mustNotContain(t, "revoked message", s.slack.RenderMessage(msg), "[Revoke]", "[Approve]")
 	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, "revoked") }); err != nil {
 		t.Fatal(err)
+	}
+	// The Reveal DM follows: no button once the grant has ended.
+	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool {
+		return strings.Contains(text, "Now: Revoked") && !strings.Contains(text, "[Reveal token]")
+	}); err != nil {
+		t.Fatalf("the Reveal DM still offers the button: %v", err)
 	}
 
 	db, err := os.ReadFile(s.app.Config().DBPath)
