@@ -34,6 +34,11 @@ type job struct {
 	run  func(ctx context.Context) error
 }
 
+// notAtStart names the jobs that skip the run at start: a paced sweep that may take minutes
+// and that nothing waits for (the leavers sweep: user_change events do the urgent part, and
+// a restart would otherwise hold CaughtUp for as long as Slack's rate limit makes it take).
+var notAtStart = map[string]bool{"leavers": true}
+
 // newScheduler checks every job's spec and prepares them to run in loc.
 func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler, error) {
 	for _, j := range jobs {
@@ -123,7 +128,9 @@ func (s *scheduler) start(ctx context.Context) {
 			}
 		}
 		id, _ := s.cron.AddFunc(j.spec, run)
-		s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
+		if !notAtStart[j.name] {
+			s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
+		}
 	}
 	go func() {
 		s.initial.Wait()
