@@ -207,7 +207,7 @@ func ackCakegate(b *testing.B, fake *slacktest.Server) (*httptest.Server, *ackCo
 		// the 64 workers, so that the replies do not open a connection each.
 		HTTPClient: &http.Client{Transport: replies, Timeout: 10 * time.Second},
 	})
-	svc.Notifier, svc.Groups = cakegate, cakegate
+	svc.Groups = cakegate
 	srv := httptest.NewServer(cakegate.Handler(nil))
 	b.Cleanup(func() {
 		srv.Close()

@@ -135,7 +135,7 @@ func TestEscalationStory(t *testing.T) {
 		}
 	}
 	got, err := f.svc.Store.Get(homeContext(t), r.ID)
-	if err != nil || got.State != commands.StateActive {
+	if err != nil || got.State != commands.StateApproved {
 		t.Fatalf("R1: %v, %v", got, err)
 	}
 }
@@ -270,6 +270,11 @@ func TestExtensionTimesOutStory(t *testing.T) {
 	r := f.request(t, "U0CAROL")
 	r, err := f.svc.Approve(homeContext(t), r.ID, "U0ANN")
 	if err != nil {
+		t.Fatal(err)
+	}
+	f.deliverOutbox(t)
+	f.reveal(t, "U0CAROL")
+	if r, err = f.svc.Store.Get(homeContext(t), r.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Extend(homeContext(t), r.ID, "U0CAROL", 24*time.Hour); err != nil {

@@ -42,7 +42,7 @@ type Config struct {
 	WorkTimeout time.Duration
 	// MaxWorkers bounds how many acknowledged commands are worked on at once. Default 64.
 	MaxWorkers int
-	// DatacakeURL is the GraphQL endpoint the token DM tells requesters to use; "" for
+	// DatacakeURL is the GraphQL endpoint the token window tells requesters to use; "" for
 	// Datacake's public one.
 	DatacakeURL string
 	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.
@@ -55,8 +55,8 @@ type Config struct {
 	Identity Identity
 }
 
-// Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
-// commands.Groups (user group membership).
+// Bot is cakegate's Slack adapter. It also implements commands.Groups (user group
+// membership). The token reaches its requester only in the modal their Reveal click opened.
 type Bot struct {
 	svc      *commands.Service
 	slack    *slack.Client

@@ -58,6 +58,10 @@ func TestHostileTextStaysInert(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The requester reveals an approved token; the token itself is not this test's concern.
+	reveal := func(id commands.RequestID) (*commands.Request, error) {
+		return svc.Reveal(ctx, id, "U0ALICE", func(context.Context, *commands.Request, commands.Token) error { return nil })
+	}
 	// Denied with a reason.
 	r1 := ask("viewer")
 	must(svc.Deny(ctx, r1.ID, "U0ANN", hostile))
@@ -65,19 +69,22 @@ func TestHostileTextStaysInert(t *testing.T) {
 	// then revoked with a reason.
 	r2 := ask("viewer")
 	must(svc.Approve(ctx, r2.ID, "U0ANN"))
+	must(reveal(r2.ID))
 	must(svc.Extend(ctx, r2.ID, "U0ALICE", time.Hour))
 	must(svc.Deny(ctx, r2.ID, "U0BOB", hostile))
 	must(svc.Revoke(ctx, r2.ID, "U0ANN", hostile))
 	// Datacake refuses to create the API user, with its own error text.
 	r3 := ask("viewer")
+	must(svc.Approve(ctx, r3.ID, "U0ANN"))
 	f.datacake.createErr = errors.New(hostile)
-	svc.Approve(ctx, r3.ID, "U0ANN")
+	reveal(r3.ID)
 	f.datacake.createErr = nil
 	// Break-glass: the approvers are alerted with the reason.
 	ask("emergency")
 	// Granted, then reminded, then expired.
 	r5 := ask("viewer")
 	must(svc.Approve(ctx, r5.ID, "U0ANN"))
+	must(reveal(r5.ID))
 	// Pending: re-notified, then timed out.
 	ask("viewer")
 	f.clock.Advance(7 * time.Hour)
@@ -313,7 +320,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 		Requests:      f.store,
 		Outbox:        f.store,
 	})
-	f.svc.Notifier, f.svc.Groups = f.bot, f.bot
+	f.svc.Groups = f.bot
 	f.srv = httptest.NewServer(f.bot.Handler(nil))
 	t.Cleanup(f.srv.Close)
 	return f

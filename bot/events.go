@@ -41,6 +41,10 @@ func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) {
 		if e.Tab == "home" || e.Tab == "" {
 			b.async(func(ctx context.Context) { b.publishHome(ctx, e.User) })
 		}
+	case *slackevents.UserChangeEvent:
+		b.userChanged(e)
+	case *slackevents.MessageEvent:
+		b.scanMessage(e)
 	}
 }
 

@@ -63,7 +63,7 @@ func newHomeFixture(t *testing.T) *homeFixture {
 		Requests:      store,
 		Outbox:        store,
 	})
-	f.svc.Notifier, f.svc.Groups = f.bot, f.bot
+	f.svc.Groups = f.bot
 	f.srv = httptest.NewServer(f.bot.Handler(func() error { return nil }))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -110,6 +110,29 @@ func (f *homeFixture) click(t *testing.T, user, actionID string) slack.Interacti
 	}
 	f.deliver(t, cb)
 	return cb
+}
+
+// reveal has user click Reveal token on their Home tab and waits for the modal that shows
+// the token; it returns that view.
+func (f *homeFixture) reveal(t *testing.T, user string) slacktest.View {
+	t.Helper()
+	f.openHome(t, user)
+	f.waitHome(t, user, homeShows("[Reveal token]"))
+	f.click(t, user, bot.ActionReveal)
+	var shown slacktest.View
+	if err := f.slack.WaitFor(homeContext(t), func(s *slacktest.Server) bool {
+		for _, v := range s.Views(user) {
+			if v.CallbackID == "cakegate_reveal" && strings.Contains(string(v.Blocks), "Copy it now") {
+				shown = v
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no token modal for %s: %v", user, err)
+	}
+	f.waitHome(t, user, homeShows("Expires"))
+	return shown
 }
 
 // deliver sends a click as Slack does over HTTP.
@@ -223,8 +246,8 @@ func TestHomeApproveAndStaleClick(t *testing.T) {
 	if strings.Contains(ann, "[Approve]") {
 		t.Fatalf("R1 is still waiting on ann's Home tab after she approved it:\n%s", ann)
 	}
-	if n := int(f.datacake.Created.Load()); n != 1 {
-		t.Fatalf("%d API users created, want 1", n)
+	if n := int(f.datacake.Created.Load()); n != 0 {
+		t.Fatalf("%d API users created before the reveal, want 0", n)
 	}
 
 	// The same click again, as from a second screen that still shows the old tab.
@@ -237,15 +260,15 @@ func TestHomeApproveAndStaleClick(t *testing.T) {
 	cb.User = slack.User{ID: "U0CAROL"}
 	f.deliver(t, cb)
 	f.waitHome(t, "U0CAROL", homeShows(":warning:"))
-	if n := int(f.datacake.Created.Load()); n != 1 {
-		t.Fatalf("%d API users created after the stale clicks, want 1", n)
+	if n := int(f.datacake.Created.Load()); n != 0 {
+		t.Fatalf("%d API users created after the stale clicks, want 0", n)
 	}
 	r, err := f.svc.Store.Get(homeContext(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.State != commands.StateActive || len(r.Approvals) != 1 {
-		t.Fatalf("R1 is %s with %d approvals, want active with 1", r.State, len(r.Approvals))
+	if r.State != commands.StateApproved || len(r.Approvals) != 1 {
+		t.Fatalf("R1 is %s with %d approvals, want approved with 1", r.State, len(r.Approvals))
 	}
 }
 
@@ -285,6 +308,7 @@ func TestHomeRevokeAndCancel(t *testing.T) {
 	if _, err := f.svc.Approve(homeContext(t), r1.ID, "U0BOB"); err != nil {
 		t.Fatal(err)
 	}
+	f.reveal(t, "U0ALICE")
 	f.request(t, "U0ALICE")
 	f.openHome(t, "U0ALICE")
 	f.waitHome(t, "U0ALICE", homeShows("*R1* · role *viewer*", "[Extend] [Revoke]", "*R2*", "[Cancel]"))
@@ -309,6 +333,8 @@ func TestHomeExtend(t *testing.T) {
 	if _, err := f.svc.Approve(homeContext(t), r1.ID, "U0BOB"); err != nil {
 		t.Fatal(err)
 	}
+	f.reveal(t, "U0ALICE")
+	f.slack.CloseModals("U0ALICE")
 	f.openHome(t, "U0ALICE")
 	f.waitHome(t, "U0ALICE", homeShows("[Extend]"))
 	cb := f.click(t, "U0ALICE", bot.ActionExtend)

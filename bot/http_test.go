@@ -52,7 +52,7 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 		Requests:      f.store,
 		Outbox:        f.store,
 	})
-	svc.Notifier, svc.Groups = f.bot, f.bot
+	svc.Groups = f.bot
 	f.srv = httptest.NewServer(f.bot.Handler(func() error { return f.ready }))
 	t.Cleanup(f.srv.Close)
 	return f

@@ -72,6 +72,18 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 		case a.ActionID == ActionRemindApprovers:
 			b.remindApprovers(ctx, cb, to, a.Value)
 			continue
+		case a.ActionID == ActionReveal || a.ActionID == ActionReissue:
+			id, err := commands.ParseRequestID(a.Value)
+			if err != nil {
+				b.replyError(ctx, to, err)
+				continue
+			}
+			if a.ActionID == ActionReveal {
+				b.reveal(ctx, to, cb.TriggerID, id, cb.User.ID)
+			} else {
+				b.reissue(ctx, to, cb.View.ID, id, cb.User.ID)
+			}
+			continue
 		}
 		verb, ok := actionVerbs[a.ActionID]
 		if !ok {

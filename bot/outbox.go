@@ -203,6 +203,13 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 			_, _, err = b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(commands.Mention(r.Requester)+": "+b.named(n.Text), false))
 		}
 		return err
+	case commands.NotifyReveal:
+		if r.State != commands.StateApproved {
+			return nil // revealed, cancelled or lapsed since
+		}
+		return b.sendRevealDM(ctx, r)
+	case commands.NotifyScrubTokenDM:
+		return b.scrubTokenDMs(ctx, r)
 	case commands.NotifyReminder:
 		if r.State != commands.StateActive || r.Grant == nil {
 			return nil // ended since: a reminder would only confuse
@@ -223,6 +230,9 @@ func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) 
 	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
 	if err := b.updateCopies(ctx, r, opts); err != nil {
+		return err
+	}
+	if err := b.updateRevealDM(ctx, r); err != nil {
 		return err
 	}
 	if !r.Message.IsZero() {

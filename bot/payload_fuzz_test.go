@@ -39,7 +39,7 @@ func fuzzBot(f *testing.F) http.Handler {
 		Service: svc, Slack: slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
 		SigningSecret: fuzzSecret, Requests: store, Outbox: store, WorkTimeout: 5 * time.Second,
 	})
-	svc.Notifier, svc.Groups = b, b
+	svc.Groups = b
 	f.Cleanup(func() {
 		b.Shutdown(f.Context())
 	})
@@ -63,6 +63,10 @@ func FuzzSlackPayloads(f *testing.F) {
 		{"/slack/events", `{"type":"url_verification","challenge":"abc"}`},
 		{"/slack/events", `{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened","user":"U2","tab":"home"}}`},
 		{"/slack/events", `{"type":"event_callback","event":{"type":"nonsense"}}`},
+		{"/slack/events", `{"type":"event_callback","event_id":"Ev2","event":{"type":"message","channel":"C1","user":"U2","text":"0123456789abcdef0123456789abcdef01234567","ts":"1.2"}}`},
+		{"/slack/events", `{"type":"event_callback","event_id":"Ev3","event":{"type":"message","subtype":"message_changed","channel":"C1","message":{"text":"x","ts":"1.2"},"ts":"1.3"}}`},
+		{"/slack/events", `{"type":"event_callback","event_id":"Ev4","event":{"type":"message","subtype":"message_changed","channel":"C1"}}`},
+		{"/slack/events", `{"type":"event_callback","event_id":"Ev5","event":{"type":"user_change","user":{"id":"U2","deleted":true}}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.path, []byte(s.body))

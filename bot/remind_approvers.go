@@ -16,7 +16,7 @@ const ActionRemindApprovers = "cakegate_remind_approvers"
 // commands decides whether it is too soon. Unlike a decision, a nudge means the same
 // whatever changed since the button was shown, so its value is the id alone.
 func remindApproversButton(id commands.RequestID) *slack.ButtonBlockElement {
-	return slack.NewButtonBlockElement(ActionRemindApprovers, id.String(), plainText("Remind approvers"))
+	return idButton(ActionRemindApprovers, "Remind approvers", id, "")
 }
 
 // requestConfirmationMessage is what the requester reads after asking: the confirmation,

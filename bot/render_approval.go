@@ -110,6 +110,10 @@ func approvalStatus(r *commands.Request, now time.Time) string {
 			return "Waiting for approval"
 		}
 		return approvalProgress(r.Approvals, r.ApprovalsNeeded)
+	case commands.StateApproved:
+		return "Approved by " + approvers(r) + " · waiting for " + commands.Mention(r.Requester) + " to reveal the token (by " + slackDate(r.RevealBy) + ")"
+	case commands.StateLapsed:
+		return "Approved by " + approvers(r) + " · lapsed: the token was not revealed by " + slackDate(r.RevealBy) + "; none was created"
 	case commands.StateProvisioning:
 		return "Approved by " + approvers(r) + " · creating the token…"
 	case commands.StateActive:

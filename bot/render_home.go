@@ -140,6 +140,10 @@ func homeTokenItem(s *blockSet, r *commands.Request, now time.Time) []slack.Bloc
 	fmt.Fprintf(&b, "*%s* · role *%s* · %s\n", id, escapeLimit(r.Role, 100), deviceList(r.Devices, 800))
 	active := r.State == commands.StateActive && r.Grant != nil
 	switch {
+	case r.State == commands.StateApproved:
+		b.WriteString("Approved by " + approvers(r) + ". Reveal the token by " + slackDate(r.RevealBy) + "; its " + commands.FormatDuration(r.Duration) + " start then.")
+		sec := s.sectionBlock("home_token_"+id, b.String())
+		return []slack.Block{sec, slack.NewActionBlock(s.id("home_token_"+id+"_reveal"), idButton(ActionReveal, "Reveal token", r.ID, slack.StylePrimary))}
 	case r.State == commands.StateProvisioning:
 		b.WriteString("Approved by " + approvers(r) + "; the token is being created.")
 	case r.State == commands.StateRevoking:

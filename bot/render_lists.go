@@ -25,6 +25,10 @@ func shortStatus(r *commands.Request) string {
 			return fmt.Sprintf("pending, %d of %d approvals", len(r.Approvals), r.ApprovalsNeeded)
 		}
 		return "pending"
+	case commands.StateApproved:
+		return "approved, reveal the token by " + slackDate(r.RevealBy)
+	case commands.StateLapsed:
+		return "lapsed (not revealed in time)"
 	case commands.StateProvisioning:
 		return "approved, token being created"
 	case commands.StateActive:

@@ -160,7 +160,8 @@ func TestRenderLongInputsStayWithinLimits(t *testing.T) {
 		check(StatusMessage(c, renderT0))
 		check(PendingMessage([]*commands.Request{c}, renderT0))
 	}
-	check(TokenMessage(r, "token", ""))
+	check("token", tokenBlocks(r, "token", ""))
+	check(RevealMessage(r))
 	check(ReminderMessage(r, time.Hour, renderT0))
 	check(ListMessage([]*commands.Request{r}, renderT0))
 	check(HelpMessage(long))

@@ -13,11 +13,11 @@ import (
 // talks to another (the EU host, a white-label site): then the token works there.
 const datacakeGraphQL = "https://api.datacake.co/graphql/"
 
-// TokenMessage renders the direct message that carries the token to its requester, with how
+// tokenBlocks renders the token for the modal its requester's Reveal click opened, with how
 // to use it against endpoint (Datacake's GraphQL URL; "" for the public one). It is the only
-// renderer that sees the token; the fallback text, which Slack shows in notifications and on
-// lock screens, never holds it.
-func TokenMessage(r *commands.Request, token commands.Token, endpoint string) (fallback string, blocks []slack.Block) {
+// renderer that sees the token, and its blocks go only into that view (views.update), never
+// into a message.
+func tokenBlocks(r *commands.Request, token commands.Token, endpoint string) []slack.Block {
 	if endpoint == "" {
 		endpoint = datacakeGraphQL
 	}
@@ -29,7 +29,6 @@ func TokenMessage(r *commands.Request, token commands.Token, endpoint string) (f
 	secret := escapeMrkdwn(token.Reveal())
 
 	var s blockSet
-	s.header(r.ID.String()+"_token_header", fmt.Sprintf("Your token for %s (role %s) is ready", r.ID, r.Role))
 	s.fields(r.ID.String()+"_token_fields",
 		field("API user", "`"+escapeLimit(apiUser, fieldBudget("API user")-2)+"`"),
 		field("Expires", slackDate(expires)),
@@ -42,15 +41,50 @@ func TokenMessage(r *commands.Request, token commands.Token, endpoint string) (f
 		query = fmt.Sprintf(`{"query":"{ allDevices(inWorkspace: \"%s\") { id verboseName serialNumber } }"}`, escapeLimit(r.Workspace, 100))
 	}
 	s.section(r.ID.String()+"_token_usage", fmt.Sprintf(
-		"Send it in the header `Authorization: Token %s` to %s. For example, with the token in `DATACAKE_TOKEN`:\n"+
+		"Endpoint: %s. Send the token in the header `Authorization: Token …`. For example, with the token in `DATACAKE_TOKEN`:\n"+
 			"```curl -s %s -H \"Authorization: Token $DATACAKE_TOKEN\" -H \"Content-Type: application/json\" -d '%s'```",
-		secret, escapeLimit(endpoint, 300), escapeLimit(endpoint, 300), query))
+		escapeLimit(endpoint, 300), escapeLimit(endpoint, 300), query))
 	s.context(r.ID.String()+"_token_note", fmt.Sprintf(
-		"It is shown only this once; cakegate does not keep it. It stops working at %s. `/cakegate revoke %s` when you are done.",
+		"Copy it now: it is shown only in this window and cakegate does not keep it. It stops working at %s. "+
+			"Lost it? Click *Reveal token* again to re-issue it. `/cakegate revoke %s` when you are done.",
 		slackDate(expires), r.ID))
+	return s.blocks
+}
 
-	fallback = fmt.Sprintf("Your Datacake token for %s (role %s) is ready. Open this message to see it; it works until %s.",
-		r.ID, escapeLimit(r.Role, 100), slackDate(expires))
+// RevealMessage renders the direct message that tells a requester their request was
+// approved, by whom and for how long, with the Reveal token button. It holds no token: the
+// click creates it and shows it in a modal. As the request moves on, the message says where
+// it is, and keeps the button only while a click can do something (reveal, or re-issue).
+func RevealMessage(r *commands.Request) (string, []slack.Block) {
+	by := "cakegate (the role needs no approval)"
+	if r.DecidedBy != "" && r.DecidedBy != commands.Actor && len(r.Approvals) > 0 {
+		by = approvers(r)
+	}
+	var s blockSet
+	head := fmt.Sprintf(":white_check_mark: *%s* (role %s) was approved by %s for %s.\n", r.ID, escapeLimit(r.Role, 200), by, commands.FormatDuration(r.Duration))
+	withButton := false
+	switch r.State {
+	case commands.StateApproved:
+		head += fmt.Sprintf("Click *Reveal token* to create your token and see it in a private window. Its %s start when you reveal it; "+
+			"reveal it by %s or the approval lapses.", commands.FormatDuration(r.Duration), slackDate(r.RevealBy))
+		withButton = true
+	case commands.StateProvisioning:
+		head += "Your token is being created."
+	case commands.StateActive:
+		expires := ""
+		if r.Grant != nil {
+			expires = " It works until " + slackDate(r.Grant.ExpiresAt) + "."
+		}
+		head += "You revealed the token." + expires + " Lost it? *Reveal token* offers to re-issue it."
+		withButton = true
+	default:
+		head += "Now: " + approvalStatus(r, r.UpdatedAt) + "."
+	}
+	s.section(r.ID.String()+"_reveal", head)
+	if withButton {
+		s.actions(r.ID.String()+"_reveal_actions", idButton(ActionReveal, "Reveal token", r.ID, slack.StylePrimary))
+	}
+	fallback := fmt.Sprintf("%s (role %s) was approved. Open this message to reveal your token.", r.ID, escapeLimit(r.Role, 100))
 	return fallback, s.blocks
 }
 

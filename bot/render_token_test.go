@@ -13,42 +13,74 @@ import (
 // renderSecret is the token of the tests: distinctive, so that a search cannot miss it.
 const renderSecret = "dct_Zq9RENDERSECRET0123456789abcdef"
 
-func TestTokenMessage(t *testing.T) {
+func TestTokenView(t *testing.T) {
 	fake := newFakeSlack(t)
 	r := activeRequest()
-	fallback, blocks := TokenMessage(r, commands.Token(renderSecret), "")
-	checkMessage(t, fake, fallback, blocks)
+	blocks := tokenBlocks(r, commands.Token(renderSecret), "")
+	checkMessage(t, fake, "token", blocks)
 
-	if strings.Contains(fallback, renderSecret) {
-		t.Fatalf("fallback text holds the token: %q", fallback)
-	}
 	all := texts(t, blocks)
 	joined := strings.Join(all, "\n")
-	// Once on its own in a code block, once in the header line; the curl example uses a variable.
-	if n := strings.Count(marshalBlocks(t, blocks), renderSecret); n != 2 {
-		t.Errorf("token appears %d times in the blocks, want 2:\n%s", n, joined)
+	// Once, on its own in a code block; the curl example uses a variable.
+	if n := strings.Count(marshalBlocks(t, blocks), renderSecret); n != 1 {
+		t.Errorf("token appears %d times in the blocks, want 1:\n%s", n, joined)
 	}
 	if !slices.Contains(all, "```"+renderSecret+"```") {
 		t.Errorf("no code block holding just the token:\n%s", joined)
 	}
 	for _, want := range []string{
-		"Your token for R42 (role viewer) is ready",
 		"`cakegate-r42-u0alice`",
 		slackDate(r.Grant.ExpiresAt),
 		"workspace: view only; devices: view",
 		"Cold room (SN-001), Freezer 2, SN-003",
-		"`Authorization: Token " + renderSecret + "`",
-		"https://api.datacake.co/graphql/",
+		"Endpoint: https://api.datacake.co/graphql/",
 		`-H "Authorization: Token $DATACAKE_TOKEN"`,
-		"It is shown only this once; cakegate does not keep it. It stops working at " + slackDate(r.Grant.ExpiresAt) + ".",
+		"shown only in this window and cakegate does not keep it. It stops working at " + slackDate(r.Grant.ExpiresAt) + ".",
+		"Click *Reveal token* again to re-issue it",
 		"/cakegate revoke R42",
 	} {
 		if !strings.Contains(joined, want) {
-			t.Errorf("token message lacks %q:\n%s", want, joined)
+			t.Errorf("token view lacks %q:\n%s", want, joined)
 		}
 	}
 	if bs := buttons(t, blocks); len(bs) != 0 {
-		t.Errorf("token message has buttons %v", actionIDs(bs))
+		t.Errorf("token view has buttons %v", actionIDs(bs))
+	}
+	v := tokenView(r, commands.Token(renderSecret), "")
+	if v.Type != "modal" || len([]rune(v.Title.Text)) > 24 {
+		t.Errorf("token view %+v is not a modal with a title Slack takes", v)
+	}
+}
+
+func TestRevealMessage(t *testing.T) {
+	fake := newFakeSlack(t)
+	r := activeRequest()
+	r.State, r.Grant, r.DecidedBy, r.RevealBy = commands.StateApproved, nil, "U0ANN", renderT0.Add(24*time.Hour)
+	r.Approvals = []commands.Approval{{User: "U0ANN", At: renderT0}}
+	fallback, blocks := RevealMessage(r)
+	checkMessage(t, fake, fallback, blocks)
+	bs := buttons(t, blocks)
+	if got := actionIDs(bs); !slices.Equal(got, []string{ActionReveal}) || bs[0].Value != "R42" {
+		t.Fatalf("buttons %v, want one Reveal token for R42", got)
+	}
+	joined := strings.Join(texts(t, blocks), "\n")
+	for _, want := range []string{"R42", "approved by <@U0ANN>", "for 8h", "start when you reveal it", slackDate(r.RevealBy)} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("reveal DM lacks %q:\n%s", want, joined)
+		}
+	}
+	// As the request moves on, the button stays only while a click can do something.
+	for state, want := range map[commands.State]bool{commands.StateActive: true, commands.StateLapsed: false, commands.StateRevoked: false, commands.StateProvisioning: false} {
+		c := r.Clone()
+		c.State = state
+		if state == commands.StateActive {
+			c.Grant = activeRequest().Grant
+		}
+		fallback, blocks := RevealMessage(c)
+		checkMessage(t, fake, fallback, blocks)
+		if got := len(buttons(t, blocks)) == 1; got != want {
+			t.Errorf("%s: Reveal button %v, want %v", state, got, want)
+		}
 	}
 }
 
@@ -91,14 +123,14 @@ func TestReminderMessage(t *testing.T) {
 	})
 }
 
-func TestTokenMessageUsesTheConfiguredEndpoint(t *testing.T) {
+func TestTokenViewUsesTheConfiguredEndpoint(t *testing.T) {
 	r := &commands.Request{ID: 3, Role: "viewer", Workspace: "ws"}
-	_, blocks := TokenMessage(r, commands.Token(renderSecret), "https://api.datacake.de/graphql/")
+	blocks := tokenBlocks(r, commands.Token(renderSecret), "https://api.datacake.de/graphql/")
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(raw), "https://api.datacake.de/graphql/") || strings.Contains(string(raw), "datacake.co") {
-		t.Fatalf("the token DM does not point at the EU host:\n%s", raw)
+		t.Fatalf("the token view does not point at the EU host:\n%s", raw)
 	}
 }

@@ -38,6 +38,9 @@ func TestStaleApproveDoesNotApproveExtension(t *testing.T) {
 	if _, err := f.svc.Approve(ctx, r.ID, "U0ANN"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.svc.Reveal(ctx, r.ID, "U0ALICE", func(context.Context, *commands.Request, commands.Token) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
 	extended, err := f.svc.Extend(ctx, r.ID, "U0ALICE", 6*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)

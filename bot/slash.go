@@ -145,8 +145,8 @@ func (b *Bot) decide(ctx context.Context, to replyTo, verb Verb, id commands.Req
 
 func requestConfirmation(r *commands.Request) string {
 	switch r.State {
-	case commands.StateActive:
-		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s); your token is in a direct message from me.", r.ID, escapeMrkdwn(r.Role))
+	case commands.StateApproved:
+		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s). Click *Reveal token* in my direct message to create your token and see it.", r.ID, escapeMrkdwn(r.Role))
 	case commands.StateFailed:
 		return fmt.Sprintf(":warning: %s failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 	}
@@ -160,8 +160,8 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 		switch {
 		case r.State == commands.StateActive && r.Extension != nil:
 			return fmt.Sprintf("You approved the extension of %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Extension.Approvals))
-		case r.State == commands.StateActive:
-			return fmt.Sprintf(":white_check_mark: You approved %s; %s's token works until %s.", r.ID, commands.Mention(r.Requester), slackDate(r.Grant.ExpiresAt))
+		case r.State == commands.StateApproved:
+			return fmt.Sprintf(":white_check_mark: You approved %s; %s can now reveal the token (by %s).", r.ID, commands.Mention(r.Requester), slackDate(r.RevealBy))
 		case r.State == commands.StateFailed:
 			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 		case r.State == commands.StatePending:

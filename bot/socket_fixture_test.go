@@ -57,8 +57,8 @@ func newSocketFixture(t *testing.T, svc *commands.Service, cfg bot.Config) *sock
 	cfg.Slack = slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL()), slack.OptionAppLevelToken(slacktest.DefaultAppToken))
 	cfg.OnPanic = f.panics.count
 	f.bot = bot.New(cfg)
-	if svc.Notifier == nil {
-		svc.Notifier, svc.Groups = f.bot, f.bot
+	if svc.Groups == nil {
+		svc.Groups = f.bot
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

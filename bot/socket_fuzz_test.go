@@ -84,7 +84,7 @@ func FuzzSocketPayloads(f *testing.F) {
 		Requests: store, Outbox: store, WorkTimeout: 5 * time.Second,
 		OnPanic: func(where string) { panic("a panic was recovered in " + where) },
 	})
-	svc.Notifier, svc.Groups = b, b
+	svc.Groups = b
 	f.Cleanup(func() {
 		b.Shutdown(context.Background())
 	})

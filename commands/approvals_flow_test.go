@@ -105,7 +105,7 @@ func TestEscalationStory(t *testing.T) {
 	if queue, err := e.svc.Pending(ctx, dave); err != nil || len(queue) != 1 || queue[0].ID != r.ID {
 		t.Fatalf("dave's queue after the escalation: %v, %v", queue, err)
 	}
-	if r, err := e.svc.Approve(ctx, r.ID, dave); err != nil || r.State != commands.StateActive {
+	if r, err := e.svc.Approve(ctx, r.ID, dave); err != nil || r.State != commands.StateApproved {
 		t.Fatalf("dave, escalated to through SOPS, approving: %v, %v", r, err)
 	}
 }

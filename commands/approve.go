@@ -7,8 +7,8 @@ import (
 
 // Approve records approver's yes on request id. A request the policy no longer allows (see
 // ungrantable) is cancelled instead, or its extension refused. The approval that completes the N of M the
-// role needs moves the request to provisioning, creates the API user and delivers its token;
-// the returned request is then active (or failed, with the reason). On an active request
+// role needs moves the request to approved: its requester is sent a Reveal token button, and
+// the API user is created only when they click it (see Reveal). On an active request
 // with an extension waiting, Approve approves the extension.
 func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*Request, error) {
 	r, err := s.get(ctx, id)
@@ -28,7 +28,6 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 		return nil, err
 	}
 
-	complete := false
 	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if err := checkSeen(ctx, r); err != nil {
 			return Change{}, err
@@ -48,19 +47,15 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 			return c, nil
 		}
 		from := r.State
-		if err := moveTo(r, StateProvisioning, "approve"); err != nil {
+		reveal, err := s.approve(r, approver, now)
+		if err != nil {
 			return Change{}, err
 		}
-		r.DecidedBy, r.DecidedAt = approver, now
-		s.claim(r)
-		complete = true
+		c.Outbox = append(c.Outbox, reveal)
 		c.Audit = append(c.Audit, s.event(r, approver, "approved", from, fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsNeeded)))
 		return c, nil
 	})
-	if err != nil || !complete {
-		return r, err
-	}
-	return s.provision(ctx, r)
+	return r, err
 }
 
 // otherApprovers names who else can approve r, for "it needs 1 more from …".

@@ -24,15 +24,15 @@ func TestApprovePolicy(t *testing.T) {
 		wantMsg   string
 		wantState commands.State
 	}{
-		{name: "OK", role: "viewer", requester: carol, approvers: []string{ann}, wantState: commands.StateActive},
+		{name: "OK", role: "viewer", requester: carol, approvers: []string{ann}, wantState: commands.StateApproved},
 		{name: "ErrNotApprover", role: "viewer", requester: carol, approvers: []string{dave}, wantErr: commands.ErrNotApprover, wantMsg: "only the approvers of role viewer"},
 		{name: "ErrNotApproverRequesterItself", role: "viewer", requester: carol, approvers: []string{carol}, wantErr: commands.ErrSelfApproval},
-		{name: "OKApproverViaGroup", role: "device-editor", requester: carol, approvers: []string{dave, ann}, wantState: commands.StateActive},
+		{name: "OKApproverViaGroup", role: "device-editor", requester: carol, approvers: []string{dave, ann}, wantState: commands.StateApproved},
 		{name: "ErrGroupNotForOtherRole", role: "viewer", requester: carol, approvers: []string{dave}, wantErr: commands.ErrNotApprover},
 		{name: "ErrSelfApproval", role: "viewer", requester: ann, approvers: []string{ann}, wantErr: commands.ErrSelfApproval, wantMsg: "cannot approve your own request"},
-		{name: "OKSelfApprovalAllowed", role: "viewer", requester: ann, approvers: []string{ann}, selfOK: true, wantState: commands.StateActive},
+		{name: "OKSelfApprovalAllowed", role: "viewer", requester: ann, approvers: []string{ann}, selfOK: true, wantState: commands.StateApproved},
 		{name: "OneOfTwoStaysPending", role: "device-editor", requester: carol, approvers: []string{ann}, wantState: commands.StatePending},
-		{name: "TwoOfTwoActivates", role: "device-editor", requester: carol, approvers: []string{ann, bob}, wantState: commands.StateActive},
+		{name: "TwoOfTwoActivates", role: "device-editor", requester: carol, approvers: []string{ann, bob}, wantState: commands.StateApproved},
 		{name: "ErrSameApproverTwiceCountsOnce", role: "device-editor", requester: carol, approvers: []string{ann, ann}, wantErr: commands.ErrAlreadyApproved, wantMsg: "needs 1 more"},
 		{name: "ErrAfterApproved", role: "viewer", requester: carol, approvers: []string{ann, bob}, wantErr: commands.ErrWrongState, wantMsg: "is already approved by <@UANN>"},
 	}
@@ -64,8 +64,8 @@ func TestApprovePolicy(t *testing.T) {
 			if got.State != tt.wantState {
 				t.Fatalf("got state %s, want %s", got.State, tt.wantState)
 			}
-			if want := 0; tt.wantState == commands.StatePending && e.datacake.Count() != want {
-				t.Fatalf("an API user was created before enough approvals")
+			if e.datacake.Count() != 0 {
+				t.Fatalf("an API user was created before its requester revealed the token")
 			}
 		})
 	}
@@ -77,10 +77,11 @@ func TestApproveProvisionsExactly(t *testing.T) {
 	if _, err := e.svc.Approve(context.Background(), r.ID, ann); err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.svc.Approve(context.Background(), r.ID, bob)
-	if err != nil {
+	if _, err := e.svc.Approve(context.Background(), r.ID, bob); err != nil {
 		t.Fatal(err)
 	}
+	e.clock.Advance(time.Hour) // the clock starts at the reveal, not the approval
+	r = e.reveal(t, r.ID)
 	spec, ok := e.datacake.Spec(r.Grant.APIUserID)
 	if !ok {
 		t.Fatalf("API user %s not in Datacake", r.Grant.APIUserID)
@@ -91,13 +92,13 @@ func TestApproveProvisionsExactly(t *testing.T) {
 		strings.Join(spec.DeviceIDs, ",") != "dev-1,dev-3" {
 		t.Fatalf("got API user %+v, want exactly the role's permissions on dev-1,dev-3", spec)
 	}
-	if got, want := r.Grant.ExpiresAt, start.Add(8*time.Hour); !got.Equal(want) {
+	if got, want := r.Grant.ExpiresAt, start.Add(9*time.Hour); !got.Equal(want) {
 		t.Fatalf("got expiry %v, want %v", got, want)
 	}
 	if tok, _ := e.notifier.Token(r.ID); tok != commandstest.TokenOf(r.Grant.APIUserID) {
 		t.Fatalf("the requester did not receive the token")
 	}
-	if got := strings.Join(e.store.AuditActions(r.ID), ","); got != "requested,approval,approved,provisioned" {
+	if got := strings.Join(e.store.AuditActions(r.ID), ","); got != "requested,approval,approved,reveal,revealed" {
 		t.Fatalf("got audit %s", got)
 	}
 	if r.DecidedBy != bob {
@@ -129,8 +130,8 @@ func TestConcurrentApprovals(t *testing.T) {
 	close(startGun)
 	wg.Wait()
 
-	if n := e.datacake.Created.Load(); n != 1 {
-		t.Fatalf("got %d API users created, want exactly 1", n)
+	if n := e.datacake.Created.Load(); n != 0 {
+		t.Fatalf("got %d API users created, want none before the reveal", n)
 	}
 	ok := 0
 	for _, err := range errs {
@@ -152,7 +153,8 @@ func TestProvisionFailures(t *testing.T) {
 		e := newEnv(t)
 		e.datacake.CreateErr = errors.New("datacake: temporary failure (HTTP 503)")
 		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
-		got, err := e.svc.Approve(ctx, r.ID, ann)
+		e.svc.Approve(ctx, r.ID, ann)
+		got, err := e.svc.Reveal(ctx, r.ID, carol, e.notifier.Show)
 		if !errors.Is(err, commands.ErrUnavailable) {
 			t.Fatalf("got %v, want unavailable", err)
 		}
@@ -161,21 +163,6 @@ func TestProvisionFailures(t *testing.T) {
 		}
 		if n := e.store.Notifications(r.ID); n[len(n)-1].Kind != commands.NotifyRequester {
 			t.Fatalf("the requester was not told: %+v", n)
-		}
-	})
-	t.Run("DMFailsDeletesAPIUser", func(t *testing.T) {
-		e := newEnv(t)
-		e.notifier.Err = errors.New("slack: cannot_dm_bot")
-		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
-		got, err := e.svc.Approve(ctx, r.ID, ann)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.State != commands.StateFailed || !strings.Contains(got.FailureReason, "cannot_dm_bot") {
-			t.Fatalf("got %s %q, want failed naming the DM error", got.State, got.FailureReason)
-		}
-		if e.datacake.Count() != 0 {
-			t.Fatal("the API user of an undelivered token still exists")
 		}
 	})
 }

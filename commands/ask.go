@@ -104,7 +104,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	return r, nil
 }
 
-// GrantIfAutomatic provisions a pending request at once if its role auto-approves or is
+// GrantIfAutomatic approves a pending request at once (its requester then reveals it) if its role auto-approves or is
 // break-glass, and returns r unchanged otherwise.
 func (s *Service) GrantIfAutomatic(ctx context.Context, r *Request) (*Request, error) {
 	role, ok := s.Policy.Role(r.Role)
@@ -114,25 +114,23 @@ func (s *Service) GrantIfAutomatic(ctx context.Context, r *Request) (*Request, e
 	return s.grantWithoutApproval(ctx, r.ID, role)
 }
 
-// grantWithoutApproval moves a request of an auto-approving role straight to provisioning.
+// grantWithoutApproval moves a request of an auto-approving role straight to approved.
 func (s *Service) grantWithoutApproval(ctx context.Context, id RequestID, role *Role) (*Request, error) {
 	how := "auto-approved"
 	if role.BreakGlass {
 		how = "break-glass"
 	}
-	r, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		from := r.State
-		if err := moveTo(r, StateProvisioning, "approve"); err != nil {
+		reveal, err := s.approve(r, Actor, s.now())
+		if err != nil {
 			return Change{}, err
 		}
-		r.DecidedBy, r.DecidedAt, r.UpdatedAt = Actor, s.now(), s.now()
-		s.claim(r)
-		return Change{Audit: []AuditEvent{s.event(r, Actor, "approved", from, how+" by role "+role.Name)}}, nil
+		return Change{
+			Audit:  []AuditEvent{s.event(r, Actor, "approved", from, how+" by role "+role.Name)},
+			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), reveal},
+		}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.provision(ctx, r)
 }
 
 func (s *Service) chooseRole(name string) (*Role, error) {

@@ -12,7 +12,7 @@ func TestAudit(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.svc.AuditLog = e.store
-	e.active(t) // requested, approved, provisioned
+	e.active(t) // requested, approved, reveal, revealed
 	tests := []struct {
 		name    string
 		user    string
@@ -21,7 +21,7 @@ func TestAudit(t *testing.T) {
 		wantErr error
 	}{
 		{"OKApprover", ann, 2, 2, nil},
-		{"OKDefaultCount", bob, 0, 3, nil},
+		{"OKDefaultCount", bob, 0, 4, nil},
 		{"OKRoleApproverViaGroup", dave, 1, 1, nil}, // dave approves device-editor through SOPS
 		{"ErrRequester", carol, 5, 0, commands.ErrNotApprover},
 	}
@@ -37,8 +37,8 @@ func TestAudit(t *testing.T) {
 			if err != nil || len(got) != tt.want {
 				t.Fatalf("got %d events, %v; want %d", len(got), err, tt.want)
 			}
-			if got[0].Action != "provisioned" {
-				t.Fatalf("got newest %q, want provisioned first", got[0].Action)
+			if got[0].Action != "revealed" {
+				t.Fatalf("got newest %q, want revealed first", got[0].Action)
 			}
 		})
 	}

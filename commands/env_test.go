@@ -47,7 +47,6 @@ func newEnv(t testing.TB) *env {
 		Store:    e.store,
 		Datacake: e.datacake,
 		Devices:  testDevices,
-		Notifier: e.notifier,
 		Groups:   commandstest.PolicyGroups(),
 		Clock:    e.clock,
 
@@ -75,8 +74,22 @@ func (e *env) active(t testing.TB) *commands.Request {
 	t.Helper()
 	r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
 	r, err := e.svc.Approve(context.Background(), r.ID, ann)
-	if err != nil || r.State != commands.StateActive {
+	if err != nil || r.State != commands.StateApproved {
 		t.Fatalf("Approve: %v, state %v", err, r)
+	}
+	return e.reveal(t, r.ID)
+}
+
+// reveal has the requester of an approved request reveal its token, which must succeed.
+func (e *env) reveal(t testing.TB, id commands.RequestID) *commands.Request {
+	t.Helper()
+	r, err := e.store.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Get %s: %v", id, err)
+	}
+	r, err = e.svc.Reveal(context.Background(), id, r.Requester, e.notifier.Show)
+	if err != nil || r.State != commands.StateActive {
+		t.Fatalf("Reveal %s: %v, state %v", id, err, r)
 	}
 	return r
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // activationFails fails the writes that would mark a request active, as a full or
-// read-only disk would right after the token DM went out; the first `times` of them.
+// read-only disk would right after the token was shown; the first `times` of them.
 type activationFails struct {
 	*commandstest.Store
 	times atomic.Int32
@@ -29,7 +29,7 @@ func (s *activationFails) Update(ctx context.Context, id commands.RequestID, fn 
 	})
 }
 
-// stuckAfterDelivery approves a viewer request whose token DM goes out but whose activation
+// stuckAfterDelivery reveals a viewer request whose token is shown but whose activation
 // write fails: the request stays provisioning with its grant recorded.
 func stuckAfterDelivery(t *testing.T, e *env) *commands.Request {
 	t.Helper()
@@ -38,8 +38,11 @@ func stuckAfterDelivery(t *testing.T, e *env) *commands.Request {
 	store.times.Store(1)
 	e.svc.Store = store
 	r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
-	if _, err := e.svc.Approve(ctx, r.ID, ann); err == nil {
-		t.Fatal("Approve succeeded although its activation could not be written")
+	if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Reveal(ctx, r.ID, carol, e.notifier.Show); err == nil {
+		t.Fatal("Reveal succeeded although its activation could not be written")
 	}
 	if _, ok := e.notifier.Token(r.ID); !ok {
 		t.Fatal("the token was not delivered")
@@ -82,28 +85,31 @@ func TestDeliveredTokenStuckInProvisioning(t *testing.T) {
 	t.Run("LeaseRunsOut", func(t *testing.T) {
 		e := newEnv(t)
 		r := stuckAfterDelivery(t, e)
-		if res, _ := e.svc.Reconcile(ctx); res.Reprovisioned != 0 {
+		if res, _ := e.svc.Reconcile(ctx); res.Reopened != 0 {
 			t.Fatalf("reconcile took over while the lease held: %+v", res)
 		}
 		e.clock.Advance(commands.ProvisionLease)
-		if res, _ := e.svc.Reconcile(ctx); res.Reprovisioned != 1 {
+		if res, _ := e.svc.Reconcile(ctx); res.Reopened != 1 {
 			t.Fatalf("got %+v, want it taken over once the lease ran out", res)
 		}
 		got, _ := e.store.Get(ctx, r.ID)
-		if got.State != commands.StateActive || got.Grant.APIUserID == r.Grant.APIUserID {
-			t.Fatalf("got %s with %v, want active with a new API user", got.State, got.Grant)
+		if got.State != commands.StateApproved || got.Grant != nil {
+			t.Fatalf("got %s with %v, want approved again with no API user", got.State, got.Grant)
 		}
 		if _, ok := e.datacake.Spec(r.Grant.APIUserID); ok {
 			t.Fatal("the first API user was not deleted")
 		}
+		if again := e.reveal(t, r.ID); again.Grant.APIUserID == r.Grant.APIUserID {
+			t.Fatal("revealing again reused the deleted API user")
+		}
 	})
 	t.Run("ClickContextEnds", func(t *testing.T) {
-		// Slack's work context for the click ends just after the token DM went out.
+		// Slack's work context for the click ends just after the token was shown.
 		e := newEnv(t)
 		cctx, cancel := context.WithCancel(ctx)
-		e.svc.Notifier = cancelAfterDelivery{e.notifier, cancel}
 		r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
-		e.svc.Approve(cctx, r.ID, ann)
+		e.svc.Approve(ctx, r.ID, ann)
+		e.svc.Reveal(cctx, r.ID, carol, cancelAfterDelivery{e.notifier, cancel}.Show)
 		if got, _ := e.store.Get(ctx, r.ID); got.State != commands.StateActive {
 			t.Fatalf("got %s, want active: the bookkeeping after the token left needs its own context", got.State)
 		}
@@ -117,7 +123,7 @@ func TestReconcileFailsAStuckGrantPastItsEnd(t *testing.T) {
 	e := newEnv(t)
 	r := stuckAfterDelivery(t, e)
 	e.clock.Advance(r.Duration + time.Minute)
-	if res, _ := e.svc.Reconcile(ctx); res.Failed != 1 || res.Reprovisioned != 0 {
+	if res, _ := e.svc.Reconcile(ctx); res.Failed != 1 || res.Reopened != 0 {
 		t.Fatalf("got %+v, want it failed, not provisioned afresh", res)
 	}
 	if _, ok := e.datacake.Spec(r.Grant.APIUserID); ok {
@@ -131,8 +137,8 @@ type cancelAfterDelivery struct {
 	cancel context.CancelFunc
 }
 
-func (n cancelAfterDelivery) DeliverToken(ctx context.Context, r *commands.Request, t commands.Token) error {
-	err := n.Notifier.DeliverToken(ctx, r, t)
+func (n cancelAfterDelivery) Show(ctx context.Context, r *commands.Request, t commands.Token) error {
+	err := n.Notifier.Show(ctx, r, t)
 	n.cancel()
 	return err
 }

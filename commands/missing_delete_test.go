@@ -98,7 +98,7 @@ func TestGoneAPIUserEndsTheGrant(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			e.clock.Advance(commands.ReprovisionWithin + time.Hour)
+			e.clock.Advance(25 * time.Hour)
 			if res, _ := e.svc.Reconcile(ctx); res.Failed != 1 {
 				t.Fatalf("got %+v, want it failed", res)
 			}

@@ -43,6 +43,12 @@ type Policy struct {
 	// MaxOpenRequests caps how many pending requests one person may have at once, so
 	// nobody can bury the approvers (and the outbox) in requests. 0 means the default.
 	MaxOpenRequests int
+	// RevealWithin is how long an approved request waits for its requester to reveal the
+	// token before the approval lapses; 0 means DefaultRevealWithin.
+	RevealWithin time.Duration
+	// MaxReissues is how often a revealed token may be re-issued (a new API user shown, the
+	// old one deleted) over its grant's life.
+	MaxReissues int
 }
 
 // DefaultMaxOpenRequests is max_open_requests when the policy file names none.
@@ -125,6 +131,9 @@ type Schedule struct {
 	Pending   string
 	Outbox    string
 	Reconcile string
+	// Leavers asks Slack about every holder of a live grant, to catch a deactivation
+	// whose user_change event was missed.
+	Leavers string
 }
 
 // DefaultSchedule is used for every job the policy file does not schedule.
@@ -134,6 +143,7 @@ var DefaultSchedule = Schedule{
 	Pending:   "@every 5m",
 	Outbox:    "@every 10s",
 	Reconcile: "@every 15m",
+	Leavers:   "@daily",
 }
 
 // OrphanAction says what reconcile does with API users named cakegate-… that no grant owns.
@@ -149,7 +159,17 @@ const (
 const (
 	DefaultPendingTimeout = 48 * time.Hour
 	DefaultOrphansBrake   = 3
+	DefaultRevealWithin   = 24 * time.Hour
+	DefaultMaxReissues    = 3
 )
+
+// RevealWindow is how long an approval waits to be revealed.
+func (p *Policy) RevealWindow() time.Duration {
+	if p.RevealWithin <= 0 {
+		return DefaultRevealWithin
+	}
+	return p.RevealWithin
+}
 
 // DefaultReminders are the lead times used when the policy file names none.
 var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}

@@ -38,12 +38,13 @@ func (s *Service) ungrantable(r *Request) (*Role, string) {
 	return role, ""
 }
 
-// dropUngrantable ends what the policy no longer allows on r: a pending request is
-// cancelled, an extension waiting on an active grant is refused (the grant keeps its end).
+// dropUngrantable ends what the policy no longer allows on r: a pending request, or an
+// approved one not yet revealed, is cancelled, an extension waiting on an active grant is refused (the grant keeps its end).
 // The requester and the approvals channel are told why. It returns the error to answer the
 // person whose action found it, or nil if r is still grantable.
 func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
-	if r.State != StatePending && !(r.State == StateActive && r.Extension != nil) {
+	waiting := r.State == StatePending || r.State == StateApproved // no API user yet
+	if !waiting && !(r.State == StateActive && r.Extension != nil) {
 		return nil
 	}
 	if _, why := s.ungrantable(r); why == "" {
@@ -57,7 +58,7 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 		now := s.now()
 		from := r.State
 		switch {
-		case r.State == StatePending:
+		case r.State == StatePending || r.State == StateApproved:
 			if err := moveTo(r, StateCancelled, "cancel"); err != nil {
 				return Change{}, err
 			}
@@ -90,7 +91,7 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if r.State == StatePending {
+	if waiting {
 		return Errorf(CodeWrongState, "%s can no longer be granted: %s. cakegate has cancelled it and told %s.", r.ID, why, Mention(r.Requester))
 	}
 	return Errorf(CodeWrongState, "%s can no longer be extended: %s. cakegate has refused the extension and told %s; the token still ends at %s.", r.ID, why, Mention(r.Requester), when(r.Grant))
@@ -99,7 +100,7 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 // dropAllUngrantable runs dropUngrantable over every pending request and every active one
 // with an extension waiting: at start (reconcile), after the policy may have changed.
 func (s *Service) dropAllUngrantable(ctx context.Context, res *ReconcileResult) error {
-	for _, st := range []State{StatePending, StateActive} {
+	for _, st := range []State{StatePending, StateApproved, StateActive} {
 		rs, err := s.Store.InState(ctx, st)
 		if err != nil {
 			return fmt.Errorf("find %s requests: %w", st, err)

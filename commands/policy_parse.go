@@ -87,6 +87,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
+		"reveal_within", "max_reissues",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -96,7 +97,7 @@ var (
 		"reason_required", "reason_min_length", "reason_pattern", "reason_hint",
 	}
 	policyDevicesKeys  = []string{"tags"}
-	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile"}
+	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile", "leavers"}
 )
 
 // policyDefaultDuration is a role's default_duration when the file leaves it out (capped
@@ -258,6 +259,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		Orphans:         OrphansDelete,
 		OrphansBrake:    DefaultOrphansBrake,
 		MaxOpenRequests: DefaultMaxOpenRequests,
+		RevealWithin:    DefaultRevealWithin,
+		MaxReissues:     DefaultMaxReissues,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -311,6 +314,20 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			}
 		case "escalate_after", "escalate_to", "quiet_hours", "notify_approvers":
 			p.approvalsFlowTop(pol, f)
+		case "reveal_within":
+			if d, ok := p.duration("", f); ok {
+				pol.RevealWithin = d
+				if d <= 0 {
+					p.addf(f.value.Line, "reveal_within %s: must be more than 0 (how long an approval waits for its requester to reveal the token)", FormatDuration(d))
+				}
+			}
+		case "max_reissues":
+			if v, ok := p.integer("", f); ok {
+				pol.MaxReissues = v
+				if v < 0 {
+					p.addf(f.value.Line, "max_reissues %d: must be 0 or more (0 never re-issues a revealed token)", v)
+				}
+			}
 		case "orphans_brake":
 			if v, ok := p.integer("", f); ok {
 				pol.OrphansBrake = v
@@ -419,6 +436,8 @@ func (p *policyParser) schedule(s *Schedule, f policyField) {
 			s.Pending = spec
 		case "outbox":
 			s.Outbox = spec
+		case "leavers":
+			s.Leavers = spec
 		case "reconcile":
 			s.Reconcile = spec
 		}

@@ -107,9 +107,12 @@ func TestLoadPolicyFull(t *testing.T) {
 			Pending:   "@hourly",
 			Outbox:    "@every 5s",
 			Reconcile: "0 */2 * * *",
+			Leavers:   "@daily",
 		},
 		Orphans:         commands.OrphansReport,
 		OrphansBrake:    10,
+		RevealWithin:    12 * time.Hour,
+		MaxReissues:     2,
 		EscalateAfter:   2 * time.Hour,
 		EscalateTo:      []string{"S0LEADS"},
 		QuietHours:      commands.QuietHours{Start: 20 * time.Hour, End: 8 * time.Hour},
@@ -159,6 +162,8 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 		Orphans:         commands.OrphansDelete,
 		OrphansBrake:    commands.DefaultOrphansBrake,
 		MaxOpenRequests: commands.DefaultMaxOpenRequests,
+		RevealWithin:    commands.DefaultRevealWithin,
+		MaxReissues:     commands.DefaultMaxReissues,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {
 		t.Errorf("policy mismatch (-want +got):\n%s", diff)

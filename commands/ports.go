@@ -90,12 +90,6 @@ type DeviceSearch struct {
 	Limit  int
 }
 
-// Notifier sends the token to its requester. It is the one message that does not go through
-// the outbox, because the outbox is stored and the token must never be.
-type Notifier interface {
-	DeliverToken(ctx context.Context, r *Request, token Token) error
-}
-
 // Groups answers whether a Slack user belongs to a user group (ids starting with S).
 type Groups interface {
 	IsMember(ctx context.Context, group, user string) (bool, error)

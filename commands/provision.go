@@ -7,19 +7,23 @@ import (
 	"time"
 )
 
-// provision turns an approved request (state provisioning) into an active grant: it creates
-// the API user, records it, delivers the token to the requester and marks the request active.
-// Every network call happens between store transactions, never inside one.
+// provision turns a request its requester is revealing (state provisioning) into an active
+// grant: it creates the API user, records it, shows the token with show (the modal the
+// requester's click opened) and marks the request active. Every network call happens
+// between store transactions, never inside one.
 //
 // If the API user cannot be created, any half-made one is looked up by name and deleted
-// before the request is marked failed. If the token cannot be delivered, the API user is
-// deleted: a token nobody received must not exist.
+// before the request is marked failed. If the token cannot be shown, the API user is
+// deleted and the request goes back to approved, so the Reveal button works again: a token
+// nobody saw must not exist.
 //
 // Once the API user exists, the work runs on a context of its own (bookkeeping), so a
 // click whose context ends does not strand it. The grant, with its end, is recorded before
 // the token leaves: from then on expiry and revoke can end it whatever later writes do, and
 // if the request is never marked active, reconcile takes it over when the lease runs out.
-func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
+// The grant's clock starts here, when the token is revealed; a re-issue keeps the end the
+// first reveal fixed.
+func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*Request, error) {
 	name := APIUserName(s.Installation, r.ID, r.Requester)
 	spec := APIUserSpec{
 		Workspace:            r.Workspace,
@@ -58,7 +62,14 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		if r.State != StateProvisioning || !r.LeaseUntil.Equal(lease) {
 			return Change{}, wrongState(r, "provision") // taken over meanwhile
 		}
-		r.Grant = &Grant{APIUserID: user.ID, APIUserName: user.Name, CreatedAt: now, ExpiresAt: now.Add(r.Duration)}
+		g := &Grant{APIUserID: user.ID, APIUserName: user.Name, CreatedAt: now, ExpiresAt: now.Add(r.Duration), Fingerprint: Fingerprint(token.Reveal())}
+		switch {
+		case r.Grant != nil && !r.RevealedAt.IsZero(): // a re-issue: same end, same reminders
+			g.ExpiresAt, g.RemindersSent = r.Grant.ExpiresAt, r.Grant.RemindersSent
+		case !r.EndsAt.IsZero():
+			g.ExpiresAt = r.EndsAt
+		}
+		r.Grant = g
 		return Change{}, nil
 	})
 	if err != nil {
@@ -68,20 +79,22 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 	if s.Waker != nil {
 		s.Waker.Wake()
 	}
+	// From here on, the token posted anywhere cakegate reads is revoked.
+	s.leaks.add(r.Grant.Fingerprint, r.ID)
 
-	if err := s.Notifier.DeliverToken(ctx, r, token); err != nil {
-		s.log().Warn("token DM failed", "request", r.ID.String(), "err", err)
-		// A token nobody received must not exist: be sure it is gone.
+	if err := show(ctx, r, token); err != nil {
+		s.log().Warn("token not shown", "request", r.ID.String(), "err", err)
+		// A token nobody saw must not exist: be sure it is gone, then let Reveal work again.
 		if derr := s.deleteConfirmed(bctx, r.Workspace, user.ID); derr != nil {
-			s.log().Error("delete undelivered API user", "request", r.ID.String(), "err", derr)
+			s.log().Error("delete unseen API user", "request", r.ID.String(), "err", derr)
 			s.releaseProvisioning(bctx, r.ID)
-			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not send you the token and Datacake did not confirm deleting it; cakegate will retry.", r.ID), Err: err}
+			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not show you the token and Datacake did not confirm deleting it; cakegate will delete it, then Reveal works again.", r.ID), Err: err}
 		}
-		failed, ferr := s.fail(bctx, r.ID, "cakegate could not send the token by direct message: "+describe(err))
-		if ferr != nil {
-			return r, ferr
+		back, berr := s.unreveal(bctx, r.ID, user.ID, "the token could not be shown: "+describe(err))
+		if berr != nil {
+			return r, berr
 		}
-		return failed, nil
+		return back, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("cakegate could not show you the token of %s, so it deleted it. Click Reveal token again.", r.ID), Err: err}
 	}
 
 	return s.Store.Update(bctx, r.ID, func(r *Request) (Change, error) {
@@ -94,10 +107,23 @@ func (s *Service) provision(ctx context.Context, r *Request) (*Request, error) {
 		}
 		r.UpdatedAt = s.now()
 		r.LeaseUntil = time.Time{}
-		return Change{
-			Audit:  []AuditEvent{s.event(r, Actor, "provisioned", from, fmt.Sprintf("API user %s (%s) until %s", user.Name, user.ID, when(r.Grant)))},
+		action := "revealed"
+		if !r.RevealedAt.IsZero() {
+			action = "reissued"
+		} else {
+			r.RevealedAt = r.Grant.CreatedAt
+		}
+		r.EndsAt = time.Time{}
+		c := Change{
+			Audit:  []AuditEvent{s.event(r, r.Requester, action, from, fmt.Sprintf("API user %s (%s) until %s", user.Name, user.ID, when(r.Grant)))},
 			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")},
-		}, nil
+		}
+		if r.TokenInDM {
+			// A re-issue of a grant whose old token a direct message still shows.
+			c.Outbox = append(c.Outbox, s.notify(r, NotifyScrubTokenDM, ""))
+			r.TokenInDM = false
+		}
+		return c, nil
 	})
 }
 

@@ -9,8 +9,8 @@ import (
 
 // ReconcileResult counts what one reconcile did.
 type ReconcileResult struct {
-	Reprovisioned   int // provisioning requests a crash interrupted, provisioned afresh
-	Failed          int // … or given up on
+	Reopened        int // reveals a crash interrupted: API user deleted, Reveal works again
+	Failed          int // … or given up on, their grant's end having passed
 	Revoked         int // revocations a crash interrupted, finished
 	Vanished        int // grants whose API user was deleted in the Datacake portal
 	OrphansDeleted  int // API users named by this installation that no grant owns
@@ -20,21 +20,17 @@ type ReconcileResult struct {
 	Errors          int // left for the next run
 }
 
-// ReprovisionWithin is how long after its approval a request that a crash left half
-// provisioned is provisioned afresh; an older one is marked failed, since the requester
-// has likely moved on.
-const ReprovisionWithin = 24 * time.Hour
-
 // Reconcile brings cakegate's records and Datacake back in line after a crash, a change
 // made in the Datacake portal, or a change of the policy. It runs at start and on the
 // policy's schedule:
 //   - a pending request, or an extension waiting, that the policy no longer allows (its
 //     role is gone, or no longer covers its permissions, devices or duration) is cancelled
 //     or refused, and the requester and the approvals channel told why;
-//   - a request left in provisioning (the process died after asking Datacake to create its
-//     API user, or its lease ran out because the write marking it active failed) has any
-//     half-made API user deleted, found by id and by name, and is provisioned afresh with a
-//     new token DM'd, or marked failed if its approval is old or its grant's end has passed;
+//   - a request left in provisioning (the process died between creating its API user and
+//     showing the token, or its lease ran out because the write marking it active failed)
+//     has any half-made API user deleted, found by id and by name: nobody may hold a token
+//     nobody saw. It goes back to approved, so its requester's Reveal button works again
+//     (a re-issue keeps its grant's end; one whose grant's end has passed is marked failed);
 //   - a request left in revoking has its revocation finished;
 //   - an API user named cakegate-<this installation>-r… that no grant owns is deleted (or
 //     only reported, if the policy says orphans: report, or if there are more than
@@ -104,27 +100,19 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			res.Errors++
 			continue
 		}
-		switch {
-		case r.Grant != nil && !now.Before(r.Grant.ExpiresAt):
+		if r.Grant != nil && !now.Before(r.Grant.ExpiresAt) {
 			if _, err := s.fail(ctx, r.ID, "cakegate could not finish creating the token before its time ran out; please ask again"); err != nil {
 				res.Errors++
 				continue
 			}
 			res.Failed++
 			continue
-		case now.Sub(r.DecidedAt) > ReprovisionWithin:
-			if _, err := s.fail(ctx, r.ID, "cakegate stopped while creating the token, and the approval is too old to finish now; please ask again"); err != nil {
-				res.Errors++
-				continue
-			}
-			res.Failed++
-			continue
 		}
-		if _, err := s.provision(ctx, r); err != nil {
+		if _, err := s.unreveal(ctx, r.ID, "", "cakegate stopped while creating it"); err != nil {
 			res.Errors++
 			continue
 		}
-		res.Reprovisioned++
+		res.Reopened++
 	}
 	return nil
 }

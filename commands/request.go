@@ -30,7 +30,10 @@ type State string
 
 // The request states.
 const (
-	StatePending      State = "pending"
+	StatePending State = "pending"
+	// StateApproved is an approved request waiting for its requester to reveal the token:
+	// no API user exists yet.
+	StateApproved     State = "approved"
 	StateProvisioning State = "provisioning"
 	StateActive       State = "active"
 	StateRevoking     State = "revoking"
@@ -40,12 +43,14 @@ const (
 	StateCancelled    State = "cancelled"
 	StateTimedOut     State = "timed_out"
 	StateFailed       State = "failed"
+	// StateLapsed is an approval whose token was not revealed in time; no API user was made.
+	StateLapsed State = "lapsed"
 )
 
 // Final reports whether nothing more can happen to a request in this state.
 func (s State) Final() bool {
 	switch s {
-	case StateExpired, StateRevoked, StateDenied, StateCancelled, StateTimedOut, StateFailed:
+	case StateExpired, StateRevoked, StateDenied, StateCancelled, StateTimedOut, StateFailed, StateLapsed:
 		return true
 	}
 	return false
@@ -129,6 +134,21 @@ type Request struct {
 	// have marked it active failed, or the work outlived its context).
 	ProvisionedBy string    `json:"provisioned_by,omitempty"`
 	LeaseUntil    time.Time `json:"lease_until,omitzero"`
+	// RevealBy is when an approved request lapses unless its requester reveals the token.
+	RevealBy time.Time `json:"reveal_by,omitzero"`
+	// RevealedAt is when the token was first shown: the grant's clock started then.
+	RevealedAt time.Time `json:"revealed_at,omitzero"`
+	// EndsAt keeps a revealed grant's end while the request is back in approved (a re-issue
+	// whose token could not be shown), so revealing again does not restart its clock.
+	EndsAt time.Time `json:"ends_at,omitzero"`
+	// RevealMessage is the direct message with the Reveal token button, updated as the
+	// request moves on so its button is offered only while it works.
+	RevealMessage MessageRef `json:"reveal_message,omitzero"`
+	// TokenInDM marks a grant made before Reveal existed: its token was posted in a direct
+	// message, which is edited when the grant ends so the token no longer shows there.
+	TokenInDM bool `json:"token_in_dm,omitempty"`
+	// Reissues counts the re-issued tokens of the grant, against the policy's max_reissues.
+	Reissues int `json:"reissues,omitempty"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
 	HalfwayReminded bool `json:"halfway_reminded,omitempty"`
 	// Escalation records how often the approvers were re-notified, and who was brought in.
@@ -164,6 +184,9 @@ type Grant struct {
 	NextAttemptAt  time.Time `json:"next_attempt_at,omitzero"`
 	// Ending says why the grant is being revoked: StateExpired or StateRevoked.
 	Ending State `json:"ending,omitempty"`
+	// Fingerprint is the SHA-256 of the token (see Fingerprint), so a message that holds
+	// it is recognised; the token itself is never stored.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // Extension is a pending request to move a grant's expiry.

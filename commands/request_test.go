@@ -97,10 +97,13 @@ func TestRequestDefaults(t *testing.T) {
 func TestRequestAutoApprove(t *testing.T) {
 	e := newEnv(t)
 	r := e.request(t, commands.RequestInput{Requester: carol, Role: "auto", Devices: []string{"SN2"}})
-	if r.State != commands.StateActive {
-		t.Fatalf("got state %s, want active", r.State)
+	if r.State != commands.StateApproved {
+		t.Fatalf("got state %s, want approved", r.State)
 	}
-	if _, ok := e.notifier.Token(r.ID); !ok {
-		t.Fatal("no token delivered")
+	if _, ok := e.notifier.Token(r.ID); ok {
+		t.Fatal("a token was shown before its requester clicked Reveal")
+	}
+	if r = e.reveal(t, r.ID); r.Grant == nil {
+		t.Fatal("no grant after the reveal")
 	}
 }

@@ -81,7 +81,7 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("Datacake did not confirm deleting the API user of %s; cakegate keeps trying.", r.ID), Err: err}
 	}
-	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+	ended, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 		from := r.State
 		end := r.Grant.Ending
 		if end == "" {
@@ -101,11 +101,19 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role), Escape(r.Grant.APIUserName))
 			action = "expired"
 		}
-		return Change{
+		c := Change{
 			Audit:  []AuditEvent{s.event(r, Actor, action, from, "API user "+r.Grant.APIUserID+" deleted")},
 			Outbox: []Notification{s.urgent(r, NotifyApprovalUpdate, ""), s.urgent(r, NotifyRequester, text)},
-		}, nil
+		}
+		if r.TokenInDM {
+			c.Outbox = append(c.Outbox, s.notify(r, NotifyScrubTokenDM, ""))
+		}
+		return c, nil
 	})
+	if err == nil && ended.Grant != nil {
+		s.leaks.remove(ended.Grant.Fingerprint) // the token no longer works
+	}
+	return ended, err
 }
 
 func revokeBackoff(attempts int) time.Duration {

@@ -22,7 +22,7 @@ func TestReconcileLeavesALiveReplicasProvisioning(t *testing.T) {
 		name      string
 		alive     bool
 		leaseLeft time.Duration
-		want      int // reprovisioned
+		want      int // reopened: the half-made API user deleted, the approval waiting for Reveal again
 	}{
 		{"AliveWithLease", true, time.Minute, 0},
 		{"Dead", false, time.Minute, 1},
@@ -40,8 +40,8 @@ func TestReconcileLeavesALiveReplicasProvisioning(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := e.svc.Reconcile(ctx)
-			if err != nil || res.Reprovisioned != tt.want {
-				t.Fatalf("Reconcile: %+v, %v; want %d reprovisioned", res, err, tt.want)
+			if err != nil || res.Reopened != tt.want {
+				t.Fatalf("Reconcile: %+v, %v; want %d reopened", res, err, tt.want)
 			}
 		})
 	}

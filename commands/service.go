@@ -18,7 +18,6 @@ type Service struct {
 	Store    Store
 	Datacake Datacake
 	Devices  DeviceDirectory
-	Notifier Notifier
 	Groups   Groups      // may be nil when the policy names no user groups
 	Journal  Journal     // may be nil: then what belongs to no request is only logged
 	AuditLog AuditReader // may be nil: then /cakegate audit explains where the log is
@@ -48,6 +47,8 @@ type Service struct {
 	// expiring serialises ExpireDue: the cron sweep and the Alarm may both run it, and two
 	// at once would delete the same API user twice.
 	expiring sync.Mutex
+	// leaks maps the fingerprints of live tokens to their requests (leak.go).
+	leaks leakWatch
 	// reportedOrphans holds API users already reported, so each is reported once per run.
 	reportedOrphans sync.Map // API user id → struct{}
 }

@@ -49,6 +49,12 @@ const (
 	// NotifyApprovalThread posts Text as a reply in the approval message's thread; without
 	// a channel message it has nowhere to go and is dropped.
 	NotifyApprovalThread NotificationKind = "approval_thread"
+	// NotifyReveal sends the requester of an approved request the direct message with its
+	// Reveal token button. It never carries the token: the click creates it.
+	NotifyReveal NotificationKind = "reveal"
+	// NotifyScrubTokenDM edits the direct messages in which a cakegate from before Reveal
+	// posted the request's token (Request.TokenInDM), so the token no longer shows.
+	NotifyScrubTokenDM NotificationKind = "scrub_token_dm"
 	// NotifyUser sends Text privately to To, who may have no request here: the person an
 	// orphaned API user's name points at.
 	NotifyUser NotificationKind = "user"

@@ -30,6 +30,7 @@ func TestRemindDue(t *testing.T) {
 	if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
 		t.Fatal(err)
 	}
+	e.reveal(t, r.ID)
 	short := e.active(t) // 8h: no 24h reminder, only the 1h one
 
 	e.clock.Advance(6 * time.Hour)
@@ -69,6 +70,7 @@ func TestRemindAfterDowntimeSendsNearestOnly(t *testing.T) {
 	if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
 		t.Fatal(err)
 	}
+	e.reveal(t, r.ID)
 	e.clock.Advance(71*time.Hour + 30*time.Minute) // both lead times passed while down
 	e.svc.RemindDue(ctx)
 	e.svc.RemindDue(ctx)
@@ -135,31 +137,24 @@ func TestReconcile(t *testing.T) {
 		// The crash happened after Datacake created the API user, before it was recorded.
 		half, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName("", r.ID, carol)})
 		res, err := e.svc.Reconcile(ctx)
-		if err != nil || res.Reprovisioned != 1 {
-			t.Fatalf("got %+v %v, want one reprovisioned", res, err)
+		if err != nil || res.Reopened != 1 {
+			t.Fatalf("got %+v %v, want one reopened", res, err)
 		}
 		got, _ := e.store.Get(ctx, r.ID)
-		if got.State != commands.StateActive || got.Grant.APIUserID == half.ID {
-			t.Fatalf("got %s with API user %v, want active with a new one", got.State, got.Grant)
+		if got.State != commands.StateApproved || got.Grant != nil {
+			t.Fatalf("got %s with API user %v, want approved again with none", got.State, got.Grant)
 		}
 		if _, ok := e.datacake.Spec(half.ID); ok {
 			t.Fatal("the half-made API user still exists")
 		}
-		if e.datacake.Count() != 1 {
-			t.Fatalf("%d API users, want exactly the new one", e.datacake.Count())
+		if e.datacake.Count() != 0 {
+			t.Fatalf("%d API users, want none: a token nobody saw must not exist", e.datacake.Count())
 		}
-		if _, ok := e.notifier.Token(r.ID); !ok {
-			t.Fatal("the new token was not delivered")
+		if _, ok := e.notifier.Token(r.ID); ok {
+			t.Fatal("reconcile showed a token nobody asked to see")
 		}
-	})
-	t.Run("OldProvisioningFails", func(t *testing.T) {
-		e := newEnv(t)
-		r := e.storeInState(t, commands.StateProvisioning)
-		e.clock.Advance(commands.ReprovisionWithin + time.Hour)
-		res, _ := e.svc.Reconcile(ctx)
-		got, _ := e.store.Get(ctx, r.ID)
-		if res.Failed != 1 || got.State != commands.StateFailed || !strings.Contains(got.FailureReason, "ask again") {
-			t.Fatalf("got %+v, %s %q", res, got.State, got.FailureReason)
+		if again := e.reveal(t, r.ID); again.Grant == nil {
+			t.Fatal("Reveal does not work again")
 		}
 	})
 	t.Run("RevokingFinished", func(t *testing.T) {
@@ -261,7 +256,8 @@ func TestReconcileLeavesOwnProvisioningAlone(t *testing.T) {
 	if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
 		t.Fatal(err)
 	}
-	if res := <-inReconcile; res.Reprovisioned != 0 || res.Failed != 0 {
+	e.reveal(t, r.ID)
+	if res := <-inReconcile; res.Reopened != 0 || res.Failed != 0 {
 		t.Fatalf("reconcile took over a request being provisioned: %+v", res)
 	}
 	if n := e.datacake.Created.Load(); n != 1 {
@@ -285,13 +281,13 @@ func TestConcurrentReconcilesTakeOverOnce(t *testing.T) {
 	close(start)
 	total := 0
 	for range 5 {
-		total += (<-done).Reprovisioned
+		total += (<-done).Reopened
 	}
-	if total != 1 || e.datacake.Created.Load() != 1 {
-		t.Fatalf("%d reprovisioned, %d created; want 1 and 1", total, e.datacake.Created.Load())
+	if total != 1 || e.datacake.Created.Load() != 0 {
+		t.Fatalf("%d reopened, %d created; want 1 and 0", total, e.datacake.Created.Load())
 	}
 	got, _ := e.store.Get(ctx, r.ID)
-	if got.State != commands.StateActive {
+	if got.State != commands.StateApproved {
 		t.Fatalf("got %s", got.State)
 	}
 }

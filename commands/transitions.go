@@ -8,12 +8,16 @@ import (
 // transitions lists every state change the request state machine allows. Anything else is
 // refused, whatever a click or a command asks for.
 var transitions = map[State][]State{
-	StatePending: {StateProvisioning, StateDenied, StateCancelled, StateTimedOut},
+	StatePending:  {StateApproved, StateDenied, StateCancelled, StateTimedOut},
+	StateApproved: {StateProvisioning, StateLapsed, StateCancelled},
 	// provisioning → revoking only once a grant is recorded (see mayEnd): its API user
 	// may exist and its token may have left, so expiry and revoke must be able to end it.
-	StateProvisioning: {StateActive, StateFailed, StateRevoking},
-	StateActive:       {StateRevoking},
-	StateRevoking:     {StateExpired, StateRevoked},
+	// provisioning → approved when the token could not be shown: its API user is deleted
+	// and the Reveal button works again.
+	StateProvisioning: {StateActive, StateFailed, StateRevoking, StateApproved},
+	// active → provisioning is a re-issue: the old API user is deleted, a new one shown.
+	StateActive:   {StateRevoking, StateProvisioning},
+	StateRevoking: {StateExpired, StateRevoked},
 }
 
 // CanTransition reports whether the state machine allows from → to.
@@ -48,6 +52,10 @@ func wrongState(r *Request, action string) error {
 	switch r.State {
 	case StatePending:
 		msg = fmt.Sprintf("%s is still waiting for approval, so it cannot be %s yet.", r.ID, pastTense(action))
+	case StateApproved:
+		msg = fmt.Sprintf("%s is already approved%s; its requester can reveal the token until %s.", r.ID, by, r.RevealBy.UTC().Format("2006-01-02 15:04 UTC"))
+	case StateLapsed:
+		msg = fmt.Sprintf("%s was approved%s but its token was not revealed in time; ask again with `/cakegate request`.", r.ID, by)
 	case StateProvisioning:
 		msg = fmt.Sprintf("%s is already approved%s; its token is being created.", r.ID, by)
 	case StateActive:

@@ -14,15 +14,18 @@ import (
 var allStates = []commands.State{
 	commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking,
 	commands.StateExpired, commands.StateRevoked, commands.StateDenied, commands.StateCancelled,
-	commands.StateTimedOut, commands.StateFailed,
+	commands.StateTimedOut, commands.StateFailed, commands.StateApproved, commands.StateLapsed,
 }
 
 func TestCanTransition(t *testing.T) {
 	allowed := map[string]bool{
-		"pending→provisioning": true, "pending→denied": true, "pending→cancelled": true, "pending→timed_out": true,
+		"pending→approved": true, "pending→denied": true, "pending→cancelled": true, "pending→timed_out": true,
+		"approved→provisioning": true, "approved→lapsed": true, "approved→cancelled": true,
 		"provisioning→active": true, "provisioning→failed": true, "provisioning→revoking": true, // once its grant is recorded
-		"active→revoking":  true,
-		"revoking→expired": true, "revoking→revoked": true,
+		"provisioning→approved": true, // the token could not be shown: deleted, Reveal again
+		"active→revoking":       true,
+		"active→provisioning":   true, // re-issue
+		"revoking→expired":      true, "revoking→revoked": true,
 	}
 	for _, from := range allStates {
 		for _, to := range allStates {
@@ -54,6 +57,8 @@ func (e *env) storeInState(t *testing.T, s commands.State) *commands.Request {
 		}
 	case commands.StateFailed:
 		r.FailureReason = "Datacake said no"
+	case commands.StateApproved, commands.StateLapsed:
+		r.RevealBy = start.Add(commands.DefaultRevealWithin)
 	}
 	if err := e.store.Create(context.Background(), r, commands.Change{}); err != nil {
 		t.Fatal(err)
@@ -79,12 +84,19 @@ func TestStateMachine(t *testing.T) {
 		{"extend", func(e *env, id commands.RequestID) (*commands.Request, error) {
 			return e.svc.Extend(ctx, id, carol, time.Hour)
 		}},
+		{"reveal", func(e *env, id commands.RequestID) (*commands.Request, error) {
+			return e.svc.Reveal(ctx, id, carol, e.notifier.Show)
+		}},
+		{"reissue", func(e *env, id commands.RequestID) (*commands.Request, error) {
+			return e.svc.Reissue(ctx, id, carol, e.notifier.Show)
+		}},
 	}
 	// want[state][action] is the state an allowed action leads to.
 	want := map[commands.State]map[string]commands.State{
-		commands.StatePending: {"approve": commands.StateActive, "deny": commands.StateDenied, "cancel": commands.StateCancelled},
+		commands.StatePending:  {"approve": commands.StateApproved, "deny": commands.StateDenied, "cancel": commands.StateCancelled},
+		commands.StateApproved: {"reveal": commands.StateActive, "cancel": commands.StateCancelled},
 		// Extending an active viewer grant waits for approval: the state stays active.
-		commands.StateActive: {"revoke": commands.StateRevoked, "extend": commands.StateActive},
+		commands.StateActive: {"revoke": commands.StateRevoked, "extend": commands.StateActive, "reissue": commands.StateActive},
 	}
 	refusal := map[commands.State]string{
 		commands.StatePending:      "is still waiting for approval",
@@ -97,6 +109,8 @@ func TestStateMachine(t *testing.T) {
 		commands.StateCancelled:    "was already cancelled",
 		commands.StateTimedOut:     "timed out without a decision",
 		commands.StateFailed:       "failed: Datacake said no",
+		commands.StateApproved:     "is already approved by <@UBOB>; its requester can reveal the token until",
+		commands.StateLapsed:       "was approved by <@UBOB> but its token was not revealed in time",
 	}
 	// Some refusals point to the right action instead.
 	refusalOf := map[string]string{"active/cancel": "is already active; use `/cakegate revoke"}

@@ -14,6 +14,7 @@ import (
 // of a long-lived database, would only make the index bigger.
 var indexedStates = map[commands.State]bool{
 	commands.StatePending:      true,
+	commands.StateApproved:     true,
 	commands.StateProvisioning: true,
 	commands.StateActive:       true,
 	commands.StateRevoking:     true,

@@ -25,7 +25,7 @@ var keySchemaVersion = []byte("schema_version")
 
 // SchemaVersion is the database layout this code reads and writes. Opening a file with a
 // newer version fails rather than risk misreading it; an older one is migrated.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[v] brings a database from schema version v to v+1. A new layout adds one
 // function here and bumps SchemaVersion. The array has SchemaVersion entries, so an extra
@@ -34,6 +34,7 @@ const SchemaVersion = 2
 var migrations = [SchemaVersion]func(tx *bbolt.Tx) error{
 	createV1,
 	addInstallation,
+	markTokenDMs,
 }
 
 // ErrNewerSchema is matched by the error Open returns for a file written by a newer cakegate.

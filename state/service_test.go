@@ -91,7 +91,6 @@ func newSvcEnv(tb testing.TB, approvers []string, opts ...state.Option) *svcEnv 
 		Store:    e.store,
 		Datacake: e.datacake,
 		Devices:  svcDevice,
-		Notifier: e.notifier,
 		Clock:    commands.SystemClock{},
 	}
 	return e
@@ -130,9 +129,12 @@ func TestServiceNeverStoresToken(t *testing.T) {
 	approvers := svcApprovers(1)
 	e := newSvcEnv(t, approvers)
 	r := e.request(t)
-	r, err := e.svc.Approve(context.Background(), r.ID, approvers[0])
-	if err != nil {
+	if _, err := e.svc.Approve(context.Background(), r.ID, approvers[0]); err != nil {
 		t.Fatalf("Approve: %v", err)
+	}
+	r, err := e.svc.Reveal(context.Background(), r.ID, svcRequester, e.notifier.Show)
+	if err != nil {
+		t.Fatalf("Reveal: %v", err)
 	}
 	if r.State != commands.StateActive || r.Grant == nil {
 		t.Fatalf("got state %s, grant %v; want active with a grant", r.State, r.Grant)
@@ -206,6 +208,11 @@ func TestServiceConcurrentApprovals(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
+	// The requester clicks Reveal as often as the approvers clicked Approve.
+	for range clicks {
+		wg.Go(func() { e.svc.Reveal(context.Background(), r.ID, svcRequester, e.notifier.Show) })
+	}
+	wg.Wait()
 
 	ok := 0
 	for i, err := range errs {
@@ -233,8 +240,8 @@ func TestServiceConcurrentApprovals(t *testing.T) {
 	if final.State != commands.StateActive || len(final.Approvals) != 1 {
 		t.Errorf("got state %s with %d approvals, want active with 1", final.State, len(final.Approvals))
 	}
-	if got := svcAuditActions(t, e.store, r.ID); got != "requested,approved,provisioned" {
-		t.Errorf("got audit %s, want requested,approved,provisioned", got)
+	if got := svcAuditActions(t, e.store, r.ID); got != "requested,approved,reveal,revealed" {
+		t.Errorf("got audit %s, want requested,approved,reveal,revealed", got)
 	}
 }
 
@@ -245,11 +252,14 @@ func TestServiceAuditTrail(t *testing.T) {
 	approvers := svcApprovers(2)
 	e := newSvcEnv(t, approvers)
 	r := e.request(t)
-	r, err := e.svc.Approve(context.Background(), r.ID, approvers[1])
-	if err != nil {
+	if _, err := e.svc.Approve(context.Background(), r.ID, approvers[1]); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	ctx := context.Background()
+	r, err := e.svc.Reveal(ctx, r.ID, svcRequester, e.notifier.Show)
+	if err != nil {
+		t.Fatalf("Reveal: %v", err)
+	}
 	recs, err := e.store.AuditForRequest(ctx, r.ID)
 	if err != nil {
 		t.Fatalf("AuditForRequest: %v", err)
@@ -260,8 +270,9 @@ func TestServiceAuditTrail(t *testing.T) {
 		from, to commands.State
 	}{
 		{"requested", svcRequester, "", commands.StatePending},
-		{"approved", approvers[1], commands.StatePending, commands.StateProvisioning},
-		{"provisioned", commands.Actor, commands.StateProvisioning, commands.StateActive},
+		{"approved", approvers[1], commands.StatePending, commands.StateApproved},
+		{"reveal", svcRequester, commands.StateApproved, commands.StateProvisioning},
+		{"revealed", svcRequester, commands.StateProvisioning, commands.StateActive},
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("got %d audit events (%s), want %d", len(recs), svcAuditActions(t, e.store, r.ID), len(want))

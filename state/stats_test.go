@@ -32,7 +32,7 @@ func TestStats(t *testing.T) {
 	}
 	want := state.Stats{
 		Live: map[commands.State]int{
-			commands.StatePending: 1, commands.StateProvisioning: 1,
+			commands.StatePending: 1, commands.StateApproved: 0, commands.StateProvisioning: 1,
 			commands.StateActive: 2, commands.StateRevoking: 0,
 		},
 		Requests:    5,

@@ -161,7 +161,6 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		OnPanic:       m.countPanic,
 		Identity:      bot.Identity{TeamID: cfg.SlackTeamID, AppID: cfg.SlackAppID, EnterpriseID: cfg.SlackEnterpriseID},
 	})
-	svc.Notifier = b
 	svc.Groups = b
 	if leader != nil {
 		leader.onSession = b.Kick

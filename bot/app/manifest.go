@@ -71,14 +71,21 @@ type manifestShortcut struct {
 
 // botScopes are the bot token scopes cakegate uses, each for one reason.
 var botScopes = []string{
-	"commands",        // the slash command and shortcuts
-	"chat:write",      // approval messages, updates, replies
-	"im:write",        // open the direct messages that carry tokens and reminders
-	"users:read",      // check that approvers exist (check-config); which app the bot is (bots.info)
-	"usergroups:read", // approvers and requesters given as user groups
-	"channels:read",   // check the approvals channel (check-config)
-	"groups:read",     // … when it is private
+	"commands",         // the slash command and shortcuts
+	"chat:write",       // approval messages, updates, replies
+	"im:write",         // open the direct messages that carry Reveal buttons and reminders
+	"users:read",       // check that approvers exist (check-config); which app the bot is (bots.info); user_change and the leavers sweep
+	"channels:history", // message.channels: a token pasted in a channel cakegate is in is revoked
+	"groups:history",   // message.groups: … in a private channel
+	"im:history",       // message.im: … in a DM with cakegate; find pre-Reveal token DMs to edit
+	"usergroups:read",  // approvers and requesters given as user groups
+	"channels:read",    // check the approvals channel (check-config)
+	"groups:read",      // … when it is private
 }
+
+// botEvents are the events cakegate subscribes to: App Home, leak response (every message
+// in a conversation cakegate is in, edits included) and offboarding.
+var botEvents = []string{"app_home_opened", "message.channels", "message.groups", "message.im", "user_change"}
 
 // buildManifest returns the manifest for a cakegate reachable at baseURL, or in Socket
 // Mode when baseURL is empty.
@@ -86,7 +93,7 @@ func buildManifest(name, command, baseURL string) manifest {
 	var m manifest
 	m.DisplayInformation.Name = name
 	m.DisplayInformation.Description = "Scoped, time-limited Datacake tokens with an owner's approval"
-	m.DisplayInformation.LongDescription = "Ask for a Datacake API token with exactly the permissions and devices you need; an owner approves it with a click; cakegate sends you the token privately, reminds you before it expires, and deletes it when it expires or is revoked. Every decision is recorded."
+	m.DisplayInformation.LongDescription = "Ask for a Datacake API token with exactly the permissions and devices you need; an owner approves it with a click; you reveal the token in a private window, never in a message; cakegate reminds you before it expires, and deletes it when it expires, is revoked, is pasted in a channel it reads, or you leave. Every decision is recorded."
 	m.DisplayInformation.BackgroundColor = "#4a2c2a"
 	m.Features.AppHome.HomeTabEnabled = true
 	m.Features.AppHome.MessagesTabEnabled = true
@@ -103,7 +110,7 @@ func buildManifest(name, command, baseURL string) manifest {
 		UsageHint:   `request role=viewer devices=SERIAL for=8h reason="…" | list | help`,
 	}
 	m.OAuthConfig.Scopes.Bot = botScopes
-	m.Settings.EventSubscriptions.BotEvents = []string{"app_home_opened"}
+	m.Settings.EventSubscriptions.BotEvents = botEvents
 	m.Settings.Interactivity.IsEnabled = true
 	if baseURL == "" {
 		m.Settings.SocketModeEnabled = true

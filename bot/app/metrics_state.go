@@ -18,7 +18,7 @@ type stateSource interface {
 }
 
 // liveStates are the states a request can leave, the ones state.Stats counts.
-var liveStates = []commands.State{commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
+var liveStates = []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
 
 // expiringWindow is how far ahead cakegate_grants_expiring_next_hour looks.
 const expiringWindow = time.Hour

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -36,6 +37,11 @@ type job struct {
 	spec string // robfig/cron spec: "@every 1m", "*/5 * * * *", …
 	run  func(ctx context.Context) error
 }
+
+// notAtStart names the jobs that skip the run at start: a paced sweep that may take minutes
+// and that nothing waits for (the leavers sweep: user_change events do the urgent part, and
+// a restart would otherwise hold CaughtUp for as long as Slack's rate limit makes it take).
+var notAtStart = map[string]bool{"leavers": true}
 
 // newScheduler checks every job's spec and prepares them to run in loc.
 func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler, error) {
@@ -87,14 +93,24 @@ func appJobs(a *App) []job {
 	return []job{
 		{"expire", sch.Expire, sweep("expiry sweep", a.svc.ExpireDue)},
 		{"remind", sch.Remind, sweep("reminder sweep", a.svc.RemindDue)},
-		{"pending", sch.Pending, sweep("pending timeout sweep", a.svc.TimeOutPending)},
+		// Approvals waiting to be revealed lapse on the pending schedule too: both are
+		// requests waiting for a person.
+		{"pending", sch.Pending, sweep("pending timeout and reveal sweep", a.svc.TimeOutPendingAndLapse)},
+		{"leavers", sch.Leavers, sweep("leavers sweep", func(ctx context.Context) (commands.SweepResult, error) {
+			// users.info allows about 100 calls a minute; the burst lets a small team's
+			// sweep finish at once.
+			pace := rate.NewLimiter(rate.Every(commands.LeaverPace), 10)
+			return a.svc.SweepLeavers(ctx, a.bot, func(ctx context.Context) bool { return pace.Wait(ctx) == nil })
+		})},
 		{"reconcile", sch.Reconcile, func(ctx context.Context) error {
 			res, err := a.svc.Reconcile(ctx)
 			if res != (commands.ReconcileResult{}) {
 				a.log.Info("reconcile", "result", fmt.Sprintf("%+v", res))
 			}
 			a.bot.Kick()
-			return err
+			// Load (at start) and refresh the fingerprints leak response looks for, so the
+			// first message after a start does not wait for the store.
+			return errors.Join(err, a.svc.WatchLeaks(ctx))
 		}},
 		// The outbox worker runs beside the scheduler (App.Run); this only wakes it, so
 		// notifications whose retry time has come are sent.
@@ -132,7 +148,9 @@ func (s *scheduler) start(ctx context.Context) {
 			}
 		}
 		id, _ := s.cron.AddFunc(j.spec, run)
-		s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
+		if !notAtStart[j.name] {
+			s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
+		}
 	}
 	go func() {
 		s.initial.Wait()

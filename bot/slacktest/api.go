@@ -51,6 +51,10 @@ func methodFor(name string) (method, bool) {
 		return method{handle: (*Server).openConversation}, true
 	case "conversations.info":
 		return method{handle: (*Server).conversationInfo}, true
+	case "chat.getPermalink":
+		return method{handle: (*Server).getPermalink}, true
+	case "conversations.history":
+		return method{handle: (*Server).conversationHistory}, true
 	case "views.open":
 		return method{handle: (*Server).viewsOpen}, true
 	case "views.push":

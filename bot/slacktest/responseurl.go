@@ -61,6 +61,18 @@ func (s *Server) ResponseURLPosts(url string) []ResponseURLPost {
 	return slices.Clone(r.posts)
 }
 
+// AllResponseURLPosts returns what was posted to every response URL, for tests that scan
+// everything the bot said for a secret.
+func (s *Server) AllResponseURLPosts() []ResponseURLPost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ResponseURLPost
+	for _, r := range s.responses {
+		out = append(out, r.posts...)
+	}
+	return out
+}
+
 func responseURLID(base, url string) string {
 	prefix := base + "/response/"
 	if len(url) > len(prefix) && url[:len(prefix)] == prefix {

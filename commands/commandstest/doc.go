@@ -1,5 +1,6 @@
 // Package commandstest holds in-memory fakes of the ports commands declares (Store, Journal,
-// AuditReader, Datacake, DeviceDirectory, Notifier, Groups, Clock), a manual clock, and a
+// AuditReader, Datacake, DeviceDirectory, Groups, Clock), a recorder of the tokens shown (Notifier.Show, a
+// commands.ShowToken), a manual clock, and a
 // policy with people and devices to test against. Tests in any package use these rather
 // than writing their own; production code never imports this package.
 package commandstest
@@ -13,7 +14,7 @@ var (
 	_ commands.AuditReader     = (*Store)(nil)
 	_ commands.Datacake        = (*Datacake)(nil)
 	_ commands.DeviceDirectory = Devices(nil)
-	_ commands.Notifier        = (*Notifier)(nil)
+	_ commands.ShowToken       = (*Notifier)(nil).Show
 	_ commands.Groups          = Groups(nil)
 	_ commands.Clock           = (*Clock)(nil)
 	_ commands.Timers          = (*Clock)(nil)

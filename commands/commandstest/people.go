@@ -22,15 +22,16 @@ func (g Groups) IsMember(_ context.Context, group, user string) (bool, error) {
 	return slices.Contains(g[group], user), nil
 }
 
-// Notifier records the tokens it was given to deliver. Set Err to make delivery fail.
+// Notifier records the tokens shown to requesters: its Show method is the commands.ShowToken
+// the tests pass to Reveal and Reissue. Set Err to make showing fail.
 type Notifier struct {
 	mu     sync.Mutex
 	tokens map[commands.RequestID][]commands.Token
 	Err    error
 }
 
-// DeliverToken records t as delivered for r, or fails with n.Err.
-func (n *Notifier) DeliverToken(_ context.Context, r *commands.Request, t commands.Token) error {
+// Show records t as shown for r, or fails with n.Err.
+func (n *Notifier) Show(_ context.Context, r *commands.Request, t commands.Token) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.Err != nil {

@@ -49,6 +49,8 @@ func Policy() *commands.Policy {
 		},
 		Orphans:      commands.OrphansDelete,
 		OrphansBrake: commands.DefaultOrphansBrake,
+		RevealWithin: commands.DefaultRevealWithin,
+		MaxReissues:  commands.DefaultMaxReissues,
 	}
 }
 

@@ -61,8 +61,8 @@ func BenchmarkApproveConcurrent(b *testing.B) {
 				}
 				services = append(services, &commands.Service{
 					Policy: benchPolicy(), Store: s, Journal: s, Datacake: dc,
-					Devices:  commandstest.Devices{{ID: "dev-1", Name: "Cellar", Serial: "SN-1"}},
-					Notifier: &commandstest.Notifier{}, Clock: commands.SystemClock{},
+					Devices: commandstest.Devices{{ID: "dev-1", Name: "Cellar", Serial: "SN-1"}},
+					Clock:   commands.SystemClock{},
 				})
 			}
 			ids := make([]commands.RequestID, b.N)

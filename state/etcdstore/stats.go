@@ -11,7 +11,7 @@ import (
 )
 
 // liveStates are the states the state index holds, in a fixed order for one transaction.
-var liveStates = []commands.State{commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
+var liveStates = []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
 
 // Stats counts the live requests from the state index and reads the head, in one
 // transaction, so the numbers are of one moment.

@@ -95,7 +95,7 @@ func testStats(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[commands.State]int{commands.StatePending: 1, commands.StateActive: 1, commands.StateProvisioning: 0, commands.StateRevoking: 0}
+	want := map[commands.State]int{commands.StatePending: 1, commands.StateApproved: 0, commands.StateActive: 1, commands.StateProvisioning: 0, commands.StateRevoking: 0}
 	if diff := cmp.Diff(want, st.Live, cmpopts.EquateEmpty()); diff != "" {
 		t.Fatalf("Stats.Live (-want +got):\n%s", diff)
 	}

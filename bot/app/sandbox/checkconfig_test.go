@@ -161,6 +161,9 @@ func TestManifest(t *testing.T) {
 		"request_url: https://cakegate.example.com/slack/events", "- app_home_opened",
 		"home_tab_enabled: true", "- chat:write", "- im:write", "- commands", "- usergroups:read",
 		"socket_mode_enabled: false",
+		// Leak response and offboarding (issue 15).
+		"- message.channels", "- message.groups", "- message.im", "- user_change",
+		"- channels:history", "- groups:history", "- im:history", "- users:read",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("manifest lacks %q:\n%s", want, out)

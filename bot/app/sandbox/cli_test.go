@@ -86,6 +86,7 @@ func TestBackupAndAuditWhileRunning(t *testing.T) {
 	if _, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil {
 		t.Fatal(err)
 	}
+	s.revealR1(t, ctx)
 	env := []string{"CAKEGATE_DB=" + s.app.Config().DBPath}
 
 	backup := filepath.Join(t.TempDir(), "copy.db")
@@ -121,7 +122,7 @@ func TestBackupAndAuditWhileRunning(t *testing.T) {
 		}
 		actions = append(actions, rec.Action)
 	}
-	if got := strings.Join(actions, ","); got != "requested,approved,provisioned" {
+	if got := strings.Join(actions, ","); got != "requested,approved,reveal,revealed" {
 		t.Fatalf("audit export: got %s", got)
 	}
 	out, errOut, code = runBinary(t, env, "audit", "export", "--request", "R2")
@@ -133,7 +134,7 @@ func TestBackupAndAuditWhileRunning(t *testing.T) {
 		t.Fatalf("export since the future: exit %d, %q", code, out)
 	}
 	out, errOut, code = runBinary(t, env, "audit", "verify")
-	if code != 0 || !strings.Contains(out, "audit log intact: 3 events") {
+	if code != 0 || !strings.Contains(out, "audit log intact: 4 events") {
 		t.Fatalf("verify: exit %d: %s%s", code, out, errOut)
 	}
 

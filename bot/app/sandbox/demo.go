@@ -47,11 +47,21 @@ func Demo(ctx context.Context, out io.Writer) (err error) {
 
 	d.step("ann approves")
 	d.click(ctx, sandboxAnn, "ann", msg.Channel, msg.TS, "cakegate_approve")
-	dm, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "Authorization: Token") })
+	reveal, err := s.revealDM(ctx, sandboxAlice, "R1")
 	if err != nil {
 		return err
 	}
-	d.sees("alice (direct message)", dm)
+	d.sees("alice (direct message, no token in it)", s.slack.RenderMessage(reveal))
+
+	d.step("alice clicks [Reveal token]: a window opens at once, the token appears in it only")
+	if _, err := s.sendClick(ctx, sandboxAlice, reveal.Channel, reveal.TS, "cakegate_reveal"); err != nil {
+		return err
+	}
+	view, err := s.tokenView(ctx, sandboxAlice, 1)
+	if err != nil {
+		return err
+	}
+	d.sees("alice (modal)", s.slack.RenderView(view))
 	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "[Revoke]") })
 	if err != nil {
 		return err
@@ -89,7 +99,7 @@ func Demo(ctx context.Context, out io.Writer) (err error) {
 	}
 	d.sees("#cakegate-approvals (updated)", s.slack.RenderMessage(msg))
 	d.click(ctx, sandboxBob, "bob", msg.Channel, msg.TS, "cakegate_approve")
-	dm, err = s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "is extended by 4h") })
+	dm, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "is extended by 4h") })
 	if err != nil {
 		return err
 	}

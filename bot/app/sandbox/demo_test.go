@@ -26,7 +26,7 @@ func TestDemo(t *testing.T) {
 	mustContain(t, "demo", text,
 		"R1 is waiting for approval",
 		"you cannot approve your own request R1",
-		"You approved R1; @alice's token works until 2026-11-27 17:00 UTC.",
+		"[Reveal token]",
 		"Authorization: Token",
 		"Datacake workspace holds 1 cakegate API user(s)",
 		"expires 2026-11-27 17:00 UTC, in about 1h",
@@ -35,7 +35,7 @@ func TestDemo(t *testing.T) {
 		"has expired",
 		"Datacake workspace holds 0 cakegate API user(s)",
 		"denied your request R2 for role device-editor. Reason: use the lab account",
-		"the audit log: 10 events",
+		"the audit log: 11 events",
 		"approved by bob",
 		"demo finished",
 		"cakegate audit export", "cakegate audit verify")
@@ -66,8 +66,8 @@ func TestDemoBinary(t *testing.T) {
 	env := []string{"CAKEGATE_DB=" + db}
 
 	export, errOut, code := runBinary(t, env, "audit", "export")
-	if code != 0 || strings.Count(export, "\n") != 10 {
-		t.Fatalf("audit export: exit %d, want 10 events:\n%s%s", code, export, errOut)
+	if code != 0 || strings.Count(export, "\n") != 11 {
+		t.Fatalf("audit export: exit %d, want 11 events:\n%s%s", code, export, errOut)
 	}
 	if m := slackMarkup.FindString(export); m != "" {
 		t.Errorf("the audit log stores Slack markup %q, not plain user ids:\n%s", m, export)
@@ -75,10 +75,10 @@ func TestDemoBinary(t *testing.T) {
 	if !strings.Contains(export, `approved by U0BOB`) {
 		t.Errorf("the extension's approver is not in the audit log as a user id:\n%s", export)
 	}
-	if got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R1"); code != 0 || strings.Count(got, "\n") != 8 {
-		t.Errorf("audit export --request R1: exit %d, want R1's 8 events:\n%s%s", code, got, errOut)
+	if got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R1"); code != 0 || strings.Count(got, "\n") != 9 {
+		t.Errorf("audit export --request R1: exit %d, want R1's 9 events:\n%s%s", code, got, errOut)
 	}
-	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 10 events") {
+	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 11 events") {
 		t.Errorf("audit verify: exit %d:\n%s%s", code, got, errOut)
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")

@@ -43,6 +43,9 @@ func BenchmarkExpiryDelay(b *testing.B) {
 		if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil || !strings.Contains(answer, "You approved") {
 			b.Fatalf("approve %s: %q %v", id, answer, err)
 		}
+		if _, err := s.revealAs(ctx, sandboxAlice, id); err != nil {
+			b.Fatal(err)
+		}
 		end := time.Now().Add(200*time.Millisecond + rand.N(2*time.Second))
 		r, err := s.app.Store().Update(ctx, id, func(r *commands.Request) (commands.Change, error) {
 			if r.Grant == nil {

@@ -316,10 +316,11 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 	}
 }
 
-// TestFailoverDuringProvisioning kills, with SIGKILL, the leader while it creates the API
-// user of an approval it took: the next leader's reconcile finds the request its dead
-// owner left, removes the half-made API user and provisions it again, so the approval
-// ends with exactly one API user and the token reaches the requester.
+// TestFailoverDuringProvisioning kills, with SIGKILL, the replica creating the API user of
+// a token its requester is revealing: the next leader's reconcile finds the request its
+// dead owner left, deletes the half-made API user and puts the approval back, so a second
+// Reveal on a live replica ends with exactly one API user, whose token only its requester
+// saw, in a view.
 func TestFailoverDuringProvisioning(t *testing.T) {
 	c := startCluster(t, 3)
 	ctx := testContext(t)
@@ -333,40 +334,31 @@ func TestFailoverDuringProvisioning(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	var msg slacktest.Message
-	if err := c.slack.WaitFor(ctx, func(s *slacktest.Server) bool {
-		for _, m := range s.Messages(sandboxChannel) {
-			if strings.Contains(s.RenderMessage(m), "[Approve]") {
-				msg = m
-				return true
-			}
-		}
-		return false
-	}); err != nil {
-		t.Fatalf("no approval message: %v", err)
-	}
+	msg := c.waitMessage(ctx, t, "approval message", func(s *slacktest.Server) []slacktest.Message { return s.Messages(sandboxChannel) }, "[Approve]")
+	c.click(ctx, t, victim, sandboxAnn, msg, "cakegate_approve")
+	reveal := c.waitMessage(ctx, t, "Reveal DM", func(s *slacktest.Server) []slacktest.Message { return s.DMs(sandboxAlice) }, "[Reveal token]")
+
 	c.datacake.Hold()
-	cb, err := c.slack.ButtonClick(sandboxAnn, msg.Channel, msg.TS, "cakegate_approve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	form, err := slacktest.InteractionForm(cb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.post(ctx, victim, "/slack/interactions", form); err != nil {
-		t.Fatal(err)
-	}
+	c.click(ctx, t, victim, sandboxAlice, reveal, "cakegate_reveal")
 	if err := c.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
-		t.Fatalf("provisioning never reached Datacake: %v", err)
+		t.Fatalf("the reveal never reached Datacake: %v", err)
 	}
 	victim.kill(t)
 	killed := time.Now()
 	c.datacake.Release()
 
 	next := c.nextLeader(ctx, victim)
+	c.waitRequests(ctx, []commands.RequestID{1}, func(r *commands.Request) bool { return r.State == commands.StateApproved })
+	t.Logf("failover %v after SIGKILL (TTL %v); the approval back %v after it", next.at.Sub(killed).Round(time.Millisecond), failoverTTL, time.Since(killed).Round(time.Millisecond))
+	for _, u := range c.datacake.APIUsers(sandboxWorkspace) {
+		if strings.Contains(u.Name, "-r1-") {
+			t.Fatalf("the half-made API user %s of R1 outlived its dead owner", u.Name)
+		}
+	}
+
+	// The requester reveals again, on a live replica.
+	c.click(ctx, t, next.proc, sandboxAlice, reveal, "cakegate_reveal")
 	done := c.waitRequests(ctx, []commands.RequestID{1}, func(r *commands.Request) bool { return r.State == commands.StateActive })
-	t.Logf("failover %v after SIGKILL (TTL %v); active again %v after it", next.at.Sub(killed).Round(time.Millisecond), failoverTTL, time.Since(killed).Round(time.Millisecond))
 	var live []datacaketest.APIUser
 	for _, u := range c.datacake.APIUsers(sandboxWorkspace) {
 		if strings.Contains(u.Name, "-r1-") {
@@ -376,28 +368,46 @@ func TestFailoverDuringProvisioning(t *testing.T) {
 	if len(live) != 1 || live[0].ID != done[0].Grant.APIUserID {
 		t.Fatalf("API users of R1 in Datacake: %+v; want exactly the grant's %s", live, done[0].Grant.APIUserID)
 	}
+	if bad := tokenOnlyInViewsOf(c.slack, live[0].Token, sandboxAlice); len(bad) > 0 {
+		t.Fatalf("the token left the requester's modal: %v", bad)
+	}
+	// Nothing went out twice: one approval message.
+	if n := len(c.slack.Messages(sandboxChannel)); n != 1 {
+		t.Errorf("%d messages in the approvals channel, want the one approval message", n)
+	}
+}
+
+// waitMessage waits for a message among those list returns whose rendering contains want.
+func (c *cluster) waitMessage(ctx context.Context, t *testing.T, what string, list func(*slacktest.Server) []slacktest.Message, want string) slacktest.Message {
+	t.Helper()
+	var found slacktest.Message
 	if err := c.slack.WaitFor(ctx, func(s *slacktest.Server) bool {
-		for _, m := range s.DMs(sandboxAlice) {
-			if strings.Contains(s.RenderMessage(m), live[0].Token) {
+		for _, m := range list(s) {
+			if strings.Contains(s.RenderMessage(m), want) {
+				found = m
 				return true
 			}
 		}
 		return false
 	}); err != nil {
-		t.Fatalf("the requester never got the live API user's token: %v", err)
+		t.Fatalf("no %s: %v", what, err)
 	}
-	// Nothing went out twice: one approval message, and the one token DM.
-	if n := len(c.slack.Messages(sandboxChannel)); n != 1 {
-		t.Errorf("%d messages in the approvals channel, want the one approval message", n)
+	return found
+}
+
+// click has user press a button of m, delivered to process p as Slack would.
+func (c *cluster) click(ctx context.Context, t *testing.T, p *process, user string, m slacktest.Message, actionID string) {
+	t.Helper()
+	cb, err := c.slack.ButtonClick(user, m.Channel, m.TS, actionID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	tokens := 0
-	for _, m := range c.slack.DMs(sandboxAlice) {
-		if strings.Contains(c.slack.RenderMessage(m), live[0].Token) {
-			tokens++
-		}
+	form, err := slacktest.InteractionForm(cb)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if tokens != 1 {
-		t.Errorf("the token reached the requester %d times, want once", tokens)
+	if err := c.post(ctx, p, "/slack/interactions", form); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -52,19 +52,27 @@ func testHomeStory(t *testing.T, socket bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ann, err = s.home(ctx, sandboxAnn, ":white_check_mark: You approved R1; @alice's token works until")
+	ann, err = s.home(ctx, sandboxAnn, ":white_check_mark: You approved R1; @alice can now reveal the token")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustNotContain(t, "ann's Home tab after approving", ann, "[Approve]")
+
+	// Alice reveals her token from her Home tab.
+	if _, err := s.home(ctx, sandboxAlice, "[Reveal token]"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.homeClick(ctx, sandboxAlice, "cakegate_reveal"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.tokenView(ctx, sandboxAlice, 1); err != nil {
+		t.Fatal(err)
+	}
 	users := s.datacake.APIUsers(sandboxWorkspace)
 	if len(users) != 1 {
 		t.Fatalf("got %d API users, want 1", len(users))
 	}
 	token := users[0].Token
-	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, token) }); err != nil {
-		t.Fatal(err)
-	}
 
 	// Alice did nothing: the outbox's news about R1 refreshed her Home tab.
 	alice, err = s.home(ctx, sandboxAlice, "*R1* · role *viewer* · Boiler room (SN-1001)", "[Extend] [Revoke]")

@@ -53,6 +53,10 @@ func testLogsHoldNoSecret(t *testing.T, socket bool) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// Every Slack call too: the token only in a view opened for its requester.
+	if bad := tokenOnlyInViewsOf(s.slack, token, sandboxAlice); len(bad) > 0 {
+		t.Fatalf("the token left the requester's modal: %v", bad)
+	}
 
 	out := logs.String()
 	secrets := map[string]string{

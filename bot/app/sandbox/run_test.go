@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,9 +214,28 @@ func TestRunServeShutdownFinishesWork(t *testing.T) {
 		t.Fatalf("no approval message: %v\n%s", err, logs)
 	}
 
-	// Ann approves while Datacake holds its answers; the click is acknowledged.
-	fakeDC.Hold()
+	// Ann approves; alice reveals while Datacake holds its answers; the click is acknowledged.
 	id, err = fakeSlack.ClickButton(ctx, sandboxAnn, msg.Channel, msg.TS, bot.ActionApprove)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fakeSlack.WaitAck(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	var reveal slacktest.Message
+	if err := fakeSlack.WaitFor(ctx, func(s *slacktest.Server) bool {
+		for _, m := range s.DMs(sandboxAlice) {
+			if strings.Contains(s.RenderMessage(m), "[Reveal token]") {
+				reveal = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no Reveal DM: %v\n%s", err, logs)
+	}
+	fakeDC.Hold()
+	id, err = fakeSlack.ClickButton(ctx, sandboxAlice, reveal.Channel, reveal.TS, bot.ActionReveal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,8 +272,10 @@ func TestRunServeShutdownFinishesWork(t *testing.T) {
 	if len(users) != 1 {
 		t.Fatalf("%d API users, want 1", len(users))
 	}
-	if !containsDM(fakeSlack, sandboxAlice, users[0].Token) {
-		t.Fatal("the token DM was not sent before shutdown finished")
+	if !slices.ContainsFunc(fakeSlack.CallsTo("views.update"), func(c slacktest.Call) bool {
+		return c.OK() && strings.Contains(string(c.Blocks), users[0].Token)
+	}) {
+		t.Fatal("the token was not shown before shutdown finished")
 	}
 	store, err := state.Open(dbPath, state.WithLockTimeout(100*time.Millisecond))
 	if err != nil {
@@ -271,13 +293,4 @@ func TestRunServeShutdownFinishesWork(t *testing.T) {
 
 func slackCommandFor(s *slacktest.Server, user, text string) slack.SlashCommand {
 	return slack.SlashCommand{Command: "/cakegate", Text: text, UserID: user, ChannelID: sandboxChannel, ResponseURL: s.ResponseURLFor(sandboxChannel, user, "")}
-}
-
-func containsDM(s *slacktest.Server, user, text string) bool {
-	for _, m := range s.DMs(user) {
-		if strings.Contains(s.RenderMessage(m), text) {
-			return true
-		}
-	}
-	return false
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cakegate/cakegate/bot/app/apptest"
 	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
 )
 
 func startSandbox(t *testing.T, opts sandboxOptions) *sandbox {
@@ -68,8 +69,10 @@ func readDBFile(t *testing.T, s *sandbox) []byte {
 }
 
 // testStory is the whole story of one token: request → approval message → refused clicks →
-// two approvals → the API user in Datacake → the token DM → the updated message → revoke.
-// stored returns everything the store holds, to search for the token.
+// two approvals → the Reveal DM without a token → a refused reveal by someone else → the
+// reveal: modal first, then the API user in Datacake and the token in the modal → the
+// updated message → Re-issue → the token only in views of the requester → revoke.
+// stored returns everything the store holds, to search for the tokens.
 func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandbox) []byte) {
 	logs := &apptest.SyncBuffer{}
 	opts.log = logs
@@ -127,6 +130,29 @@ func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandb
 	}
 	mustContain(t, "final approval", answer, "You approved R1")
 
+	if n := len(s.datacake.APIUsers(sandboxWorkspace)); n != 0 {
+		t.Fatalf("%d API users before the reveal, want 0", n)
+	}
+	// Alice is told what was approved, with a Reveal token button and no token.
+	reveal, err := s.revealDM(ctx, sandboxAlice, "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "reveal DM", s.slack.RenderMessage(reveal), "approved by @ann, @bob", "for 8h", "[Reveal token]")
+	// Carol clicking Alice's button (a forwarded message, a forged click) is refused.
+	answer, err = s.click(ctx, sandboxCarol, reveal.Channel, reveal.TS, "cakegate_reveal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "someone else's reveal", answer, "who asked for R1, can reveal its token")
+	if n := len(s.datacake.APIUsers(sandboxWorkspace)); n != 0 || len(s.slack.Views(sandboxCarol)) != 0 {
+		t.Fatalf("carol's click made %d API users and opened %d views", n, len(s.slack.Views(sandboxCarol)))
+	}
+
+	view, err := s.reveal(ctx, sandboxAlice, "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	users := s.datacake.APIUsers(sandboxWorkspace)
 	if len(users) != 1 {
 		t.Fatalf("got %d API users, want 1", len(users))
@@ -145,12 +171,12 @@ func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandb
 			t.Fatalf("device %s has permissions %v", d.Device, d.Permissions)
 		}
 	}
-
-	dm, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, u.Token) })
-	if err != nil {
-		t.Fatal(err)
+	// The modal opened at once said it was creating the token; the token came by update.
+	opens := s.slack.CallsTo("views.open")
+	if len(opens) == 0 || !strings.Contains(string(opens[len(opens)-1].Blocks), "Creating your token") {
+		t.Fatal("the click did not open the modal before creating the token")
 	}
-	mustContain(t, "token DM", dm, wantName, "Authorization: Token")
+	mustContain(t, "token modal", string(view.Blocks), u.Token, wantName, "curl", "Authorization: Token", "Endpoint:")
 
 	msg, err = s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "[Revoke]") })
 	if err != nil {
@@ -160,13 +186,50 @@ func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandb
 	mustContain(t, "approved message", text, "Approved by", "bob")
 	mustNotContain(t, "approved message", text, "[Approve]", "[Deny]", u.Token)
 
-	// Nowhere but the DM: not in the channel, not in a private answer, not in the logs.
-	for _, m := range s.slack.Messages(sandboxChannel) {
-		mustNotContain(t, "channel", string(m.Blocks)+m.Text, u.Token)
+	// A second click offers Re-issue: the old API user goes, a new one is shown.
+	if _, err := s.sendClick(ctx, sandboxAlice, reveal.Channel, reveal.TS, "cakegate_reveal"); err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range s.slack.Calls() {
-		if c.Params["channel"] != slacktest.DMChannel(sandboxAlice) {
-			mustNotContain(t, "Slack call "+c.Method, string(c.Blocks)+c.Params["text"], u.Token)
+	var offer slacktest.View
+	if err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
+		for _, v := range srv.Views(sandboxAlice) {
+			if v.CallbackID == "cakegate_reissue" {
+				offer = v
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no Re-issue offer: %v", err)
+	}
+	cb, err := s.slack.ViewButtonClick(sandboxAlice, offer.ID, "cakegate_reissue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.interact(ctx, cb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.tokenView(ctx, sandboxAlice, 2); err != nil {
+		t.Fatal(err)
+	}
+	users = s.datacake.APIUsers(sandboxWorkspace)
+	if len(users) != 1 || users[0].ID == u.ID {
+		t.Fatalf("after the re-issue: %+v, want one new API user", users)
+	}
+	old := u
+	u = users[0]
+	// The new token is shown before the request is marked active again; wait for the mark.
+	if err := s.slack.WaitFor(ctx, func(*slacktest.Server) bool {
+		r, err := s.app.Store().Get(ctx, 1)
+		return err == nil && r.State == commands.StateActive
+	}); err != nil {
+		t.Fatalf("R1 is not active after the re-issue: %v", err)
+	}
+
+	// Only in views opened for Alice: not in a message, a private answer, anyone else's view.
+	for _, token := range []string{old.Token, u.Token} {
+		if bad := tokenOnlyInViewsOf(s.slack, token, sandboxAlice); len(bad) > 0 {
+			t.Fatalf("the token left the requester's modal: %v", bad)
 		}
 	}
 
@@ -186,14 +249,20 @@ func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandb
 	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, "revoked") }); err != nil {
 		t.Fatal(err)
 	}
+	// The Reveal DM follows: no button once the grant has ended.
+	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool {
+		return strings.Contains(text, "Now: Revoked") && !strings.Contains(text, "[Reveal token]")
+	}); err != nil {
+		t.Fatalf("the Reveal DM still offers the button: %v", err)
+	}
 
-	if bytes.Contains(stored(t, s), []byte(u.Token)) {
-		t.Fatal("the token is in the database")
+	if db := stored(t, s); bytes.Contains(db, []byte(u.Token)) || bytes.Contains(db, []byte(old.Token)) {
+		t.Fatal("the token is in the store")
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	mustNotContain(t, "logs", logs.String(), u.Token, sandboxDCToken, sandboxSecret)
+	mustNotContain(t, "logs", logs.String(), u.Token, old.Token, sandboxDCToken, sandboxSecret)
 }
 
 // TestBadSignatureChangesNothing sends a slash command signed with the wrong secret, one

@@ -38,6 +38,7 @@ func approveR1(t *testing.T, ctx context.Context, s *sandbox, d string) {
 	if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil || !strings.Contains(answer, "You approved R1") {
 		t.Fatalf("approve: %q %v", answer, err)
 	}
+	s.revealR1(t, ctx)
 }
 
 func (s *sandbox) request(t *testing.T, ctx context.Context, id commands.RequestID) *commands.Request {
@@ -193,12 +194,22 @@ func TestTimelineCreateAnswerLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.datacake.DropAfterCommitNext()
-	answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve")
+	if _, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil {
+		t.Fatal(err)
+	}
+	reveal, err := s.revealDM(ctx, sandboxAlice, "R1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "approver's answer", answer, "R1 is approved, but Datacake could not create the API user")
+	s.datacake.DropAfterCommitNext()
+	if _, err := s.sendClick(ctx, sandboxAlice, reveal.Channel, reveal.TS, "cakegate_reveal"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.slack.WaitForCall(ctx, "views.update", func(c slacktest.Call) bool {
+		return strings.Contains(string(c.Blocks), "R1 is approved, but Datacake could not create the API user")
+	}); err != nil {
+		t.Fatalf("alice's modal does not say what happened: %v", err)
+	}
 	if n := len(s.datacake.APIUsers(sandboxWorkspace)); n != 0 {
 		t.Fatalf("%d API users left after a lost answer, want 0", n)
 	}
@@ -241,8 +252,8 @@ func TestTimelineRestartMidJob(t *testing.T) {
 		if err := s.restart(); err != nil {
 			t.Fatal(err)
 		}
-		// The reconcile at start takes the request over; wait for it, or its token DM can
-		// arrive before it stores the request active.
+		// The reconcile at start takes the request over, deletes the half-made API user
+		// nobody saw and makes the Reveal button work again.
 		select {
 		case <-s.app.CaughtUp():
 		case <-ctx.Done():
@@ -252,16 +263,28 @@ func TestTimelineRestartMidJob(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.app.Bot().Kick() // deliver what this reconcile queued; the one at start kicks for itself
-		if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "Authorization: Token") }); err != nil {
+		if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "was deleted before you could see it") }); err != nil {
 			t.Fatal(err)
 		}
-		// The token DM leaves before the request is marked active; the approval message's
-		// update follows the mark.
-		if err := s.slack.WaitFor(ctx, func(*slacktest.Server) bool {
-			r, err := s.app.Store().Get(ctx, 1)
-			return err == nil && r.State == commands.StateActive
-		}); err != nil {
-			t.Fatalf("R1 did not become active: %v", err)
+		if r := s.request(t, ctx, 1); r.State != commands.StateApproved || len(s.datacake.APIUsers(sandboxWorkspace)) != 0 {
+			t.Fatalf("got %s with %d API users, want approved with none", r.State, len(s.datacake.APIUsers(sandboxWorkspace)))
+		}
+		// The crash came before the Reveal DM was sent; the request's Reveal button on the
+		// Home tab works.
+		if err := s.openHome(ctx, sandboxAlice); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.home(ctx, sandboxAlice, "[Reveal token]"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.homeClick(ctx, sandboxAlice, "cakegate_reveal"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.tokenView(ctx, sandboxAlice, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, " · expires ") }); err != nil {
+			t.Fatal(err)
 		}
 		users := s.datacake.APIUsers(sandboxWorkspace)
 		if len(users) != 1 || users[0].ID == half[0].ID {

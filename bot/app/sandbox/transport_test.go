@@ -308,38 +308,46 @@ func TestAckBeforeDatacake(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		t.Run("ApproveClick", func(t *testing.T) {
+		t.Run("RevealClick", func(t *testing.T) {
 			s := startSandbox(t, sandboxOptions{socketMode: socket})
 			ctx := testContext(t)
-			msg := pendingViewerRequest(ctx, t, s)
+			reveal := approvedViewerRequest(ctx, t, s)
 			holdDatacake(t, s)
 
-			responseURL := ackedClick(ctx, t, s, sandboxAnn, msg, bot.ActionApprove)
+			ackedClick(ctx, t, s, sandboxAlice, reveal, bot.ActionReveal)
 			if err := s.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
 				t.Fatalf("the create did not reach Datacake: %v", err)
 			}
-			if posts := s.slack.ResponseURLPosts(responseURL); len(posts) != 0 {
-				t.Fatalf("answered before Datacake did: %+v", posts)
-			}
-			if n := len(s.slack.DMs(sandboxAlice)); n != 0 {
-				t.Fatalf("%d DMs to alice before the API user exists", n)
+			// The modal is open before Datacake answers: the trigger id lives 3 seconds.
+			opens := s.slack.CallsTo("views.open")
+			if len(opens) != 1 || !opens[0].OK() || !strings.Contains(string(opens[0].Blocks), "Creating your token") {
+				t.Fatalf("views.open before the create: %+v", opens)
 			}
 
 			s.datacake.Release()
-			answer, err := s.answer(ctx, responseURL)
-			if err != nil {
+			if _, err := s.tokenView(ctx, sandboxAlice, 1); err != nil {
 				t.Fatal(err)
 			}
-			mustContain(t, "ann's confirmation", answer, "You approved R1")
-			users := s.datacake.APIUsers(sandboxWorkspace)
-			if len(users) != 1 {
+			if users := s.datacake.APIUsers(sandboxWorkspace); len(users) != 1 {
 				t.Fatalf("%d API users, want 1", len(users))
-			}
-			if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, users[0].Token) }); err != nil {
-				t.Fatal(err)
 			}
 		})
 	})
+}
+
+// approvedViewerRequest has alice ask for the viewer role and ann approve it, and returns
+// the direct message with alice's Reveal token button.
+func approvedViewerRequest(ctx context.Context, t *testing.T, s *sandbox) slacktest.Message {
+	t.Helper()
+	msg := pendingViewerRequest(ctx, t, s)
+	if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, bot.ActionApprove); err != nil || !strings.Contains(answer, "You approved R1") {
+		t.Fatalf("approve: %q %v", answer, err)
+	}
+	m, err := s.revealDM(ctx, sandboxAlice, "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // TestErrorsAnsweredPrivately: refused and malformed commands are answered to their user
@@ -381,9 +389,9 @@ func TestErrorsAnsweredPrivately(t *testing.T) {
 	})
 }
 
-// TestCreateFailureToldPrivately: when Datacake fails the create, the approver is told
-// privately what happened, the request ends failed, its requester is told, and no API user
-// is left in Datacake, even when the create had in fact happened.
+// TestCreateFailureToldPrivately: when Datacake fails the create, the requester is told in
+// the modal their Reveal click opened, the request ends failed, the approvers' message says
+// so, and no API user is left in Datacake, even when the create had in fact happened.
 func TestCreateFailureToldPrivately(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -396,7 +404,7 @@ func TestCreateFailureToldPrivately(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startSandbox(t, sandboxOptions{})
 			ctx := testContext(t)
-			msg := pendingViewerRequest(ctx, t, s)
+			reveal := approvedViewerRequest(ctx, t, s)
 
 			// Let the sweeps cakegate runs at start (reconcile lists the API users) end, and
 			// hold the create at the door, so that the fault hits it and nothing else.
@@ -404,7 +412,7 @@ func TestCreateFailureToldPrivately(t *testing.T) {
 				t.Fatal(err)
 			}
 			holdDatacake(t, s)
-			responseURL := ackedClick(ctx, t, s, sandboxAnn, msg, bot.ActionApprove)
+			ackedClick(ctx, t, s, sandboxAlice, reveal, bot.ActionReveal)
 			if err := s.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
 				t.Fatal(err)
 			}
@@ -414,13 +422,10 @@ func TestCreateFailureToldPrivately(t *testing.T) {
 			tt.inject(s)
 			s.datacake.Release()
 
-			answer, err := s.answer(ctx, responseURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustContain(t, "ann's answer", answer, "R1", "could not create the API user", "failed")
-			if post := s.slack.ResponseURLPosts(responseURL)[0]; post.ResponseType != "ephemeral" {
-				t.Fatalf("answer posted as %q, want ephemeral", post.ResponseType)
+			if _, err := s.slack.WaitForCall(ctx, "views.update", func(c slacktest.Call) bool {
+				return strings.Contains(string(c.Blocks), "could not create the API user")
+			}); err != nil {
+				t.Fatalf("alice's modal does not say what happened: %v", err)
 			}
 			if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, "R1 was approved but could not be completed") }); err != nil {
 				t.Fatal(err)
@@ -432,70 +437,94 @@ func TestCreateFailureToldPrivately(t *testing.T) {
 			if users := s.datacake.APIUsers(sandboxWorkspace); len(users) != 0 {
 				t.Fatalf("API users left in Datacake: %+v", users)
 			}
-			if _, err := s.approvalMessage(ctx, "R1", func(text string) bool { return !strings.Contains(text, "[Approve]") }); err != nil {
-				t.Fatalf("the approval message still offers Approve: %v", err)
+			if _, err := s.approvalMessage(ctx, "R1", func(text string) bool { return strings.Contains(text, "Failed") }); err != nil {
+				t.Fatalf("the approval message does not say it failed: %v", err)
 			}
 		})
 	}
 }
 
-// TestTokenDMBlockedDeletesAPIUser: when the token cannot be sent to its requester (the DM
-// cannot be opened, or the message is refused), the API user is deleted again, the request
-// is marked failed with the reason, the approver is told, and the token appears in no
-// Slack call and no log line.
-func TestTokenDMBlockedDeletesAPIUser(t *testing.T) {
-	blocks := []struct {
-		name   string
-		block  func(s *slacktest.Server)
-		reason string // Slack's error, which the failure names
+// TestTokenNotShownDeletesAPIUser: when the modal cannot show the token (views.update is
+// refused or its answer lost, the trigger id expired before views.open), no token that
+// nobody saw is left: the API user is deleted or never made, the request is approved again
+// and the Reveal button works on the next click. The token appears in no other Slack call
+// and no log line.
+func TestTokenNotShownDeletesAPIUser(t *testing.T) {
+	faults := []struct {
+		name    string
+		inject  func(s *slacktest.Server)
+		created int // API users created (and deleted) by the failed click
 	}{
-		{"OpenRefused", func(s *slacktest.Server) { s.BlockDMs(sandboxAlice, "user_disabled") }, "user_disabled"},
-		{"PostRefused", func(s *slacktest.Server) { s.SetChannelError(slacktest.DMChannel(sandboxAlice), "restricted_action") }, "restricted_action"},
+		{"UpdateRefused", func(s *slacktest.Server) { s.FailNext("views.update", 1, "not_found") }, 1},
+		{"TriggerExpired", func(s *slacktest.Server) { s.FailNext("views.open", 1, "expired_trigger_id") }, 0},
 	}
 	forBothTransports(t, func(t *testing.T, socket bool) {
-		for _, tt := range blocks {
+		for _, tt := range faults {
 			t.Run(tt.name, func(t *testing.T) {
 				logs := &apptest.SyncBuffer{}
 				s := startSandbox(t, sandboxOptions{socketMode: socket, log: logs})
 				ctx := testContext(t)
-				msg := pendingViewerRequest(ctx, t, s)
-				tt.block(s.slack)
+				reveal := approvedViewerRequest(ctx, t, s)
+				tt.inject(s.slack)
 
-				responseURL := ackedClick(ctx, t, s, sandboxAnn, msg, bot.ActionApprove)
-				answer, err := s.answer(ctx, responseURL)
-				if err != nil {
+				responseURL := ackedClick(ctx, t, s, sandboxAlice, reveal, bot.ActionReveal)
+				if tt.created == 0 {
+					answer, err := s.answer(ctx, responseURL)
+					if err != nil {
+						t.Fatal(err)
+					}
+					mustContain(t, "alice's answer", answer, "click *Reveal token* again")
+				} else if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, "was deleted before you could see it") }); err != nil {
 					t.Fatal(err)
 				}
-				mustContain(t, "ann's answer", answer, "You approved R1, but it failed", "direct message", tt.reason)
-
 				if users := s.datacake.APIUsers(sandboxWorkspace); len(users) != 0 {
 					t.Fatalf("API users left in Datacake: %+v", users)
 				}
 				deleted := s.datacake.DeletedAPIUsers()
-				if want := "cakegate-" + s.app.Service().Installation + "-r1-u0alice"; len(deleted) != 1 || deleted[0].Name != want {
-					t.Fatalf("deleted API users %+v, want %s", deleted, want)
+				if len(deleted) != tt.created {
+					t.Fatalf("deleted API users %+v, want %d", deleted, tt.created)
 				}
-				token := deleted[0].Token
-				r := requestState(ctx, t, s, 1)
-				if r.State != commands.StateFailed || !strings.Contains(r.FailureReason, "could not send the token by direct message") ||
-					!strings.Contains(r.FailureReason, tt.reason) {
-					t.Fatalf("R1 is %s (%q), want failed with the reason", r.State, r.FailureReason)
+				if r := requestState(ctx, t, s, 1); r.State != commands.StateApproved {
+					t.Fatalf("R1 is %s, want approved again", r.State)
+				}
+
+				// The Reveal button works again.
+				if _, err := s.sendClick(ctx, sandboxAlice, reveal.Channel, reveal.TS, bot.ActionReveal); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.tokenView(ctx, sandboxAlice, 1); err != nil {
+					t.Fatal(err)
+				}
+				users := s.datacake.APIUsers(sandboxWorkspace)
+				if len(users) != 1 {
+					t.Fatalf("%d API users after revealing again, want 1", len(users))
 				}
 
 				if err := s.stopApp(); err != nil {
 					t.Fatal(err)
 				}
-				for _, c := range s.slack.Calls() {
-					params, _ := json.Marshal(c.Params)
-					if c.Method == "chat.postMessage" && c.Params["channel"] == slacktest.DMChannel(sandboxAlice) && !c.OK() {
-						continue // the refused token DM itself
+				tokens := []string{users[0].Token}
+				for _, d := range deleted {
+					tokens = append(tokens, d.Token)
+				}
+				for _, token := range tokens {
+					for _, c := range s.slack.Calls() {
+						if c.Method == "views.update" && !c.OK() {
+							continue // the refused update itself
+						}
+						if c.Method == "views.update" {
+							if v, ok := s.slack.View(c.Params["view_id"]); ok && v.User == sandboxAlice {
+								continue
+							}
+						}
+						params, _ := json.Marshal(c.Params)
+						mustNotContain(t, "Slack call "+c.Method, string(params)+string(c.Blocks), token)
 					}
-					mustNotContain(t, "Slack call "+c.Method, string(params)+string(c.Blocks), token)
+					for _, p := range s.slack.AllResponseURLPosts() {
+						mustNotContain(t, "response_url post", string(p.Body), token)
+					}
+					mustNotContain(t, "logs", logs.String(), token)
 				}
-				for _, p := range s.slack.ResponseURLPosts(responseURL) {
-					mustNotContain(t, "response_url post", string(p.Body), token)
-				}
-				mustNotContain(t, "logs", logs.String(), token)
 			})
 		}
 	})

@@ -5,24 +5,7 @@ import (
 	"fmt"
 
 	"github.com/slack-go/slack"
-
-	"github.com/cakegate/cakegate/commands"
 )
-
-// DeliverToken sends the token to its requester in a direct message: the only place it is
-// ever shown. It implements commands.Notifier. Errors name Slack's reason, never the token.
-func (b *Bot) DeliverToken(ctx context.Context, r *commands.Request, token commands.Token) error {
-	fallback, blocks := TokenMessage(r, token, b.datacakeURL)
-	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
-	channel, err := b.openDM(ctx, r.Requester)
-	if err != nil {
-		return err
-	}
-	if _, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		return fmt.Errorf("send the token by direct message: %w", err)
-	}
-	return nil
-}
 
 // openDM returns the id of the direct message channel with user.
 func (b *Bot) openDM(ctx context.Context, user string) (string, error) {

@@ -1,0 +1,71 @@
+package sandbox
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
+)
+
+// TestDeactivationStory: alice holds a token and waits for another; her Slack account is
+// deactivated. The user_change event revokes the grant (its API user is deleted) and
+// cancels the request, with reason deactivated, and the approvals channel is told.
+func TestDeactivationStory(t *testing.T) {
+	forBothTransports(t, func(t *testing.T, socket bool) {
+		s := startSandbox(t, sandboxOptions{socketMode: socket})
+		ctx := testContext(t)
+		approveR1(t, ctx, s, "8h")
+		if _, err := s.slash(ctx, sandboxAlice, `request role=viewer devices=SN-1001 reason="another"`); err != nil {
+			t.Fatal(err)
+		}
+		// Someone else's profile changes: nothing happens.
+		if err := s.event(ctx, fmt.Appendf(nil, `{"type":"user_change","user":{"id":%q,"deleted":false},"event_ts":"1795770000.000200"}`, sandboxAlice)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.event(ctx, fmt.Appendf(nil, `{"type":"user_change","user":{"id":%q,"deleted":true},"event_ts":"1795770000.000300"}`, sandboxAlice)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "Revoked by cakegate") }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
+			n := 0
+			for _, m := range srv.Messages(sandboxChannel) {
+				if strings.Contains(m.Text, "their Slack account was deactivated") {
+					n++
+				}
+			}
+			return n == 2
+		}); err != nil {
+			t.Fatalf("the approvals channel was not told of both: %v", err)
+		}
+		for id, want := range map[commands.RequestID]commands.State{1: commands.StateRevoked, 2: commands.StateCancelled} {
+			if r := s.request(t, ctx, id); r.State != want || r.DecisionNote != commands.DeactivatedReason {
+				t.Errorf("%s: %s (%q), want %s (deactivated)", id, r.State, r.DecisionNote, want)
+			}
+		}
+		if n := len(s.datacake.APIUsers(sandboxWorkspace)); n != 0 {
+			t.Fatalf("%d API users left after the deactivation", n)
+		}
+	})
+}
+
+// TestLeaversSweep: the user_change event was missed; the daily sweep asks Slack about
+// every holder of a grant, and ends the access of one Slack reports deactivated.
+func TestLeaversSweep(t *testing.T) {
+	s := startSandbox(t, sandboxOptions{})
+	ctx := testContext(t)
+	approveR1(t, ctx, s, "8h")
+	s.slack.AddUser(slacktest.User{ID: sandboxAlice, Name: "alice", Deleted: true})
+	if err := s.tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.request(t, ctx, 1); r.State != commands.StateRevoked || r.DecisionNote != commands.DeactivatedReason {
+		t.Fatalf("got %s (%q), want revoked, deactivated", r.State, r.DecisionNote)
+	}
+	if n := len(s.slack.CallsTo("users.info")); n == 0 {
+		t.Fatal("Slack was not asked")
+	}
+}

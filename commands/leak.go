@@ -1,0 +1,146 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// LeakedReason is the note on a grant revoked because its token was seen in a message.
+const LeakedReason = "leaked"
+
+// Leak is where a token was seen: a Slack message, by its channel and ts. Nothing else of
+// the message is kept.
+type Leak struct {
+	Channel string
+	TS      string
+}
+
+// LeakMatch is a live grant whose token a message holds.
+type LeakMatch struct {
+	Request     RequestID
+	Fingerprint string
+}
+
+// leakWatch maps the fingerprints of live tokens to their requests, in memory, so that a
+// message without a token costs a hash per candidate and nothing else: no store read.
+type leakWatch struct {
+	mu     sync.RWMutex
+	loaded bool
+	byFP   map[string]RequestID
+}
+
+func (w *leakWatch) add(fp string, id RequestID) {
+	if fp == "" {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.byFP == nil {
+		w.byFP = map[string]RequestID{}
+	}
+	w.byFP[fp] = id
+}
+
+func (w *leakWatch) remove(fp string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.byFP, fp)
+}
+
+// WatchLeaks loads the fingerprints of every live grant, so FindLeaks recognises their
+// tokens. It runs at start; grants revealed later are added as they are.
+func (s *Service) WatchLeaks(ctx context.Context) error {
+	byFP := map[string]RequestID{}
+	for _, st := range []State{StateActive, StateProvisioning} {
+		rs, err := s.Store.InState(ctx, st)
+		if err != nil {
+			return fmt.Errorf("find %s grants: %w", st, err)
+		}
+		for _, r := range rs {
+			if r.Grant != nil && r.Grant.Fingerprint != "" {
+				byFP[r.Grant.Fingerprint] = r.ID
+			}
+		}
+	}
+	s.leaks.mu.Lock()
+	defer s.leaks.mu.Unlock()
+	for fp, id := range s.leaks.byFP {
+		byFP[fp] = id // revealed while loading
+	}
+	s.leaks.byFP, s.leaks.loaded = byFP, true
+	return nil
+}
+
+// FindLeaks returns the live grants whose token text holds. Each run of MinTokenRun to
+// MaxTokenRun token characters is hashed and looked up in memory; text is neither kept
+// nor logged.
+func (s *Service) FindLeaks(ctx context.Context, text string) []LeakMatch {
+	s.leaks.mu.RLock()
+	loaded := s.leaks.loaded
+	s.leaks.mu.RUnlock()
+	if !loaded {
+		if err := s.WatchLeaks(ctx); err != nil {
+			s.log().Error("load the fingerprints of live tokens", "err", err)
+		}
+	}
+	var out []LeakMatch
+	TokenCandidates(text, func(c string) {
+		fp := Fingerprint(c)
+		s.leaks.mu.RLock()
+		id, ok := s.leaks.byFP[fp]
+		s.leaks.mu.RUnlock()
+		if ok {
+			out = append(out, LeakMatch{Request: id, Fingerprint: fp})
+		}
+	})
+	return out
+}
+
+// RevokeLeaked revokes at once the grant whose token was seen in a message (reason
+// leaked): its API user is deleted and the request becomes revoked. A match whose grant
+// has ended or moved to another token since is dropped.
+func (s *Service) RevokeLeaked(ctx context.Context, m LeakMatch, where Leak) (*Request, error) {
+	r, err := s.Store.Update(ctx, m.Request, func(r *Request) (Change, error) {
+		from := r.State
+		if r.Grant == nil || r.Grant.Fingerprint != m.Fingerprint || !mayEnd(r) {
+			return Change{}, errNotDue
+		}
+		if err := moveTo(r, StateRevoking, "revoke"); err != nil {
+			return Change{}, err
+		}
+		now := s.now()
+		r.Grant.Ending = StateRevoked
+		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = Actor, now, LeakedReason, now
+		r.Extension = nil
+		return Change{Audit: []AuditEvent{s.event(r, Actor, LeakedReason, from, fmt.Sprintf("its token was posted in a message in %s (ts %s)", where.Channel, where.TS))}}, nil
+	})
+	if errors.Is(err, errNotDue) {
+		s.leaks.remove(m.Fingerprint)
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.finishRevoke(ctx, r)
+}
+
+// ReportLeak tells the requester and the approvals channel where the token of a grant
+// revoked by RevokeLeaked was seen: the conversation and a link to the message.
+func (s *Service) ReportLeak(ctx context.Context, id RequestID, where Leak, permalink string) error {
+	link := "<#" + where.Channel + ">"
+	if where.Channel != "" && where.Channel[0] == 'D' {
+		link = "a direct message with cakegate"
+	}
+	if permalink != "" {
+		link += " (<" + permalink + "|the message>)"
+	}
+	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		return Change{Outbox: []Notification{
+			s.notify(r, NotifyRequester, fmt.Sprintf(":rotating_light: The token of %s was posted in %s, so cakegate revoked it at once; it no longer works. Please delete that message. Ask again with `/cakegate request` if you still need access.", r.ID, link)),
+			s.notify(r, NotifyApprovers, fmt.Sprintf(":rotating_light: The token of %s (role %s, %s) was posted in %s; cakegate revoked it.", r.ID, Escape(r.Role), Mention(r.Requester), link)),
+		}}, nil
+	})
+	return err
+}

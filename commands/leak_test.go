@@ -1,0 +1,95 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
+)
+
+func TestLeak(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.active(t)
+	token := commandstest.TokenOf(r.Grant.APIUserID).Reveal()
+	if r.Grant.Fingerprint != commands.Fingerprint(token) {
+		t.Fatalf("fingerprint %q, want the token's SHA-256", r.Grant.Fingerprint)
+	}
+
+	t.Run("NoMatch", func(t *testing.T) {
+		audit := len(e.store.AuditActions(r.ID))
+		other := strings.Repeat("ab12", 10) // 40 hex characters, not a live token
+		if got := e.svc.FindLeaks(ctx, "a build id "+other+" and a uuid 123e4567-e89b-12d3-a456-426614174000"); len(got) != 0 {
+			t.Fatalf("got %v, want no match", got)
+		}
+		if len(e.store.AuditActions(r.ID)) != audit {
+			t.Fatal("a message without a token was recorded")
+		}
+	})
+
+	matches := e.svc.FindLeaks(ctx, "can someone check why `curl -H 'Authorization: Token "+token+"'` fails?")
+	if len(matches) != 1 || matches[0].Request != r.ID {
+		t.Fatalf("got %v, want %s", matches, r.ID)
+	}
+	where := commands.Leak{Channel: "C0GENERAL", TS: "1700000000.000100"}
+	got, err := e.svc.RevokeLeaked(ctx, matches[0], where)
+	if err != nil || got.State != commands.StateRevoked || got.DecisionNote != commands.LeakedReason {
+		t.Fatalf("got %v, %v; want revoked, leaked", got, err)
+	}
+	if e.datacake.Count() != 0 {
+		t.Fatal("the leaked token's API user still exists")
+	}
+	if err := e.svc.ReportLeak(ctx, r.ID, where, "https://acme.slack.com/archives/C0GENERAL/p1700000000000100"); err != nil {
+		t.Fatal(err)
+	}
+	var toRequester, toChannel bool
+	for _, n := range e.store.Notifications(r.ID) {
+		has := strings.Contains(n.Text, "<#C0GENERAL>") && strings.Contains(n.Text, "p1700000000000100")
+		toRequester = toRequester || (n.Kind == commands.NotifyRequester && has && strings.Contains(n.Text, "delete that message"))
+		toChannel = toChannel || (n.Kind == commands.NotifyApprovers && has)
+		if strings.Contains(n.Text, token) {
+			t.Fatalf("a notification holds the token: %q", n.Text)
+		}
+	}
+	if !toRequester || !toChannel {
+		t.Fatalf("told requester %v, channel %v", toRequester, toChannel)
+	}
+	// Seen again (the message edited, or posted twice): already revoked, nothing more.
+	if again := e.svc.FindLeaks(ctx, token); len(again) != 0 {
+		t.Fatalf("a revoked token still matches: %v", again)
+	}
+}
+
+// TestLeakWatchAtStart: a cakegate started on a database with live grants recognises their
+// tokens, and a re-issued grant's new token replaces the old.
+func TestLeakWatchAtStart(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.active(t)
+	token := commandstest.TokenOf(r.Grant.APIUserID).Reveal()
+	restarted := &commands.Service{Policy: e.svc.Policy, Store: e.store, Datacake: e.datacake, Clock: e.clock, Installation: testInstallation}
+	if err := restarted.WatchLeaks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := restarted.FindLeaks(ctx, token); len(got) != 1 {
+		t.Fatalf("after a restart: %v", got)
+	}
+	re, err := e.svc.Reissue(ctx, r.ID, carol, e.notifier.Show)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newToken := commandstest.TokenOf(re.Grant.APIUserID).Reveal()
+	if got := e.svc.FindLeaks(ctx, newToken); len(got) != 1 {
+		t.Fatal("the re-issued token is not watched")
+	}
+	if m := e.svc.FindLeaks(ctx, token); len(m) == 1 {
+		if _, err := e.svc.RevokeLeaked(ctx, m[0], commands.Leak{Channel: "C1", TS: "1"}); err == nil {
+			t.Fatal("the old, deleted token revoked the re-issued grant")
+		}
+	}
+	if got, _ := e.store.Get(ctx, r.ID); got.State != commands.StateActive {
+		t.Fatalf("got %s", got.State)
+	}
+}

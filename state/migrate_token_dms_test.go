@@ -1,0 +1,65 @@
+package state_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/state"
+)
+
+// TestMigrateMarksTokenDMs: opening a schema-2 database (from before Reveal) marks every
+// live grant as having its token in a direct message, so that message is edited when the
+// grant ends, and counts its clock as started; requests without a grant are left alone.
+func TestMigrateMarksTokenDMs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cakegate.db")
+	s, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	grant := &commands.Grant{APIUserID: "u1", APIUserName: "cakegate-r1-alice", CreatedAt: created, ExpiresAt: created.Add(8 * time.Hour)}
+	for _, r := range []*commands.Request{
+		{Requester: "U1", State: commands.StateActive, Grant: grant},
+		{Requester: "U1", State: commands.StatePending},
+		{Requester: "U1", State: commands.StateExpired, Grant: grant},
+	} {
+		if err := s.Create(ctx, r, commands.Change{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err = state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, want := range map[commands.RequestID]bool{1: true, 2: false, 3: false} {
+		r, err := s.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.TokenInDM != want {
+			t.Errorf("%s (%s): TokenInDM %v, want %v", id, r.State, r.TokenInDM, want)
+		}
+		if want && !r.RevealedAt.Equal(created) {
+			t.Errorf("%s: revealed at %v, want its grant's creation %v", id, r.RevealedAt, created)
+		}
+	}
+}
