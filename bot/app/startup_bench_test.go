@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,9 +102,16 @@ func BenchmarkStartup1M(b *testing.B) {
 				if derr != nil || delivered != 0 {
 					b.Fatalf("outbox at start: %d delivered, err %v; want nothing to deliver", delivered, derr)
 				}
-				// The jobs log only what they did or failed to do: nothing was due.
-				if out := logs.String(); out != "" {
-					b.Fatalf("start-up logged, so something was due or failed:\n%s", out)
+				// The jobs log only what they did or failed to do: nothing was due. (New itself
+				// names the database and its installation, once.)
+				var jobLines []string
+				for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+					if line != "" && !strings.Contains(line, "msg=database ") {
+						jobLines = append(jobLines, line)
+					}
+				}
+				if len(jobLines) > 0 {
+					b.Fatalf("start-up logged, so something was due or failed:\n%s", strings.Join(jobLines, "\n"))
 				}
 				env.checkNothingDue(b, a, each)
 				if err := a.Close(); err != nil {
