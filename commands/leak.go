@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // LeakedReason is the note on a grant revoked because its token was seen in a message.
@@ -26,10 +27,17 @@ type LeakMatch struct {
 // leakWatch maps the fingerprints of live tokens to their requests, in memory, so that a
 // message without a token costs a hash per candidate and nothing else: no store read.
 type leakWatch struct {
-	mu     sync.RWMutex
-	loaded bool
-	byFP   map[string]RequestID
+	mu       sync.RWMutex
+	loaded   bool
+	loadedAt time.Time
+	byFP     map[string]RequestID
 }
+
+// LeakReloadEvery bounds how often a message whose candidates match no known token makes
+// FindLeaks load the fingerprints again. With several replicas a token revealed on another
+// replica is not in this one's memory; the reload finds it, at a cost of one store read per
+// this interval at most, however many messages with token-like text arrive.
+const LeakReloadEvery = 5 * time.Second
 
 func (w *leakWatch) add(fp string, id RequestID) {
 	if fp == "" {
@@ -69,7 +77,7 @@ func (s *Service) WatchLeaks(ctx context.Context) error {
 	for fp, id := range s.leaks.byFP {
 		byFP[fp] = id // revealed while loading
 	}
-	s.leaks.byFP, s.leaks.loaded = byFP, true
+	s.leaks.byFP, s.leaks.loaded, s.leaks.loadedAt = byFP, true, s.now()
 	return nil
 }
 
@@ -78,15 +86,29 @@ func (s *Service) WatchLeaks(ctx context.Context) error {
 // nor logged.
 func (s *Service) FindLeaks(ctx context.Context, text string) []LeakMatch {
 	s.leaks.mu.RLock()
-	loaded := s.leaks.loaded
+	loaded, loadedAt := s.leaks.loaded, s.leaks.loadedAt
 	s.leaks.mu.RUnlock()
 	if !loaded {
 		if err := s.WatchLeaks(ctx); err != nil {
 			s.log().Error("load the fingerprints of live tokens", "err", err)
 		}
 	}
-	var out []LeakMatch
+	out, candidates := s.matchLeaks(text)
+	if len(out) == 0 && candidates > 0 && loaded && s.now().Sub(loadedAt) >= LeakReloadEvery {
+		// Perhaps a token this process did not reveal (another replica did): look again.
+		if err := s.WatchLeaks(ctx); err != nil {
+			s.log().Error("load the fingerprints of live tokens", "err", err)
+		}
+		out, _ = s.matchLeaks(text)
+	}
+	return out
+}
+
+// matchLeaks looks every candidate of text up among the known fingerprints, and counts the
+// candidates.
+func (s *Service) matchLeaks(text string) (out []LeakMatch, candidates int) {
 	TokenCandidates(text, func(c string) {
+		candidates++
 		fp := Fingerprint(c)
 		s.leaks.mu.RLock()
 		id, ok := s.leaks.byFP[fp]
@@ -95,7 +117,7 @@ func (s *Service) FindLeaks(ctx context.Context, text string) []LeakMatch {
 			out = append(out, LeakMatch{Request: id, Fingerprint: fp})
 		}
 	})
-	return out
+	return out, candidates
 }
 
 // RevokeLeaked revokes at once the grant whose token was seen in a message (reason

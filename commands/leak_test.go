@@ -93,3 +93,24 @@ func TestLeakWatchAtStart(t *testing.T) {
 		t.Fatalf("got %s", got.State)
 	}
 }
+
+// TestLeakOfATokenAnotherReplicaRevealed: with several replicas on one store, a message
+// event can reach a replica that did not reveal the token. It loads the fingerprints again
+// (at most every LeakReloadEvery) rather than waiting for the next reconcile.
+func TestLeakOfATokenAnotherReplicaRevealed(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	other := &commands.Service{Policy: e.svc.Policy, Store: e.store, Datacake: e.datacake, Clock: e.clock, Installation: testInstallation}
+	if got := other.FindLeaks(ctx, "nothing yet"); len(got) != 0 {
+		t.Fatal(got)
+	}
+	r := e.active(t) // revealed on e.svc, not on other
+	token := commandstest.TokenOf(r.Grant.APIUserID).Reveal()
+	if got := other.FindLeaks(ctx, token); len(got) != 0 {
+		t.Fatalf("reloaded sooner than LeakReloadEvery: %v", got)
+	}
+	e.clock.Advance(commands.LeakReloadEvery)
+	if got := other.FindLeaks(ctx, token); len(got) != 1 || got[0].Request != r.ID {
+		t.Fatalf("the other replica does not recognise the token: %v", got)
+	}
+}
