@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -13,8 +14,10 @@ import (
 
 // scanMessage looks for live tokens in a message, or in an edited message, that cakegate
 // can read. The scan runs before the acknowledgement: it is a hash per candidate and an
-// in-memory look-up, and nothing of the message is kept or logged. A match is revoked at
-// once, then reported where it was seen.
+// in-memory look-up, and nothing of the message is kept or logged. A match is marked
+// leaked before the acknowledgement too (one store write), because Slack does not deliver
+// an acknowledged event again: a crash after it must not forget that the token leaked.
+// The API user is deleted, and the leak reported where it was seen, after it.
 func (b *Bot) scanMessage(e *slackevents.MessageEvent) {
 	text, ts, thread := e.Text, e.TimeStamp, e.ThreadTimeStamp
 	switch e.SubType {
@@ -37,20 +40,37 @@ func (b *Bot) scanMessage(e *slackevents.MessageEvent) {
 	if thread == "" {
 		thread = ts
 	}
-	b.async(func(ctx context.Context) { b.respondToLeak(ctx, matches, where, thread) })
+	ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
+	defer cancel()
+	var marked []*commands.Request
+	for _, m := range matches {
+		r, err := b.svc.MarkLeaked(ctx, m, where)
+		if err != nil {
+			if !errors.Is(err, commands.ErrWrongState) {
+				b.log.Warn("leaked token: already ended, or the revoke could not be recorded", "request", m.Request.String(), "err", err)
+			}
+			continue
+		}
+		marked = append(marked, r)
+	}
+	if len(marked) > 0 {
+		b.async(func(ctx context.Context) { b.respondToLeak(ctx, marked, where, thread) })
+	}
 }
 
-// respondToLeak revokes each leaked grant first (the delete at Datacake is what counts),
-// then finds the message's permalink, tells the requester and the approvals channel where
-// it was, and asks in the message's thread for it to be deleted.
-func (b *Bot) respondToLeak(ctx context.Context, matches []commands.LeakMatch, where commands.Leak, thread string) {
+// leakMarkTimeout bounds the store writes that mark leaked grants before the message event
+// is acknowledged, well within Slack's 3 s.
+const leakMarkTimeout = 2 * time.Second
+
+// respondToLeak finishes revoking each leaked grant first (the delete at Datacake is what
+// counts), then finds the message's permalink, tells the requester and the approvals
+// channel where it was, and asks in the message's thread for it to be deleted.
+func (b *Bot) respondToLeak(ctx context.Context, marked []*commands.Request, where commands.Leak, thread string) {
 	var revoked []*commands.Request
-	for _, m := range matches {
-		r, err := b.svc.RevokeLeaked(ctx, m, where)
+	for _, m := range marked {
+		r, err := b.svc.FinishLeaked(ctx, m)
 		if err != nil && r == nil {
-			if !errors.Is(err, commands.ErrWrongState) {
-				b.log.Warn("leaked token: already ended, or revoke failed", "request", m.Request.String(), "err", err)
-			}
+			b.log.Warn("leaked token: revoke failed; reconcile finishes it", "request", m.ID.String(), "err", err)
 			continue
 		}
 		if err != nil {

@@ -121,9 +121,21 @@ func (s *Service) matchLeaks(text string) (out []LeakMatch, candidates int) {
 }
 
 // RevokeLeaked revokes at once the grant whose token was seen in a message (reason
-// leaked): its API user is deleted and the request becomes revoked. A match whose grant
-// has ended or moved to another token since is dropped.
+// leaked): MarkLeaked, then FinishLeaked.
 func (s *Service) RevokeLeaked(ctx context.Context, m LeakMatch, where Leak) (*Request, error) {
+	r, err := s.MarkLeaked(ctx, m, where)
+	if err != nil {
+		return nil, err
+	}
+	return s.FinishLeaked(ctx, r)
+}
+
+// MarkLeaked records that the grant m matched was leaked: it moves to revoking with reason
+// leaked, in one store write and no network call, so the transport can do it before it
+// acknowledges the message event. From then on the revocation survives a crash: reconcile
+// and the expiry sweep finish what is left in revoking. A match whose grant has ended or
+// moved to another token since is dropped (errNotDue).
+func (s *Service) MarkLeaked(ctx context.Context, m LeakMatch, where Leak) (*Request, error) {
 	r, err := s.Store.Update(ctx, m.Request, func(r *Request) (Change, error) {
 		from := r.State
 		if r.Grant == nil || r.Grant.Fingerprint != m.Fingerprint || !mayEnd(r) {
@@ -140,11 +152,12 @@ func (s *Service) RevokeLeaked(ctx context.Context, m LeakMatch, where Leak) (*R
 	})
 	if errors.Is(err, errNotDue) {
 		s.leaks.remove(m.Fingerprint)
-		return nil, err
 	}
-	if err != nil {
-		return nil, err
-	}
+	return r, err
+}
+
+// FinishLeaked deletes the API user of a grant MarkLeaked marked, and records it revoked.
+func (s *Service) FinishLeaked(ctx context.Context, r *Request) (*Request, error) {
 	return s.finishRevoke(ctx, r)
 }
 

@@ -114,3 +114,29 @@ func TestLeakOfATokenAnotherReplicaRevealed(t *testing.T) {
 		t.Fatalf("the other replica does not recognise the token: %v", got)
 	}
 }
+
+// TestLeakMarkedSurvivesACrash: the transport marks a leaked grant before it acknowledges
+// the message event, which Slack will not deliver again. If the process dies before the
+// API user is deleted, the next reconcile finishes the revocation.
+func TestLeakMarkedSurvivesACrash(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.active(t)
+	token := commandstest.TokenOf(r.Grant.APIUserID).Reveal()
+	matches := e.svc.FindLeaks(ctx, token)
+	if len(matches) != 1 {
+		t.Fatalf("got %v", matches)
+	}
+	if _, err := e.svc.MarkLeaked(ctx, matches[0], commands.Leak{Channel: "C0GENERAL", TS: "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: FinishLeaked never runs. A restarted cakegate reconciles.
+	restarted := &commands.Service{Policy: e.svc.Policy, Store: e.store, Datacake: e.datacake, Clock: e.clock, Installation: testInstallation}
+	if _, err := restarted.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.store.Get(ctx, r.ID)
+	if got.State != commands.StateRevoked || got.DecisionNote != commands.LeakedReason || e.datacake.Count() != 0 {
+		t.Fatalf("got %s (%q) with %d API users; want revoked as leaked, none left", got.State, got.DecisionNote, e.datacake.Count())
+	}
+}
