@@ -6,6 +6,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -47,6 +48,13 @@ type Config struct {
 	DatacakeURL string
 	// HTTPClient posts to response_url. Default http.DefaultClient with a timeout.
 	HTTPClient *http.Client
+	// Go runs acknowledged work. Nil starts a goroutine, as production wants: the
+	// acknowledgement must not wait for the work. The simulation runs it inline, so one
+	// driver goroutine decides the order of everything.
+	Go func(work func())
+	// Rand spreads outbox retries (jitter). Nil uses the global source; the simulation
+	// passes a seeded one, so a seed replays the same retry times.
+	Rand *rand.Rand
 }
 
 // Bot is cakegate's Slack adapter. It also implements commands.Notifier (the token DM) and
@@ -63,6 +71,8 @@ type Bot struct {
 	http     *http.Client
 	// datacakeURL is where requesters use their tokens (Config.DatacakeURL).
 	datacakeURL string
+	goFn        func(func())
+	rand        *rand.Rand
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -99,6 +109,11 @@ func New(cfg Config) *Bot {
 		http:        cfg.HTTPClient,
 		datacakeURL: cfg.DatacakeURL,
 		kick:        make(chan struct{}, 1),
+		goFn:        cfg.Go,
+		rand:        cfg.Rand,
+	}
+	if b.goFn == nil {
+		b.goFn = func(work func()) { go work() }
 	}
 	if b.name == "" {
 		b.name = "/cakegate"
@@ -141,7 +156,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 	}
 	b.work.Add(1)
 	b.mu.Unlock()
-	go func() {
+	b.goFn(func() {
 		defer b.work.Done()
 		b.workers <- struct{}{}
 		defer func() { <-b.workers }()
@@ -154,7 +169,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 		}()
 		fn(ctx)
 		b.Kick()
-	}()
+	})
 	return true
 }
 

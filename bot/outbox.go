@@ -88,7 +88,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			at := b.now().Add(retryDelay(n.Attempts+1, err))
+			at := b.now().Add(retryDelay(n.Attempts+1, err, b.jitter))
 			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "retry_at", at, "err", err)
 			if err := b.outbox.RetryNotification(ctx, n.ID, at, err.Error()); err != nil {
 				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
@@ -110,7 +110,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 
 // retryDelay honours Slack's Retry-After on a 429, and otherwise backs off exponentially
 // with jitter.
-func retryDelay(attempt int, err error) time.Duration {
+func retryDelay(attempt int, err error, jitter func(n time.Duration) time.Duration) time.Duration {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) && rl.RetryAfter > 0 {
 		return rl.RetryAfter
@@ -120,7 +120,15 @@ func retryDelay(attempt int, err error) time.Duration {
 		d *= 2
 	}
 	d = min(d, outboxRetryMax)
-	return d/2 + rand.N(d/2+1)
+	return d/2 + jitter(d/2+1)
+}
+
+// jitter picks a wait in [0, n) from Config.Rand, or the global source.
+func (b *Bot) jitter(n time.Duration) time.Duration {
+	if b.rand == nil {
+		return rand.N(n)
+	}
+	return time.Duration(b.rand.Int64N(int64(n)))
 }
 
 // deliver sends one notification, rendered from the request's current state.

@@ -15,18 +15,21 @@ import (
 	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
+// globalJitter is the jitter of a bot built without a Rand.
+var globalJitter = (&Bot{}).jitter
+
 func TestRetryDelay(t *testing.T) {
 	t.Run("RetryAfterHonoured", func(t *testing.T) {
 		limited := &slack.RateLimitedError{RetryAfter: 30 * time.Second}
 		for _, err := range []error{limited, fmt.Errorf("post: %w", limited)} {
 			for _, attempt := range []int{1, 5, 59} {
-				if got := retryDelay(attempt, err); got != 30*time.Second {
+				if got := retryDelay(attempt, err, globalJitter); got != 30*time.Second {
 					t.Errorf("retryDelay(%d, %v) = %v, want Retry-After's 30s", attempt, err, got)
 				}
 			}
 		}
 		// Without a Retry-After the backoff applies.
-		if got := retryDelay(1, &slack.RateLimitedError{}); got < outboxRetryBase/2 || got > outboxRetryBase {
+		if got := retryDelay(1, &slack.RateLimitedError{}, globalJitter); got < outboxRetryBase/2 || got > outboxRetryBase {
 			t.Errorf("retryDelay(1, 429 without Retry-After) = %v, want the first backoff", got)
 		}
 	})
@@ -35,14 +38,14 @@ func TestRetryDelay(t *testing.T) {
 		ceiling := outboxRetryBase
 		for attempt := 1; attempt <= outboxMaxAttempts+5; attempt++ {
 			for range 20 {
-				got := retryDelay(attempt, err)
+				got := retryDelay(attempt, err, globalJitter)
 				if got < ceiling/2 || got > ceiling {
 					t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", attempt, got, ceiling/2, ceiling)
 				}
 			}
 			ceiling = min(2*ceiling, outboxRetryMax)
 		}
-		if got := retryDelay(1<<30, err); got < outboxRetryMax/2 || got > outboxRetryMax {
+		if got := retryDelay(1<<30, err, globalJitter); got < outboxRetryMax/2 || got > outboxRetryMax {
 			t.Fatalf("retryDelay(1<<30) = %v, want within the cap", got)
 		}
 	})
@@ -52,7 +55,7 @@ func TestRetryDelay(t *testing.T) {
 		seen := map[time.Duration]bool{}
 		lo, hi := time.Duration(1<<62), time.Duration(0)
 		for range 1000 {
-			d := retryDelay(attempt, err)
+			d := retryDelay(attempt, err, globalJitter)
 			seen[d] = true
 			lo, hi = min(lo, d), max(hi, d)
 		}

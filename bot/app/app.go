@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -41,6 +42,14 @@ type Options struct {
 	DatacakeSleep func(context.Context, time.Duration) error
 	// StoreOptions are passed to state.Open (benchmarks turn fsync off).
 	StoreOptions []state.Option
+	// Transport carries every call cakegate makes (Slack's Web API, response_url,
+	// Datacake); nil is http.DefaultTransport. The simulation injects faults and crash
+	// points there.
+	Transport http.RoundTripper
+	// Go runs the work a Slack request acknowledged (bot.Config.Go); nil is a goroutine.
+	Go func(work func())
+	// Rand is the bot's source of jitter (bot.Config.Rand); nil is the global one.
+	Rand *rand.Rand
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -56,6 +65,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		MaxConcurrency: cfg.DatacakeMaxConc,
 		Logger:         log.With("component", "datacake"),
 		Sleep:          opts.DatacakeSleep,
+		HTTPClient:     datacakeHTTPClient(opts.Transport),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("datacake client: %w", err)
@@ -70,6 +80,9 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	}
 
 	m := newMetrics()
+	if opts.Transport != nil {
+		m.transport = opts.Transport
+	}
 	m.reg.MustRegister(newStateCollector(store, clock))
 
 	slackOpts := []slack.Option{slack.OptionHTTPClient(m.slackHTTPClient(cfg.SlackAPIURL))}
@@ -102,6 +115,8 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		HTTPClient:    m.responseURLClient(),
+		Go:            opts.Go,
+		Rand:          opts.Rand,
 	})
 	svc.Notifier = b
 	svc.Groups = b
@@ -113,6 +128,15 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// datacakeHTTPClient is the Datacake client's HTTP client: nil (the client's default)
+// unless a transport was given.
+func datacakeHTTPClient(t http.RoundTripper) *http.Client {
+	if t == nil {
+		return nil
+	}
+	return &http.Client{Transport: t}
 }
 
 // Handler serves the Slack endpoints, the health checks and the metrics.

@@ -29,6 +29,10 @@ type metrics struct {
 	datacakeErrors *prometheus.CounterVec
 	slackCalls     *prometheus.HistogramVec
 	slackErrors    *prometheus.CounterVec
+
+	// transport is Options.Transport, under the Slack clients' instrumentation; nil is
+	// http.DefaultTransport.
+	transport http.RoundTripper
 }
 
 // The decisions counted by cakegate_decisions_total: the audit actions that end a request's

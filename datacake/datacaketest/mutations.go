@@ -64,7 +64,7 @@ func (ex *execution) addAPIUser(input map[string]any) (any, error) {
 func (ex *execution) deleteAPIUser(id string) (any, error) {
 	u := ex.s.findAPIUser(id)
 	if u == nil {
-		return okNode{"DeleteApiUser", false}, nil
+		return ex.s.missingDeleteLocked()
 	}
 	if !ex.caller.has(u.Workspace, "members") {
 		return nil, notAuthorized()

@@ -32,6 +32,7 @@ type Server struct {
 	http           *httptest.Server
 	closed         bool
 	hold           holdGate
+	missingDelete  MissingDeleteAnswer
 }
 
 // New returns a fake with no state that is not yet listening; see Start, or use it as an
