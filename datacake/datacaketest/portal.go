@@ -24,3 +24,18 @@ func (s *Server) AddAPIUserOutOfBand(ws, name string) APIUser {
 	s.principals[u.Token] = u.principal
 	return u.copy()
 }
+
+// DeletedAPIUsersSince returns the API users deleted after the first n (see
+// DeletedAPIUsers), oldest first: a test that watches every deletion reads each once.
+func (s *Server) DeletedAPIUsersSince(n int) []APIUser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 0 {
+		n = 0
+	}
+	var out []APIUser
+	for i := n; i < len(s.deletedUsers); i++ {
+		out = append(out, (&apiUser{APIUser: s.deletedUsers[i]}).copy())
+	}
+	return out
+}

@@ -38,3 +38,17 @@ func TestMissingDeleteAnswer(t *testing.T) {
 		t.Fatalf("Django answer data %s, want null", r.Data)
 	}
 }
+
+func TestDeletedAPIUsersSince(t *testing.T) {
+	f := newFixture(t)
+	a := f.AddAPIUserOutOfBand(ws, "a")
+	b := f.AddAPIUserOutOfBand(ws, "b")
+	f.DeleteAPIUserOutOfBand(a.ID)
+	f.DeleteAPIUserOutOfBand(b.ID)
+	if got := f.DeletedAPIUsersSince(1); len(got) != 1 || got[0].ID != b.ID || got[0].Token != b.Token {
+		t.Fatalf("DeletedAPIUsersSince(1) = %+v, want b", got)
+	}
+	if got := f.DeletedAPIUsersSince(2); len(got) != 0 {
+		t.Fatalf("DeletedAPIUsersSince(2) = %+v, want none", got)
+	}
+}

@@ -1,0 +1,154 @@
+package simulation
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// transport carries every call cakegate makes. It names each call ("datacake.NewApiUser",
+// "slack.chat.postMessage", "slack.response_url"), asks the fault model what happens to it,
+// and is where a crash takes effect: from the crash on, nothing cakegate sends arrives.
+type transport struct {
+	w     *World
+	next  http.RoundTripper
+	dcURL string
+	// calls counts calls that reached a fake, so the driver can tell a step that changed
+	// nothing.
+	calls int
+}
+
+// errCrashed is what every call and write of a crashed process gets.
+var errCrashed = errors.New("simulation: the process crashed")
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, err := t.name(req)
+	if err != nil {
+		return nil, err
+	}
+	w := t.w
+	if w.crashed != "" {
+		return nil, errCrashed
+	}
+	if w.crashPoint("before " + name) {
+		return nil, errCrashed
+	}
+	f := w.faults.forCall(name)
+	if f.kind != "" {
+		w.trace.add(w.clock.Now(), "fault", f.kind, name+f.detail())
+	}
+	switch f.kind {
+	case faultLatency:
+		w.clock.Advance(f.delay)
+	case faultTimeout:
+		return nil, fmt.Errorf("simulation: %s timed out", name)
+	case faultStatus:
+		return synthesized(req, f.status, f.retryAfter, f.body), nil
+	}
+	t.calls++
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if w.crashPoint("after " + name) {
+		resp.Body.Close()
+		return nil, errCrashed
+	}
+	switch f.kind {
+	case faultLostAnswer:
+		resp.Body.Close()
+		return nil, fmt.Errorf("simulation: the answer of %s was lost", name)
+	case faultAfterStatus:
+		resp.Body.Close()
+		return synthesized(req, f.status, f.retryAfter, f.body), nil
+	}
+	return resp, nil
+}
+
+// name names a call: its service and its operation or Web API method.
+func (t *transport) name(req *http.Request) (string, error) {
+	if strings.HasPrefix(req.URL.String(), t.dcURL) {
+		var body struct {
+			OperationName string `json:"operationName"`
+		}
+		if req.Body != nil {
+			b, err := io.ReadAll(req.Body)
+			req.Body.Close()
+			if err != nil {
+				return "", err
+			}
+			req.Body = io.NopCloser(bytes.NewReader(b))
+			_ = json.Unmarshal(b, &body)
+		}
+		return "datacake." + body.OperationName, nil
+	}
+	if method, ok := strings.CutPrefix(req.URL.Path, "/api/"); ok {
+		return "slack." + method, nil
+	}
+	return "slack.response_url", nil
+}
+
+// synthesized is an answer made up by the fault model rather than the fake.
+func synthesized(req *http.Request, status int, retryAfter time.Duration, body string) *http.Response {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	if status == http.StatusTooManyRequests && retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+	}
+	if body == "" {
+		body = `{"ok":false,"error":"simulated"}`
+		if status >= 500 {
+			h.Set("Content-Type", "text/html")
+			body = "<html><body>simulated outage</body></html>"
+		}
+	}
+	return &http.Response{
+		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+// crashPoint counts down the armed crash at a named step and reports whether the process
+// dies here.
+func (w *World) crashPoint(step string) bool {
+	if w.crashed != "" {
+		return true
+	}
+	if w.crashCountdown <= 0 {
+		return false
+	}
+	w.crashCountdown--
+	if w.crashCountdown > 0 {
+		return false
+	}
+	w.crashed = step
+	w.trace.add(w.clock.Now(), "fault", "crash", step)
+	return true
+}
+
+// writeFault is the store's write hook: a crashed process writes nothing, a full disk
+// refuses, an armed crash may strike before the write.
+func (w *World) writeFault(op string) error {
+	if w.crashPoint("before store." + op) {
+		return errCrashed
+	}
+	if w.clock.Now().Before(w.diskFullUntil) {
+		w.trace.add(w.clock.Now(), "fault", "disk-full", "store."+op)
+		return errors.New("simulation: no space left on device")
+	}
+	w.writes++
+	return nil
+}
