@@ -3,8 +3,8 @@ package simulation
 import (
 	"bytes"
 	"context"
-	"os"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 

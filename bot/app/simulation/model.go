@@ -18,7 +18,7 @@ type model struct {
 
 	slackSeen   int // Slack calls already scanned
 	deletedSeen int // API users deleted already read from the fake
-	logSeen   int // bytes of the log already scanned
+	logSeen     int // bytes of the log already scanned
 
 	// seen is the state each open request was last seen in, and since when.
 	seen map[commands.RequestID]seenState

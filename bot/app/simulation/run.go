@@ -143,7 +143,9 @@ func (w *World) quiesce() {
 }
 
 // changes is a number that moves whenever cakegate or the world may have changed.
-func (w *World) changes() int { return w.writes + w.net.calls + w.starts*1_000_000 + len(w.model.portal) }
+func (w *World) changes() int {
+	return w.writes + w.net.calls + w.starts*1_000_000 + len(w.model.portal)
+}
 
 // actionGap is the exponentially distributed time to the next action.
 func (w *World) actionGap() time.Duration {
