@@ -34,7 +34,7 @@ var knownBugs = []knownBug{
 
 // enabled reports whether a trigger of a known bug may fire in this run.
 func (w *World) enabled(trigger string) bool {
-	if w.opts.KnownBugs {
+	if w.opts.KnownBugs || slices.Contains(w.opts.Bugs, trigger) {
 		return true
 	}
 	for _, b := range knownBugs {
@@ -52,7 +52,7 @@ func (w *World) counts(v violation) bool {
 		return true
 	}
 	for _, b := range knownBugs {
-		if slices.Contains(b.invariants, v.invariant) {
+		if slices.Contains(b.invariants, v.invariant) && !slices.Contains(w.opts.Bugs, v.invariant) {
 			if _, seen := w.model.knownHit[v.invariant]; !seen {
 				w.model.knownHit[v.invariant] = b.issue + ": " + v.detail
 			}

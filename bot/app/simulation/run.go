@@ -35,12 +35,16 @@ type Failure struct {
 	Detail    string
 	Trace     string
 	KnownBugs bool
+	Bugs      []string
 }
 
 func (f *Failure) Error() string {
 	flags := fmt.Sprintf("-sim.seed=%d -sim.days=%d", f.Seed, f.Days)
 	if f.KnownBugs {
 		flags += " -sim.knownbugs"
+	}
+	for _, b := range f.Bugs {
+		flags += " -sim.bug=" + b
 	}
 	return fmt.Sprintf("seed %d broke %s at step %d (%s): %s\n\nlast events:\n%s\n\nreplay: go test ./bot/app/simulation -run 'TestSimulation$' -v %s",
 		f.Seed, f.Invariant, f.Step, f.At.Format(time.DateTime), f.Detail, f.Trace, flags)
@@ -69,7 +73,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 	nextAction := w.clock.Now().Add(w.actionGap())
 	nextCheck := w.clock.Now()
 	fail := func(v *violation) {
-		res.Failure = &Failure{Seed: seed, Days: days, Step: w.trace.step, At: w.clock.Now(), Invariant: v.invariant, Detail: v.detail, Trace: w.trace.last(50), KnownBugs: opts.KnownBugs}
+		res.Failure = &Failure{Seed: seed, Days: days, Step: w.trace.step, At: w.clock.Now(), Invariant: v.invariant, Detail: v.detail, Trace: w.trace.last(50), KnownBugs: opts.KnownBugs, Bugs: opts.Bugs}
 	}
 	for w.clock.Now().Before(end) {
 		w.trace.step++

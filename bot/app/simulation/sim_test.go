@@ -2,6 +2,7 @@ package simulation
 
 import (
 	"flag"
+	"runtime"
 	"fmt"
 	"os"
 	"testing"
@@ -13,6 +14,7 @@ var (
 	flagDays      = flag.Int("sim.days", 45, "simulated days per seed")
 	flagSeed      = flag.Uint64("sim.seed", 0, "replay this one seed (0: run -sim.seeds seeds)")
 	flagKnownBugs = flag.Bool("sim.knownbugs", false, "turn on the faults and invariants of known bugs (issue 11)")
+	flagBug       = flag.String("sim.bug", "", "turn on one known bug, by its trigger or invariant name (see knownbugs.go)")
 	flagVerbose   = flag.Bool("sim.log", false, "print cakegate's log while replaying one seed")
 	flagTrace     = flag.Bool("sim.trace", false, "print the last events of each seed even when it passes")
 )
@@ -32,6 +34,9 @@ func TestSimulation(t *testing.T) {
 		seeds = seeds[:min(len(seeds), 4)]
 	}
 	opts := Options{KnownBugs: *flagKnownBugs}
+	if *flagBug != "" {
+		opts.Bugs = []string{*flagBug}
+	}
 	if *flagVerbose && *flagSeed != 0 {
 		opts.Log = os.Stderr
 	}
@@ -42,11 +47,11 @@ func TestSimulation(t *testing.T) {
 	}
 	began := time.Now()
 	days, steps := 0, 0
-	for _, seed := range seeds {
-		res, err := Run(seed, *flagDays, opts)
+	for res, err := range RunSeeds(seeds, *flagDays, opts, runtime.GOMAXPROCS(0)) {
 		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
+			t.Fatal(err)
 		}
+		seed := res.Seed
 		days += res.Days
 		steps += res.Steps
 		for inv, detail := range res.Known {

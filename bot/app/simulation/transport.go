@@ -52,6 +52,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return synthesized(req, f.status, f.retryAfter, f.body), nil
 	}
 	t.calls++
+	if what := t.mutation(req, name); what != "" {
+		w.trace.add(w.clock.Now(), "cakegate", name, what)
+	}
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
 		return nil, err
@@ -139,16 +142,44 @@ func (w *World) crashPoint(step string) bool {
 	return true
 }
 
-// writeFault is the store's write hook: a crashed process writes nothing, a full disk
-// refuses, an armed crash may strike before the write.
+// writeFault is the store's write hook: a crashed process writes nothing, an armed crash
+// may strike before the write, a full disk refuses it.
 func (w *World) writeFault(op string) error {
 	if w.crashPoint("before store." + op) {
 		return errCrashed
 	}
-	if w.clock.Now().Before(w.diskFullUntil) {
+	if w.clock.Now().Before(w.diskFullUntil) && !w.faults.off && w.rng.IntN(2) == 0 {
+		// A disk near full fails some writes and lets others through (smaller ones, or
+		// after a log rotated), so a transition can stop between any two of its writes.
 		w.trace.add(w.clock.Now(), "fault", "disk-full", "store."+op)
 		return errors.New("simulation: no space left on device")
 	}
 	w.writes++
 	return nil
+}
+
+// mutation describes a call that changes Datacake, for the trace: the API user made or
+// deleted. Other calls are not traced, or the trace would be all sweeps.
+func (t *transport) mutation(req *http.Request, name string) string {
+	if name != "datacake.NewApiUser" && name != "datacake.DeleteApiUser" {
+		return ""
+	}
+	b, _ := io.ReadAll(req.Body)
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	var body struct {
+		Variables struct {
+			ID    string `json:"id"`
+			Input struct {
+				Name string `json:"name"`
+			} `json:"input"`
+		} `json:"variables"`
+	}
+	_ = json.Unmarshal(b, &body)
+	if body.Variables.Input.Name != "" {
+		return body.Variables.Input.Name
+	}
+	if f, ok := t.w.model.users[body.Variables.ID]; ok {
+		return f.name
+	}
+	return "an API user the simulation has not seen"
 }

@@ -78,6 +78,9 @@ type Options struct {
 	// KnownBugs turns on the faults and invariants that today's code is known to fail
 	// (knownBugs); off, they are skipped with a message.
 	KnownBugs bool
+	// Bugs turns on single known bugs by their trigger or invariant name, to show that
+	// the simulation finds each alone.
+	Bugs []string
 	// Log receives every line cakegate logs; nil keeps them only for the token search.
 	Log io.Writer
 }
