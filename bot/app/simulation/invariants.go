@@ -22,7 +22,7 @@ const (
 	invDiesAtEnd        = "token-dies-at-grant-end"     // no API user outlives its grant's end by more than the schedule's minute
 	invDiesWithin2s     = "token-dies-within-2s"        // … by more than 2 s (the design's precise expiry)
 	invTokenToRequester = "token-only-to-requester"     // a token is sent to its requester's DM and nowhere else
-	invTokenReached     = "token-reached-requester"     // a live API user's token reached its requester
+	invTokenReached     = "token-reached-requester"     // a live API user's token reached its requester, or the user is gone
 	invTokenNotLogged   = "token-never-logged"
 	invTokenNotStored   = "token-never-stored" // the database file never holds a token
 	invNoRest           = "no-rest-in-provisioning-or-revoking"
@@ -43,6 +43,9 @@ const (
 	// settleBound: reconcile runs every 15 minutes and finishes what a crash left, or
 	// deletes an orphan; one run may find it mid-way, the next settles it.
 	settleBound = 31 * time.Minute
+	// undeliveredBound: a token whose DM failed is deleted in the same step; a minute
+	// covers Datacake's answer.
+	undeliveredBound = time.Minute
 	// grace follows a disturbance (a Datacake or Slack storm, a crash, a clock jump, a full
 	// disk): a delete that failed in it is retried after a backoff of up to
 	// commands.RevokeRetryMax, so promises are judged only that long after it ended.
@@ -231,28 +234,32 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if f.gone || f.origin != "cakegate" {
 			continue
 		}
-		r := owned[id]
-		if r == nil {
-			if f.installation != w.installation {
-				continue // another installation's now: not this database's to judge
-			}
-			if f.unownedSince.IsZero() {
-				f.unownedSince = now
-			}
-			if w.model.reported[f.name] {
-				continue
-			}
-			d := w.due(f.unownedSince, settleBound)
+		// A token nobody received must not exist: deleted at once when its DM fails.
+		if f.delivered == 0 && f.installation == w.installation {
+			d := w.due(f.created, undeliveredBound)
 			if now.After(d) {
-				add(invNoOrphan, "API user %s has had no grant since %s and was neither deleted nor reported", f.name, f.unownedSince.Format(time.DateTime))
+				add(invTokenReached, "API user %s has existed since %s, but its token never reached its requester", f.name, f.created.Format(time.DateTime))
 			}
 			deadline(d)
+		}
+		if owned[id] != nil {
+			f.unownedSince = time.Time{}
 			continue
 		}
-		f.unownedSince = time.Time{}
-		if r.State == commands.StateActive && f.delivered == 0 {
-			add(invTokenReached, "%s is active, but the token of its API user %s never reached %s", r.ID, f.name, r.Requester)
+		if f.installation != w.installation {
+			continue // another installation's now: not this database's to judge
 		}
+		if f.unownedSince.IsZero() {
+			f.unownedSince = now
+		}
+		if w.model.reported[f.name] {
+			continue
+		}
+		d := w.due(f.unownedSince, settleBound)
+		if now.After(d) {
+			add(invNoOrphan, "API user %s has had no grant since %s and was neither deleted nor reported", f.name, f.unownedSince.Format(time.DateTime))
+		}
+		deadline(d)
 	}
 }
 

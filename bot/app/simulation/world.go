@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -158,7 +159,9 @@ func (w *World) startApp() error {
 		out = io.MultiWriter(w.logs, w.opts.Log)
 	}
 	w.starts++
-	a, err := app.New(cfg, app.NewLogger(cfg, out), app.Options{
+	// Debug level: a token must not reach a log line at any level.
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(cfg, log, app.Options{
 		Clock: w.clock,
 		// Backoff waits take no virtual time: latency faults move the clock instead.
 		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
