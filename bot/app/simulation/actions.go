@@ -32,6 +32,7 @@ var actions = []action{
 	{"revoke", 3, (*World).revoke},
 	{"revoke-from-reminder", 2, (*World).revokeFromReminder},
 	{"extend", 3, (*World).extend},
+	{"extend-from-reminder", 2, (*World).extendFromReminder},
 	{"repeat-click", 3, (*World).repeatClick},
 	{"list", 1, (*World).list},
 	{"portal-delete", 1, (*World).portalDelete},
@@ -197,16 +198,43 @@ func (w *World) revoke() {
 // revokeFromReminder has a requester press Revoke on the newest DM that has the button.
 func (w *World) revokeFromReminder() {
 	user := pick(w, requesters)
-	dms := w.slack.DMs(user)
-	for i := len(dms) - 1; i >= 0 && i >= len(dms)-5; i-- {
-		cb, err := w.slack.ButtonClick(user, dms[i].Channel, dms[i].TS, bot.ActionRevoke)
-		if err != nil {
-			continue
-		}
-		w.remember(cb)
+	if cb, ok := w.reminderClick(user, bot.ActionRevoke); ok {
 		w.say(user, "click Revoke in a reminder", w.interact(cb))
+	}
+}
+
+// extendFromReminder has a requester press Extend on a reminder and submit the form.
+func (w *World) extendFromReminder() {
+	user := pick(w, requesters)
+	cb, ok := w.reminderClick(user, bot.ActionExtend)
+	if !ok {
 		return
 	}
+	w.say(user, "click Extend in a reminder", w.interact(cb))
+	if _, open := w.slack.ModalOpen(user); !open {
+		return
+	}
+	sub, err := w.slack.ViewSubmission(user, map[string]map[string]slack.BlockAction{
+		"duration": {"duration": {SelectedOption: slack.OptionBlockObject{Value: pick(w, []string{"1h", "4h", "1d"})}}},
+	})
+	if err == nil {
+		w.remember(sub)
+		w.say(user, "submit extend form", w.interact(sub))
+	}
+	w.slack.CloseModals(user)
+}
+
+// reminderClick builds a click on the newest of user's last DMs that has the button.
+func (w *World) reminderClick(user, actionID string) (slack.InteractionCallback, bool) {
+	dms := w.slack.DMs(user)
+	for i := len(dms) - 1; i >= 0 && i >= len(dms)-5; i-- {
+		cb, err := w.slack.ButtonClick(user, dms[i].Channel, dms[i].TS, actionID)
+		if err == nil {
+			w.remember(cb)
+			return cb, true
+		}
+	}
+	return slack.InteractionCallback{}, false
 }
 
 func (w *World) extend() {
@@ -324,10 +352,24 @@ func (w *World) diskFull() {
 	w.trace.add(w.clock.Now(), "weather", "disk full", "until "+until.Format(time.DateTime))
 }
 
-// armCrash makes the process die at one of the next named steps (a call or a write).
+// crashSteps are the named steps a crash is aimed at: every call and write of
+// provisioning (create, record, token DM, activate), revocation and expiry (delete, record),
+// extension (record, notify) and outbox delivery (post, update, complete, retry).
+var crashSteps = []string{
+	"before datacake.NewApiUser", "after datacake.NewApiUser",
+	"before datacake.DeleteApiUser", "after datacake.DeleteApiUser",
+	"after datacake.WorkspaceApiUsers",
+	"before slack.conversations.open", "before slack.chat.postMessage", "after slack.chat.postMessage",
+	"after slack.chat.update", "after slack.response_url",
+	"before store.create", "before store.update", "before store.record",
+	"before store.complete_notification", "before store.retry_notification",
+}
+
+// armCrash makes the process die the n-th time it reaches a named step.
 func (w *World) armCrash() {
-	w.crashCountdown = 1 + w.rng.IntN(8)
-	w.trace.add(w.clock.Now(), "fault", "crash armed", fmt.Sprintf("at the %d. named step from now", w.crashCountdown))
+	w.crashTarget = pick(w, crashSteps)
+	w.crashCountdown = 1 + w.rng.IntN(3)
+	w.trace.add(w.clock.Now(), "fault", "crash armed", fmt.Sprintf("%s, the %d. time", w.crashTarget, w.crashCountdown))
 }
 
 // takeBackup copies the database as `cakegate backup` would.
@@ -346,8 +388,14 @@ func (w *World) takeBackup() {
 	w.trace.add(w.clock.Now(), "operator", "backup", fmt.Sprintf("%d bytes", buf.Len()))
 }
 
-// redeploy restarts cakegate, sometimes with another policy.
+// redeploy restarts cakegate, sometimes with another policy, sometimes after downtime.
 func (w *World) redeploy() {
+	if w.rng.IntN(3) == 0 {
+		down := time.Duration(10+w.rng.IntN(48*60)) * time.Minute
+		w.stopApp()
+		w.clock.Advance(down)
+		w.trace.add(w.clock.Now(), "operator", "cakegate was down", down.String())
+	}
 	detail := "same policy"
 	if w.rng.IntN(2) == 0 {
 		next := w.rng.IntN(3)

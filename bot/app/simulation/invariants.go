@@ -163,7 +163,7 @@ func (w *World) check(final bool) (*violation, time.Time) {
 	}
 
 	for _, v := range vs {
-		if w.counts(v) {
+		if w.fails(v) {
 			return &v, nextDeadline
 		}
 	}

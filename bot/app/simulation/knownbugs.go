@@ -45,9 +45,9 @@ func (w *World) enabled(trigger string) bool {
 	return true
 }
 
-// counts reports whether v fails the run: not when it is a known bug's invariant and known
+// fails reports whether v fails the run: not when it is a known bug's invariant and known
 // bugs are off; then it is noted once, for the report.
-func (w *World) counts(v violation) bool {
+func (w *World) fails(v violation) bool {
 	if w.opts.KnownBugs {
 		return true
 	}

@@ -23,6 +23,9 @@ type Result struct {
 	Failure *Failure
 	// Trace is the last events of the run.
 	Trace string
+	// Counts says how often each action and each fault happened ("action request-text",
+	// "fault datacake-5xx", "fault crash", …).
+	Counts map[string]int
 }
 
 // Failure is a broken promise with what is needed to replay it.
@@ -86,6 +89,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 			w.clock.Set(later(now, nextAction))
 			a := w.pickAction()
 			res.Actions++
+			w.counts["action "+a.name]++
 			if w.app == nil {
 				w.mustStart()
 			}
@@ -128,6 +132,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 	}
 	res.Known = w.model.knownHit
 	res.Trace = w.trace.last(traceKeep)
+	res.Counts = w.counts
 	return res, nil
 }
 
@@ -193,8 +198,8 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// restart stops cakegate and starts it again on the same file: a crash and its restart,
-// or a redeploy.
+// restart stops cakegate (if it runs) and starts it again on the same file: a crash and
+// its restart, or a redeploy.
 func (w *World) restart() {
 	w.stopApp()
 	w.crashed = ""

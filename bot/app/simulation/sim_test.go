@@ -3,8 +3,11 @@ package simulation
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,6 +73,12 @@ func TestSimulation(t *testing.T) {
 			t.Logf("seed %d, last events:\n%s", seed, res.Trace)
 		}
 		if *flagSeed != 0 {
+			names := slices.Sorted(maps.Keys(res.Counts))
+			var b strings.Builder
+			for _, n := range names {
+				fmt.Fprintf(&b, "\n  %-45s %d", n, res.Counts[n])
+			}
+			t.Logf("seed %d: what happened:%s", seed, b.String())
 			t.Logf("seed %d: %d steps, %d actions, %d crashes, every promise held", seed, res.Steps, res.Actions, res.Crashes)
 		}
 	}

@@ -9,10 +9,12 @@ import (
 // trace keeps the last lines of the history, for the report of a failure: virtual time,
 // actor, action, outcome or fault.
 type trace struct {
-	lines []string
-	next  int
-	full  bool
-	step  int
+	// onFault counts a fault line by name.
+	onFault func(name string)
+	lines   []string
+	next    int
+	full    bool
+	step    int
 }
 
 const traceKeep = 80
@@ -20,6 +22,13 @@ const traceKeep = 80
 func newTrace() *trace { return &trace{lines: make([]string, traceKeep)} }
 
 func (t *trace) add(at time.Time, actor, action, detail string) {
+	if actor == "fault" && t.onFault != nil {
+		name := action
+		if i := strings.LastIndex(detail, " ("); i >= 0 && strings.HasSuffix(detail, ")") {
+			name, _, _ = strings.Cut(detail[i+2:len(detail)-1], ",")
+		}
+		t.onFault(name)
+	}
 	line := fmt.Sprintf("step %-6d %s  %-9s %-28s %s", t.step, at.UTC().Format("2006-01-02 15:04:05"), actor, action, detail)
 	t.lines[t.next] = line
 	t.next = (t.next + 1) % traceKeep

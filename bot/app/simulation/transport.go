@@ -124,13 +124,13 @@ func synthesized(req *http.Request, status int, retryAfter time.Duration, body s
 	}
 }
 
-// crashPoint counts down the armed crash at a named step and reports whether the process
+// crashPoint counts down the armed crash at its named step and reports whether the process
 // dies here.
 func (w *World) crashPoint(step string) bool {
 	if w.crashed != "" {
 		return true
 	}
-	if w.crashCountdown <= 0 {
+	if w.crashCountdown <= 0 || step != w.crashTarget {
 		return false
 	}
 	w.crashCountdown--
@@ -138,6 +138,7 @@ func (w *World) crashPoint(step string) bool {
 		return false
 	}
 	w.crashed = step
+	w.counts["crash "+step]++
 	w.trace.add(w.clock.Now(), "fault", "crash", step)
 	return true
 }

@@ -52,9 +52,10 @@ type World struct {
 	nextJob      map[string]time.Time
 	jobs         []app.Job
 
-	// crash is armed by the fault model: the crash happens at the countdown-th named step
-	// (a call or a write) of the current step; once crashed, every call and write fails
-	// without effect, as if the process were gone, until the restart.
+	// A crash is armed by the fault model: it happens at the countdown-th time the process
+	// reaches the named step crashTarget (a call or a write); once crashed, every call and
+	// write fails without effect, as if the process were gone, until the restart.
+	crashTarget    string
 	crashCountdown int
 	crashed        string // the named step it crashed at, "" while alive
 	// writes counts store writes, so the driver can tell a step that changed nothing.
@@ -65,6 +66,7 @@ type World struct {
 	past          []slack.InteractionCallback // recent interactions, to repeat
 	dmsBlocked    []string                    // users refusing DMs now
 	installations int                         // installations made so far (0 is the first)
+	counts        map[string]int              // actions and faults by name, for the report
 }
 
 // backup is a copy of the database file taken while cakegate ran.
@@ -97,8 +99,10 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		model:   newModel(),
 		opts:    opts,
 		nextJob: map[string]time.Time{},
+		counts:  map[string]int{},
 	}
 	w.faults = newFaultModel(w)
+	w.trace.onFault = func(name string) { w.counts["fault "+name]++ }
 	w.slack = slacktest.New(slacktest.WithClock(w.clock.Now))
 	w.slack.Start()
 	for _, u := range people {
