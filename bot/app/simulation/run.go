@@ -153,7 +153,7 @@ func (w *World) quiesce() {
 
 // changes is a number that moves whenever cakegate or the world may have changed.
 func (w *World) changes() int {
-	return w.writes + w.net.calls + w.starts*1_000_000 + len(w.model.portal)
+	return w.writes + w.net.changes + w.starts*1_000_000 + len(w.model.portal) + len(w.model.order)
 }
 
 // actionGap is the exponentially distributed time to the next action.
