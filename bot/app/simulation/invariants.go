@@ -198,7 +198,14 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if r.State == commands.StateProvisioning || r.State == commands.StateRevoking {
 			d := w.due(prev.since, settleBound)
 			if now.After(d) {
-				add(invNoRest, "%s has rested in %s since %s", r.ID, r.State, prev.since.Format(time.DateTime))
+				what := "no API user recorded"
+				if r.Grant != nil {
+					what = "its API user " + r.Grant.APIUserName + " recorded"
+					if f, ok := w.model.users[r.Grant.APIUserID]; ok && f.delivered > 0 {
+						what += ", its token delivered"
+					}
+				}
+				add(invNoRest, "%s has rested in %s since %s (%s)", r.ID, r.State, prev.since.Format(time.DateTime), what)
 			}
 			deadline(d)
 		}
