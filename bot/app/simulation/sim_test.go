@@ -90,16 +90,22 @@ func TestSimulation(t *testing.T) {
 		len(seeds), simulated, steps, took.Round(time.Millisecond), float64(simulated)/took.Seconds())
 }
 
-// The same seed gives the same history.
+// The same seed gives the same history: the same steps, actions, faults and crashes, and
+// the same trace line for line.
 func TestSimulationIsDeterministic(t *testing.T) {
-	run := func() string {
+	run := func() (string, string) {
 		res, err := Run(3, 2, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fmt.Sprintf("%d steps, %d actions, %d crashes, failure %v", res.Steps, res.Actions, res.Crashes, res.Failure)
+		return fmt.Sprintf("%d steps, %d actions, %d crashes, %v, failure %v", res.Steps, res.Actions, res.Crashes, res.Counts, res.Failure), res.Trace
 	}
-	if a, b := run(), run(); a != b {
-		t.Fatalf("seed 3 ran twice for 2 days: %s, then %s", a, b)
+	a, traceA := run()
+	b, traceB := run()
+	if a != b {
+		t.Fatalf("seed 3 ran twice for 2 days:\n%s\nthen\n%s", a, b)
+	}
+	if traceA != traceB {
+		t.Fatalf("seed 3 ran twice with different traces:\n%s\n\nthen\n%s", traceA, traceB)
 	}
 }

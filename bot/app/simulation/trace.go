@@ -2,6 +2,7 @@ package simulation
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -29,6 +30,8 @@ func (t *trace) add(at time.Time, actor, action, detail string) {
 		}
 		t.onFault(name)
 	}
+	// The fakes listen on ports the OS picks; a replay must read the same.
+	detail = loopbackPort.ReplaceAllString(detail, "127.0.0.1:PORT")
 	line := fmt.Sprintf("step %-6d %s  %-9s %-28s %s", t.step, at.UTC().Format("2006-01-02 15:04:05"), actor, action, detail)
 	t.lines[t.next] = line
 	t.next = (t.next + 1) % traceKeep
@@ -54,3 +57,5 @@ func (t *trace) last(n int) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+var loopbackPort = regexp.MustCompile(`127\.0\.0\.1:\d+`)
