@@ -33,6 +33,10 @@ const (
 	invPolicy           = "grant-only-by-policy" // granted only for a role the policy has, by that role's approvers
 )
 
+// fileCheckEvery: the database file is searched for tokens every so many checks and at
+// the end (reading the whole file after every step would cost more than the rest).
+const fileCheckEvery = 500
+
 // Bounds for "eventually", in virtual time.
 const (
 	// expiryBound: the expire sweep runs every minute; a grant ending just after a run is
@@ -158,8 +162,11 @@ func (w *World) check(final bool) (*violation, time.Time) {
 	if w.app != nil {
 		w.checkRequests(ctx, now, live, add, deadline, final)
 	}
+	w.model.checks++
 	if final {
 		w.checkFinal(ctx, add)
+	} else if w.model.checks%fileCheckEvery == 0 {
+		w.checkFile(add)
 	}
 
 	for _, v := range vs {
