@@ -81,7 +81,11 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				continue
 			}
 			if n.Attempts+1 >= outboxMaxAttempts {
-				b.log.Error("giving up on a notification", "request", n.Request.String(), "kind", string(n.Kind), "attempts", n.Attempts+1, "err", err)
+				b.log.Error("giving up on a notification", "notification", n.ID, "request", n.Request.String(), "kind", string(n.Kind), "attempts", n.Attempts+1, "err", err)
+				if derr := b.deadLetter(ctx, n, err); derr != nil {
+					// Keep it queued: the dead letter is retried with it next run.
+					return delivered, fmt.Errorf("dead-letter notification %d: %w", n.ID, derr)
+				}
 				progress = true
 				if err := b.outbox.CompleteNotification(ctx, n.ID); err != nil {
 					return delivered, fmt.Errorf("drop notification %d: %w", n.ID, err)

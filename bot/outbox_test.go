@@ -155,3 +155,56 @@ func TestDeliverOutboxGivesUpAtLast(t *testing.T) {
 		t.Fatalf("after the last attempt the notification is queued=%v, completed %v; want dropped", queued, outbox.Completed(7))
 	}
 }
+
+// A notification given up on is dead-lettered: audited, and the approvers alerted, so that
+// giving up is never silent (found by the simulation: an archived approvals channel made
+// the outbox drop approval updates after 60 attempts with only a log line).
+func TestDeliverOutboxDeadLettersWhatItGivesUp(t *testing.T) {
+	fake := slacktest.New()
+	fake.Start()
+	t.Cleanup(fake.Close)
+	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	store := commandstest.NewStore()
+	r := &commands.Request{Requester: "U0ALICE", State: commands.StateDenied}
+	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	id := r.ID
+	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyRequester, Request: id, Text: id.String() + " was denied.", CreatedAt: clock.Now(), Attempts: outboxMaxAttempts - 1})
+	b := New(Config{
+		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
+		Slack:    slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
+		Outbox:   store,
+		Requests: store,
+	})
+	fake.Fail5xxNext("conversations.open", 1)
+	deliverOutbox(t, b)
+	if _, queued := store.Queued(7); queued {
+		t.Fatal("the notification given up on is still queued")
+	}
+	if got := store.AuditActions(id); len(got) != 1 || got[0] != "dead_letter" {
+		t.Fatalf("audit of %s: %v, want one dead_letter", id, got)
+	}
+	var alert *commands.Notification
+	for _, n := range store.Notifications(id) {
+		if n.Kind == commands.NotifyApprovers {
+			alert = &n
+		}
+	}
+	if alert == nil || !strings.Contains(alert.Text, "requester notification about "+id.String()+" after 60 attempts") || !strings.Contains(alert.Text, "500") {
+		t.Fatalf("alert %+v, want one naming what was lost and why", alert)
+	}
+
+	// An alert that is given up on is audited, not alerted about again.
+	store.Enqueue(commands.Notification{ID: 8, Kind: commands.NotifyApprovers, Text: "an alert", CreatedAt: clock.Now(), Attempts: outboxMaxAttempts - 1})
+	fake.SetChannelNotFound(outboxChannel)
+	deliverOutbox(t, b)
+	if got := store.AuditActions(0); len(got) != 1 || got[0] != "dead_letter" {
+		t.Fatalf("audit without a request: %v, want one dead_letter", got)
+	}
+	for _, n := range store.Notifications(0) {
+		if n.Kind == commands.NotifyApprovers && strings.Contains(n.Text, "gave up") {
+			t.Fatalf("an alert about a lost alert was queued: %+v", n)
+		}
+	}
+}
