@@ -39,6 +39,7 @@ var actions = []action{
 	{"hand-made-user", 1, (*World).handMadeUser},
 	{"foreign-user", 1, (*World).foreignUser},
 	{"dms-refused", 1, (*World).toggleDMs},
+	{"channel-archived", 1, (*World).toggleChannel},
 	{"datacake-storm", 2, (*World).datacakeStorm},
 	{"slack-storm", 2, (*World).slackStorm},
 	{"disk-full", 1, (*World).diskFull},
@@ -322,6 +323,22 @@ func (w *World) toggleDMs() {
 	w.slack.BlockDMs(user, pick(w, []string{"cannot_dm_bot", "user_disabled"}))
 	w.dmsBlocked = append(w.dmsBlocked, user)
 	w.trace.add(w.clock.Now(), "slack", "DMs refused", user)
+}
+
+// toggleChannel archives the approvals channel (every post and update there fails with
+// channel_not_found), or brings it back.
+func (w *World) toggleChannel() {
+	if w.channelGone {
+		w.slack.SetChannelError(approvalsChannel, "")
+		w.channelGone = false
+		w.faults.disturbed(w.clock.Now())
+		w.trace.add(w.clock.Now(), "slack", "approvals channel back", approvalsChannel)
+		return
+	}
+	w.slack.SetChannelNotFound(approvalsChannel)
+	w.channelGone = true
+	w.faults.disturbed(w.clock.Now().Add(24 * time.Hour))
+	w.trace.add(w.clock.Now(), "slack", "approvals channel archived", approvalsChannel)
 }
 
 func (w *World) stormLength() time.Duration {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -154,8 +155,8 @@ func (w *World) check(final bool) (*violation, time.Time) {
 				add(invTokenNotLogged, "the token of %s is in the log", f.name)
 			}
 		})
-		if bytes.Contains(fresh, []byte("giving up on a notification")) && !bytes.Contains(fresh, []byte("dead letter")) {
-			add(invDeadLetter, "a notification was given up without an alert: %s", firstLine(string(fresh[bytes.Index(fresh, []byte("giving up")):])))
+		if bytes.Contains(fresh, []byte("giving up on a notification")) {
+			w.checkDeadLetters(ctx, fresh, add)
 		}
 	}
 
@@ -308,6 +309,36 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 		}
 	}
 }
+
+// checkDeadLetters: the outbox gave up on the notifications named in these log lines; each
+// must be dead-lettered (audited, with an alert queued for the approvals channel) or, if the
+// process died before it could say so, still be queued for the next attempt.
+func (w *World) checkDeadLetters(ctx context.Context, logs []byte, add func(string, string, ...any)) {
+	if w.app == nil {
+		return
+	}
+	store := w.app.Store()
+	recent, err := store.RecentAudit(ctx, 200)
+	if err != nil {
+		return
+	}
+	queued, err := store.DueNotifications(ctx, w.clock.Now().Add(1000*24*time.Hour), 0)
+	if err != nil {
+		return
+	}
+	for _, m := range givenUp.FindAllSubmatch(logs, -1) {
+		id := string(m[1])
+		ok := slices.ContainsFunc(recent, func(e commands.AuditEvent) bool {
+			return e.Action == "dead_letter" && strings.HasPrefix(e.Detail, "notification "+id+":")
+		}) || slices.ContainsFunc(queued, func(n commands.Notification) bool { return fmt.Sprint(n.ID) == id })
+		if !ok {
+			add(invDeadLetter, "notification %s was given up, but neither dead-lettered nor kept: %s", id, firstLine(string(m[0])))
+		}
+	}
+}
+
+// givenUp finds the outbox's give-up log lines and the notification each names.
+var givenUp = regexp.MustCompile(`giving up on a notification" component=bot notification=(\d+)[^\n]*`)
 
 // checkFinal checks what must hold once the world is quiet.
 func (w *World) checkFinal(ctx context.Context, add func(string, string, ...any)) {

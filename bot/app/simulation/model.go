@@ -24,7 +24,7 @@ type model struct {
 	seen map[commands.RequestID]seenState
 	// reported holds API user names mentioned in the approvals channel.
 	reported map[string]bool
-	checks int // how many times the invariants were checked
+	checks   int // how many times the invariants were checked
 	// knownHit holds the known-bug invariants already broken in this run.
 	knownHit map[string]string
 }

@@ -145,6 +145,8 @@ func (w *World) quiesce() {
 		w.slack.UnblockDMs(u)
 	}
 	w.dmsBlocked = nil
+	w.slack.SetChannelError(approvalsChannel, "")
+	w.channelGone = false
 	if w.app == nil {
 		w.mustStart()
 	}

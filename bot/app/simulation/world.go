@@ -65,6 +65,7 @@ type World struct {
 
 	past          []slack.InteractionCallback // recent interactions, to repeat
 	dmsBlocked    []string                    // users refusing DMs now
+	channelGone   bool                        // the approvals channel is archived
 	installations int                         // installations made so far (0 is the first)
 	counts        map[string]int              // actions and faults by name, for the report
 }
