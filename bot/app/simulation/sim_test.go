@@ -18,6 +18,7 @@ var (
 	flagSeed      = flag.Uint64("sim.seed", 0, "replay this one seed (0: run -sim.seeds seeds)")
 	flagKnownBugs = flag.Bool("sim.knownbugs", false, "turn on the faults and invariants of known bugs (issue 11)")
 	flagBug       = flag.String("sim.bug", "", "turn on one known bug, by its trigger or invariant name (see knownbugs.go)")
+	flagWorkers   = flag.Int("sim.workers", runtime.GOMAXPROCS(0), "seeds simulated side by side")
 	flagVerbose   = flag.Bool("sim.log", false, "print cakegate's log while replaying one seed")
 	flagTrace     = flag.Bool("sim.trace", false, "print the last events of each seed even when it passes")
 )
@@ -53,7 +54,7 @@ func TestSimulation(t *testing.T) {
 	began := time.Now()
 	simulated, steps := 0, 0
 	known := map[string]int{} // known bugs' invariants broken: in how many seeds
-	for res, err := range RunSeeds(seeds, days, opts, runtime.GOMAXPROCS(0)) {
+	for res, err := range RunSeeds(seeds, days, opts, *flagWorkers) {
 		if err != nil {
 			t.Fatal(err)
 		}

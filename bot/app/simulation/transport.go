@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +18,10 @@ import (
 // and is where a crash takes effect: from the crash on, nothing cakegate sends arrives.
 type transport struct {
 	w     *World
-	next  http.RoundTripper
 	dcURL string
+	// The fakes' handlers, served in process: a call costs no connection, and nothing
+	// runs on another goroutine.
+	datacake, slack http.Handler
 	// changes counts calls that may have changed a fake (not the reads), so the driver can
 	// tell a step that changed nothing.
 	changes int
@@ -57,7 +60,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if what := t.mutation(req, name); what != "" {
 		w.trace.add(w.clock.Now(), "cakegate", name, what)
 	}
-	resp, err := t.next.RoundTrip(req)
+	resp, err := t.serve(req, name)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +77,29 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return synthesized(req, f.status, f.retryAfter, f.body), nil
 	}
 	return resp, nil
+}
+
+// serve has the fake answer req in process, as it would over the network.
+func (t *transport) serve(req *http.Request, name string) (resp *http.Response, err error) {
+	h := t.slack
+	if strings.HasPrefix(name, "datacake.") {
+		h = t.datacake
+	}
+	sreq := req.Clone(req.Context())
+	sreq.RequestURI = req.URL.RequestURI()
+	sreq.RemoteAddr = "127.0.0.1:1"
+	rec := httptest.NewRecorder()
+	defer func() {
+		// A fake that drops the connection (http.ErrAbortHandler) leaves no answer.
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				panic(p)
+			}
+			resp, err = nil, fmt.Errorf("simulation: %s: connection closed without an answer", name)
+		}
+	}()
+	h.ServeHTTP(rec, sreq)
+	return rec.Result(), nil
 }
 
 // name names a call: its service and its operation or Web API method.

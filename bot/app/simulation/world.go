@@ -120,7 +120,7 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		w.dc.AddDevice(workspace, datacaketest.Device{Name: "Device " + serial, Serial: serial, Tags: []string{[]string{"heating", "lab", "field-test"}[i]}, Online: true})
 	}
 	w.dc.AddToken(ownerToken, map[string][]string{workspace: {"members"}})
-	w.net = &transport{w: w, next: http.DefaultTransport, dcURL: w.dc.URL()}
+	w.net = &transport{w: w, dcURL: w.dc.URL(), datacake: w.dc, slack: w.slack.Handler()}
 
 	var err error
 	w.dir, err = os.MkdirTemp("", "cakegate-sim-")
