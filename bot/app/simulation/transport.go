@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -50,10 +51,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case faultLatency:
 		w.clock.Advance(f.delay)
 	case faultTimeout:
+		// Before or after the request was written, as the seed says: the client cannot
+		// tell which, so a create must not be repeated blindly either way.
+		if w.rng.IntN(2) == 0 {
+			wrote(req)
+		}
 		return nil, fmt.Errorf("simulation: %s timed out", name)
 	case faultStatus:
+		wrote(req) // the server answered: it had the request
 		return synthesized(req, f.status, f.retryAfter, f.body), nil
 	}
+	wrote(req)
 	if !readOnly[name] {
 		t.changes++
 	}
@@ -100,6 +108,15 @@ func (t *transport) serve(req *http.Request, name string) (resp *http.Response, 
 	}()
 	h.ServeHTTP(rec, sreq)
 	return rec.Result(), nil
+}
+
+// wrote tells the client's trace (net/http/httptrace) that the request was written, as
+// http.Transport does: the Datacake client retries an operation that is not repeatable only
+// when it knows the request never left.
+func wrote(req *http.Request) {
+	if t := httptrace.ContextClientTrace(req.Context()); t != nil && t.WroteRequest != nil {
+		t.WroteRequest(httptrace.WroteRequestInfo{})
+	}
 }
 
 // name names a call: its service and its operation or Web API method.
