@@ -8,7 +8,13 @@
 // Nothing runs on its own goroutine: the app is built without App.Run, acknowledged work
 // runs inline (app.Options.Go), each sweep fires at its schedule's times on the virtual
 // clock (App.RunJob), and every call to Slack or Datacake passes the simulation's transport,
-// where faults and crash points are injected.
+// where faults and crash points are injected and the fakes answer in process.
+//
+// The files: world.go (the fakes, the app, starts and restarts), actions.go (traffic and
+// the world's events), faults.go (the named faults and the weather), transport.go (calls,
+// faults, crash points, the disk), invariants.go (the promises), model.go (what the
+// simulation saw happen), ours.go (cakegate's API user names), knownbugs.go (bugs found
+// and not yet fixed), run.go (the loop), seeds.go (seeds side by side).
 //
 // Run it with go test (see sim_test.go for the flags):
 //
