@@ -18,6 +18,8 @@ import (
 type Store struct {
 	db   *bbolt.DB
 	path string
+	// writeFault, when set, is asked before every write transaction (WithWriteFault).
+	writeFault func(op string) error
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and
@@ -37,6 +39,7 @@ type Option func(*options)
 type options struct {
 	lockTimeout time.Duration
 	noSync      bool // only for benchmarks
+	writeFault  func(op string) error
 }
 
 // WithLockTimeout sets how long Open waits for the file lock before giving up; the default
@@ -49,6 +52,14 @@ func WithLockTimeout(d time.Duration) Option {
 // the disk's. Never in production: a crash or power loss can lose committed transactions.
 func WithoutSync() Option {
 	return func(o *options) { o.noSync = true }
+}
+
+// WithWriteFault makes every write transaction ask fault first, with the name of the write
+// ("create", "update", "record", "complete_notification", "retry_notification"); an error
+// fails the write before anything is written, as a full or read-only disk fails a commit.
+// The simulation uses it for disk-full faults and to freeze the file at a crash point.
+func WithWriteFault(fault func(op string) error) Option {
+	return func(o *options) { o.writeFault = fault }
 }
 
 // Open opens the database at path, creating it with mode 0600 if it does not exist, and
@@ -80,7 +91,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, writeFault: o.writeFault}, nil
 }
 
 // tightenMode makes an existing database file private to its owner. It tightens rather
@@ -102,6 +113,16 @@ func tightenMode(path string) error {
 			path, fi.Mode().Perm(), err)
 	}
 	return nil
+}
+
+// update runs fn in a read-write transaction, unless the write fault (if any) refuses op.
+func (s *Store) update(op string, fn func(tx *bbolt.Tx) error) error {
+	if s.writeFault != nil {
+		if err := s.writeFault(op); err != nil {
+			return fmt.Errorf("write %s: %w", op, err)
+		}
+	}
+	return s.db.Update(fn)
 }
 
 // Close waits for running transactions and closes the file.
