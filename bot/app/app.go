@@ -371,6 +371,11 @@ func (a *App) Service() *commands.Service { return a.svc }
 // Bot is the app's Slack side.
 func (a *App) Bot() *bot.Bot { return a.bot }
 
+// SweepDue runs once what the alarm runs when something is due (sweepDue). With
+// Options.NoAlarm a driver of its own calls it at the time Service.NextDue names: the
+// simulation fires it on its virtual clock, as the alarm would.
+func (a *App) SweepDue(ctx context.Context) { a.sweepDue(ctx) }
+
 // sweepDue is what the alarm runs when something is due: the expiry and reminder sweeps,
 // then delivery of what they queued.
 func (a *App) sweepDue(ctx context.Context) {

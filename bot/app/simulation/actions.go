@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -302,7 +303,7 @@ func (w *World) foreignUser() {
 	if !w.enabled(triggerForeign) {
 		return
 	}
-	w.madeOutOfBand(foreignName(1+w.rng.IntN(40), pick(w, requesters)), "foreign")
+	w.madeOutOfBand(foreignName(pick(w, foreignInstallations), 1+w.rng.IntN(40), pick(w, requesters)), "foreign")
 }
 
 func (w *World) madeOutOfBand(name, origin string) {
@@ -394,8 +395,13 @@ func (w *World) takeBackup() {
 	if w.app == nil {
 		return
 	}
+	// The simulation runs on bbolt; `cakegate backup` copies it the same way.
+	db, ok := w.app.Store().(interface{ Backup(io.Writer) (int64, error) })
+	if !ok {
+		return
+	}
 	var buf bytes.Buffer
-	if _, err := w.app.Store().Backup(&buf); err != nil {
+	if _, err := db.Backup(&buf); err != nil {
 		return
 	}
 	w.backups = append(w.backups, backup{at: w.clock.Now(), data: buf.Bytes(), installation: w.installation})

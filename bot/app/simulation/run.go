@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/cakegate/cakegate/datacake/datacaketest"
 )
 
 // Result is what one simulated history did.
@@ -69,7 +71,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 	defer w.Close()
 	res := &Result{Seed: seed, Days: days}
 	if w.enabled(triggerDjangoDelete) && w.rng.IntN(2) == 0 {
-		w.dc.SetMissingDeleteAnswer(1)
+		w.dc.AnswerMissingDeletes(datacaketest.MissingDoesNotExist)
 		w.trace.add(w.clock.Now(), "fault", triggerDjangoDelete, "for the whole run")
 	}
 	end := start.Add(time.Duration(days) * 24 * time.Hour)
