@@ -28,6 +28,8 @@ var actions = []action{
 	{"request-form", 4, (*World).requestByForm},
 	{"approve-button", 10, (*World).approveByButton},
 	{"approve-command", 3, (*World).approveByCommand},
+	{"reveal", 8, (*World).reveal},
+	{"reissue", 1, (*World).reissue},
 	{"deny", 2, (*World).deny},
 	{"cancel", 2, (*World).cancel},
 	{"revoke", 3, (*World).revoke},
@@ -195,6 +197,61 @@ func (w *World) revoke() {
 		user = w.decider(r)
 	}
 	w.say(user, "/cakegate revoke "+r.ID.String(), w.slash(user, "revoke "+r.ID.String()+" done"))
+}
+
+// reveal has the requester of an approved request press Reveal token in their DM: the
+// modal opens, cakegate creates the API user and shows the token in it. Sometimes they
+// close the modal before the token is there (Slack then refuses the update).
+func (w *World) reveal() {
+	approved := w.inState(commands.StateApproved)
+	if len(approved) == 0 {
+		return
+	}
+	r := pick(w, approved)
+	cb, ok := w.revealClick(r)
+	if !ok {
+		return
+	}
+	w.remember(cb)
+	w.counts["click reveal"]++
+	w.say(r.Requester, "click Reveal token on "+r.ID.String(), w.interact(cb))
+	w.slack.CloseModals(r.Requester)
+}
+
+// reissue has the requester of an active grant press Reveal token again, which offers to
+// re-issue the token, and press Re-issue: the old API user goes, a new token is shown.
+func (w *World) reissue() {
+	active := w.inState(commands.StateActive)
+	if len(active) == 0 {
+		return
+	}
+	r := pick(w, active)
+	cb, ok := w.revealClick(r)
+	if !ok {
+		return
+	}
+	w.remember(cb)
+	w.say(r.Requester, "click Reveal token on active "+r.ID.String(), w.interact(cb))
+	if v, open := w.slack.ModalOpen(r.Requester); open {
+		if sub, err := w.slack.ViewButtonClick(r.Requester, v.ID, bot.ActionReissue); err == nil {
+			w.remember(sub)
+			w.counts["click re-issue"]++
+			w.say(r.Requester, "click Re-issue on "+r.ID.String(), w.interact(sub))
+		}
+	}
+	w.slack.CloseModals(r.Requester)
+}
+
+// revealClick builds a click on the Reveal token button of r in its requester's DMs.
+func (w *World) revealClick(r *commands.Request) (slack.InteractionCallback, bool) {
+	dms := w.slack.DMs(r.Requester)
+	for i := len(dms) - 1; i >= 0; i-- {
+		cb, err := w.slack.ButtonClick(r.Requester, dms[i].Channel, dms[i].TS, bot.ActionReveal)
+		if err == nil && len(cb.ActionCallback.BlockActions) > 0 && cb.ActionCallback.BlockActions[0].Value == r.ID.String() {
+			return cb, true
+		}
+	}
+	return slack.InteractionCallback{}, false
 }
 
 // revokeFromReminder has a requester press Revoke on the newest DM that has the button.
@@ -396,7 +453,9 @@ func (w *World) takeBackup() {
 		return
 	}
 	// The simulation runs on bbolt; `cakegate backup` copies it the same way.
-	db, ok := w.app.Store().(interface{ Backup(io.Writer) (int64, error) })
+	db, ok := w.app.Store().(interface {
+		Backup(io.Writer) (int64, error)
+	})
 	if !ok {
 		return
 	}

@@ -22,11 +22,12 @@ const (
 	invNoOrphan         = "no-token-without-grant"      // a live API user of this installation has a grant that owns it, or was reported
 	invDiesAtEnd        = "token-dies-at-grant-end"     // no API user outlives its grant's end by more than the schedule's minute
 	invDiesWithin2s     = "token-dies-within-2s"        // … by more than 2 s (the design's precise expiry)
-	invTokenToRequester = "token-only-to-requester"     // a token is sent to its requester's DM and nowhere else
-	invTokenReached     = "token-reached-requester"     // a live API user's token reached its requester, or the user is gone
+	invTokenToRequester = "token-only-in-requesters-modal" // a token is shown only by views.update in a modal on its requester's screen: never in a message, DM or response_url answer
+	invTokenReached     = "token-reached-requester"        // a live API user's token reached its requester's modal, or the user is gone
 	invTokenNotLogged   = "token-never-logged"
 	invTokenNotStored   = "token-never-stored" // the database file never holds a token
 	invNoRest           = "no-rest-in-provisioning-or-revoking"
+	invLapse            = "unrevealed-approval-lapses" // an approval not revealed by its reveal_within lapses
 	invAudited          = "every-change-audited"
 	invAuditChain       = "audit-chain-verifies"
 	invOutbox           = "outbox-delivered"
@@ -48,9 +49,12 @@ const (
 	// settleBound: reconcile runs every 15 minutes and finishes what a crash left, or
 	// deletes an orphan; one run may find it mid-way, the next settles it.
 	settleBound = 31 * time.Minute
-	// undeliveredBound: a token whose DM failed is deleted in the same step; a minute
-	// covers Datacake's answer.
+	// undeliveredBound: a token whose modal could not show it is deleted in the same step; a
+	// minute covers Datacake's answer.
 	undeliveredBound = time.Minute
+	// lapseBound: the pending sweep (every 5 minutes) lapses an approval whose reveal_within
+	// has passed; one run may just miss it.
+	lapseBound = 5*time.Minute + 5*time.Second
 	// grace follows a disturbance (a Datacake or Slack storm, a crash, a clock jump, a full
 	// disk): a delete that failed in it is retried after a backoff of up to
 	// commands.RevokeRetryMax, so promises are judged only that long after it ended.
@@ -131,12 +135,14 @@ func (w *World) check(final bool) (*violation, time.Time) {
 				return
 			}
 			_, requester, _ := madeFor(f.name)
-			if f.origin != "cakegate" || c.Method != "chat.postMessage" || !strings.EqualFold(c.Params["channel"], slacktest.DMChannel(strings.ToUpper(requester))) {
-				add(invTokenToRequester, "the token of %s went by %s to %q", f.name, c.Method, c.Params["channel"])
+			v, _ := w.slack.View(c.Params["view_id"])
+			if f.origin != "cakegate" || c.Method != "views.update" || v.Type != "modal" || !strings.EqualFold(v.User, requester) {
+				add(invTokenToRequester, "the token of %s went by %s (channel %q, view %q of %q)", f.name, c.Method, c.Params["channel"], c.Params["view_id"], v.User)
 				return
 			}
 			if c.OK() {
 				f.delivered++
+				w.counts["token shown in a modal"]++
 			}
 		})
 		if c.Method == "chat.postMessage" && c.Params["channel"] == approvalsChannel {
@@ -145,6 +151,16 @@ func (w *World) check(final bool) (*violation, time.Time) {
 			}
 		}
 	}
+
+	// Answers to response URLs (slash commands, clicks): never a token.
+	for _, body := range w.model.responses {
+		tokens(body, func(tok string) {
+			if f, ok := w.model.byToken[tok]; ok {
+				add(invTokenToRequester, "the token of %s went in a response_url answer", f.name)
+			}
+		})
+	}
+	w.model.responses = w.model.responses[:0]
 
 	// Logs.
 	if w.logs.Len() > w.model.logSeen {
@@ -182,7 +198,7 @@ func (w *World) check(final bool) (*violation, time.Time) {
 func (w *World) checkRequests(ctx context.Context, now time.Time, live map[string]bool, add func(string, string, ...any), deadline func(time.Time), final bool) {
 	store := w.app.Store()
 	var open []*commands.Request
-	for _, s := range []commands.State{commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking} {
+	for _, s := range []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking} {
 		rs, err := store.InState(ctx, s)
 		if err != nil {
 			add(invAudited, "cannot read %s requests: %v", s, err)
@@ -194,7 +210,7 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 	isOpen := map[commands.RequestID]bool{}
 	for _, r := range open {
 		isOpen[r.ID] = true
-		if r.Grant != nil && r.State != commands.StatePending {
+		if r.Grant != nil && r.State != commands.StatePending && r.State != commands.StateApproved {
 			owned[r.Grant.APIUserID] = r
 		}
 		prev, seen := w.model.seen[r.ID]
@@ -217,7 +233,15 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			}
 			deadline(d)
 		}
-		if r.Grant != nil && r.State != commands.StatePending && live[r.Grant.APIUserID] {
+		if r.State == commands.StateApproved && !r.RevealBy.IsZero() {
+			// Not revealed: it rests in approved until its reveal_within, then lapses.
+			d := w.due(r.RevealBy, lapseBound)
+			if now.After(d) {
+				add(invLapse, "%s was to be revealed by %s; it is still approved", r.ID, r.RevealBy.Format(time.DateTime))
+			}
+			deadline(d)
+		}
+		if r.Grant != nil && r.State != commands.StatePending && r.State != commands.StateApproved && live[r.Grant.APIUserID] {
 			end := r.Grant.ExpiresAt
 			if d := w.due(end, expiryBound); now.After(d) {
 				add(invDiesAtEnd, "%s (%s) ended at %s; its API user %s still exists", r.ID, r.State, end.Format(time.DateTime), r.Grant.APIUserName)
@@ -249,7 +273,8 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if f.gone || f.origin != "cakegate" {
 			continue
 		}
-		// A token nobody received must not exist: deleted at once when its DM fails.
+		// A token nobody received must not exist: deleted at once when its modal cannot
+		// show it (closed, expired trigger, Slack down), or at the next start after a crash.
 		if f.delivered == 0 && f.installation == w.installation {
 			d := w.due(f.created, undeliveredBound)
 			if now.After(d) {
@@ -295,7 +320,7 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 	if last != r.State {
 		add(invAudited, "%s is %s, but its last audited state is %q", r.ID, r.State, last)
 	}
-	granted := r.State == commands.StateProvisioning || r.State == commands.StateActive
+	granted := r.State == commands.StateApproved || r.State == commands.StateProvisioning || r.State == commands.StateActive
 	if granted && (from == "" || from == commands.StatePending) && r.Extension == nil {
 		approvers, ok := policyApprovers(w.policy, r.Role)
 		if !ok {

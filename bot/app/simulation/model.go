@@ -19,6 +19,8 @@ type model struct {
 	slackSeen   int // Slack calls already scanned
 	deletedSeen int // API users deleted already read from the fake
 	logSeen     int // bytes of the log already scanned
+	// responses are the response_url answers of the last step, to search for tokens.
+	responses [][]byte
 
 	// seen is the state each open request was last seen in, and since when.
 	seen map[commands.RequestID]seenState
@@ -41,7 +43,7 @@ type userFact struct {
 	gone         bool
 	// unownedSince is when it was first seen without a grant that owns it (zero: owned).
 	unownedSince time.Time
-	// delivered counts successful direct messages of its token to its requester.
+	// delivered counts the modals on its requester's screen that showed its token.
 	delivered int
 }
 

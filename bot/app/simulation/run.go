@@ -102,7 +102,9 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		default:
 			w.clock.Set(later(now, jobAt))
 			w.runJob(context.Background(), job)
-			w.nextJob[job] = nextRun(w.specOf(job), w.clock.Now(), w.app.Location())
+			if w.app != nil {
+				w.scheduled(job)
+			}
 		}
 		if w.crashed != "" {
 			res.Crashes++
@@ -127,7 +129,9 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		job, jobAt := w.nextJobDue()
 		w.clock.Set(later(w.clock.Now(), jobAt))
 		w.runJob(context.Background(), job)
-		w.nextJob[job] = nextRun(w.specOf(job), w.clock.Now(), w.app.Location())
+		if w.app != nil {
+			w.scheduled(job)
+		}
 	}
 	if v, _ := w.check(true); v != nil {
 		fail(v)
@@ -174,7 +178,17 @@ func (w *World) nextJobDue() (string, time.Time) {
 			name, at = j.Name, t
 		}
 	}
+	if t, ok := w.alarmDue(); ok && t.Before(at) {
+		name, at = alarmJob, t
+	}
 	return name, at
+}
+
+// scheduled notes when job runs next: the alarm's time is asked anew before every step.
+func (w *World) scheduled(job string) {
+	if job != alarmJob {
+		w.nextJob[job] = nextRun(w.specOf(job), w.clock.Now(), w.app.Location())
+	}
 }
 
 func (w *World) specOf(job string) string {

@@ -50,6 +50,7 @@ type World struct {
 	starts       int // how many times cakegate was started
 	backups      []backup
 	nextJob      map[string]time.Time
+	swept        time.Time // when the alarm last swept (alarmDue)
 	jobs         []app.Job
 
 	// A crash is armed by the fault model: it happens at the countdown-th time the process
@@ -173,6 +174,8 @@ func (w *World) startApp() error {
 		StoreOptions:  []state.Option{state.WithoutSync(), state.WithWriteFault(w.writeFault)},
 		Transport:     w.net,
 		Go:            func(work func()) { work() },
+		// The driver fires the alarm itself, at the time it would wake (alarmDue).
+		NoAlarm: true,
 		Rand:          rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
 	})
 	if err != nil {
@@ -183,7 +186,13 @@ func (w *World) startApp() error {
 	for _, j := range w.jobs {
 		w.nextJob[j.Name] = nextRun(j.Spec, w.clock.Now(), a.Location())
 	}
+	w.swept = time.Time{}
 	w.trace.add(w.clock.Now(), "cakegate", "start", fmt.Sprintf("policy %d, installation %d", w.policy, w.installation))
+	// App.Run's health checks (not run here: no goroutines) learn at start which team and
+	// app cakegate serves; the driver does that one step inline.
+	if _, err := a.Bot().LearnIdentity(context.Background()); err != nil {
+		w.trace.add(w.clock.Now(), "cakegate", "learn identity", "error: "+firstLine(err.Error()))
+	}
 	w.runAllJobs()
 	return nil
 }
@@ -206,12 +215,34 @@ func (w *World) Close() {
 	}
 }
 
-// runAllJobs runs every scheduled job once and delivers the outbox.
+// runAllJobs runs every scheduled job once and delivers the outbox, as the scheduler does
+// at start (the leavers sweep excepted: it waits for its schedule).
 func (w *World) runAllJobs() {
 	ctx := context.Background()
 	for _, j := range w.jobs {
-		w.runJob(ctx, j.Name)
+		if j.Name != "leavers" {
+			w.runJob(ctx, j.Name)
+		}
 	}
+}
+
+// alarmJob names the alarm among the jobs the driver fires.
+const alarmJob = "alarm"
+
+// alarmDue is when commands.Alarm would sweep next: at the earliest grant end or reminder
+// NextDue finds, and not again within a second of a sweep that could not move it.
+func (w *World) alarmDue() (time.Time, bool) {
+	if w.app == nil {
+		return time.Time{}, false
+	}
+	next, err := w.app.Service().NextDue(context.Background(), w.clock.Now())
+	if err != nil || next.IsZero() {
+		return time.Time{}, false
+	}
+	if !w.swept.IsZero() && !next.After(w.swept) {
+		next = w.swept.Add(time.Second)
+	}
+	return next, true
 }
 
 func (w *World) runJob(ctx context.Context, name string) {
@@ -219,7 +250,10 @@ func (w *World) runJob(ctx context.Context, name string) {
 		return
 	}
 	before := w.changes()
-	if err := w.app.RunJob(ctx, name); err != nil {
+	if name == alarmJob {
+		w.swept = w.clock.Now()
+		w.app.SweepDue(ctx)
+	} else if err := w.app.RunJob(ctx, name); err != nil {
 		w.trace.add(w.clock.Now(), "cakegate", "job "+name, "error: "+firstLine(err.Error()))
 	}
 	if w.app != nil && (name == "outbox" || w.changes() != before) {
@@ -280,6 +314,9 @@ func (w *World) answer(responseURL, status string) string {
 		return status
 	}
 	posts := w.slack.ResponseURLPosts(responseURL)
+	for _, p := range posts {
+		w.model.responses = append(w.model.responses, p.Body)
+	}
 	if len(posts) == 0 {
 		return "(no answer)"
 	}
