@@ -18,10 +18,10 @@ import (
 // Datacake's API users and their tokens, the fake Slack's calls, the database file's bytes,
 // the logs, the audit chain).
 const (
-	invForeignKept      = "foreign-users-never-deleted" // another installation's or a hand-made API user is never deleted
-	invNoOrphan         = "no-token-without-grant"      // a live API user of this installation has a grant that owns it, or was reported
-	invDiesAtEnd        = "token-dies-at-grant-end"     // no API user outlives its grant's end by more than the schedule's minute
-	invDiesWithin2s     = "token-dies-within-2s"        // … by more than 2 s (the design's precise expiry)
+	invForeignKept      = "foreign-users-never-deleted"    // another installation's or a hand-made API user is never deleted
+	invNoOrphan         = "no-token-without-grant"         // a live API user of this installation has a grant that owns it, or was reported
+	invDiesAtEnd        = "token-dies-at-grant-end"        // no API user outlives its grant's end by more than the schedule's minute
+	invDiesWithin2s     = "token-dies-within-2s"           // … by more than 2 s (the design's precise expiry)
 	invTokenToRequester = "token-only-in-requesters-modal" // a token is shown only by views.update in a modal on its requester's screen: never in a message, DM or response_url answer
 	invTokenReached     = "token-reached-requester"        // a live API user's token reached its requester's modal, or the user is gone
 	invTokenNotLogged   = "token-never-logged"

@@ -176,7 +176,7 @@ func (w *World) startApp() error {
 		Go:            func(work func()) { work() },
 		// The driver fires the alarm itself, at the time it would wake (alarmDue).
 		NoAlarm: true,
-		Rand:          rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
+		Rand:    rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
 	})
 	if err != nil {
 		return fmt.Errorf("start cakegate: %w", err)
