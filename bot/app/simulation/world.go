@@ -17,6 +17,7 @@ import (
 
 	"github.com/cakegate/cakegate/bot/app"
 	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
 	"github.com/cakegate/cakegate/state"
@@ -51,6 +52,7 @@ type World struct {
 	backups      []backup
 	nextJob      map[string]time.Time
 	swept        time.Time // when the alarm last swept (alarmDue)
+	alarmCache   alarmAnswer
 	jobs         []app.Job
 
 	// A crash is armed by the fault model: it happens at the countdown-th time the process
@@ -186,7 +188,7 @@ func (w *World) startApp() error {
 	for _, j := range w.jobs {
 		w.nextJob[j.Name] = nextRun(j.Spec, w.clock.Now(), a.Location())
 	}
-	w.swept = time.Time{}
+	w.swept, w.alarmCache = time.Time{}, alarmAnswer{}
 	w.trace.add(w.clock.Now(), "cakegate", "start", fmt.Sprintf("policy %d, installation %d", w.policy, w.installation))
 	// App.Run's health checks (not run here: no goroutines) learn at start which team and
 	// app cakegate serves; the driver does that one step inline.
@@ -226,6 +228,12 @@ func (w *World) runAllJobs() {
 	}
 }
 
+// alarmAnswer is NextDue's last answer, when it was asked, and at which w.changes().
+type alarmAnswer struct {
+	next, asked time.Time
+	changes     int
+}
+
 // alarmJob names the alarm among the jobs the driver fires.
 const alarmJob = "alarm"
 
@@ -235,8 +243,20 @@ func (w *World) alarmDue() (time.Time, bool) {
 	if w.app == nil {
 		return time.Time{}, false
 	}
-	next, err := w.app.Service().NextDue(context.Background(), w.clock.Now())
-	if err != nil || next.IsZero() {
+	now := w.clock.Now()
+	// NextDue reads the store and looks commands.AlarmMaxWait ahead: its answer holds
+	// until something changes or the clock passes that horizon (a job runs every minute,
+	// so the driver asks again in time).
+	c := &w.alarmCache
+	if c.changes != w.changes() || c.asked.IsZero() || !now.Before(c.asked.Add(commands.AlarmMaxWait)) {
+		next, err := w.app.Service().NextDue(context.Background(), now)
+		if err != nil {
+			next = time.Time{}
+		}
+		*c = alarmAnswer{next: next, asked: now, changes: w.changes()}
+	}
+	next := c.next
+	if next.IsZero() {
 		return time.Time{}, false
 	}
 	if !w.swept.IsZero() && !next.After(w.swept) {
