@@ -75,6 +75,10 @@ type Options struct {
 	Go func(work func())
 	// Rand is the bot's source of jitter (bot.Config.Rand); nil is the global one.
 	Rand *rand.Rand
+	// OneGoroutine makes the Datacake calls of one request in turn, on the caller's
+	// goroutine (serial number look-ups otherwise run a few at a time): with Go running
+	// work inline, one driver goroutine then makes every call, in an order a seed decides.
+	OneGoroutine bool
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -129,7 +133,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	}
 	api := slack.New(cfg.SlackBotToken, slackOpts...)
 
-	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
+	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc, oneByOne: opts.OneGoroutine}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
 		Store:    instrumentedStore{Store: store, m: m, log: changeLog{log.With("component", "requests")}},

@@ -16,7 +16,7 @@ var (
 	flagSeeds     = flag.Int("sim.seeds", 16, "how many seeds to simulate (seeds 1…N)")
 	flagDays      = flag.Int("sim.days", 40, "simulated days per seed")
 	flagSeed      = flag.Uint64("sim.seed", 0, "replay this one seed (0: run -sim.seeds seeds)")
-	flagKnownBugs = flag.Bool("sim.knownbugs", false, "turn on the faults and invariants of known bugs (issue 11)")
+	flagKnownBugs = flag.Bool("sim.knownbugs", false, "turn on the faults and invariants of known bugs (knownbugs.go)")
 	flagBug       = flag.String("sim.bug", "", "turn on one known bug, by its trigger or invariant name (see knownbugs.go)")
 	flagWorkers   = flag.Int("sim.workers", runtime.GOMAXPROCS(0), "seeds simulated side by side")
 	flagVerbose   = flag.Bool("sim.log", false, "print cakegate's log while replaying one seed")

@@ -176,6 +176,7 @@ func (w *World) startApp() error {
 		StoreOptions:  []state.Option{state.WithoutSync(), state.WithWriteFault(w.writeFault)},
 		Transport:     w.net,
 		Go:            func(work func()) { work() },
+		OneGoroutine:  true,
 		// The driver fires the alarm itself, at the time it would wake (alarmDue).
 		NoAlarm: true,
 		Rand:    rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
