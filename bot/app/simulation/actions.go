@@ -2,11 +2,13 @@ package simulation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -30,6 +32,7 @@ var actions = []action{
 	{"approve-command", 3, (*World).approveByCommand},
 	{"reveal", 8, (*World).reveal},
 	{"reissue", 1, (*World).reissue},
+	{"leak", 1, (*World).leak},
 	{"deny", 2, (*World).deny},
 	{"cancel", 2, (*World).cancel},
 	{"revoke", 3, (*World).revoke},
@@ -240,6 +243,39 @@ func (w *World) reissue() {
 		}
 	}
 	w.slack.CloseModals(r.Requester)
+}
+
+// leak has a requester paste the token of one of their live API users into a channel or a
+// DM with cakegate: leak detection must revoke it within seconds (invLeakDies).
+func (w *World) leak() {
+	var shown []*userFact
+	for _, id := range w.model.order {
+		if f := w.model.users[id]; !f.gone && f.origin == "cakegate" && f.delivered > 0 && f.leakedAt.IsZero() && f.installation == w.installation {
+			shown = append(shown, f)
+		}
+	}
+	if len(shown) == 0 {
+		return
+	}
+	f := pick(w, shown)
+	_, requester, ok := madeFor(f.name)
+	if !ok {
+		return
+	}
+	user := strings.ToUpper(requester)
+	where := pick(w, []string{generalChannel, user})
+	_, ev, err := w.slack.UserPosts(user, where, "does this work? "+f.token)
+	if err != nil {
+		return
+	}
+	body, err := w.slack.EventCallback(ev)
+	if err != nil {
+		return
+	}
+	f.leakedAt = w.clock.Now()
+	w.counts["token pasted in a message"]++
+	status, _ := w.post("/slack/events", body)
+	w.say(user, "paste own token of "+f.name+" in "+where, cmp.Or(status, "ok"))
 }
 
 // revealClick builds a click on the Reveal token button of r in its requester's DMs.

@@ -28,6 +28,7 @@ const (
 	invTokenNotStored   = "token-never-stored" // the database file never holds a token
 	invNoRest           = "no-rest-in-provisioning-or-revoking"
 	invLapse            = "unrevealed-approval-lapses" // an approval not revealed by its reveal_within lapses
+	invLeakDies         = "leaked-token-dies"          // a token pasted in a message cakegate reads is deleted within seconds
 	invAudited          = "every-change-audited"
 	invAuditChain       = "audit-chain-verifies"
 	invOutbox           = "outbox-delivered"
@@ -272,6 +273,13 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		f := w.model.users[id]
 		if f.gone || f.origin != "cakegate" {
 			continue
+		}
+		if !f.leakedAt.IsZero() && f.installation == w.installation {
+			d := w.due(f.leakedAt, undeliveredBound)
+			if now.After(d) {
+				add(invLeakDies, "the token of %s was pasted in a message at %s; its API user still exists", f.name, f.leakedAt.Format(time.DateTime))
+			}
+			deadline(d)
 		}
 		// A token nobody received must not exist: deleted at once when its modal cannot
 		// show it (closed, expired trigger, Slack down), or at the next start after a crash.

@@ -43,6 +43,8 @@ type userFact struct {
 	gone         bool
 	// unownedSince is when it was first seen without a grant that owns it (zero: owned).
 	unownedSince time.Time
+	// leakedAt is when its requester pasted its token where others can read it.
+	leakedAt time.Time
 	// delivered counts the modals on its requester's screen that showed its token.
 	delivered int
 }

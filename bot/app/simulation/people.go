@@ -16,6 +16,7 @@ const (
 	erin  = "U0ERIN"
 
 	approvalsChannel = "C0APPROVALS"
+	generalChannel   = "C0GENERAL" // where people talk, and sometimes paste a token
 	workspace        = "5f0c2a9e-7d1b-4c3e-9a8f-2b6d4e1c0a7f"
 	ownerToken       = "dc-owner-token-simulation"
 	signingSecret    = "simulation-signing-secret"

@@ -113,6 +113,7 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		w.slack.AddUser(slacktest.User{ID: u, Name: lowerName(u), RealName: lowerName(u)})
 	}
 	w.slack.AddChannel(approvalsChannel, "cakegate-approvals")
+	w.slack.AddChannel(generalChannel, "general")
 	w.dc = datacaketest.New()
 	if err := w.dc.Start(); err != nil {
 		w.slack.Close()
