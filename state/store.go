@@ -40,6 +40,9 @@ type options struct {
 	lockTimeout time.Duration
 	noSync      bool // only for benchmarks
 	writeFault  func(op string) error
+	// newInstallation makes a new database's installation id and created_at
+	// (WithNewInstallation); nil: a random id and the wall clock.
+	newInstallation func() (id string, created time.Time)
 }
 
 // WithLockTimeout sets how long Open waits for the file lock before giving up; the default
@@ -60,6 +63,13 @@ func WithoutSync() Option {
 // The simulation uses it for disk-full faults and to freeze the file at a crash point.
 func WithWriteFault(fault func(op string) error) Option {
 	return func(o *options) { o.writeFault = fault }
+}
+
+// WithNewInstallation has a database created now take its installation id and created_at
+// from fn instead of a random id and the wall clock. The simulation passes a seeded id and
+// its virtual time, so one seed is one history; an existing database keeps its own.
+func WithNewInstallation(fn func() (id string, created time.Time)) Option {
+	return func(o *options) { o.newInstallation = fn }
 }
 
 // Open opens the database at path, creating it with mode 0600 if it does not exist, and
@@ -87,7 +97,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open db %s: %w", path, err)
 	}
-	if err := openSchema(db, path); err != nil {
+	if err := openSchema(db, path, &o); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -29,11 +29,13 @@ const (
 	invNoRest           = "no-rest-in-provisioning-or-revoking"
 	invLapse            = "unrevealed-approval-lapses" // an approval not revealed by its reveal_within lapses
 	invLeakDies         = "leaked-token-dies"          // a token pasted in a message cakegate reads is deleted within seconds
-	invAudited          = "every-change-audited"
-	invAuditChain       = "audit-chain-verifies"
-	invOutbox           = "outbox-delivered"
-	invDeadLetter       = "dead-letters-alerted"
-	invPolicy           = "grant-only-by-policy" // granted only for a role the policy has, by that role's approvers
+	// … also when the process crashed after acknowledging the message, before revoking.
+	invLeakDiesAfterCrash = "leaked-token-dies-after-crash"
+	invAudited            = "every-change-audited"
+	invAuditChain         = "audit-chain-verifies"
+	invOutbox             = "outbox-delivered"
+	invDeadLetter         = "dead-letters-alerted"
+	invPolicy             = "grant-only-by-policy" // granted only for a role the policy has, by that role's approvers
 )
 
 // fileCheckEvery: the database file is searched for tokens every so many checks and at
@@ -276,8 +278,11 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		}
 		if !f.leakedAt.IsZero() && f.installation == w.installation {
 			d := w.due(f.leakedAt, undeliveredBound)
-			if now.After(d) {
-				add(invLeakDies, "the token of %s was pasted in a message at %s; its API user still exists", f.name, f.leakedAt.Format(time.DateTime))
+			if inv := invLeakDies; now.After(d) {
+				if f.leakLost {
+					inv = invLeakDiesAfterCrash
+				}
+				add(inv, "the token of %s was pasted in a message at %s; its API user still exists", f.name, f.leakedAt.Format(time.DateTime))
 			}
 			deadline(d)
 		}

@@ -45,6 +45,8 @@ type userFact struct {
 	unownedSince time.Time
 	// leakedAt is when its requester pasted its token where others can read it.
 	leakedAt time.Time
+	// leakLost: the paste was acknowledged and the process crashed before it revoked.
+	leakLost bool
 	// delivered counts the modals on its requester's screen that showed its token.
 	delivered int
 }

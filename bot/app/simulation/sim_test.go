@@ -110,3 +110,30 @@ func TestSimulationIsDeterministic(t *testing.T) {
 		t.Fatalf("seed 3 ran twice with different traces:\n%s\n\nthen\n%s", traceA, traceB)
 	}
 }
+
+// TestSimulationFindsKnownBugs is the proof that the simulation hunts: each known bug, turned
+// on alone, breaks its invariant at the recorded seed within the CI days. When a fix lands
+// its case fails: delete the bug from knownBugs. Not under -race or -short.
+func TestSimulationFindsKnownBugs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("runs the known bugs' seeds to failure; without -race and -short only")
+	}
+	for _, b := range knownBugs {
+		t.Run(b.found.invariant, func(t *testing.T) {
+			t.Parallel()
+			name := b.trigger
+			if name == "" {
+				name = b.invariants[0]
+			}
+			res, err := Run(b.found.seed, *flagDays, Options{Bugs: []string{name}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Failure == nil || res.Failure.Invariant != b.found.invariant {
+				t.Fatalf("%s (%s): seed %d with -sim.bug=%s broke %v, want %s; fixed? then delete it from knownBugs",
+					b.name, b.issue, b.found.seed, name, res.Failure, b.found.invariant)
+			}
+			t.Logf("found: %s", res.Failure.Detail)
+		})
+	}
+}

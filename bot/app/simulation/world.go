@@ -174,10 +174,15 @@ func (w *World) startApp() error {
 		Clock: w.clock,
 		// Backoff waits take no virtual time: latency faults move the clock instead.
 		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
-		StoreOptions:  []state.Option{state.WithoutSync(), state.WithWriteFault(w.writeFault)},
-		Transport:     w.net,
-		Go:            func(work func()) { work() },
-		OneGoroutine:  true,
+		StoreOptions: []state.Option{state.WithoutSync(), state.WithWriteFault(w.writeFault),
+			// A new database's id and birth come from the world, not crypto/rand and the
+			// wall clock: one seed, one history.
+			state.WithNewInstallation(func() (string, time.Time) {
+				return fmt.Sprintf("sim%04d", w.installation), w.clock.Now()
+			})},
+		Transport:    w.net,
+		Go:           func(work func()) { work() },
+		OneGoroutine: true,
 		// The driver fires the alarm itself, at the time it would wake (alarmDue).
 		NoAlarm: true,
 		Rand:    rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
