@@ -6,6 +6,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -53,6 +54,13 @@ type Config struct {
 	// Identity pins the team, app and enterprise cakegate serves; "" learns each from
 	// Slack (LearnIdentity), and a pin that does not match what Slack says is an error.
 	Identity Identity
+	// Go runs acknowledged work. Nil starts a goroutine, as production wants: the
+	// acknowledgement must not wait for the work. The simulation runs it inline, so one
+	// driver goroutine decides the order of everything.
+	Go func(work func())
+	// Rand spreads outbox retries (jitter). Nil uses the global source; the simulation
+	// passes a seeded one, so a seed replays the same retry times.
+	Rand *rand.Rand
 }
 
 // Bot is cakegate's Slack adapter. It also implements commands.Groups (user group
@@ -73,6 +81,8 @@ type Bot struct {
 	// pin is Config.Identity; identity is what LearnIdentity learnt (identity.go).
 	pin      Identity
 	identity identityState
+	goFn     func(func())
+	rand     *rand.Rand
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -116,6 +126,11 @@ func New(cfg Config) *Bot {
 		onPanic:     cfg.OnPanic,
 		pin:         cfg.Identity,
 		kick:        make(chan struct{}, 1),
+		goFn:        cfg.Go,
+		rand:        cfg.Rand,
+	}
+	if b.goFn == nil {
+		b.goFn = func(work func()) { go work() }
 	}
 	if b.name == "" {
 		b.name = "/cakegate"
@@ -159,7 +174,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 	}
 	b.work.Add(1)
 	b.mu.Unlock()
-	go func() {
+	b.goFn(func() {
 		defer b.work.Done()
 		b.workers <- struct{}{}
 		defer func() { <-b.workers }()
@@ -168,7 +183,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 		defer b.recovered(PanicWork)
 		fn(ctx)
 		b.Kick()
-	}()
+	})
 	return true
 }
 

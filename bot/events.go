@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -24,18 +25,28 @@ func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
 		}
 		return v.Challenge, nil
 	case slackevents.CallbackEvent:
-		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
+		cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+		if ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
 			// For another workspace (acknowledged, so Slack does not retry it, and
 			// dropped), or a retry of an event already taken.
 			return "", nil
 		}
-		b.handleInnerEvent(ev.InnerEvent)
+		if err := b.handleInnerEvent(ev.InnerEvent); err != nil {
+			if ok {
+				b.events.forget(cb.EventID) // Slack's retry must be taken
+			}
+			return "", errNotTaken
+		}
 	}
 	return "", nil
 }
 
-// handleInnerEvent starts work on one event.
-func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) {
+// errNotTaken answers an event cakegate could not take now: Slack delivers it again.
+var errNotTaken = errors.New("event not taken; deliver it again")
+
+// handleInnerEvent starts work on one event. An error means the event was not taken (a
+// leak could not be recorded) and must not be acknowledged.
+func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) error {
 	switch e := inner.Data.(type) {
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab == "home" || e.Tab == "" {
@@ -44,8 +55,9 @@ func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) {
 	case *slackevents.UserChangeEvent:
 		b.userChanged(e)
 	case *slackevents.MessageEvent:
-		b.scanMessage(e)
+		return b.scanMessage(e)
 	}
+	return nil
 }
 
 // eventDedupe remembers event ids for longer than Slack's retry window (5 minutes), so a
@@ -54,6 +66,13 @@ type eventDedupe struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	ids map[string]time.Time
+}
+
+// forget drops id, so that a redelivery of an event that was not taken is handled.
+func (d *eventDedupe) forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.ids, id)
 }
 
 // seen records id and reports whether it had been recorded within ttl.

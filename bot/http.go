@@ -143,6 +143,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 
 func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	challenge, err := b.acceptEvent(body)
+	if errors.Is(err, errNotTaken) {
+		http.Error(w, "not taken; deliver it again", http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil {
 		http.Error(w, "malformed event", http.StatusBadRequest)
 		return

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,23 +17,25 @@ import (
 // leaked before the acknowledgement too (one store write), because Slack does not deliver
 // an acknowledged event again: a crash after it must not forget that the token leaked.
 // The API user is deleted, and the leak reported where it was seen, after it.
-func (b *Bot) scanMessage(e *slackevents.MessageEvent) {
+// It returns an error when a leak could not be recorded: the event must then not be
+// acknowledged, so that Slack delivers it again.
+func (b *Bot) scanMessage(e *slackevents.MessageEvent) error {
 	text, ts, thread := e.Text, e.TimeStamp, e.ThreadTimeStamp
 	switch e.SubType {
 	case "message_changed":
 		if e.Message == nil {
-			return
+			return nil
 		}
 		text, ts, thread = e.Message.Text, e.Message.Timestamp, e.Message.ThreadTimestamp
 		for _, a := range e.Message.Attachments {
 			text += "\n" + a.Text + "\n" + a.Fallback
 		}
 	case "message_deleted", "channel_join", "channel_leave":
-		return
+		return nil
 	}
 	matches := b.svc.FindLeaks(context.Background(), text)
 	if len(matches) == 0 {
-		return
+		return nil
 	}
 	where := commands.Leak{Channel: e.Channel, TS: ts}
 	if thread == "" {
@@ -43,19 +44,21 @@ func (b *Bot) scanMessage(e *slackevents.MessageEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
 	defer cancel()
 	var marked []*commands.Request
+	var failed error
 	for _, m := range matches {
 		r, err := b.svc.MarkLeaked(ctx, m, where)
-		if err != nil {
-			if !errors.Is(err, commands.ErrWrongState) {
-				b.log.Warn("leaked token: already ended, or the revoke could not be recorded", "request", m.Request.String(), "err", err)
-			}
-			continue
+		switch {
+		case err != nil:
+			b.log.Error("leaked token: the revoke could not be recorded; Slack will deliver the message again", "request", m.Request.String(), "err", err)
+			failed = err
+		case r != nil:
+			marked = append(marked, r)
 		}
-		marked = append(marked, r)
 	}
 	if len(marked) > 0 {
 		b.async(func(ctx context.Context) { b.respondToLeak(ctx, marked, where, thread) })
 	}
+	return failed
 }
 
 // leakMarkTimeout bounds the store writes that mark leaked grants before the message event

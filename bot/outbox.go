@@ -101,14 +101,18 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				continue
 			}
 			if n.Attempts+1 >= outboxMaxAttempts {
-				b.log.Error("giving up on a notification", "request", n.Request.String(), "kind", string(n.Kind), "attempts", n.Attempts+1, "err", err)
+				b.log.Error("giving up on a notification", "notification", n.ID, "request", n.Request.String(), "kind", string(n.Kind), "attempts", n.Attempts+1, "err", err)
+				if derr := b.deadLetter(ctx, n, err); derr != nil {
+					// Keep it queued: the dead letter is retried with it next run.
+					return delivered, fmt.Errorf("dead-letter notification %d: %w", n.ID, derr)
+				}
 				progress = true
 				if err := b.outbox.CompleteNotification(ctx, n.ID); err != nil {
 					return delivered, fmt.Errorf("drop notification %d: %w", n.ID, err)
 				}
 				continue
 			}
-			at := b.now().Add(retryDelay(n.Attempts+1, err))
+			at := b.now().Add(retryDelay(n.Attempts+1, err, b.jitter))
 			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "retry_at", at, "err", err)
 			if err := b.outbox.RetryNotification(ctx, n.ID, at, err.Error()); err != nil {
 				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
@@ -155,7 +159,7 @@ func (b *Bot) outboxTarget(ctx context.Context, n commands.Notification) (*comma
 
 // retryDelay honours Slack's Retry-After on a 429, and otherwise backs off exponentially
 // with jitter.
-func retryDelay(attempt int, err error) time.Duration {
+func retryDelay(attempt int, err error, jitter func(n time.Duration) time.Duration) time.Duration {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) && rl.RetryAfter > 0 {
 		return rl.RetryAfter
@@ -165,7 +169,15 @@ func retryDelay(attempt int, err error) time.Duration {
 		d *= 2
 	}
 	d = min(d, outboxRetryMax)
-	return d/2 + rand.N(d/2+1)
+	return d/2 + jitter(d/2+1)
+}
+
+// jitter picks a wait in [0, n) from Config.Rand, or the global source.
+func (b *Bot) jitter(n time.Duration) time.Duration {
+	if b.rand == nil {
+		return rand.N(n)
+	}
+	return time.Duration(b.rand.Int64N(int64(n)))
 }
 
 // deliver sends one notification about r (nil for an alert or a message to a user with no

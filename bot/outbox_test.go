@@ -15,18 +15,21 @@ import (
 	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
+// globalJitter is the jitter of a bot built without a Rand.
+var globalJitter = (&Bot{}).jitter
+
 func TestRetryDelay(t *testing.T) {
 	t.Run("RetryAfterHonoured", func(t *testing.T) {
 		limited := &slack.RateLimitedError{RetryAfter: 30 * time.Second}
 		for _, err := range []error{limited, fmt.Errorf("post: %w", limited)} {
 			for _, attempt := range []int{1, 5, 59} {
-				if got := retryDelay(attempt, err); got != 30*time.Second {
+				if got := retryDelay(attempt, err, globalJitter); got != 30*time.Second {
 					t.Errorf("retryDelay(%d, %v) = %v, want Retry-After's 30s", attempt, err, got)
 				}
 			}
 		}
 		// Without a Retry-After the backoff applies.
-		if got := retryDelay(1, &slack.RateLimitedError{}); got < outboxRetryBase/2 || got > outboxRetryBase {
+		if got := retryDelay(1, &slack.RateLimitedError{}, globalJitter); got < outboxRetryBase/2 || got > outboxRetryBase {
 			t.Errorf("retryDelay(1, 429 without Retry-After) = %v, want the first backoff", got)
 		}
 	})
@@ -35,14 +38,14 @@ func TestRetryDelay(t *testing.T) {
 		ceiling := outboxRetryBase
 		for attempt := 1; attempt <= outboxMaxAttempts+5; attempt++ {
 			for range 20 {
-				got := retryDelay(attempt, err)
+				got := retryDelay(attempt, err, globalJitter)
 				if got < ceiling/2 || got > ceiling {
 					t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", attempt, got, ceiling/2, ceiling)
 				}
 			}
 			ceiling = min(2*ceiling, outboxRetryMax)
 		}
-		if got := retryDelay(1<<30, err); got < outboxRetryMax/2 || got > outboxRetryMax {
+		if got := retryDelay(1<<30, err, globalJitter); got < outboxRetryMax/2 || got > outboxRetryMax {
 			t.Fatalf("retryDelay(1<<30) = %v, want within the cap", got)
 		}
 	})
@@ -52,7 +55,7 @@ func TestRetryDelay(t *testing.T) {
 		seen := map[time.Duration]bool{}
 		lo, hi := time.Duration(1<<62), time.Duration(0)
 		for range 1000 {
-			d := retryDelay(attempt, err)
+			d := retryDelay(attempt, err, globalJitter)
 			seen[d] = true
 			lo, hi = min(lo, d), max(hi, d)
 		}
@@ -150,5 +153,58 @@ func TestDeliverOutboxGivesUpAtLast(t *testing.T) {
 	}
 	if _, queued := outbox.Queued(7); queued || !outbox.Completed(7) {
 		t.Fatalf("after the last attempt the notification is queued=%v, completed %v; want dropped", queued, outbox.Completed(7))
+	}
+}
+
+// A notification given up on is dead-lettered: audited, and the approvers alerted, so that
+// giving up is never silent (found by the simulation: an archived approvals channel made
+// the outbox drop approval updates after 60 attempts with only a log line).
+func TestDeliverOutboxDeadLettersWhatItGivesUp(t *testing.T) {
+	fake := slacktest.New()
+	fake.Start()
+	t.Cleanup(fake.Close)
+	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	store := commandstest.NewStore()
+	r := &commands.Request{Requester: "U0ALICE", State: commands.StateDenied}
+	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	id := r.ID
+	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyRequester, Request: id, Text: id.String() + " was denied.", CreatedAt: clock.Now(), Attempts: outboxMaxAttempts - 1})
+	b := New(Config{
+		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
+		Slack:    slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
+		Outbox:   store,
+		Requests: store,
+	})
+	fake.Fail5xxNext("conversations.open", 1)
+	deliverOutbox(t, b)
+	if _, queued := store.Queued(7); queued {
+		t.Fatal("the notification given up on is still queued")
+	}
+	if got := store.AuditActions(id); len(got) != 1 || got[0] != "dead_letter" {
+		t.Fatalf("audit of %s: %v, want one dead_letter", id, got)
+	}
+	var alert *commands.Notification
+	for _, n := range store.Notifications(id) {
+		if n.Kind == commands.NotifyApprovers {
+			alert = &n
+		}
+	}
+	if alert == nil || !strings.Contains(alert.Text, "requester notification about "+id.String()+" after 60 attempts") || !strings.Contains(alert.Text, "500") {
+		t.Fatalf("alert %+v, want one naming what was lost and why", alert)
+	}
+
+	// An alert that is given up on is audited, not alerted about again.
+	store.Enqueue(commands.Notification{ID: 8, Kind: commands.NotifyApprovers, Text: "an alert", CreatedAt: clock.Now(), Attempts: outboxMaxAttempts - 1})
+	fake.SetChannelNotFound(outboxChannel)
+	deliverOutbox(t, b)
+	if got := store.AuditActions(0); len(got) != 1 || got[0] != "dead_letter" {
+		t.Fatalf("audit without a request: %v, want one dead_letter", got)
+	}
+	for _, n := range store.Notifications(0) {
+		if n.Kind == commands.NotifyApprovers && strings.Contains(n.Text, "gave up") {
+			t.Fatalf("an alert about a lost alert was queued: %+v", n)
+		}
 	}
 }

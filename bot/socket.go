@@ -102,17 +102,32 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		}
 		b.ack(client, evt, payload)
 	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			if evt.Request != nil {
+				b.ack(client, evt, nil)
+			}
+			return
+		}
+		cb, isCallback := ev.Data.(*slackevents.EventsAPICallbackEvent)
+		if isCallback && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
+			if evt.Request != nil {
+				b.ack(client, evt, nil)
+			}
+			return
+		}
+		// Handled before the acknowledgement: the work it starts runs after, but a leak is
+		// recorded first, and an event not taken is left unacknowledged for Slack to send
+		// again.
+		if err := b.handleInnerEvent(ev.InnerEvent); err != nil {
+			if isCallback {
+				b.events.forget(cb.EventID)
+			}
+			return
+		}
 		if evt.Request != nil {
 			b.ack(client, evt, nil)
 		}
-		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
-		if !ok {
-			return
-		}
-		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
-			return
-		}
-		b.handleInnerEvent(ev.InnerEvent)
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
 		b.log.Warn("socket mode", "event", string(evt.Type), "detail", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:

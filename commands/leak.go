@@ -127,6 +127,9 @@ func (s *Service) RevokeLeaked(ctx context.Context, m LeakMatch, where Leak) (*R
 	if err != nil {
 		return nil, err
 	}
+	if r == nil {
+		return nil, errNotDue
+	}
 	return s.FinishLeaked(ctx, r)
 }
 
@@ -134,7 +137,7 @@ func (s *Service) RevokeLeaked(ctx context.Context, m LeakMatch, where Leak) (*R
 // leaked, in one store write and no network call, so the transport can do it before it
 // acknowledges the message event. From then on the revocation survives a crash: reconcile
 // and the expiry sweep finish what is left in revoking. A match whose grant has ended or
-// moved to another token since is dropped (errNotDue).
+// moved to another token since (or was marked already) gives nil and no error.
 func (s *Service) MarkLeaked(ctx context.Context, m LeakMatch, where Leak) (*Request, error) {
 	r, err := s.Store.Update(ctx, m.Request, func(r *Request) (Change, error) {
 		from := r.State
@@ -152,6 +155,7 @@ func (s *Service) MarkLeaked(ctx context.Context, m LeakMatch, where Leak) (*Req
 	})
 	if errors.Is(err, errNotDue) {
 		s.leaks.remove(m.Fingerprint)
+		return nil, nil
 	}
 	return r, err
 }

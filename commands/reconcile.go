@@ -129,6 +129,11 @@ func (s *Service) undoHalfMade(ctx context.Context, r *Request, half *Grant) err
 		return err
 	}
 	// A request made before installation ids may have left an API user of the old name.
+	// One made since cannot have: an API user of the old name is then another cakegate's
+	// (one from before installation ids, on the same workspace), and not ours to delete.
+	if !s.InstalledAt.IsZero() && !r.CreatedAt.Before(s.InstalledAt) {
+		return nil
+	}
 	return s.deleteByName(ctx, r.Workspace, APIUserName("", r.ID, r.Requester))
 }
 

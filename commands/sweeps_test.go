@@ -135,7 +135,7 @@ func TestReconcile(t *testing.T) {
 		e := newEnv(t)
 		r := e.storeInState(t, commands.StateProvisioning)
 		// The crash happened after Datacake created the API user, before it was recorded.
-		half, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName("", r.ID, carol)})
+		half, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName(testInstallation, r.ID, carol)})
 		res, err := e.svc.Reconcile(ctx)
 		if err != nil || res.Reopened != 1 {
 			t.Fatalf("got %+v %v, want one reopened", res, err)
@@ -155,6 +155,31 @@ func TestReconcile(t *testing.T) {
 		}
 		if again := e.reveal(t, r.ID); again.Grant == nil {
 			t.Fatal("Reveal does not work again")
+		}
+	})
+	t.Run("ProvisioningFromBeforeInstallationIDs", func(t *testing.T) {
+		// A request made before the database had an installation id may have left an API
+		// user of the old name; one made since cannot, so the old name is then another
+		// cakegate's (found by the simulation, seed 15: a foreign API user deleted).
+		e := newEnv(t)
+		old := e.storeInState(t, commands.StateProvisioning)
+		e.svc.InstalledAt = start.Add(time.Minute)
+		oldHalf, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName("", old.ID, carol)})
+		if res, err := e.svc.Reconcile(ctx); err != nil || res.Reopened != 1 {
+			t.Fatalf("got %+v %v, want one reopened", res, err)
+		}
+		if _, ok := e.datacake.Spec(oldHalf.ID); ok {
+			t.Fatal("the half-made API user of the old name still exists")
+		}
+
+		e = newEnv(t)
+		r := e.storeInState(t, commands.StateProvisioning)
+		foreign, _, _ := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName("", r.ID, carol)})
+		if res, err := e.svc.Reconcile(ctx); err != nil || res.Reopened != 1 {
+			t.Fatalf("got %+v %v, want one reopened", res, err)
+		}
+		if _, ok := e.datacake.Spec(foreign.ID); !ok {
+			t.Fatal("reconcile deleted another cakegate's API user of the old name for a request made since installation ids")
 		}
 	})
 	t.Run("RevokingFinished", func(t *testing.T) {

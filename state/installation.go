@@ -29,7 +29,7 @@ const installationLength = 6
 // addInstallation (schema version 2) gives the database its installation id. A new
 // database gets it when it is created; an older one when it is first opened by this
 // version, with that moment as its created_at.
-func addInstallation(tx *bbolt.Tx) error {
+func addInstallation(tx *bbolt.Tx, o *options) error {
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return err
@@ -37,14 +37,19 @@ func addInstallation(tx *bbolt.Tx) error {
 	if meta.Get(keyInstallation) != nil {
 		return nil
 	}
-	id, err := newInstallationID()
-	if err != nil {
-		return err
+	id, created := "", time.Now()
+	if o != nil && o.newInstallation != nil {
+		id, created = o.newInstallation()
+	} else {
+		var err error
+		if id, err = newInstallationID(); err != nil {
+			return err
+		}
 	}
 	if err := meta.Put(keyInstallation, []byte(id)); err != nil {
 		return fmt.Errorf("write installation id: %w", err)
 	}
-	if err := meta.Put(keyCreatedAt, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+	if err := meta.Put(keyCreatedAt, []byte(created.UTC().Format(time.RFC3339))); err != nil {
 		return fmt.Errorf("write created_at: %w", err)
 	}
 	return nil

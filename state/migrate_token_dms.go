@@ -13,7 +13,7 @@ import (
 // token was posted in a direct message, which stays in Slack's history. Marked grants have
 // that message edited when they end, so the token no longer shows (commands.NotifyScrubTokenDM).
 // Only the live states are visited, through by_state: an ended grant's token no longer works.
-func markTokenDMs(tx *bbolt.Tx) error {
+func markTokenDMs(tx *bbolt.Tx, _ *options) error {
 	byState := tx.Bucket(bucketByState)
 	for _, s := range []commands.State{commands.StateProvisioning, commands.StateActive, commands.StateRevoking} {
 		prefix := stringPrefix(string(s))

@@ -107,7 +107,7 @@ func (s *Store) CompleteNotification(ctx context.Context, id uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update("complete_notification", func(tx *bbolt.Tx) error {
 		if _, err := unschedule(tx, id); err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (s *Store) RetryNotification(ctx context.Context, id uint64, at time.Time, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update("retry_notification", func(tx *bbolt.Tx) error {
 		n, err := unschedule(tx, id)
 		if err != nil {
 			return err

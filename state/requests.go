@@ -28,7 +28,7 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		return commands.Errorf(commands.CodeInvalid, "requester %q contains a NUL byte", r.Requester)
 	}
 	var id commands.RequestID
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update("create", func(tx *bbolt.Tx) error {
 		seq, err := tx.Bucket(bucketRequests).NextSequence()
 		if err != nil {
 			return fmt.Errorf("next request id: %w", err)
@@ -61,7 +61,7 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	}
 	var out *commands.Request
 	var fnErr error
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update("update", func(tx *bbolt.Tx) error {
 		old, err := getRequest(tx, id)
 		if err != nil {
 			return err
@@ -168,5 +168,5 @@ func (s *Store) Record(ctx context.Context, c commands.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error { return writeChange(tx, 0, c) })
+	return s.update("record", func(tx *bbolt.Tx) error { return writeChange(tx, 0, c) })
 }

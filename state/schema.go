@@ -31,7 +31,7 @@ const SchemaVersion = 3
 // function here and bumps SchemaVersion. The array has SchemaVersion entries, so an extra
 // function does not compile and a forgotten one is a nil that migrate refuses. All pending
 // migrations run in one transaction, so a failed migration leaves the file as it was.
-var migrations = [SchemaVersion]func(tx *bbolt.Tx) error{
+var migrations = [SchemaVersion]func(tx *bbolt.Tx, o *options) error{
 	createV1,
 	addInstallation,
 	markTokenDMs,
@@ -44,7 +44,7 @@ var ErrNewerSchema = errors.New("database has a newer schema")
 var ErrNotCakegate = errors.New("not a cakegate database")
 
 // createV1 creates the buckets of the first layout.
-func createV1(tx *bbolt.Tx) error {
+func createV1(tx *bbolt.Tx, _ *options) error {
 	for _, name := range [][]byte{
 		bucketRequests, bucketByExpiry, bucketByState, bucketByUser,
 		bucketAudit, bucketAuditByRequest, bucketOutbox, bucketOutboxDue,
@@ -58,7 +58,7 @@ func createV1(tx *bbolt.Tx) error {
 
 // openSchema checks the file's schema and migrates it if it is older than SchemaVersion.
 // A current file is only read, so opening the usual database writes nothing.
-func openSchema(db *bbolt.DB, path string) error {
+func openSchema(db *bbolt.DB, path string, o *options) error {
 	var current bool
 	err := db.View(func(tx *bbolt.Tx) error {
 		version, err := checkSchema(tx, path)
@@ -68,7 +68,7 @@ func openSchema(db *bbolt.DB, path string) error {
 	if err != nil || current {
 		return err
 	}
-	return db.Update(func(tx *bbolt.Tx) error { return migrate(tx, path) })
+	return db.Update(func(tx *bbolt.Tx) error { return migrate(tx, path, o) })
 }
 
 // checkSchema returns the file's schema version, or refuses a file it cannot safely use.
@@ -90,7 +90,7 @@ func checkSchema(tx *bbolt.Tx, path string) (int, error) {
 
 // migrate runs every migration from the file's version up to SchemaVersion, recording each
 // step. It runs in one transaction, so a failed migration leaves the file as it was.
-func migrate(tx *bbolt.Tx, path string) error {
+func migrate(tx *bbolt.Tx, path string, o *options) error {
 	version, err := checkSchema(tx, path)
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func migrate(tx *bbolt.Tx, path string) error {
 		if migrations[v] == nil {
 			return fmt.Errorf("migrate %s to schema version %d: no migration written", path, v+1)
 		}
-		if err := migrations[v](tx); err != nil {
+		if err := migrations[v](tx, o); err != nil {
 			return fmt.Errorf("migrate %s to schema version %d: %w", path, v+1, err)
 		}
 		if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(v+1))); err != nil {

@@ -18,6 +18,8 @@ import (
 type Store struct {
 	db   *bbolt.DB
 	path string
+	// writeFault, when set, is asked before every write transaction (WithWriteFault).
+	writeFault func(op string) error
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and
@@ -37,6 +39,10 @@ type Option func(*options)
 type options struct {
 	lockTimeout time.Duration
 	noSync      bool // only for benchmarks
+	writeFault  func(op string) error
+	// newInstallation makes a new database's installation id and created_at
+	// (WithNewInstallation); nil: a random id and the wall clock.
+	newInstallation func() (id string, created time.Time)
 }
 
 // WithLockTimeout sets how long Open waits for the file lock before giving up; the default
@@ -49,6 +55,21 @@ func WithLockTimeout(d time.Duration) Option {
 // the disk's. Never in production: a crash or power loss can lose committed transactions.
 func WithoutSync() Option {
 	return func(o *options) { o.noSync = true }
+}
+
+// WithWriteFault makes every write transaction ask fault first, with the name of the write
+// ("create", "update", "record", "complete_notification", "retry_notification"); an error
+// fails the write before anything is written, as a full or read-only disk fails a commit.
+// The simulation uses it for disk-full faults and to freeze the file at a crash point.
+func WithWriteFault(fault func(op string) error) Option {
+	return func(o *options) { o.writeFault = fault }
+}
+
+// WithNewInstallation has a database created now take its installation id and created_at
+// from fn instead of a random id and the wall clock. The simulation passes a seeded id and
+// its virtual time, so one seed is one history; an existing database keeps its own.
+func WithNewInstallation(fn func() (id string, created time.Time)) Option {
+	return func(o *options) { o.newInstallation = fn }
 }
 
 // Open opens the database at path, creating it with mode 0600 if it does not exist, and
@@ -76,11 +97,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open db %s: %w", path, err)
 	}
-	if err := openSchema(db, path); err != nil {
+	if err := openSchema(db, path, &o); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, writeFault: o.writeFault}, nil
 }
 
 // tightenMode makes an existing database file private to its owner. It tightens rather
@@ -102,6 +123,16 @@ func tightenMode(path string) error {
 			path, fi.Mode().Perm(), err)
 	}
 	return nil
+}
+
+// update runs fn in a read-write transaction, unless the write fault (if any) refuses op.
+func (s *Store) update(op string, fn func(tx *bbolt.Tx) error) error {
+	if s.writeFault != nil {
+		if err := s.writeFault(op); err != nil {
+			return fmt.Errorf("write %s: %w", op, err)
+		}
+	}
+	return s.db.Update(fn)
 }
 
 // Close waits for running transactions and closes the file.

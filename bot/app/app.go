@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -66,6 +67,18 @@ type Options struct {
 	// HealthInterval, HealthRetryMin and HealthRetryMax replace how often the background
 	// checks of Slack and Datacake run (see health.go); zero keeps the default.
 	HealthInterval, HealthRetryMin, HealthRetryMax time.Duration
+	// Transport carries every call cakegate makes (Slack's Web API, response_url,
+	// Datacake); nil is http.DefaultTransport. The simulation injects faults and crash
+	// points there.
+	Transport http.RoundTripper
+	// Go runs the work a Slack request acknowledged (bot.Config.Go); nil is a goroutine.
+	Go func(work func())
+	// Rand is the bot's source of jitter (bot.Config.Rand); nil is the global one.
+	Rand *rand.Rand
+	// OneGoroutine makes the Datacake calls of one request in turn, on the caller's
+	// goroutine (serial number look-ups otherwise run a few at a time): with Go running
+	// work inline, one driver goroutine then makes every call, in an order a seed decides.
+	OneGoroutine bool
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -74,10 +87,10 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	var dcHTTP *http.Client
+	dcHTTP := datacakeHTTPClient(opts.Transport)
 	if cfg.DatacakeTokenFile != "" {
 		file := newTokenFile(cfg.DatacakeTokenFile, cfg.DatacakeToken, log.With("component", "datacake"))
-		dcHTTP = &http.Client{Transport: tokenTransport{next: http.DefaultTransport, file: file}}
+		dcHTTP = &http.Client{Transport: tokenTransport{next: cmp.Or[http.RoundTripper](opts.Transport, http.DefaultTransport), file: file}}
 	}
 	dc, err := datacake.New(datacake.Options{
 		HTTPClient:     dcHTTP,
@@ -106,6 +119,9 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		return nil, err
 	}
 	m := newMetrics(installation)
+	if opts.Transport != nil {
+		m.transport = opts.Transport
+	}
 	m.reg.MustRegister(newStateCollector(store, clock))
 
 	slackOpts := []slack.Option{slack.OptionHTTPClient(m.slackHTTPClient(cfg.SlackAPIURL))}
@@ -117,7 +133,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	}
 	api := slack.New(cfg.SlackBotToken, slackOpts...)
 
-	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc}, m: m}
+	adapter := instrumentedDatacake{next: datacakeAdapter{client: dc, oneByOne: opts.OneGoroutine}, m: m}
 	svc := &commands.Service{
 		Policy:   policy,
 		Store:    instrumentedStore{Store: store, m: m, log: changeLog{log.With("component", "requests")}},
@@ -160,6 +176,8 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		HTTPClient:    m.responseURLClient(),
 		OnPanic:       m.countPanic,
 		Identity:      bot.Identity{TeamID: cfg.SlackTeamID, AppID: cfg.SlackAppID, EnterpriseID: cfg.SlackEnterpriseID},
+		Go:            opts.Go,
+		Rand:          opts.Rand,
 	})
 	svc.Groups = b
 	if leader != nil {
@@ -189,6 +207,15 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	}
 	a.sched.onPanic = m.countPanic
 	return a, nil
+}
+
+// datacakeHTTPClient is the Datacake client's HTTP client: nil (the client's default)
+// unless a transport was given.
+func datacakeHTTPClient(t http.RoundTripper) *http.Client {
+	if t == nil {
+		return nil
+	}
+	return &http.Client{Transport: t}
 }
 
 // Handler serves the Slack endpoints, the health checks and the metrics.
@@ -347,6 +374,11 @@ func (a *App) Service() *commands.Service { return a.svc }
 
 // Bot is the app's Slack side.
 func (a *App) Bot() *bot.Bot { return a.bot }
+
+// SweepDue runs once what the alarm runs when something is due (sweepDue). With
+// Options.NoAlarm a driver of its own calls it at the time Service.NextDue names: the
+// simulation fires it on its virtual clock, as the alarm would.
+func (a *App) SweepDue(ctx context.Context) { a.sweepDue(ctx) }
 
 // sweepDue is what the alarm runs when something is due: the expiry and reminder sweeps,
 // then delivery of what they queued.

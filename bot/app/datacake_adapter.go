@@ -13,6 +13,9 @@ import (
 // and errors between the two packages, which know nothing of each other.
 type datacakeAdapter struct {
 	client *datacake.Client
+	// oneByOne looks serial numbers up in turn on the caller's goroutine instead of a few
+	// at a time (Options.OneGoroutine).
+	oneByOne bool
 }
 
 // CreateAPIUser implements commands.Datacake.

@@ -50,16 +50,22 @@ func (a datacakeAdapter) FindDevices(ctx context.Context, workspace string, refs
 	}
 	results := make([]*datacake.Device, len(rest))
 	errs := make([]error, len(rest))
-	sem := make(chan struct{}, serialLookups)
-	var wg sync.WaitGroup
-	for i, ref := range rest {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+	if a.oneByOne {
+		for i, ref := range rest {
 			results[i], errs[i] = a.deviceBySerial(ctx, workspace, ref)
-		})
+		}
+	} else {
+		sem := make(chan struct{}, serialLookups)
+		var wg sync.WaitGroup
+		for i, ref := range rest {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				results[i], errs[i] = a.deviceBySerial(ctx, workspace, ref)
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, translate(err)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"slices"
 	"testing"
 
@@ -46,3 +47,45 @@ func TestAdapterFindsDevicesByIDAndSerial(t *testing.T) {
 		t.Fatalf("tags %v, %v", tags, err)
 	}
 }
+
+// With OneGoroutine the serial numbers are looked up in turn, in the order given: the
+// simulation's seed, not the scheduler, decides which call meets which fault.
+func TestAdapterLooksUpSerialsOneByOne(t *testing.T) {
+	const ws, key = "5f0c2a9e-7d1b-4c3e-9a8f-2b6d4e1c0a7f", "dc-owner-token-adapter"
+	dc := datacaketest.NewServer(t)
+	dc.AddWorkspace(ws, "Acme", "acme")
+	var want []string
+	var refs []string
+	for _, serial := range []string{"SN-1001", "SN-1002", "SN-1003", "SN-1004", "SN-1005", "SN-1006"} {
+		want = append(want, dc.AddDevice(ws, datacaketest.Device{Name: serial, Serial: serial}).ID)
+		refs = append(refs, serial)
+	}
+	dc.AddToken(key, map[string][]string{ws: {"members"}})
+	var order []string
+	client, err := datacake.New(datacake.Options{URL: dc.URL(), Token: key, HTTPClient: &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		order = append(order, req.URL.Path) // no lock: a second goroutine here is a race -race reports
+		return http.DefaultTransport.RoundTrip(req)
+	})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := datacakeAdapter{client: client, oneByOne: true}
+	got, err := a.FindDevices(t.Context(), ws, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range got {
+		ids = append(ids, d.ID)
+	}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("found %v, want %v in the order asked", ids, want)
+	}
+	if len(order) != len(refs) {
+		t.Fatalf("%d calls, want one per serial number", len(order))
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

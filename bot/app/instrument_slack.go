@@ -119,7 +119,7 @@ func slackLabel(s, otherwise string) string {
 // slackHTTPClient is the client slack-go makes its Web API calls with: the default
 // transport, timed.
 func (m *metrics) slackHTTPClient(apiURL string) *http.Client {
-	return &http.Client{Transport: &slackTransport{next: http.DefaultTransport, m: m, method: slackAPIMethod(apiURL)}}
+	return &http.Client{Transport: &slackTransport{next: m.nextTransport(), m: m, method: slackAPIMethod(apiURL)}}
 }
 
 // responseURLClient is the client the bot replies to response_url with: the bot's default
@@ -127,6 +127,15 @@ func (m *metrics) slackHTTPClient(apiURL string) *http.Client {
 func (m *metrics) responseURLClient() *http.Client {
 	return &http.Client{
 		Timeout:   10 * time.Second,
-		Transport: &slackTransport{next: http.DefaultTransport, m: m, method: func(*http.Request) string { return "response_url" }},
+		Transport: &slackTransport{next: m.nextTransport(), m: m, method: func(*http.Request) string { return "response_url" }},
 	}
+}
+
+// nextTransport is what the instrumented Slack clients send through: Options.Transport, or
+// http.DefaultTransport.
+func (m *metrics) nextTransport() http.RoundTripper {
+	if m.transport != nil {
+		return m.transport
+	}
+	return http.DefaultTransport
 }

@@ -84,6 +84,12 @@ var importRules = map[string]importRule{
 		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state", "state/etcdstore", "state/etcdstore/etcdtest"},
 		why:      "the sandbox reaches cakegate only through what bot/app exports (and commands' domain types)",
 	},
+	"bot/app/simulation": {
+		// A test harness with non-test files (so it can be read and reused): the real app
+		// against the fakes, driven by a seed. Nothing imports it.
+		prod: []string{"bot", "bot/app", "bot/slacktest", "commands", "commands/commandstest", "datacake/datacaketest", "state"},
+		why:  "the simulation drives what bot/app exports against the fakes, and reads the store and the domain types to judge the invariants",
+	},
 	"": {
 		prod: []string{"bot/app", "bot/app/sandbox"},
 		why:  "main is the command line: it calls bot/app, and the sandbox for `demo`",
@@ -143,6 +149,8 @@ func TestImportRulesCatchABreach(t *testing.T) {
 		{"datacake", "commands", false, false},
 		{"state", "datacake", false, false},
 		{"bot/app/sandbox", "bot/slacktest", false, true},
+		{"bot/app/simulation", "datacake", false, false},
+		{"", "bot/app/simulation", false, false},
 	}
 	for _, tt := range tests {
 		if got := allowed(importRules[tt.pkg], tt.imp, tt.test); got != tt.want {

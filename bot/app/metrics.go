@@ -30,6 +30,10 @@ type metrics struct {
 	slackCalls     *prometheus.HistogramVec
 	slackErrors    *prometheus.CounterVec
 	panics         *prometheus.CounterVec
+
+	// transport is Options.Transport, under the Slack clients' instrumentation; nil is
+	// http.DefaultTransport.
+	transport http.RoundTripper
 }
 
 // The decisions counted by cakegate_decisions_total: the audit actions that end a request's

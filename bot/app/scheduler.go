@@ -206,3 +206,33 @@ func (l cronLogger) Info(msg string, kv ...any) {
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("scheduler: "+msg, append(kv, "err", err)...)
 }
+
+// Job names one scheduled sweep and when it runs: a robfig/cron spec in the policy's
+// timezone (Location).
+type Job struct {
+	Name string
+	Spec string
+}
+
+// Jobs lists the scheduled sweeps, in the order Sweep runs them. The simulation fires each
+// at its own schedule's times on its virtual clock, as the scheduler would.
+func (a *App) Jobs() []Job {
+	out := make([]Job, len(a.sched.jobs))
+	for i, j := range a.sched.jobs {
+		out[i] = Job{Name: j.name, Spec: j.spec}
+	}
+	return out
+}
+
+// RunJob runs the scheduled sweep called name once, now.
+func (a *App) RunJob(ctx context.Context, name string) error {
+	for _, j := range a.sched.jobs {
+		if j.name == name {
+			return j.run(ctx)
+		}
+	}
+	return fmt.Errorf("no scheduled job %q", name)
+}
+
+// Location is the timezone the schedule runs in (the policy's).
+func (a *App) Location() *time.Location { return a.policy.Location }

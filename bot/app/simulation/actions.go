@@ -1,0 +1,572 @@
+package simulation
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot"
+	"github.com/cakegate/cakegate/commands"
+)
+
+// An action is one thing a person, Datacake's portal, the operator or the weather does.
+type action struct {
+	name   string
+	weight int
+	do     func(w *World)
+}
+
+// actions are the traffic and the world's events, with their relative frequencies.
+var actions = []action{
+	{"request-text", 10, (*World).requestByText},
+	{"request-form", 4, (*World).requestByForm},
+	{"approve-button", 10, (*World).approveByButton},
+	{"approve-command", 3, (*World).approveByCommand},
+	{"reveal", 8, (*World).reveal},
+	{"reissue", 1, (*World).reissue},
+	{"leak", 1, (*World).leak},
+	{"deny", 2, (*World).deny},
+	{"cancel", 2, (*World).cancel},
+	{"revoke", 3, (*World).revoke},
+	{"revoke-from-reminder", 2, (*World).revokeFromReminder},
+	{"extend", 3, (*World).extend},
+	{"extend-from-reminder", 2, (*World).extendFromReminder},
+	{"repeat-click", 3, (*World).repeatClick},
+	{"list", 1, (*World).list},
+	{"portal-delete", 1, (*World).portalDelete},
+	{"hand-made-user", 1, (*World).handMadeUser},
+	{"foreign-user", 1, (*World).foreignUser},
+	{"dms-refused", 1, (*World).toggleDMs},
+	{"channel-archived", 1, (*World).toggleChannel},
+	{"datacake-storm", 2, (*World).datacakeStorm},
+	{"slack-storm", 2, (*World).slackStorm},
+	{"disk-full", 1, (*World).diskFull},
+	{"arm-crash", 3, (*World).armCrash},
+	{"backup", 1, (*World).takeBackup},
+	{"restart", 1, (*World).redeploy},
+	{"restore", 1, (*World).restore},
+	{"clock-jump", 1, (*World).clockJump},
+}
+
+var actionWeights = func() int {
+	n := 0
+	for _, a := range actions {
+		n += a.weight
+	}
+	return n
+}()
+
+// pickAction chooses the next action by weight.
+func (w *World) pickAction() action {
+	n := w.rng.IntN(actionWeights)
+	for _, a := range actions {
+		if n < a.weight {
+			return a
+		}
+		n -= a.weight
+	}
+	return actions[0]
+}
+
+func pick[T any](w *World, xs []T) T { return xs[w.rng.IntN(len(xs))] }
+
+// inState returns the requests in state s (none if cakegate is down).
+func (w *World) inState(s commands.State) []*commands.Request {
+	if w.app == nil {
+		return nil
+	}
+	rs, _ := w.app.Store().InState(context.Background(), s)
+	return rs
+}
+
+// decider picks who decides on r: mostly someone allowed, sometimes anyone (the wrong
+// people click too).
+func (w *World) decider(r *commands.Request) string {
+	if approvers, ok := policyApprovers(w.policy, r.Role); ok && w.rng.IntN(10) < 7 {
+		return pick(w, approvers)
+	}
+	return pick(w, people)
+}
+
+func (w *World) say(user, what, answer string) {
+	w.trace.add(w.clock.Now(), lowerName(user), what, "→ "+answer)
+}
+
+func (w *World) requestByText() {
+	user := pick(w, requesters)
+	role := pick(w, []string{"viewer", "viewer", "device-editor", "contractor"})
+	dur := pick(w, []string{"1h", "2h", "8h", "1d", "3d", "7d"})
+	devs := pick(w, []string{"SN-1001", "SN-1002,SN-1003", "tag:lab", "tag:heating"})
+	text := fmt.Sprintf(`request role=%s devices=%s for=%s reason="simulated work"`, role, devs, dur)
+	w.say(user, "/cakegate "+text, w.slash(user, text))
+}
+
+func (w *World) requestByForm() {
+	user := pick(w, requesters)
+	w.say(user, "/cakegate request", w.slash(user, "request"))
+	if _, open := w.slack.ModalOpen(user); !open {
+		return
+	}
+	values := map[string]map[string]slack.BlockAction{
+		"role":     {"role": {SelectedOption: slack.OptionBlockObject{Value: pick(w, []string{"viewer", "device-editor", "contractor"})}}},
+		"devices":  {"devices": {SelectedOptions: []slack.OptionBlockObject{{Value: pick(w, []string{"tag:lab", "tag:heating", "tag:field-test"})}}}},
+		"duration": {"duration": {SelectedOption: slack.OptionBlockObject{Value: pick(w, []string{"1h", "4h", "8h", "1d"})}}},
+		"reason":   {"reason": {Value: "simulated form"}},
+	}
+	cb, err := w.slack.ViewSubmission(user, values)
+	if err != nil {
+		w.say(user, "submit request form", err.Error())
+		return
+	}
+	w.remember(cb)
+	w.say(user, "submit request form", w.interact(cb))
+	w.slack.CloseModals(user)
+}
+
+func (w *World) approveByButton() {
+	pending := w.inState(commands.StatePending)
+	if len(pending) == 0 {
+		return
+	}
+	r := pick(w, pending)
+	if r.Message.IsZero() {
+		return
+	}
+	user := w.decider(r)
+	cb, err := w.slack.ButtonClick(user, r.Message.Channel, r.Message.TS, bot.ActionApprove)
+	if err != nil {
+		w.say(user, "click Approve on "+r.ID.String(), err.Error())
+		return
+	}
+	w.remember(cb)
+	w.say(user, "click Approve on "+r.ID.String(), w.interact(cb))
+}
+
+func (w *World) approveByCommand() {
+	// Pending requests, and active ones with an extension waiting.
+	rs := w.inState(commands.StatePending)
+	for _, r := range w.inState(commands.StateActive) {
+		if r.Extension != nil {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return
+	}
+	r := pick(w, rs)
+	user := w.decider(r)
+	w.say(user, "/cakegate approve "+r.ID.String(), w.slash(user, "approve "+r.ID.String()))
+}
+
+func (w *World) deny() {
+	pending := w.inState(commands.StatePending)
+	if len(pending) == 0 {
+		return
+	}
+	r := pick(w, pending)
+	user := w.decider(r)
+	w.say(user, "/cakegate deny "+r.ID.String(), w.slash(user, "deny "+r.ID.String()+" not now"))
+}
+
+func (w *World) cancel() {
+	pending := w.inState(commands.StatePending)
+	if len(pending) == 0 {
+		return
+	}
+	r := pick(w, pending)
+	user := r.Requester
+	if w.rng.IntN(4) == 0 {
+		user = pick(w, people)
+	}
+	w.say(user, "/cakegate cancel "+r.ID.String(), w.slash(user, "cancel "+r.ID.String()))
+}
+
+func (w *World) revoke() {
+	active := w.inState(commands.StateActive)
+	if len(active) == 0 {
+		return
+	}
+	r := pick(w, active)
+	user := r.Requester
+	if w.rng.IntN(3) == 0 {
+		user = w.decider(r)
+	}
+	w.say(user, "/cakegate revoke "+r.ID.String(), w.slash(user, "revoke "+r.ID.String()+" done"))
+}
+
+// reveal has the requester of an approved request press Reveal token in their DM: the
+// modal opens, cakegate creates the API user and shows the token in it. Sometimes they
+// close the modal before the token is there (Slack then refuses the update).
+func (w *World) reveal() {
+	approved := w.inState(commands.StateApproved)
+	if len(approved) == 0 {
+		return
+	}
+	r := pick(w, approved)
+	cb, ok := w.revealClick(r)
+	if !ok {
+		return
+	}
+	w.remember(cb)
+	w.counts["click reveal"]++
+	w.say(r.Requester, "click Reveal token on "+r.ID.String(), w.interact(cb))
+	w.slack.CloseModals(r.Requester)
+}
+
+// reissue has the requester of an active grant press Reveal token again, which offers to
+// re-issue the token, and press Re-issue: the old API user goes, a new token is shown.
+func (w *World) reissue() {
+	active := w.inState(commands.StateActive)
+	if len(active) == 0 {
+		return
+	}
+	r := pick(w, active)
+	cb, ok := w.revealClick(r)
+	if !ok {
+		return
+	}
+	w.remember(cb)
+	w.say(r.Requester, "click Reveal token on active "+r.ID.String(), w.interact(cb))
+	if v, open := w.slack.ModalOpen(r.Requester); open {
+		if sub, err := w.slack.ViewButtonClick(r.Requester, v.ID, bot.ActionReissue); err == nil {
+			w.remember(sub)
+			w.counts["click re-issue"]++
+			w.say(r.Requester, "click Re-issue on "+r.ID.String(), w.interact(sub))
+		}
+	}
+	w.slack.CloseModals(r.Requester)
+}
+
+// leak has a requester paste the token of one of their live API users into a channel or a
+// DM with cakegate: leak detection must revoke it within seconds (invLeakDies).
+func (w *World) leak() {
+	var shown []*userFact
+	for _, id := range w.model.order {
+		if f := w.model.users[id]; !f.gone && f.origin == "cakegate" && f.delivered > 0 && f.leakedAt.IsZero() && f.installation == w.installation {
+			shown = append(shown, f)
+		}
+	}
+	if len(shown) == 0 {
+		return
+	}
+	f := pick(w, shown)
+	_, requester, ok := madeFor(f.name)
+	if !ok {
+		return
+	}
+	user := strings.ToUpper(requester)
+	where := pick(w, []string{generalChannel, user})
+	_, ev, err := w.slack.UserPosts(user, where, "does this work? "+f.token)
+	if err != nil {
+		return
+	}
+	body, err := w.slack.EventCallback(ev)
+	if err != nil {
+		return
+	}
+	f.leakedAt = w.clock.Now()
+	w.counts["token pasted in a message"]++
+	status, _ := w.post("/slack/events", body)
+	if status != "" {
+		// Not acknowledged (the leak could not be recorded): Slack sends it again.
+		w.unacked = append(w.unacked, unackedEvent{body: body})
+	}
+	w.say(user, "paste own token of "+f.name+" in "+where, cmp.Or(status, "ok"))
+}
+
+// revealClick builds a click on the Reveal token button of r in its requester's DMs.
+func (w *World) revealClick(r *commands.Request) (slack.InteractionCallback, bool) {
+	dms := w.slack.DMs(r.Requester)
+	for i := len(dms) - 1; i >= 0; i-- {
+		cb, err := w.slack.ButtonClick(r.Requester, dms[i].Channel, dms[i].TS, bot.ActionReveal)
+		if err == nil && len(cb.ActionCallback.BlockActions) > 0 && cb.ActionCallback.BlockActions[0].Value == r.ID.String() {
+			return cb, true
+		}
+	}
+	return slack.InteractionCallback{}, false
+}
+
+// revokeFromReminder has a requester press Revoke on the newest DM that has the button.
+func (w *World) revokeFromReminder() {
+	user := pick(w, requesters)
+	if cb, ok := w.reminderClick(user, bot.ActionRevoke); ok {
+		w.say(user, "click Revoke in a reminder", w.interact(cb))
+	}
+}
+
+// extendFromReminder has a requester press Extend on a reminder and submit the form.
+func (w *World) extendFromReminder() {
+	user := pick(w, requesters)
+	cb, ok := w.reminderClick(user, bot.ActionExtend)
+	if !ok {
+		return
+	}
+	w.say(user, "click Extend in a reminder", w.interact(cb))
+	if _, open := w.slack.ModalOpen(user); !open {
+		return
+	}
+	sub, err := w.slack.ViewSubmission(user, map[string]map[string]slack.BlockAction{
+		"duration": {"duration": {SelectedOption: slack.OptionBlockObject{Value: pick(w, []string{"1h", "4h", "1d"})}}},
+	})
+	if err == nil {
+		w.remember(sub)
+		w.say(user, "submit extend form", w.interact(sub))
+	}
+	w.slack.CloseModals(user)
+}
+
+// reminderClick builds a click on the newest of user's last DMs that has the button.
+func (w *World) reminderClick(user, actionID string) (slack.InteractionCallback, bool) {
+	dms := w.slack.DMs(user)
+	for i := len(dms) - 1; i >= 0 && i >= len(dms)-5; i-- {
+		cb, err := w.slack.ButtonClick(user, dms[i].Channel, dms[i].TS, actionID)
+		if err == nil {
+			w.remember(cb)
+			return cb, true
+		}
+	}
+	return slack.InteractionCallback{}, false
+}
+
+func (w *World) extend() {
+	active := w.inState(commands.StateActive)
+	if len(active) == 0 {
+		return
+	}
+	r := pick(w, active)
+	d := pick(w, []string{"1h", "4h", "1d"})
+	w.say(r.Requester, "/cakegate extend "+r.ID.String()+" "+d, w.slash(r.Requester, "extend "+r.ID.String()+" "+d))
+}
+
+func (w *World) list() {
+	user := pick(w, people)
+	w.say(user, "/cakegate list", w.slash(user, "list"))
+}
+
+// remember keeps an interaction for later repeats: Slack redelivers, people double-click,
+// and old messages keep their buttons.
+func (w *World) remember(cb slack.InteractionCallback) {
+	w.past = append(w.past, cb)
+	if len(w.past) > 30 {
+		w.past = w.past[1:]
+	}
+}
+
+// repeatClick delivers a past interaction again: a repeated delivery, or a stale click.
+func (w *World) repeatClick() {
+	if len(w.past) == 0 {
+		return
+	}
+	cb := pick(w, w.past)
+	w.say(cb.User.ID, "repeat an interaction", w.interact(cb))
+}
+
+// portalDelete has someone delete one of cakegate's live API users in Datacake's portal.
+func (w *World) portalDelete() {
+	var ours []APIUserRef
+	for _, u := range w.dc.APIUsers(workspace) {
+		if f, ok := w.model.users[u.ID]; ok && f.origin == "cakegate" {
+			ours = append(ours, APIUserRef{u.ID, u.Name})
+		}
+	}
+	if len(ours) == 0 {
+		return
+	}
+	u := pick(w, ours)
+	w.model.portal[u.id] = true
+	w.dc.DeleteAPIUserOutOfBand(u.id)
+	w.trace.add(w.clock.Now(), "portal", "delete API user", u.name)
+}
+
+// APIUserRef names an API user in the trace.
+type APIUserRef struct{ id, name string }
+
+// handMadeUser has someone make an API user in the portal, named as people do.
+func (w *World) handMadeUser() {
+	name := pick(w, []string{"ci-uploader", "grafana", "cakegate-test", "backup-job"})
+	w.madeOutOfBand(name, "hand")
+}
+
+// foreignUser has another cakegate installation, on the same workspace, make an API user.
+func (w *World) foreignUser() {
+	if !w.enabled(triggerForeign) {
+		return
+	}
+	w.madeOutOfBand(foreignName(pick(w, foreignInstallations), 1+w.rng.IntN(40), pick(w, requesters)), "foreign")
+}
+
+func (w *World) madeOutOfBand(name, origin string) {
+	u := w.dc.AddAPIUserOutOfBand(workspace, name)
+	w.model.add(&userFact{id: u.ID, name: u.Name, token: u.Token, origin: origin, created: w.clock.Now()})
+	w.trace.add(w.clock.Now(), origin, "make API user", name)
+}
+
+// toggleDMs has a user refuse direct messages from the bot, or accept them again.
+func (w *World) toggleDMs() {
+	user := pick(w, requesters)
+	if slices.Contains(w.dmsBlocked, user) {
+		w.slack.UnblockDMs(user)
+		w.dmsBlocked = slices.DeleteFunc(w.dmsBlocked, func(u string) bool { return u == user })
+		w.trace.add(w.clock.Now(), "slack", "DMs accepted again", user)
+		return
+	}
+	w.slack.BlockDMs(user, pick(w, []string{"cannot_dm_bot", "user_disabled"}))
+	w.dmsBlocked = append(w.dmsBlocked, user)
+	w.trace.add(w.clock.Now(), "slack", "DMs refused", user)
+}
+
+// toggleChannel archives the approvals channel (every post and update there fails with
+// channel_not_found), or brings it back.
+func (w *World) toggleChannel() {
+	if w.channelGone {
+		w.slack.SetChannelError(approvalsChannel, "")
+		w.channelGone = false
+		w.faults.disturbed(w.clock.Now())
+		w.trace.add(w.clock.Now(), "slack", "approvals channel back", approvalsChannel)
+		return
+	}
+	w.slack.SetChannelNotFound(approvalsChannel)
+	w.channelGone = true
+	w.faults.disturbed(w.clock.Now().Add(24 * time.Hour))
+	w.trace.add(w.clock.Now(), "slack", "approvals channel archived", approvalsChannel)
+}
+
+func (w *World) stormLength() time.Duration {
+	return time.Duration(2+w.rng.IntN(6*60)) * time.Minute
+}
+
+func (w *World) datacakeStorm() {
+	until := w.clock.Now().Add(w.stormLength())
+	w.faults.datacakeStorm = until
+	w.faults.disturbed(until)
+	w.trace.add(w.clock.Now(), "weather", "Datacake storm", "until "+until.Format(time.DateTime))
+}
+
+func (w *World) slackStorm() {
+	until := w.clock.Now().Add(w.stormLength())
+	w.faults.slackStorm = until
+	w.faults.disturbed(until)
+	w.trace.add(w.clock.Now(), "weather", "Slack storm", "until "+until.Format(time.DateTime))
+}
+
+func (w *World) diskFull() {
+	if !w.enabled(triggerDiskFull) {
+		return
+	}
+	until := w.clock.Now().Add(time.Duration(1+w.rng.IntN(30)) * time.Minute)
+	w.diskFullUntil = until
+	w.faults.disturbed(until)
+	w.trace.add(w.clock.Now(), "weather", "disk full", "until "+until.Format(time.DateTime))
+}
+
+// crashSteps are the named steps a crash is aimed at: every call and write of
+// provisioning (create, record, token DM, activate), revocation and expiry (delete, record),
+// extension (record, notify) and outbox delivery (post, update, complete, retry).
+var crashSteps = []string{
+	"before datacake.NewApiUser", "after datacake.NewApiUser",
+	"before datacake.DeleteApiUser", "after datacake.DeleteApiUser",
+	"after datacake.WorkspaceApiUsers",
+	"before slack.conversations.open", "before slack.chat.postMessage", "after slack.chat.postMessage",
+	"after slack.chat.update", "after slack.response_url",
+	"before store.create", "before store.update", "before store.record",
+	"before store.complete_notification", "before store.retry_notification",
+}
+
+// armCrash makes the process die the n-th time it reaches a named step.
+func (w *World) armCrash() {
+	w.crashTarget = pick(w, crashSteps)
+	w.crashCountdown = 1 + w.rng.IntN(3)
+	w.trace.add(w.clock.Now(), "fault", "crash armed", fmt.Sprintf("%s, the %d. time", w.crashTarget, w.crashCountdown))
+}
+
+// takeBackup copies the database as `cakegate backup` would.
+func (w *World) takeBackup() {
+	if w.app == nil {
+		return
+	}
+	// The simulation runs on bbolt; `cakegate backup` copies it the same way.
+	db, ok := w.app.Store().(interface {
+		Backup(io.Writer) (int64, error)
+	})
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := db.Backup(&buf); err != nil {
+		return
+	}
+	w.backups = append(w.backups, backup{at: w.clock.Now(), data: buf.Bytes(), installation: w.installation})
+	if len(w.backups) > 5 {
+		w.backups = w.backups[1:]
+	}
+	w.trace.add(w.clock.Now(), "operator", "backup", fmt.Sprintf("%d bytes", buf.Len()))
+}
+
+// redeploy restarts cakegate, sometimes with another policy, sometimes after downtime.
+func (w *World) redeploy() {
+	if w.rng.IntN(3) == 0 {
+		down := time.Duration(10+w.rng.IntN(48*60)) * time.Minute
+		w.stopApp()
+		w.clock.Advance(down)
+		w.trace.add(w.clock.Now(), "operator", "cakegate was down", down.String())
+	}
+	detail := "same policy"
+	if w.rng.IntN(2) == 0 {
+		next := w.rng.IntN(3)
+		if next == 1 && !w.enabled(triggerRoleRemoved) {
+			next = 2
+		}
+		w.policy = next
+		detail = fmt.Sprintf("policy %d", next)
+	}
+	w.trace.add(w.clock.Now(), "operator", "restart", detail)
+	w.restart()
+}
+
+// restore restarts cakegate on an older backup, or on an empty database.
+func (w *World) restore() {
+	empty := len(w.backups) == 0 || w.rng.IntN(3) == 0
+	if empty && !w.enabled(triggerForeign) {
+		return
+	}
+	w.stopApp()
+	if empty {
+		os.Remove(w.dbPath())
+		w.installation = w.nextInstallation()
+		w.trace.add(w.clock.Now(), "operator", "restart on an empty database", fmt.Sprintf("installation %d", w.installation))
+	} else {
+		b := pick(w, w.backups)
+		if err := os.WriteFile(w.dbPath(), b.data, 0o600); err != nil {
+			panic(err)
+		}
+		w.installation = b.installation
+		w.trace.add(w.clock.Now(), "operator", "restore backup", "taken "+b.at.Format(time.DateTime))
+	}
+	w.model.seen = map[commands.RequestID]seenState{}
+	w.faults.disturbed(w.clock.Now())
+	w.mustStart()
+}
+
+func (w *World) nextInstallation() int {
+	w.installations++
+	return w.installations
+}
+
+// clockJump pauses the VM: the clock moves minutes to days at once.
+func (w *World) clockJump() {
+	d := time.Duration(1+w.rng.IntN(60)) * time.Minute
+	if w.rng.IntN(4) == 0 {
+		d = time.Duration(1+w.rng.IntN(72)) * time.Hour
+	}
+	w.clock.Advance(d)
+	w.faults.disturbed(w.clock.Now())
+	w.trace.add(w.clock.Now(), "clock", "jump", d.String())
+}

@@ -1,0 +1,88 @@
+package simulation
+
+import (
+	"time"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// model is what the simulation knows to be true, from having watched everything happen:
+// which API users exist and who made them, where each token went, how long each request
+// has rested in a state. The invariants judge cakegate against it.
+type model struct {
+	users   map[string]*userFact // by API user id
+	order   []string             // ids in the order they appeared
+	byToken map[string]*userFact
+	// portal holds the ids the simulated people deleted in Datacake's portal.
+	portal map[string]bool
+
+	slackSeen   int // Slack calls already scanned
+	deletedSeen int // API users deleted already read from the fake
+	logSeen     int // bytes of the log already scanned
+	// responses are the response_url answers of the last step, to search for tokens.
+	responses [][]byte
+
+	// seen is the state each open request was last seen in, and since when.
+	seen map[commands.RequestID]seenState
+	// reported holds API user names mentioned in the approvals channel.
+	reported map[string]bool
+	checks   int // how many times the invariants were checked
+	// knownHit holds the known-bug invariants already broken in this run.
+	knownHit map[string]string
+}
+
+// userFact is one API user as the simulation saw it.
+type userFact struct {
+	id, name, token string
+	// origin is "cakegate" (cakegate made it), "hand" (a person in the portal) or
+	// "foreign" (another installation).
+	origin string
+	// installation is the installation whose database was in use when cakegate made it.
+	installation int
+	created      time.Time
+	gone         bool
+	// unownedSince is when it was first seen without a grant that owns it (zero: owned).
+	unownedSince time.Time
+	// leakedAt is when its requester pasted its token where others can read it.
+	leakedAt time.Time
+	// delivered counts the modals on its requester's screen that showed its token.
+	delivered int
+}
+
+type seenState struct {
+	state commands.State
+	since time.Time
+}
+
+func newModel() *model {
+	return &model{
+		users:    map[string]*userFact{},
+		byToken:  map[string]*userFact{},
+		portal:   map[string]bool{},
+		seen:     map[commands.RequestID]seenState{},
+		reported: map[string]bool{},
+		knownHit: map[string]string{},
+	}
+}
+
+func (m *model) add(u *userFact) {
+	m.users[u.id] = u
+	m.order = append(m.order, u.id)
+	m.byToken[u.token] = u
+}
+
+// tokens calls fn with every run of exactly 40 lower-case hex digits in b: the form of the
+// fake's tokens. (A hand-written scan: it runs over every Slack call and log line.)
+func tokens(b []byte, fn func(tok string)) {
+	run := 0
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && (b[i] >= '0' && b[i] <= '9' || b[i] >= 'a' && b[i] <= 'f') {
+			run++
+			continue
+		}
+		if run == 40 {
+			fn(string(b[i-40 : i]))
+		}
+		run = 0
+	}
+}

@@ -1,0 +1,391 @@
+package simulation
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot/app"
+	"github.com/cakegate/cakegate/bot/slacktest"
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
+	"github.com/cakegate/cakegate/datacake/datacaketest"
+	"github.com/cakegate/cakegate/state"
+)
+
+// start is where every simulated history begins.
+var start = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// World is one simulated history: the fakes, cakegate on its database file, the virtual
+// clock, the seeded source every choice comes from, and what the simulation knows to be
+// true (the model), against which the invariants judge.
+type World struct {
+	// unacked are Events API deliveries cakegate did not acknowledge: Slack sends each
+	// again, up to three times.
+	unacked []unackedEvent
+
+	seed  uint64
+	rng   *rand.Rand
+	clock *commandstest.Clock
+	slack *slacktest.Server
+	dc    *datacaketest.Server
+	dir   string
+
+	app     *app.App
+	handler http.Handler
+	logs    *bytes.Buffer // every line cakegate logged, across restarts
+	net     *transport
+	faults  *faultModel
+	trace   *trace
+	model   *model
+	opts    Options
+
+	policy       int // the policy variant in force
+	installation int // which installation the database file belongs to (ground truth)
+	starts       int // how many times cakegate was started
+	backups      []backup
+	nextJob      map[string]time.Time
+	swept        time.Time // when the alarm last swept (alarmDue)
+	alarmCache   alarmAnswer
+	jobs         []app.Job
+
+	// A crash is armed by the fault model: it happens at the countdown-th time the process
+	// reaches the named step crashTarget (a call or a write); once crashed, every call and
+	// write fails without effect, as if the process were gone, until the restart.
+	crashTarget    string
+	crashCountdown int
+	crashed        string // the named step it crashed at, "" while alive
+	// writes counts store writes, so the driver can tell a step that changed nothing.
+	writes int
+	// diskFullUntil makes writes fail (ENOSPC) until then.
+	diskFullUntil time.Time
+
+	past          []slack.InteractionCallback // recent interactions, to repeat
+	dmsBlocked    []string                    // users refusing DMs now
+	channelGone   bool                        // the approvals channel is archived
+	installations int                         // installations made so far (0 is the first)
+	counts        map[string]int              // actions and faults by name, for the report
+}
+
+// backup is a copy of the database file taken while cakegate ran.
+type backup struct {
+	at           time.Time
+	data         []byte
+	installation int
+}
+
+// Options say what to simulate beyond the defaults.
+type Options struct {
+	// KnownBugs turns on the faults and invariants that today's code is known to fail
+	// (knownBugs); off, they are skipped with a message.
+	KnownBugs bool
+	// Bugs turns on single known bugs by their trigger or invariant name, to show that
+	// the simulation finds each alone.
+	Bugs []string
+	// Log receives every line cakegate logs; nil keeps them only for the token search.
+	Log io.Writer
+}
+
+// newWorld builds the fakes and starts cakegate on a fresh database.
+func newWorld(seed uint64, opts Options) (*World, error) {
+	w := &World{
+		seed:    seed,
+		rng:     rand.New(rand.NewPCG(seed, 0x5eed)),
+		clock:   commandstest.NewClock(start),
+		logs:    &bytes.Buffer{},
+		trace:   newTrace(),
+		model:   newModel(),
+		opts:    opts,
+		nextJob: map[string]time.Time{},
+		counts:  map[string]int{},
+	}
+	w.faults = newFaultModel(w)
+	w.trace.onFault = func(name string) { w.counts["fault "+name]++ }
+	w.slack = slacktest.New(slacktest.WithClock(w.clock.Now))
+	w.slack.Start()
+	for _, u := range people {
+		w.slack.AddUser(slacktest.User{ID: u, Name: lowerName(u), RealName: lowerName(u)})
+	}
+	w.slack.AddChannel(approvalsChannel, "cakegate-approvals")
+	w.slack.AddChannel(generalChannel, "general")
+	w.dc = datacaketest.New()
+	if err := w.dc.Start(); err != nil {
+		w.slack.Close()
+		return nil, err
+	}
+	w.dc.AddWorkspace(workspace, "Acme Cold Chain", "acme")
+	for i, serial := range serials {
+		w.dc.AddDevice(workspace, datacaketest.Device{Name: "Device " + serial, Serial: serial, Tags: []string{[]string{"heating", "lab", "field-test"}[i]}, Online: true})
+	}
+	w.dc.AddToken(ownerToken, map[string][]string{workspace: {"members"}})
+	w.net = &transport{w: w, dcURL: w.dc.URL(), datacake: w.dc, slack: w.slack.Handler()}
+
+	var err error
+	w.dir, err = os.MkdirTemp("", "cakegate-sim-")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := w.startApp(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func lowerName(id string) string { return string(bytes.ToLower([]byte(id[2:]))) }
+
+func (w *World) dbPath() string     { return filepath.Join(w.dir, "cakegate.db") }
+func (w *World) policyPath() string { return filepath.Join(w.dir, "cakegate.yaml") }
+
+// startApp starts cakegate on the database file as it is, with the policy in force, and
+// runs every job once, as the scheduler does at start.
+func (w *World) startApp() error {
+	if err := os.WriteFile(w.policyPath(), []byte(policyText(w.policy)), 0o600); err != nil {
+		return err
+	}
+	cfg := app.Config{
+		SlackBotToken:      slacktest.DefaultBotToken,
+		SlackSigningSecret: signingSecret,
+		SlackAPIURL:        w.slack.URL(),
+		DatacakeToken:      ownerToken,
+		DatacakeAPIURL:     w.dc.URL(),
+		DatacakeMaxRPS:     1e6,
+		DatacakeMaxConc:    16,
+		PolicyPath:         w.policyPath(),
+		DBPath:             w.dbPath(),
+		Addr:               "127.0.0.1:0",
+		LogFormat:          "text",
+	}
+	out := io.Writer(w.logs)
+	if w.opts.Log != nil {
+		out = io.MultiWriter(w.logs, w.opts.Log)
+	}
+	w.starts++
+	// Debug level: a token must not reach a log line at any level.
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(cfg, log, app.Options{
+		Clock: w.clock,
+		// Backoff waits take no virtual time: latency faults move the clock instead.
+		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
+		StoreOptions: []state.Option{state.WithoutSync(), state.WithWriteFault(w.writeFault),
+			// A new database's id and birth come from the world, not crypto/rand and the
+			// wall clock: one seed, one history.
+			state.WithNewInstallation(func() (string, time.Time) {
+				return fmt.Sprintf("sim%04d", w.installation), w.clock.Now()
+			})},
+		Transport:    w.net,
+		Go:           func(work func()) { work() },
+		OneGoroutine: true,
+		// The driver fires the alarm itself, at the time it would wake (alarmDue).
+		NoAlarm: true,
+		Rand:    rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
+	})
+	if err != nil {
+		return fmt.Errorf("start cakegate: %w", err)
+	}
+	w.app, w.handler = a, a.Handler()
+	w.jobs = a.Jobs()
+	for _, j := range w.jobs {
+		w.nextJob[j.Name] = nextRun(j.Spec, w.clock.Now(), a.Location())
+	}
+	w.swept, w.alarmCache = time.Time{}, alarmAnswer{}
+	w.trace.add(w.clock.Now(), "cakegate", "start", fmt.Sprintf("policy %d, installation %d", w.policy, w.installation))
+	// App.Run's health checks (not run here: no goroutines) learn at start which team and
+	// app cakegate serves; the driver does that one step inline.
+	if _, err := a.Bot().LearnIdentity(context.Background()); err != nil {
+		w.trace.add(w.clock.Now(), "cakegate", "learn identity", "error: "+firstLine(err.Error()))
+	}
+	w.runAllJobs()
+	return nil
+}
+
+// stopApp drops cakegate: the database is closed as the process's death would leave it.
+func (w *World) stopApp() {
+	if w.app != nil {
+		w.app.Close()
+		w.app, w.handler = nil, nil
+	}
+}
+
+// Close stops cakegate and the fakes and removes the files.
+func (w *World) Close() {
+	w.stopApp()
+	w.slack.Close()
+	w.dc.Close()
+	if w.dir != "" {
+		os.RemoveAll(w.dir)
+	}
+}
+
+// runAllJobs runs every scheduled job once and delivers the outbox, as the scheduler does
+// at start (the leavers sweep excepted: it waits for its schedule).
+func (w *World) runAllJobs() {
+	ctx := context.Background()
+	for _, j := range w.jobs {
+		if j.Name != "leavers" {
+			w.runJob(ctx, j.Name)
+		}
+	}
+}
+
+// alarmAnswer is NextDue's last answer, when it was asked, and at which w.changes().
+type alarmAnswer struct {
+	next, asked time.Time
+	changes     int
+}
+
+// alarmJob names the alarm among the jobs the driver fires.
+const alarmJob = "alarm"
+
+// alarmDue is when commands.Alarm would sweep next: at the earliest grant end or reminder
+// NextDue finds, and not again within a second of a sweep that could not move it.
+func (w *World) alarmDue() (time.Time, bool) {
+	if w.app == nil {
+		return time.Time{}, false
+	}
+	now := w.clock.Now()
+	// NextDue reads the store and looks commands.AlarmMaxWait ahead: its answer holds
+	// until something changes or the clock passes that horizon (a job runs every minute,
+	// so the driver asks again in time).
+	c := &w.alarmCache
+	if c.changes != w.changes() || c.asked.IsZero() || !now.Before(c.asked.Add(commands.AlarmMaxWait)) {
+		next, err := w.app.Service().NextDue(context.Background(), now)
+		if err != nil {
+			next = time.Time{}
+		}
+		*c = alarmAnswer{next: next, asked: now, changes: w.changes()}
+	}
+	next := c.next
+	if next.IsZero() {
+		return time.Time{}, false
+	}
+	if !w.swept.IsZero() && !next.After(w.swept) {
+		next = w.swept.Add(time.Second)
+	}
+	return next, true
+}
+
+func (w *World) runJob(ctx context.Context, name string) {
+	if w.app == nil {
+		return
+	}
+	before := w.changes()
+	if name == alarmJob {
+		w.swept = w.clock.Now()
+		w.app.SweepDue(ctx)
+	} else if err := w.app.RunJob(ctx, name); err != nil {
+		w.trace.add(w.clock.Now(), "cakegate", "job "+name, "error: "+firstLine(err.Error()))
+	}
+	if w.app != nil && (name == "outbox" || w.changes() != before) {
+		// Jobs kick the outbox worker; here it delivers at once, after a job that changed
+		// something (what it queued) and at the outbox job's own ticks (retries now due).
+		if _, err := w.app.Bot().DeliverOutbox(ctx); err != nil {
+			w.trace.add(w.clock.Now(), "cakegate", "deliver outbox", "error: "+firstLine(err.Error()))
+		}
+	}
+}
+
+// slash has user type /cakegate text; it returns the private answer.
+func (w *World) slash(user, text string) string {
+	responseURL := w.slack.ResponseURLFor(approvalsChannel, user, "")
+	sc := slack.SlashCommand{
+		Command: "/cakegate", Text: text, UserID: user, ChannelID: approvalsChannel,
+		ResponseURL: responseURL, TriggerID: w.slack.NewTriggerID(user), TeamID: slacktest.DefaultTeamID,
+	}
+	status, _ := w.post("/slack/commands", slacktest.SlashCommandForm(sc))
+	return w.answer(responseURL, status)
+}
+
+// interact delivers an interaction (a click, a form) and returns the private answer, if any.
+func (w *World) interact(cb slack.InteractionCallback) string {
+	body, err := slacktest.InteractionForm(cb)
+	if err != nil {
+		return "cannot encode: " + err.Error()
+	}
+	status, ack := w.post("/slack/interactions", body)
+	if cb.ResponseURL == "" {
+		if status == "" {
+			status = "ok " + firstLine(ack)
+		}
+		return status
+	}
+	return w.answer(cb.ResponseURL, status)
+}
+
+// post sends a signed request to cakegate's handler, as Slack does, and returns the status
+// line ("" for 200) and the immediate answer. The signature carries the wall clock: Slack signs with its own time, and cakegate
+// checks it against its host's.
+func (w *World) post(path string, body []byte) (string, string) {
+	req, err := slacktest.SignedRequest("http://cakegate"+path, body, signingSecret, time.Now())
+	if err != nil {
+		return err.Error(), ""
+	}
+	rec := httptest.NewRecorder()
+	w.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return fmt.Sprintf("HTTP %d %s", rec.Code, firstLine(rec.Body.String())), ""
+	}
+	return "", rec.Body.String()
+}
+
+// answer is what the user saw privately at responseURL, shortened for the trace.
+func (w *World) answer(responseURL, status string) string {
+	if status != "" {
+		return status
+	}
+	posts := w.slack.ResponseURLPosts(responseURL)
+	for _, p := range posts {
+		w.model.responses = append(w.model.responses, p.Body)
+	}
+	if len(posts) == 0 {
+		return "(no answer)"
+	}
+	return firstLine(posts[len(posts)-1].Text)
+}
+
+func firstLine(s string) string {
+	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 140 {
+		s = s[:140] + "…"
+	}
+	return s
+}
+
+// unackedEvent is an Events API delivery waiting for Slack to send it again.
+type unackedEvent struct {
+	body  []byte
+	tries int
+}
+
+// redeliverEvents posts again, as Slack does, the events cakegate did not acknowledge: Slack
+// retries an Events API delivery three times, the first within a minute.
+func (w *World) redeliverEvents() {
+	pending := w.unacked
+	w.unacked = nil
+	for _, e := range pending {
+		if w.app == nil || w.crashed != "" {
+			w.unacked = append(w.unacked, e)
+			continue
+		}
+		status, _ := w.post("/slack/events", e.body)
+		w.say("slack", "deliver an unacknowledged event again", cmp.Or(status, "ok"))
+		if status != "" && e.tries+1 < 3 {
+			e.tries++
+			w.unacked = append(w.unacked, e)
+		}
+	}
+}
