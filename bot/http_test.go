@@ -26,6 +26,7 @@ const httpSecret = "http-test-signing-secret"
 type httpFixture struct {
 	bot   *bot.Bot
 	slack *slacktest.Server
+	svc   *commands.Service
 	store *commandstest.Store
 	srv   *httptest.Server
 	ready error // what the readiness check reports
@@ -53,6 +54,7 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 		Outbox:        f.store,
 	})
 	svc.Groups = f.bot
+	f.svc = svc
 	f.srv = httptest.NewServer(f.bot.Handler(func() error { return f.ready }))
 	t.Cleanup(f.srv.Close)
 	return f
