@@ -15,15 +15,15 @@ import (
 func testAudit(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	a := mustCreate(t, s, newRequest("U1"))
-	b := mustCreate(t, s, newRequest("U2"))
-	mustUpdate(t, s, a, func(r *commands.Request) { r.State = commands.StateDenied })
-	if err := s.Record(ctx, commands.Change{Audit: []commands.AuditEvent{{At: t0, Actor: "cakegate", Action: "orphan", Detail: "api-9"}}}); err != nil {
+	a := MustCreate(t, s, NewRequest("U1"))
+	b := MustCreate(t, s, NewRequest("U2"))
+	MustUpdate(t, s, a, func(r *commands.Request) { r.State = commands.StateDenied })
+	if err := s.Record(ctx, commands.Change{Audit: []commands.AuditEvent{{At: T0, Actor: "cakegate", Action: "orphan", Detail: "api-9"}}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Update(ctx, b, func(r *commands.Request) (commands.Change, error) {
 		// Two events in one change chain one after the other.
-		return commands.Change{Audit: []commands.AuditEvent{{At: t0, Action: "one"}, {At: t0, Action: "two"}}}, nil
+		return commands.Change{Audit: []commands.AuditEvent{{At: T0, Action: "one"}, {At: T0, Action: "two"}}}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -82,11 +82,11 @@ func testAudit(t *testing.T, h Harness) {
 func testStats(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	a := mustCreate(t, s, newRequest("U1"))
-	mustCreate(t, s, newRequest("U1"))
-	mustUpdate(t, s, a, func(r *commands.Request) {
+	a := MustCreate(t, s, NewRequest("U1"))
+	MustCreate(t, s, NewRequest("U1"))
+	MustUpdate(t, s, a, func(r *commands.Request) {
 		r.State = commands.StateActive
-		r.Grant = &commands.Grant{ExpiresAt: t0.Add(time.Hour)}
+		r.Grant = &commands.Grant{ExpiresAt: T0.Add(time.Hour)}
 	})
 	if err := s.Record(ctx, commands.Change{Outbox: []commands.Notification{{Kind: commands.NotifyUser, To: "U1"}}}); err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func handles(t *testing.T, h Harness, s Store, n int) []Store {
 func testConcurrentCompareAndSet(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	id := mustCreate(t, s, newRequest("U1"))
+	id := MustCreate(t, s, NewRequest("U1"))
 	stores := handles(t, h, s, replicas)
 
 	var (
@@ -71,7 +71,7 @@ func testConcurrentCompareAndSet(t *testing.T, h Harness) {
 	if ok != 1 {
 		t.Fatalf("%d Updates moved the request from pending, want exactly 1", ok)
 	}
-	if st := mustGet(t, s, id).State; st != commands.StateProvisioning {
+	if st := MustGet(t, s, id).State; st != commands.StateProvisioning {
 		t.Fatalf("state %s, want provisioning", st)
 	}
 	assertAuditAndOutbox(t, s, 2, 1) // the create and the one approval
@@ -86,7 +86,7 @@ func testConcurrentCreates(t *testing.T, h Harness) {
 	got := make(chan commands.RequestID, clicks)
 	for i := range clicks {
 		wg.Go(func() {
-			r := newRequest("U1")
+			r := NewRequest("U1")
 			c := commands.Change{
 				Audit:  []commands.AuditEvent{{Action: "request", To: r.State}},
 				Outbox: []commands.Notification{{Kind: commands.NotifyApprovalRequest}},
@@ -116,7 +116,7 @@ func testConcurrentCreates(t *testing.T, h Harness) {
 		t.Fatalf("ByUser: %d requests, %v; want %d", len(mine), err, clicks)
 	}
 	// Every notification has its own id, and names its request.
-	due, err := s.DueNotifications(context.Background(), t0, 0)
+	due, err := s.DueNotifications(context.Background(), T0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,10 @@ func Fill(tb testing.TB, s Store) {
 	ctx := context.Background()
 	var ids []commands.RequestID
 	for i := range 8 {
-		r := newRequest(fmt.Sprintf("U%d", i%3))
+		r := NewRequest(fmt.Sprintf("U%d", i%3))
 		c := commands.Change{
-			Audit:  []commands.AuditEvent{{At: t0, Actor: r.Requester, Action: "request", To: r.State}},
-			Outbox: []commands.Notification{{Kind: commands.NotifyApprovalRequest, CreatedAt: t0}},
+			Audit:  []commands.AuditEvent{{At: T0, Actor: r.Requester, Action: "request", To: r.State}},
+			Outbox: []commands.Notification{{Kind: commands.NotifyApprovalRequest, CreatedAt: T0}},
 		}
 		if err := s.Create(ctx, r, c); err != nil {
 			tb.Fatalf("Fill: %v", err)
@@ -31,31 +31,31 @@ func Fill(tb testing.TB, s Store) {
 		func(r *commands.Request) { r.State = commands.StateProvisioning },
 		func(r *commands.Request) {
 			r.State = commands.StateActive
-			r.Grant = &commands.Grant{APIUserID: "api-a", ExpiresAt: t0.Add(8 * time.Hour)}
+			r.Grant = &commands.Grant{APIUserID: "api-a", ExpiresAt: T0.Add(8 * time.Hour)}
 		},
 		func(r *commands.Request) {
 			r.State = commands.StateRevoking
-			r.Grant = &commands.Grant{APIUserID: "api-b", ExpiresAt: t0.Add(time.Hour), Ending: commands.StateRevoked}
+			r.Grant = &commands.Grant{APIUserID: "api-b", ExpiresAt: T0.Add(time.Hour), Ending: commands.StateRevoked}
 		},
 		func(r *commands.Request) { r.State = commands.StateDenied },
 		func(r *commands.Request) {
 			r.State = commands.StateExpired
-			r.Grant = &commands.Grant{APIUserID: "api-c", ExpiresAt: t0}
+			r.Grant = &commands.Grant{APIUserID: "api-c", ExpiresAt: T0}
 		},
 	}
 	for i, move := range moves {
-		mustUpdate(tb, s, ids[i], move)
+		MustUpdate(tb, s, ids[i], move)
 	}
 	if err := s.Record(ctx, commands.Change{
-		Audit:  []commands.AuditEvent{{At: t0, Actor: "cakegate", Action: "orphan", Detail: "api-x"}},
-		Outbox: []commands.Notification{{Kind: commands.NotifyUser, To: "U7", Text: "an orphan", CreatedAt: t0}},
+		Audit:  []commands.AuditEvent{{At: T0, Actor: "cakegate", Action: "orphan", Detail: "api-x"}},
+		Outbox: []commands.Notification{{Kind: commands.NotifyUser, To: "U7", Text: "an orphan", CreatedAt: T0}},
 	}); err != nil {
 		tb.Fatalf("Fill: %v", err)
 	}
 	if err := s.CompleteNotification(ctx, 9); err != nil { // the last: the counter runs ahead of the outbox
 		tb.Fatalf("Fill: %v", err)
 	}
-	if err := s.RetryNotification(ctx, 2, t0.Add(time.Minute), "slack: ratelimited"); err != nil {
+	if err := s.RetryNotification(ctx, 2, T0.Add(time.Minute), "slack: ratelimited"); err != nil {
 		tb.Fatalf("Fill: %v", err)
 	}
 }

@@ -25,25 +25,25 @@ var liveStates = []commands.State{commands.StatePending, commands.StateProvision
 func testIndexes(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	a := mustCreate(t, s, newRequest("U1"))
-	b := mustCreate(t, s, newRequest("U1X")) // shares U1's prefix
-	c := mustCreate(t, s, newRequest("U1"))
+	a := MustCreate(t, s, NewRequest("U1"))
+	b := MustCreate(t, s, NewRequest("U1X")) // shares U1's prefix
+	c := MustCreate(t, s, NewRequest("U1"))
 	grant := func(end time.Time) func(r *commands.Request) {
 		return func(r *commands.Request) {
 			r.State = commands.StateActive
 			r.Grant = &commands.Grant{APIUserID: "api", ExpiresAt: end}
 		}
 	}
-	mustUpdate(t, s, a, grant(t0.Add(2*time.Hour)))
-	mustUpdate(t, s, b, grant(t0.Add(time.Hour)))
-	mustUpdate(t, s, c, func(r *commands.Request) { r.State = commands.StateProvisioning })
+	MustUpdate(t, s, a, grant(T0.Add(2*time.Hour)))
+	MustUpdate(t, s, b, grant(T0.Add(time.Hour)))
+	MustUpdate(t, s, c, func(r *commands.Request) { r.State = commands.StateProvisioning })
 
 	check := func(what string, got []*commands.Request, err error, want ...commands.RequestID) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if diff := cmp.Diff(want, ids(got), cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(want, IDs(got), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("%s (-want +got):\n%s", what, diff)
 		}
 	}
@@ -51,9 +51,9 @@ func testIndexes(t *testing.T, h Harness) {
 	check("InState(active), oldest first", got, err, a, b)
 	got, err = s.InState(ctx, commands.StateProvisioning)
 	check("InState(provisioning)", got, err, c)
-	got, err = s.ExpiringBefore(ctx, t0.Add(time.Hour))
+	got, err = s.ExpiringBefore(ctx, T0.Add(time.Hour))
 	check("ExpiringBefore, inclusive", got, err, b)
-	got, err = s.ExpiringBefore(ctx, t0.Add(3*time.Hour))
+	got, err = s.ExpiringBefore(ctx, T0.Add(3*time.Hour))
 	check("ExpiringBefore, soonest first", got, err, b, a)
 	got, err = s.ByUser(ctx, "U1", 0)
 	check("ByUser, newest first, not U1X's", got, err, c, a)
@@ -61,19 +61,19 @@ func testIndexes(t *testing.T, h Harness) {
 	check("ByUser, limit", got, err, c)
 
 	// A provisioning request with its API user recorded must end on time too.
-	mustUpdate(t, s, c, func(r *commands.Request) { r.Grant = &commands.Grant{APIUserID: "api-c", ExpiresAt: t0} })
-	got, err = s.ExpiringBefore(ctx, t0)
+	MustUpdate(t, s, c, func(r *commands.Request) { r.Grant = &commands.Grant{APIUserID: "api-c", ExpiresAt: T0} })
+	got, err = s.ExpiringBefore(ctx, T0)
 	check("ExpiringBefore finds the provisioning grant", got, err, c)
 
 	// An extension moves the expiry key; an end leaves every live index.
-	mustUpdate(t, s, b, func(r *commands.Request) { r.Grant.ExpiresAt = t0.Add(5 * time.Hour) })
-	got, err = s.ExpiringBefore(ctx, t0.Add(3*time.Hour))
+	MustUpdate(t, s, b, func(r *commands.Request) { r.Grant.ExpiresAt = T0.Add(5 * time.Hour) })
+	got, err = s.ExpiringBefore(ctx, T0.Add(3*time.Hour))
 	check("after the extension", got, err, c, a)
-	mustUpdate(t, s, a, func(r *commands.Request) { r.State = commands.StateRevoking })
-	mustUpdate(t, s, a, func(r *commands.Request) { r.State = commands.StateExpired })
+	MustUpdate(t, s, a, func(r *commands.Request) { r.State = commands.StateRevoking })
+	MustUpdate(t, s, a, func(r *commands.Request) { r.State = commands.StateExpired })
 	got, err = s.InState(ctx, commands.StateActive)
 	check("InState(active) after the end", got, err, b)
-	got, err = s.ExpiringBefore(ctx, t0.Add(3*time.Hour))
+	got, err = s.ExpiringBefore(ctx, T0.Add(3*time.Hour))
 	check("ExpiringBefore after the end", got, err, c)
 	got, err = s.ByUser(ctx, "U1", 0)
 	check("ByUser keeps ended requests", got, err, c, a)
@@ -94,7 +94,7 @@ func testIndexesAfterFailures(t *testing.T, h Harness) {
 	rng := rand.New(rand.NewPCG(17, 1))
 	var all []commands.RequestID
 	for i := range 12 {
-		all = append(all, mustCreate(t, s, newRequest(fmt.Sprintf("U%d", i%3))))
+		all = append(all, MustCreate(t, s, NewRequest(fmt.Sprintf("U%d", i%3))))
 	}
 	states := []commands.State{commands.StatePending, commands.StateProvisioning, commands.StateActive,
 		commands.StateRevoking, commands.StateExpired, commands.StateDenied}
@@ -103,7 +103,7 @@ func testIndexesAfterFailures(t *testing.T, h Harness) {
 		st := stores[i%len(stores)]
 		id := all[rng.IntN(len(all))]
 		to := states[rng.IntN(len(states))]
-		end := t0.Add(time.Duration(rng.IntN(10)) * time.Hour)
+		end := T0.Add(time.Duration(rng.IntN(10)) * time.Hour)
 		refuse := rng.IntN(4) == 0
 		uctx := ctx
 		if rng.IntN(6) == 0 {
@@ -145,7 +145,7 @@ func checkIndexes(t *testing.T, s Store, all []commands.RequestID) {
 	byUser := map[string][]commands.RequestID{}
 	var expiring []*commands.Request
 	for _, id := range all {
-		r := mustGet(t, s, id)
+		r := MustGet(t, s, id)
 		if state.InStateIndex(r.State) {
 			byState[r.State] = append(byState[r.State], id)
 		}
@@ -161,7 +161,7 @@ func checkIndexes(t *testing.T, s Store, all []commands.RequestID) {
 		}
 		want := byState[st]
 		slices.Sort(want)
-		if diff := cmp.Diff(want, ids(got), cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(want, IDs(got), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("InState(%s) disagrees with the requests (-want +got):\n%s", st, diff)
 		}
 	}
@@ -172,7 +172,7 @@ func checkIndexes(t *testing.T, s Store, all []commands.RequestID) {
 		}
 		slices.Sort(want)
 		slices.Reverse(want)
-		if diff := cmp.Diff(want, ids(got)); diff != "" {
+		if diff := cmp.Diff(want, IDs(got)); diff != "" {
 			t.Fatalf("ByUser(%s) disagrees with the requests (-want +got):\n%s", user, diff)
 		}
 	}
@@ -183,11 +183,11 @@ func checkIndexes(t *testing.T, s Store, all []commands.RequestID) {
 		}
 		return a.ID < b.ID
 	})
-	got, err := s.ExpiringBefore(ctx, t0.Add(1000*time.Hour))
+	got, err := s.ExpiringBefore(ctx, T0.Add(1000*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(ids(expiring), ids(got), cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(IDs(expiring), IDs(got), cmpopts.EquateEmpty()); diff != "" {
 		t.Fatalf("ExpiringBefore disagrees with the requests (-want +got):\n%s", diff)
 	}
 }

@@ -66,9 +66,9 @@ const (
 func testLinearizable(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	r := newRequest("U1")
+	r := NewRequest("U1")
 	r.Reason = "0"
-	id := mustCreate(t, s, r)
+	id := MustCreate(t, s, r)
 	stores := handles(t, h, s, 4)
 	errMismatch := errors.New("cas: value differs")
 

@@ -19,16 +19,16 @@ func testOutbox(t *testing.T, h Harness) {
 	s := h.Open(t)
 	other := h.Replica(t, s)
 
-	later := t0.Add(time.Hour)
-	err := s.Create(ctx, newRequest("U1"), commands.Change{Outbox: []commands.Notification{
-		{Kind: commands.NotifyApprovalRequest, CreatedAt: t0},
-		{Kind: commands.NotifyRequester, Text: "reminder", CreatedAt: t0, NextAttemptAt: later},
+	later := T0.Add(time.Hour)
+	err := s.Create(ctx, NewRequest("U1"), commands.Change{Outbox: []commands.Notification{
+		{Kind: commands.NotifyApprovalRequest, CreatedAt: T0},
+		{Kind: commands.NotifyRequester, Text: "reminder", CreatedAt: T0, NextAttemptAt: later},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := commands.Notification{ID: 1, Kind: commands.NotifyApprovalRequest, Request: 1, CreatedAt: t0}
-	remind := commands.Notification{ID: 2, Kind: commands.NotifyRequester, Request: 1, Text: "reminder", CreatedAt: t0, NextAttemptAt: later}
+	post := commands.Notification{ID: 1, Kind: commands.NotifyApprovalRequest, Request: 1, CreatedAt: T0}
+	remind := commands.Notification{ID: 2, Kind: commands.NotifyRequester, Request: 1, Text: "reminder", CreatedAt: T0, NextAttemptAt: later}
 
 	due := func(now time.Time, limit int) []commands.Notification {
 		t.Helper()
@@ -45,16 +45,16 @@ func testOutbox(t *testing.T, h Harness) {
 		}
 	}
 
-	check("due now: the one never tried", due(t0, 0), []commands.Notification{post})
+	check("due now: the one never tried", due(T0, 0), []commands.Notification{post})
 	check("due at its time, inclusive", due(later, 0), []commands.Notification{post, remind})
 	check("limit", due(later, 1), []commands.Notification{post})
 
-	retryAt := t0.Add(10 * time.Minute)
+	retryAt := T0.Add(10 * time.Minute)
 	if err := other.RetryNotification(ctx, 1, retryAt, "slack: ratelimited"); err != nil {
 		t.Fatal(err)
 	}
 	post.Attempts, post.NextAttemptAt, post.LastError = 1, retryAt, "slack: ratelimited"
-	check("after retry, not due before its time", due(t0, 0), nil)
+	check("after retry, not due before its time", due(T0, 0), nil)
 	check("after retry, due at its time", due(retryAt, 0), []commands.Notification{post})
 	check("after retry, order follows the new time", due(later, 0), []commands.Notification{post, remind})
 	assertAuditAndOutbox(t, s, 0, 2)
@@ -73,16 +73,16 @@ func testOutbox(t *testing.T, h Harness) {
 
 	// Update queues its notifications the same way, and Record with no request.
 	_, err = s.Update(ctx, 1, func(*commands.Request) (commands.Change, error) {
-		return commands.Change{Outbox: []commands.Notification{{Kind: commands.NotifyApprovalUpdate, CreatedAt: t0}}}, nil
+		return commands.Change{Outbox: []commands.Notification{{Kind: commands.NotifyApprovalUpdate, CreatedAt: T0}}}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record(ctx, commands.Change{Outbox: []commands.Notification{{Kind: commands.NotifyUser, To: "U7", CreatedAt: t0}}}); err != nil {
+	if err := s.Record(ctx, commands.Change{Outbox: []commands.Notification{{Kind: commands.NotifyUser, To: "U7", CreatedAt: T0}}}); err != nil {
 		t.Fatal(err)
 	}
-	check("queued by Update and Record", due(t0, 0), []commands.Notification{
-		{ID: 3, Kind: commands.NotifyApprovalUpdate, Request: 1, CreatedAt: t0},
-		{ID: 4, Kind: commands.NotifyUser, To: "U7", CreatedAt: t0},
+	check("queued by Update and Record", due(T0, 0), []commands.Notification{
+		{ID: 3, Kind: commands.NotifyApprovalUpdate, Request: 1, CreatedAt: T0},
+		{ID: 4, Kind: commands.NotifyUser, To: "U7", CreatedAt: T0},
 	})
 }

@@ -16,21 +16,21 @@ func testCreateGetUpdate(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
 
-	r := newRequest("U1")
-	want := newRequest("U1")
-	id := mustCreate(t, s, r)
+	r := NewRequest("U1")
+	want := NewRequest("U1")
+	id := MustCreate(t, s, r)
 	if id != 1 {
 		t.Fatalf("first id %s, want R1", id)
 	}
 	want.ID = 1
-	if diff := cmp.Diff(want, mustGet(t, s, id)); diff != "" {
+	if diff := cmp.Diff(want, MustGet(t, s, id)); diff != "" {
 		t.Fatalf("Get after Create (-want +got):\n%s", diff)
 	}
-	if id2 := mustCreate(t, s, newRequest("U2")); id2 != 2 {
+	if id2 := MustCreate(t, s, NewRequest("U2")); id2 != 2 {
 		t.Fatalf("second id %s, want R2", id2)
 	}
 
-	approved := t0.Add(time.Minute)
+	approved := T0.Add(time.Minute)
 	got, err := s.Update(ctx, id, func(r *commands.Request) (commands.Change, error) {
 		r.Approvals = append(r.Approvals, commands.Approval{User: "U9", At: approved})
 		r.State = commands.StateProvisioning
@@ -47,7 +47,7 @@ func testCreateGetUpdate(t *testing.T, h Harness) {
 		t.Fatalf("Update result (-want +got):\n%s", diff)
 	}
 	// Another replica reads what this one wrote.
-	if diff := cmp.Diff(want, mustGet(t, h.Replica(t, s), id)); diff != "" {
+	if diff := cmp.Diff(want, MustGet(t, h.Replica(t, s), id)); diff != "" {
 		t.Fatalf("Get after Update, from a replica (-want +got):\n%s", diff)
 	}
 }
@@ -75,8 +75,8 @@ func testNotFound(t *testing.T, h Harness) {
 func testUpdateFnErrorWritesNothing(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	id := mustCreate(t, s, newRequest("U1"))
-	before := mustGet(t, s, id)
+	id := MustCreate(t, s, NewRequest("U1"))
+	before := MustGet(t, s, id)
 
 	errNo := commands.Errorf(commands.CodeWrongState, "R1 is not active")
 	got, err := s.Update(ctx, id, func(r *commands.Request) (commands.Change, error) {
@@ -93,7 +93,7 @@ func testUpdateFnErrorWritesNothing(t *testing.T, h Harness) {
 	if got != nil {
 		t.Fatalf("Update returned a request with an error: %+v", got)
 	}
-	if diff := cmp.Diff(before, mustGet(t, s, id)); diff != "" {
+	if diff := cmp.Diff(before, MustGet(t, s, id)); diff != "" {
 		t.Fatalf("request changed by a failed Update (-before +after):\n%s", diff)
 	}
 	pending, err := s.InState(ctx, commands.StatePending)
@@ -105,8 +105,8 @@ func testUpdateFnErrorWritesNothing(t *testing.T, h Harness) {
 
 func testUpdateRefusesIDChange(t *testing.T, h Harness) {
 	s := h.Open(t)
-	id := mustCreate(t, s, newRequest("U1"))
-	mustCreate(t, s, newRequest("U2"))
+	id := MustCreate(t, s, NewRequest("U1"))
+	MustCreate(t, s, NewRequest("U2"))
 	_, err := s.Update(context.Background(), id, func(r *commands.Request) (commands.Change, error) {
 		r.ID = 2
 		return commands.Change{}, nil
@@ -114,14 +114,14 @@ func testUpdateRefusesIDChange(t *testing.T, h Harness) {
 	if err == nil {
 		t.Fatal("Update let fn move R1 onto R2")
 	}
-	if got := mustGet(t, s, 2).Requester; got != "U2" {
+	if got := MustGet(t, s, 2).Requester; got != "U2" {
 		t.Fatalf("R2 requester %q after refused Update, want U2", got)
 	}
 }
 
 func testCreateRefusesNUL(t *testing.T, h Harness) {
 	s := h.Open(t)
-	err := s.Create(context.Background(), newRequest("U1\x00U2"), commands.Change{})
+	err := s.Create(context.Background(), NewRequest("U1\x00U2"), commands.Change{})
 	if !errors.Is(err, commands.ErrInvalid) {
 		t.Fatalf("Create: got %v, want ErrInvalid", err)
 	}
@@ -130,35 +130,35 @@ func testCreateRefusesNUL(t *testing.T, h Harness) {
 func testDeepCopy(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t)
-	r := newRequest("U1")
-	id := mustCreate(t, s, r)
-	want := mustGet(t, s, id)
+	r := NewRequest("U1")
+	id := MustCreate(t, s, r)
+	want := MustGet(t, s, id)
 
 	// Neither the request given to Create nor one returned later shares memory with the store.
 	r.Devices[0].Tags[0] = "changed"
 	r.WorkspacePermissions[0] = "changed"
-	got := mustGet(t, s, id)
+	got := MustGet(t, s, id)
 	got.Devices[0].Name = "changed"
 	got.DevicePermissions[0] = "changed"
-	if diff := cmp.Diff(want, mustGet(t, s, id)); diff != "" {
+	if diff := cmp.Diff(want, MustGet(t, s, id)); diff != "" {
 		t.Fatalf("store changed through a request it handed out (-want +got):\n%s", diff)
 	}
 
 	var kept *commands.Request
 	updated, err := s.Update(ctx, id, func(r *commands.Request) (commands.Change, error) {
 		r.State = commands.StateActive
-		r.Grant = &commands.Grant{APIUserID: "api-1", ExpiresAt: t0.Add(8 * time.Hour)}
+		r.Grant = &commands.Grant{APIUserID: "api-1", ExpiresAt: T0.Add(8 * time.Hour)}
 		kept = r
 		return commands.Change{}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = mustGet(t, s, id)
-	kept.Grant.ExpiresAt = t0.Add(100 * time.Hour)
+	want = MustGet(t, s, id)
+	kept.Grant.ExpiresAt = T0.Add(100 * time.Hour)
 	updated.Grant.APIUserID = "changed"
 	updated.Devices[0].Tags[0] = "changed"
-	if diff := cmp.Diff(want, mustGet(t, s, id)); diff != "" {
+	if diff := cmp.Diff(want, MustGet(t, s, id)); diff != "" {
 		t.Fatalf("store changed through fn's or Update's request (-want +got):\n%s", diff)
 	}
 }

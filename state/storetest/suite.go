@@ -66,12 +66,12 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-// t0 is the suite's "now"; stores never read the clock, so any fixed time will do.
-var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+// T0 is the suite's "now"; stores never read the clock, so any fixed time will do.
+var T0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// newRequest is a pending viewer request by user, with every slice filled so that a copy
+// NewRequest is a pending viewer request by user, with every slice filled so that a copy
 // that shares memory would be noticed.
-func newRequest(user string) *commands.Request {
+func NewRequest(user string) *commands.Request {
 	return &commands.Request{
 		Requester:            user,
 		Workspace:            "ws-1",
@@ -82,14 +82,14 @@ func newRequest(user string) *commands.Request {
 		Duration:             8 * time.Hour,
 		Reason:               "debug the cellar sensor",
 		State:                commands.StatePending,
-		CreatedAt:            t0,
-		UpdatedAt:            t0,
+		CreatedAt:            T0,
+		UpdatedAt:            T0,
 		ApprovalsNeeded:      1,
 	}
 }
 
-// mustCreate stores r with an audit event, and returns its id.
-func mustCreate(tb testing.TB, s commands.Store, r *commands.Request) commands.RequestID {
+// MustCreate stores r with an audit event, and returns its id.
+func MustCreate(tb testing.TB, s commands.Store, r *commands.Request) commands.RequestID {
 	tb.Helper()
 	c := commands.Change{Audit: []commands.AuditEvent{{At: r.CreatedAt, Actor: r.Requester, Action: "request", To: r.State}}}
 	if err := s.Create(context.Background(), r, c); err != nil {
@@ -98,13 +98,13 @@ func mustCreate(tb testing.TB, s commands.Store, r *commands.Request) commands.R
 	return r.ID
 }
 
-// mustUpdate applies fn to request id with one audit event, failing the test on any error.
-func mustUpdate(tb testing.TB, s commands.Store, id commands.RequestID, fn func(r *commands.Request)) *commands.Request {
+// MustUpdate applies fn to request id with one audit event, failing the test on any error.
+func MustUpdate(tb testing.TB, s commands.Store, id commands.RequestID, fn func(r *commands.Request)) *commands.Request {
 	tb.Helper()
 	r, err := s.Update(context.Background(), id, func(r *commands.Request) (commands.Change, error) {
 		from := r.State
 		fn(r)
-		return commands.Change{Audit: []commands.AuditEvent{{At: t0, Actor: "U0", Action: "test", From: from, To: r.State}}}, nil
+		return commands.Change{Audit: []commands.AuditEvent{{At: T0, Actor: "U0", Action: "test", From: from, To: r.State}}}, nil
 	})
 	if err != nil {
 		tb.Fatalf("Update %s: %v", id, err)
@@ -112,8 +112,8 @@ func mustUpdate(tb testing.TB, s commands.Store, id commands.RequestID, fn func(
 	return r
 }
 
-// mustGet returns request id.
-func mustGet(tb testing.TB, s commands.Store, id commands.RequestID) *commands.Request {
+// MustGet returns request id.
+func MustGet(tb testing.TB, s commands.Store, id commands.RequestID) *commands.Request {
 	tb.Helper()
 	r, err := s.Get(context.Background(), id)
 	if err != nil {
@@ -122,8 +122,8 @@ func mustGet(tb testing.TB, s commands.Store, id commands.RequestID) *commands.R
 	return r
 }
 
-// ids lists the ids of rs in order.
-func ids(rs []*commands.Request) []commands.RequestID {
+// IDs lists the ids of rs in order.
+func IDs(rs []*commands.Request) []commands.RequestID {
 	out := make([]commands.RequestID, len(rs))
 	for i, r := range rs {
 		out[i] = r.ID
