@@ -34,24 +34,7 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 // Options.Transport carries the Datacake and Slack calls, and Jobs/RunJob run the
 // scheduled sweeps one by one: what the simulation drives the app through.
 func TestOptionsTransportAndJobs(t *testing.T) {
-	dc := datacaketest.NewServer(t)
-	const ws, token = "ws-1", "dc-token"
-	dc.AddWorkspace(ws, "Acme", "acme")
-	dc.AddToken(token, map[string][]string{ws: {"members"}})
-	sl := slacktest.New()
-	sl.Start()
-	defer sl.Close()
-
-	dir := t.TempDir()
-	policy := "workspace: " + ws + "\napprovals_channel: C0APPROVALS\napprovers: [U0ANN]\nroles:\n  viewer:\n    max_duration: 8h\n"
-	if err := os.WriteFile(filepath.Join(dir, "cakegate.yaml"), []byte(policy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{
-		SlackBotToken: slacktest.DefaultBotToken, SlackSigningSecret: "s", SlackAPIURL: sl.URL(),
-		DatacakeToken: token, DatacakeAPIURL: dc.URL(),
-		PolicyPath: filepath.Join(dir, "cakegate.yaml"), DBPath: filepath.Join(dir, "cakegate.db"), LogFormat: "text",
-	}
+	_, cfg := optionsWorld(t)
 	tr := &countingTransport{}
 	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Transport: tr})
 	if err != nil {
@@ -86,24 +69,7 @@ func TestOptionsTransportAndJobs(t *testing.T) {
 // With Options.NoAlarm nothing sweeps on its own, and SweepDue runs what the alarm would at
 // the time Service.NextDue names: a grant that ended is deleted at once.
 func TestSweepDueWithNoAlarm(t *testing.T) {
-	dc := datacaketest.NewServer(t)
-	const ws, token = "ws-1", "dc-token"
-	dc.AddWorkspace(ws, "Acme", "acme")
-	dc.AddToken(token, map[string][]string{ws: {"members"}})
-	sl := slacktest.New()
-	sl.Start()
-	defer sl.Close()
-
-	dir := t.TempDir()
-	policy := "workspace: " + ws + "\napprovals_channel: C0APPROVALS\napprovers: [U0ANN]\nroles:\n  viewer:\n    max_duration: 8h\n"
-	if err := os.WriteFile(filepath.Join(dir, "cakegate.yaml"), []byte(policy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{
-		SlackBotToken: slacktest.DefaultBotToken, SlackSigningSecret: "s", SlackAPIURL: sl.URL(),
-		DatacakeToken: token, DatacakeAPIURL: dc.URL(),
-		PolicyPath: filepath.Join(dir, "cakegate.yaml"), DBPath: filepath.Join(dir, "cakegate.db"), LogFormat: "text",
-	}
+	dc, cfg := optionsWorld(t)
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	clock := commandstest.NewClock(now)
 	a, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Clock: clock, NoAlarm: true})
@@ -113,7 +79,7 @@ func TestSweepDueWithNoAlarm(t *testing.T) {
 	defer a.Close()
 	ctx := context.Background()
 
-	u := dc.AddAPIUserOutOfBand(ws, "cakegate-test-r1-u0alice")
+	u := dc.AddAPIUserOutOfBand(optionsWorkspace, "cakegate-test-r1-u0alice")
 	r := &commands.Request{
 		Requester: "U0ALICE", Role: "viewer", State: commands.StateActive, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour),
 		Grant: &commands.Grant{APIUserID: u.ID, APIUserName: u.Name, CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(30 * time.Second)},
@@ -139,7 +105,34 @@ func TestSweepDueWithNoAlarm(t *testing.T) {
 	if got.State != commands.StateExpired {
 		t.Fatalf("after SweepDue at the grant's end: %s, want expired", got.State)
 	}
-	if users := dc.APIUsers(ws); len(users) != 0 {
+	if users := dc.APIUsers(optionsWorkspace); len(users) != 0 {
 		t.Fatalf("API users after SweepDue: %+v", users)
 	}
 }
+
+// optionsWorld is a fake Datacake with one workspace, a fake Slack, a one-role policy and
+// the Config that points at them.
+func optionsWorld(t *testing.T) (*datacaketest.Server, Config) {
+	t.Helper()
+	dc := datacaketest.NewServer(t)
+	const ws, token = optionsWorkspace, "dc-token"
+	dc.AddWorkspace(ws, "Acme", "acme")
+	dc.AddToken(token, map[string][]string{ws: {"members"}})
+	sl := slacktest.New()
+	sl.Start()
+	t.Cleanup(sl.Close)
+
+	dir := t.TempDir()
+	policy := "workspace: " + ws + "\napprovals_channel: C0APPROVALS\napprovers: [U0ANN]\nroles:\n  viewer:\n    max_duration: 8h\n"
+	if err := os.WriteFile(filepath.Join(dir, "cakegate.yaml"), []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dc, Config{
+		SlackBotToken: slacktest.DefaultBotToken, SlackSigningSecret: "s", SlackAPIURL: sl.URL(),
+		DatacakeToken: token, DatacakeAPIURL: dc.URL(),
+		PolicyPath: filepath.Join(dir, "cakegate.yaml"), DBPath: filepath.Join(dir, "cakegate.db"), LogFormat: "text",
+	}
+}
+
+// optionsWorkspace is optionsWorld's Datacake workspace.
+const optionsWorkspace = "ws-1"
