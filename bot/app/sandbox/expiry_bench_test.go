@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -33,17 +32,7 @@ func BenchmarkExpiryDelay(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		id := commands.RequestID(i + 1)
-		if _, err := s.slash(ctx, sandboxAlice, `request role=viewer devices=SN-1001 for=1h reason="bench"`); err != nil {
-			b.Fatal(err)
-		}
-		msg, err := s.approvalMessage(ctx, id.String(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil || !strings.Contains(answer, "You approved") {
-			b.Fatalf("approve %s: %q %v", id, answer, err)
-		}
-		if _, err := s.revealAs(ctx, sandboxAlice, id); err != nil {
+		if _, err := s.grantViewer(ctx, id, "1h"); err != nil {
 			b.Fatal(err)
 		}
 		end := time.Now().Add(200*time.Millisecond + rand.N(2*time.Second))

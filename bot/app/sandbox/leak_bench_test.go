@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,17 +29,7 @@ func BenchmarkLeakToDelete(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		id := commands.RequestID(i + 1)
-		if _, err := s.slash(ctx, sandboxAlice, `request role=viewer devices=SN-1001 for=1h reason="bench"`); err != nil {
-			b.Fatal(err)
-		}
-		msg, err := s.approvalMessage(ctx, id.String(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil || !strings.Contains(answer, "You approved") {
-			b.Fatalf("approve %s: %q %v", id, answer, err)
-		}
-		token, err := s.revealAs(ctx, sandboxAlice, id)
+		token, err := s.grantViewer(ctx, id, "1h")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -51,6 +51,23 @@ func (s *sandbox) revealR1(t *testing.T, ctx context.Context) string {
 	return users[0].Token
 }
 
+// grantViewer has alice ask for the viewer role on SN-1001 for d (id is the request that
+// makes), ann approve it, and alice reveal its token, through both fakes; it returns the
+// token.
+func (s *sandbox) grantViewer(ctx context.Context, id commands.RequestID, d string) (string, error) {
+	if _, err := s.slash(ctx, sandboxAlice, "request role=viewer devices=SN-1001 for="+d+` reason="grant"`); err != nil {
+		return "", err
+	}
+	msg, err := s.approvalMessage(ctx, id.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	if answer, err := s.click(ctx, sandboxAnn, msg.Channel, msg.TS, "cakegate_approve"); err != nil || !strings.Contains(answer, "You approved "+id.String()) {
+		return "", fmt.Errorf("approve %s: %q %v", id, answer, err)
+	}
+	return s.revealAs(ctx, sandboxAlice, id)
+}
+
 // revealAs has user reveal the token of request id and returns it: for benchmarks, where
 // many grants exist.
 func (s *sandbox) revealAs(ctx context.Context, user string, id commands.RequestID) (string, error) {
