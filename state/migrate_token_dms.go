@@ -30,13 +30,15 @@ func markTokenDMs(tx *bbolt.Tx, _ *options) error {
 			if r.Grant == nil || r.TokenInDM {
 				continue
 			}
-			old := r.Clone()
 			r.TokenInDM = true
 			if r.RevealedAt.IsZero() {
 				// Its clock started when it was provisioned: a re-issue keeps its end.
 				r.RevealedAt = r.Grant.CreatedAt
 			}
-			if err := putRequest(tx, old, r); err != nil {
+			// Written as new (old nil), so every index key it should have is put: until
+			// schema 3 a provisioning request with a grant was not in by_expiry, and
+			// diffing against the stored row with today's rules would not add it.
+			if err := putRequest(tx, nil, r); err != nil {
 				return fmt.Errorf("mark %s: %w", id, err)
 			}
 		}

@@ -63,3 +63,49 @@ func TestMigrateMarksTokenDMs(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateIndexesProvisioningGrants: until schema 3 a request left in provisioning with
+// its grant recorded (the token delivered, the write marking it active failed) was not in
+// the expiry index. Opening such a file must add it, or expiry never finds that grant.
+func TestMigrateIndexesProvisioningGrants(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cakegate.db")
+	s, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	r := &commands.Request{Requester: "U1", State: commands.StateProvisioning,
+		Grant: &commands.Grant{APIUserID: "u1", APIUserName: "cakegate-r1-alice", CreatedAt: created, ExpiresAt: created.Add(time.Hour)}}
+	if err := s.Create(ctx, r, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Make the file as schema 2 left it: no by_expiry entry for the provisioning grant.
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("by_expiry")); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket([]byte("by_expiry")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err = state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	due, err := s.ExpiringBefore(ctx, created.Add(2*time.Hour))
+	if err != nil || len(due) != 1 || due[0].ID != r.ID {
+		t.Fatalf("ExpiringBefore after the migration: %v, %v; want %s", due, err, r.ID)
+	}
+}

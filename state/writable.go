@@ -13,5 +13,6 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(*bbolt.Tx) error { return nil })
+	// Through the write hook like every other write, so a simulated full disk shows here too.
+	return s.update("check_writable", func(*bbolt.Tx) error { return nil })
 }
