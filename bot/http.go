@@ -65,8 +65,10 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 			return
 		}
 		// Slack's own retries of an event say so, and are deduplicated by event id instead:
-		// when the first delivery was refused, the retry is the only one.
-		if r.Header.Get("X-Slack-Retry-Num") == "" && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
+		// when the first delivery was refused, the retry is the only one. The header is not
+		// signed, so only events, which carry their own id, may use it.
+		eventRetry := r.URL.Path == "/slack/events" && r.Header.Get("X-Slack-Retry-Num") != ""
+		if !eventRetry && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
 			b.log.Info("dropped a repeated delivery of a signed request", "path", r.URL.Path)
 			w.WriteHeader(http.StatusOK)
 			return

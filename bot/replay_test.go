@@ -148,3 +148,43 @@ func TestRepeatedEnvelopeDropped(t *testing.T) {
 		t.Fatalf("%d requests from one command delivered three times, want 1", len(mine))
 	}
 }
+
+// TestForgedRetryHeaderIsStillAReplay: X-Slack-Retry-Num is not signed, so a captured
+// button click sent again with it is still a replay, and dropped. Only an event (which
+// carries its own id) may claim to be Slack's retry.
+func TestForgedRetryHeaderIsStillAReplay(t *testing.T) {
+	f := newHomeFixture(t)
+	r := f.request(t, "U0CAROL")
+	url := f.slack.NewResponseURL()
+	body, err := slacktest.InteractionForm(slack.InteractionCallback{
+		Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U0CAROL"}, Team: slack.Team{ID: slacktest.DefaultTeamID},
+		ResponseURL: url, TriggerID: f.slack.NewTriggerID("U0CAROL"),
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: bot.ActionRemindApprovers, Value: r.ID.String()}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := slacktest.SignedRequest(f.srv.URL+"/slack/interactions", body, homeSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		again, _ := http.NewRequest(req.Method, req.URL.String(), bytes.NewReader(body))
+		again.Header = req.Header.Clone()
+		if i == 1 {
+			again.Header.Set("X-Slack-Retry-Num", "1")
+		}
+		resp, err := http.DefaultClient.Do(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("answered %d, want 200", resp.StatusCode)
+		}
+	}
+	f.settle(t)
+	if posts := f.slack.ResponseURLPosts(url); len(posts) != 1 {
+		t.Fatalf("the click was handled %d times, want once: %+v", len(posts), posts)
+	}
+}
