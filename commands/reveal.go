@@ -87,6 +87,10 @@ func (s *Service) Reissue(ctx context.Context, id RequestID, user string, show S
 		if r.State != StateActive || r.Requester != user {
 			return Change{}, wrongState(r, "re-issue")
 		}
+		if _, why := s.ungrantable(r); why != "" {
+			// A new API user would carry what the policy no longer grants.
+			return Change{}, Errorf(CodeNotAllowed, "%s cannot be re-issued: %s. Its token still works until %s; ask for a new one with `/cakegate request` if you need it.", id, why, when(r.Grant))
+		}
 		if r.Reissues >= s.Policy.MaxReissues {
 			return Change{}, Errorf(CodeNotAllowed, "the token of %s was re-issued %d time(s) already, the most the policy allows.", id, r.Reissues)
 		}

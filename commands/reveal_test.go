@@ -178,3 +178,19 @@ func TestRevealOfARoleThePolicyDropped(t *testing.T) {
 		t.Fatalf("got %s with %d API users created, want cancelled with none", got.State, e.datacake.Created.Load())
 	}
 }
+
+// TestReissueOfARoleThePolicyDropped: a re-issue makes a new API user, so it is refused
+// when the current policy no longer grants the role; the grant keeps its end and token.
+func TestReissueOfARoleThePolicyDropped(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	r := e.active(t)
+	delete(e.svc.Policy.Roles, "viewer")
+	if _, err := e.svc.Reissue(ctx, r.ID, carol, e.notifier.Show); !errors.Is(err, commands.ErrNotAllowed) {
+		t.Fatalf("got %v, want refused", err)
+	}
+	got, _ := e.store.Get(ctx, r.ID)
+	if got.State != commands.StateActive || got.Grant.APIUserID != r.Grant.APIUserID || e.datacake.Created.Load() != 1 {
+		t.Fatalf("got %s with API user %s and %d created, want the grant as it was", got.State, got.Grant.APIUserID, e.datacake.Created.Load())
+	}
+}
