@@ -61,6 +61,12 @@ func TestRemovedRoleHasNoApprovers(t *testing.T) {
 	if ok, err := e.svc.Approves(context.Background(), ann, "no-such-role"); ok || err != nil {
 		t.Fatalf("Approves(ann, removed role) = %v, %v; want false", ok, err)
 	}
+	// Nor is its pending request in anybody's queue, where a click would only be refused.
+	e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}})
+	delete(e.svc.Policy.Roles, "viewer")
+	if queue, err := e.svc.Pending(context.Background(), ann); err != nil || len(queue) != 0 {
+		t.Fatalf("Pending(ann) = %v, %v; want nothing of the removed role", queue, err)
+	}
 }
 
 // An active grant whose role changed keeps its end but cannot be extended, and an extension

@@ -68,9 +68,12 @@ func (s *Service) Pending(ctx context.Context, approver string) ([]*Request, err
 		if r.Requester == approver && !s.mayDecideOwn() {
 			continue
 		}
+		role, found := s.Policy.Role(r.Role)
+		if !found {
+			continue // nobody decides on a role the policy no longer has (requireApprover)
+		}
 		ok, known := decided[r.Role]
 		if !known {
-			role, _ := s.Policy.Role(r.Role)
 			ok, err = s.isApprover(ctx, approver, role)
 			if err != nil {
 				return nil, err
