@@ -200,12 +200,11 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
 		svc.Waker = a.alarm
 	}
-	a.sched, err = newScheduler(policy.Location, log.With("component", "scheduler"), appJobs(a))
+	a.sched, err = a.newScheduler(appJobs(a))
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	a.sched.onPanic = m.countPanic
 	return a, nil
 }
 
@@ -302,7 +301,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	} else {
 		// Every replica delivers the outbox (each notification claimed by one); the
 		// rest runs on the leader only.
-		everywhere, _ = newScheduler(a.policy.Location, a.log.With("component", "scheduler"), replicaJobs(a.sched.jobs))
+		everywhere, _ = a.newScheduler(replicaJobs(a.sched.jobs))
 		wg.Go(func() { a.leader.run(ctx, a.lead) })
 	}
 	everywhere.start(ctx)
@@ -330,7 +329,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 // lead runs, while this replica is the leader, what must happen once: the alarm and every
 // sweep but the outbox's, until ctx ends (the session was lost, or shutdown).
 func (a *App) lead(ctx context.Context) {
-	sched, err := newScheduler(a.policy.Location, a.log.With("component", "scheduler"), leaderJobs(a.sched.jobs))
+	sched, err := a.newScheduler(leaderJobs(a.sched.jobs))
 	if err != nil {
 		a.log.Error("leader: scheduler", "err", err) // the specs were checked at start
 		return

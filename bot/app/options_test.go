@@ -52,6 +52,14 @@ func TestOptionsTransportAndJobs(t *testing.T) {
 	if got := strings.Join(names, ","); got != "expire,remind,pending,leavers,reconcile,outbox" {
 		t.Fatalf("Jobs() = %s", got)
 	}
+	// check-config checks the specs of the same jobs, in the same order.
+	var checked []string
+	for _, e := range scheduleEntries(a.policy.Schedule) {
+		checked = append(checked, e[0])
+	}
+	if got := strings.Join(checked, ","); got != strings.Join(names, ",") {
+		t.Fatalf("check-config checks the schedules of %s, but the app runs %s", got, strings.Join(names, ","))
+	}
 	if err := a.RunJob(context.Background(), "reconcile"); err != nil {
 		t.Fatalf("RunJob(reconcile): %v", err)
 	}
@@ -136,3 +144,23 @@ func optionsWorld(t *testing.T) (*datacaketest.Server, Config) {
 
 // optionsWorkspace is optionsWorld's Datacake workspace.
 const optionsWorkspace = "ws-1"
+
+// TestEverySchedulerCountsPanics: the schedulers the app makes for replicas and for the
+// leader on etcd count a job's panic in cakegate_panics_total like the single process's.
+func TestEverySchedulerCountsPanics(t *testing.T) {
+	_, cfg := optionsWorld(t)
+	a, err := New(cfg, slog.New(slog.DiscardHandler), Options{NoAlarm: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ran := make(chan struct{}, 1)
+	s, err := a.newScheduler([]job{{"panic", "@every 1h", func(context.Context) error { ran <- struct{}{}; panic("boom") }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.start(context.Background())
+	<-ran
+	s.stop()
+	scrapeRegistry(t, a.metrics).Want(t, 1, "cakegate_panics_total", "where", "job")
+}

@@ -62,6 +62,18 @@ func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler,
 	}, nil
 }
 
+// newScheduler is a scheduler of jobs on the policy's schedule whose recovered panics are
+// counted: every scheduler the app runs (the one process's, and on etcd the replicas' and
+// the leader's) is made here.
+func (a *App) newScheduler(jobs []job) (*scheduler, error) {
+	s, err := newScheduler(a.policy.Location, a.log.With("component", "scheduler"), jobs)
+	if err != nil {
+		return nil, err
+	}
+	s.onPanic = a.metrics.countPanic
+	return s, nil
+}
+
 // checkCronSpec says what is wrong with the policy's schedule for one job, or nil. serve
 // and check-config both ask it, so they agree.
 func checkCronSpec(name, spec string) error {
@@ -74,7 +86,7 @@ func checkCronSpec(name, spec string) error {
 // scheduleEntries lists the policy's schedule as job name and spec, in the order the jobs
 // run.
 func scheduleEntries(sch commands.Schedule) [][2]string {
-	return [][2]string{{"expire", sch.Expire}, {"remind", sch.Remind}, {"pending", sch.Pending}, {"reconcile", sch.Reconcile}, {"outbox", sch.Outbox}}
+	return [][2]string{{"expire", sch.Expire}, {"remind", sch.Remind}, {"pending", sch.Pending}, {"leavers", sch.Leavers}, {"reconcile", sch.Reconcile}, {"outbox", sch.Outbox}}
 }
 
 // appJobs are cakegate's sweeps, on the policy's schedule.
