@@ -8,21 +8,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
-// failingWrites refuses every write while fail is set, as a full disk would.
+// failingWrites refuses every write while fail is set, as a full disk would, and tells
+// refused (if set) each time it refuses one.
 type failingWrites struct {
 	*commandstest.Store
-	fail atomic.Bool
+	fail    atomic.Bool
+	refused chan struct{}
 }
 
 func (s *failingWrites) Update(ctx context.Context, id commands.RequestID, fn func(*commands.Request) (commands.Change, error)) (*commands.Request, error) {
 	if s.fail.Load() {
+		if s.refused != nil {
+			s.refused <- struct{}{}
+		}
 		return nil, errors.New("write: no space left on device")
 	}
 	return s.Store.Update(ctx, id, fn)
+}
+
+// leakedGrant stores an active grant whose token is token, its API user in dc.
+func leakedGrant(t *testing.T, store *commandstest.Store, dc *commandstest.Datacake, token string) *commands.Request {
+	t.Helper()
+	apiUser := dc.AddUser("cakegate-k3f9q2-r1-u0alice", time.Now())
+	r := &commands.Request{
+		Requester: "U0ALICE", Workspace: "ws-1", Role: "viewer", State: commands.StateActive,
+		Grant: &commands.Grant{APIUserID: apiUser, APIUserName: "cakegate-k3f9q2-r1-u0alice", ExpiresAt: time.Now().Add(time.Hour), Fingerprint: commands.Fingerprint(token)},
+	}
+	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // TestLeakNotRecordedIsNotAcknowledged: Slack does not send an acknowledged event again, so
@@ -34,14 +54,7 @@ func TestLeakNotRecordedIsNotAcknowledged(t *testing.T) {
 	ctx := context.Background()
 	const token = "0123456789abcdef0123456789abcdef01234567"
 	dc := commandstest.NewDatacake()
-	apiUser := dc.AddUser("cakegate-k3f9q2-r1-u0alice", time.Now())
-	r := &commands.Request{
-		Requester: "U0ALICE", Workspace: "ws-1", Role: "viewer", State: commands.StateActive,
-		Grant: &commands.Grant{APIUserID: apiUser, APIUserName: "cakegate-k3f9q2-r1-u0alice", ExpiresAt: time.Now().Add(time.Hour), Fingerprint: commands.Fingerprint(token)},
-	}
-	if err := f.store.Create(ctx, r, commands.Change{}); err != nil {
-		t.Fatal(err)
-	}
+	r := leakedGrant(t, f.store, dc, token)
 	store := &failingWrites{Store: f.store}
 	f.svc.Store, f.svc.Datacake = store, dc
 	f.slack.AddChannel("C0GENERAL", "general")
@@ -67,5 +80,53 @@ func TestLeakNotRecordedIsNotAcknowledged(t *testing.T) {
 	got, err := f.store.Get(ctx, r.ID)
 	if err != nil || got.State != commands.StateRevoked || got.DecisionNote != commands.LeakedReason || dc.Count() != 0 {
 		t.Fatalf("got %v (%v) with %d API users; want revoked as leaked, none left", got, err, dc.Count())
+	}
+}
+
+// TestLeakNotRecordedIsNotAcknowledgedSocketMode: over Socket Mode the envelope of such a
+// message is left unacknowledged, and Slack's next delivery of it, with the same envelope
+// id, is taken rather than dropped as a repeat.
+func TestLeakNotRecordedIsNotAcknowledgedSocketMode(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef01234567"
+	base := commandstest.NewStore()
+	dc := commandstest.NewDatacake()
+	r := leakedGrant(t, base, dc, token)
+	store := &failingWrites{Store: base, refused: make(chan struct{}, 1)}
+	svc := &commands.Service{
+		Policy: &commands.Policy{Workspace: "ws-1", ApprovalsChannel: "C0APPROVALS", AllRequesters: true, Location: time.UTC},
+		Store:  store, Datacake: dc, Clock: commands.SystemClock{},
+	}
+	f := newSocketFixture(t, svc, bot.Config{Requests: store, Outbox: store})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f.slack.AddChannel("C0GENERAL", "general")
+	_, ev, err := f.slack.UserPosts("U0ALICE", "C0GENERAL", "why does this fail? "+token)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	store.fail.Store(true)
+	env, err := f.slack.SendEvent(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-store.refused: // the leak could not be recorded
+	case <-ctx.Done():
+		t.Fatal("the message was not scanned")
+	}
+	store.fail.Store(false)
+	if err := f.slack.ReplayEnvelope(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.slack.WaitAck(ctx, env); err != nil {
+		t.Fatalf("Slack's next delivery was not acknowledged: %v", err)
+	}
+	if err := f.bot.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := base.Get(ctx, r.ID)
+	if err != nil || got.State != commands.StateRevoked || dc.Count() != 0 {
+		t.Fatalf("got %v (%v) with %d API users; want revoked, none left", got, err, dc.Count())
 	}
 }

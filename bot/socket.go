@@ -120,8 +120,12 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		// recorded first, and an event not taken is left unacknowledged for Slack to send
 		// again.
 		if err := b.handleInnerEvent(ev.InnerEvent); err != nil {
+			// Not taken: whichever id Slack's next delivery carries must be taken then.
 			if isCallback {
 				b.events.forget(cb.EventID)
+			}
+			if evt.Request != nil {
+				b.replays.forget("env:" + evt.Request.EnvelopeID)
 			}
 			return
 		}
