@@ -2,6 +2,7 @@ package datacake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -67,6 +68,9 @@ func (c *Client) DeviceBySerial(ctx context.Context, workspace, serial string) (
 		} `json:"workspace"`
 	}
 	if _, err := c.do(ctx, opDeviceBySerial, map[string]any{"ws": workspace, "serial": serial}, &out); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Device{}, false, nil // Django's "Device matching query does not exist."
+		}
 		return Device{}, false, err
 	}
 	if out.Workspace == nil || out.Workspace.Device == nil {

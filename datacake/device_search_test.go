@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cakegate/cakegate/datacake"
+	"github.com/cakegate/cakegate/datacake/datacaketest"
 )
 
 func TestSearchDevicesPages(t *testing.T) {
@@ -52,6 +53,12 @@ func TestDeviceBySerialAndTags(t *testing.T) {
 	if _, ok, err := c.DeviceBySerial(ctx, ws, "SN-L1"); err != nil || ok {
 		t.Fatalf("another workspace's serial: found %v, %v", ok, err)
 	}
+	// Answered as Django answers a get() that finds nothing: still "no such device".
+	f.AnswerMissingDeletes(datacaketest.MissingDoesNotExist)
+	if _, ok, err := c.DeviceBySerial(ctx, ws, "SN-NOPE"); err != nil || ok {
+		t.Fatalf("an unknown serial answered DoesNotExist: found %v, %v; want not found", ok, err)
+	}
+	f.AnswerMissingDeletes(datacaketest.MissingOKFalse)
 	tags, err := c.DeviceTags(ctx, ws)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,8 @@ type faults struct {
 	limitN     int
 	retryAfter time.Duration
 	dropCreate bool
-	// missingDelete is how a delete of an unknown API user is answered.
+	// missingDelete is how a delete of an unknown API user, or a look-up of an unknown
+	// device, is answered.
 	missingDelete MissingDelete
 }
 
@@ -36,7 +37,9 @@ func (m MissingDelete) String() string {
 	return "OKFalse"
 }
 
-// AnswerMissingDeletes sets how a delete of an unknown API user is answered from now on.
+// AnswerMissingDeletes sets how a delete of an unknown API user is answered from now on,
+// and a look-up of one device (WorkspaceType.device) that does not exist: null, or Django's
+// "Device matching query does not exist." with MissingDoesNotExist.
 func (s *Server) AnswerMissingDeletes(how MissingDelete) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -171,6 +171,9 @@ func (n workspaceNode) field(ex *execution, name string, args map[string]any) (a
 				return deviceNode{d}, nil
 			}
 		}
+		if ex.s.faults.missingDelete == MissingDoesNotExist {
+			return nil, doesNotExist("Device")
+		}
 		return nil, nil
 	case "allTags":
 		tags := []string{}
