@@ -1,11 +1,11 @@
 package sandbox
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
 )
 
@@ -15,7 +15,12 @@ import (
 func TestLapseStory(t *testing.T) {
 	s := startSandbox(t, sandboxOptions{})
 	ctx := testContext(t)
-	approvedViewerRequest(ctx, t, s)
+	reveal := approvedViewerRequest(ctx, t, s)
+	// Alice's client still shows the button when she clicks it, too late.
+	stale, err := s.slack.ButtonClick(sandboxAlice, reveal.Channel, reveal.TS, "cakegate_reveal")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	s.clock.Advance(24*time.Hour - time.Minute)
 	if err := s.tick(ctx); err != nil {
@@ -47,14 +52,24 @@ func TestLapseStory(t *testing.T) {
 		t.Fatal("the approvals channel was not told")
 	}
 
-	// The Reveal DM says so and offers no button; a late click (a stale client) is refused.
-	if _, err := s.dm(ctx, sandboxAlice, func(t string) bool {
-		return strings.Contains(t, "R1") && strings.Contains(t, "lapsed") && !strings.Contains(t, "[Reveal token]")
+	// The Reveal DM itself says so and offers no button; a late click (a stale client) is
+	// refused.
+	if err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
+		for _, d := range srv.DMs(sandboxAlice) {
+			if d.TS == reveal.TS {
+				text := srv.RenderMessage(d)
+				return strings.Contains(text, "lapsed") && !strings.Contains(text, "[Reveal token]")
+			}
+		}
+		return false
 	}); err != nil {
 		t.Fatalf("the Reveal DM still offers the button: %v", err)
 	}
-	if _, err := s.app.Service().Reveal(ctx, 1, sandboxAlice, func(context.Context, *commands.Request, commands.Token) error { return nil }); err == nil || !strings.Contains(err.Error(), "not revealed in time") {
-		t.Fatalf("a late click: got %v, want refused", err)
+	if _, err := s.interact(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if answer, err := s.answer(ctx, stale.ResponseURL); err != nil || !strings.Contains(answer, "not revealed in time") {
+		t.Fatalf("a late click: got %q, %v; want refused", answer, err)
 	}
 	if n := s.datacake.CallCount("NewApiUser"); n != 0 {
 		t.Fatalf("%d API users created for a lapsed approval", n)

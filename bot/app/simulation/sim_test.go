@@ -118,6 +118,9 @@ func TestSimulationFindsKnownBugs(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("runs the known bugs' seeds to failure; without -race and -short only")
 	}
+	if len(knownBugs) == 0 {
+		t.Skip("no known bugs today: every trigger and invariant is on in TestSimulation")
+	}
 	for _, b := range knownBugs {
 		t.Run(b.found.invariant, func(t *testing.T) {
 			t.Parallel()
