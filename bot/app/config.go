@@ -146,9 +146,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if msg := checkAddr(c.Addr); msg != "" {
 		bad("%s", msg)
 	}
-	if msg := checkDBPath(c.DBPath); msg != "" {
-		bad("%s", msg)
-	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("CAKEGATE_LOG_FORMAT=%q: use text or json.", c.LogFormat)
 	}

@@ -19,6 +19,10 @@ func loadStoreConfig(c *Config, getenv func(string) string, bad func(string, ...
 	c.Store = orDefault(strings.TrimSpace(getenv("CAKEGATE_STORE")), storeBbolt)
 	switch c.Store {
 	case storeBbolt:
+		// Only the bbolt file needs a writable folder; etcd replicas need none.
+		if msg := checkDBPath(c.DBPath); msg != "" {
+			bad("%s", msg)
+		}
 		return
 	case storeEtcd:
 	default:

@@ -23,6 +23,8 @@ func TestLoadStoreConfig(t *testing.T) {
 	}{
 		{"OKDefaultBbolt", nil, ""},
 		{"OKEtcd", etcd, ""},
+		{"OKEtcdWithoutADatabaseFolder", map[string]string{"CAKEGATE_DB": "/nonexistent/cakegate.db"}, ""},
+		{"ErrBboltFolder", map[string]string{"CAKEGATE_STORE": "bbolt", "CAKEGATE_DB": "/nonexistent/cakegate.db"}, "CAKEGATE_DB"},
 		{"OKEtcdTLS", map[string]string{"CAKEGATE_ETCD_CA": cert, "CAKEGATE_ETCD_CERT": cert, "CAKEGATE_ETCD_KEY": cert}, ""},
 		{"ErrStore", map[string]string{"CAKEGATE_STORE": "postgres"}, "CAKEGATE_STORE"},
 		{"ErrNoEndpoints", map[string]string{"CAKEGATE_ETCD_ENDPOINTS": ""}, "CAKEGATE_ETCD_ENDPOINTS is not set"},
@@ -35,7 +37,7 @@ func TestLoadStoreConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := validEnv()
-			if tt.name != "OKDefaultBbolt" && tt.name != "ErrStore" {
+			if tt.name != "OKDefaultBbolt" && tt.name != "ErrStore" && tt.name != "ErrBboltFolder" {
 				for k, v := range etcd {
 					env[k] = v
 				}
