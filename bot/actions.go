@@ -30,11 +30,7 @@ func buttonValue(r *commands.Request) string { return r.ID.String() + ";" + r.Ve
 // not depend on what the button showed (a nudge, the requester's Reveal and Re-issue, which
 // commands checks against the request as it is now).
 func idButton(actionID, text string, id commands.RequestID, style slack.Style) *slack.ButtonBlockElement {
-	b := slack.NewButtonBlockElement(actionID, id.String(), plainText(truncateRunes(text, maxButtonRunes)))
-	if style != "" {
-		b.WithStyle(style)
-	}
-	return b
+	return valueButton(actionID, text, id.String(), style)
 }
 
 // parseButtonValue reads a button's value or a form's private_metadata. A value without a

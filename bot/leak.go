@@ -33,7 +33,11 @@ func (b *Bot) scanMessage(e *slackevents.MessageEvent) error {
 	case "message_deleted", "channel_join", "channel_leave":
 		return nil
 	}
-	matches := b.svc.FindLeaks(context.Background(), text)
+	// Before the acknowledgement, so bounded: the look-up (which may reload the known
+	// fingerprints) and the marks share leakMarkTimeout.
+	ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
+	defer cancel()
+	matches := b.svc.FindLeaks(ctx, text)
 	if len(matches) == 0 {
 		return nil
 	}
@@ -41,8 +45,6 @@ func (b *Bot) scanMessage(e *slackevents.MessageEvent) error {
 	if thread == "" {
 		thread = ts
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
-	defer cancel()
 	var marked []*commands.Request
 	var failed error
 	for _, m := range matches {

@@ -341,7 +341,12 @@ func packLines(lines []string, limit int) (sections []string, counts []int) {
 // Buttons. Their value is the request id and the version shown, as actions.go says.
 
 func button(actionID, text string, r *commands.Request, style slack.Style) *slack.ButtonBlockElement {
-	b := slack.NewButtonBlockElement(actionID, buttonValue(r), plainText(truncateRunes(text, maxButtonRunes)))
+	return valueButton(actionID, text, buttonValue(r), style)
+}
+
+// valueButton is a button carrying value, its label cut to Slack's limit.
+func valueButton(actionID, text, value string, style slack.Style) *slack.ButtonBlockElement {
+	b := slack.NewButtonBlockElement(actionID, value, plainText(truncateRunes(text, maxButtonRunes)))
 	if style != "" {
 		b.WithStyle(style)
 	}

@@ -39,14 +39,7 @@ func (s *Service) LapseUnrevealed(ctx context.Context) (SweepResult, error) {
 				},
 			}, nil
 		})
-		if err != nil {
-			if !errors.Is(err, errNotDue) {
-				res.Failed++
-				s.log().Error("lapse", "request", r.ID.String(), "err", err)
-			}
-			continue
-		}
-		res.Done++
+		res.count(s, r.ID, "lapse", err)
 	}
 	return res, nil
 }
