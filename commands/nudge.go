@@ -28,7 +28,7 @@ func (s *Service) RemindApprovers(ctx context.Context, id RequestID, user string
 			return Change{}, wrongState(r, "remind")
 		}
 		now := s.now()
-		if next := r.Escalation.NudgedAt.Add(NudgeInterval); !r.Escalation.NudgedAt.IsZero() && now.Before(next) {
+		if next := NudgeAllowedAt(r); now.Before(next) {
 			return Change{}, Errorf(CodeTooSoon, "you reminded the approvers of %s at %s; you can remind them again from %s.", r.ID, clockTime(r.Escalation.NudgedAt), clockTime(next))
 		}
 		r.Escalation.NudgedAt = now
