@@ -26,6 +26,10 @@ func TestRevokeOfAPIUserDeletedInPortal(t *testing.T) {
 			if r := s.request(t, ctx, 1); r.State != commands.StateRevoked {
 				t.Fatalf("got %s, want revoked", r.State)
 			}
+			// The delete itself was sent, and met the missing user's answer.
+			if n := s.datacake.CallCount("DeleteApiUser"); n == 0 {
+				t.Fatal("revoke never asked Datacake to delete the API user")
+			}
 			if _, err := s.dm(ctx, sandboxAlice, func(t string) bool { return strings.Contains(t, "has been revoked") }); err != nil {
 				t.Fatal(err)
 			}
