@@ -19,7 +19,7 @@ func (s *Store) InState(ctx context.Context, st commands.State) ([]*commands.Req
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !indexedStates[st] {
+	if !InStateIndex(st) {
 		return nil, commands.Errorf(commands.CodeInvalid, "requests in state %q are not indexed", st)
 	}
 	var out []*commands.Request

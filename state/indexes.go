@@ -12,12 +12,8 @@ import (
 // indexedStates are the states a request can still leave. Only these are in by_state: the
 // sweeps and the approvers' queue ask about them, and final requests, which are nearly all
 // of a long-lived database, would only make the index bigger.
-var indexedStates = map[commands.State]bool{
-	commands.StatePending:      true,
-	commands.StateApproved:     true,
-	commands.StateProvisioning: true,
-	commands.StateActive:       true,
-	commands.StateRevoking:     true,
+var indexedStates = []commands.State{
+	commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking,
 }
 
 // indexKey is one entry a request has in one index bucket.

@@ -16,7 +16,7 @@ import (
 
 // liveStates are the states InState answers for.
 var liveStates = []commands.State{
-	commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking,
+	commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking,
 }
 
 // activate gives r a grant that expires after d and makes it active.

@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -105,7 +106,10 @@ func auditBroken(seq uint64, what string) error {
 // InStateIndex reports whether requests in state s are kept in the state index: only the
 // states a request can still leave are, since final requests, nearly all of a long-lived
 // store, would only make the index bigger.
-func InStateIndex(s commands.State) bool { return indexedStates[s] }
+func InStateIndex(s commands.State) bool { return slices.Contains(indexedStates, s) }
+
+// IndexedStates lists the states in the state index, in the order of a request's life.
+func IndexedStates() []commands.State { return slices.Clone(indexedStates) }
 
 // InExpiryIndex reports whether r is kept in the expiry index, under its grant's end:
 // active, revoking and provisioning requests with a grant (a provisioning request's grant

@@ -32,7 +32,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	st := Stats{Live: make(map[commands.State]int, len(indexedStates))}
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		for state := range indexedStates {
+		for _, state := range indexedStates {
 			prefix := stringPrefix(string(state))
 			c := tx.Bucket(bucketByState).Cursor()
 			n := 0

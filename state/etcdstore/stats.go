@@ -10,18 +10,12 @@ import (
 	"github.com/cakegate/cakegate/state"
 )
 
-// liveStates are the states the state index holds, in a fixed order for one transaction.
-var liveStates = []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
-
 // Stats counts the live requests from the state index and reads the head, in one
 // transaction, so the numbers are of one moment.
 func (s *Store) Stats(ctx context.Context) (state.Stats, error) {
 	var ops []clientv3.Op
 	var counted []commands.State
-	for _, st := range liveStates {
-		if !state.InStateIndex(st) {
-			continue
-		}
+	for _, st := range state.IndexedStates() {
 		counted = append(counted, st)
 		ops = append(ops, clientv3.OpGet(s.keys.byStatePrefix(st), s.at(clientv3.WithPrefix(), clientv3.WithCountOnly())...))
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // liveStates are the states the state index answers for.
-var liveStates = []commands.State{commands.StatePending, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
+var liveStates = []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking}
 
 // testIndexes walks requests through their lives and checks every index answers what the
 // requests say, in the promised order.
