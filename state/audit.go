@@ -123,7 +123,7 @@ func (s *Store) AuditEvents(ctx context.Context, afterSeq uint64, limit int) ([]
 			if limit > 0 && len(out) == limit {
 				break
 			}
-			rec, err := decodeAudit(k, v)
+			rec, err := DecodeAudit(readU64(k), v)
 			if err != nil {
 				return err
 			}
@@ -152,7 +152,7 @@ func (s *Store) AuditForRequest(ctx context.Context, id commands.RequestID) ([]A
 				return fmt.Errorf("audit index of %s names event %d, which does not exist: "+
 					"the database file is damaged", id, readU64(seq))
 			}
-			rec, err := decodeAudit(seq, v)
+			rec, err := DecodeAudit(readU64(seq), v)
 			if err != nil {
 				return err
 			}
@@ -242,15 +242,6 @@ func (v *chainVerifier) fail(seq uint64, what string) error {
 	return fmt.Errorf("audit event %d %s: %w", seq, what, ErrAuditBroken)
 }
 
-// decodeAudit decodes the record stored under key k.
-func decodeAudit(k, v []byte) (AuditRecord, error) {
-	var rec AuditRecord
-	if err := json.Unmarshal(v, &rec); err != nil {
-		return rec, fmt.Errorf("decode audit event %d: %w", readU64(k), err)
-	}
-	return rec, nil
-}
-
 // RecentAudit returns the newest n audit events, newest first, reading only those. It
 // implements commands.AuditReader.
 func (s *Store) RecentAudit(ctx context.Context, n int) ([]commands.AuditEvent, error) {
@@ -261,7 +252,7 @@ func (s *Store) RecentAudit(ctx context.Context, n int) ([]commands.AuditEvent, 
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
-			rec, err := decodeAudit(k, v)
+			rec, err := DecodeAudit(readU64(k), v)
 			if err != nil {
 				return err
 			}

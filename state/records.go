@@ -58,11 +58,8 @@ func ChainAudit(prevHash string, seq uint64, e commands.AuditEvent) (AuditRecord
 		return AuditRecord{}, nil, err
 	}
 	rec := AuditRecord{AuditEvent: e, PrevHash: prevHash, Hash: chainHash(prevHash, canon)}
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return rec, nil, fmt.Errorf("encode audit event %d: %w", seq, err)
-	}
-	return rec, v, nil
+	v, err := EncodeAuditRecord(rec)
+	return rec, v, err
 }
 
 // DecodeAudit reads an audit record stored by ChainAudit; seq names it in the error.

@@ -50,7 +50,7 @@ func (s *Store) Export(ctx context.Context, fn func(Content) error) error {
 			Audit: func(yield func(AuditRecord, error) bool) {
 				cur := tx.Bucket(bucketAudit).Cursor()
 				for k, v := cur.First(); k != nil; k, v = cur.Next() {
-					rec, err := decodeAudit(k, v)
+					rec, err := DecodeAudit(readU64(k), v)
 					if !yield(rec, err) || err != nil || ctx.Err() != nil {
 						return
 					}
