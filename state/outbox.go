@@ -33,11 +33,7 @@ func putNotification(tx *bbolt.Tx, n commands.Notification) error {
 	if err := tx.Bucket(bucketOutbox).Put(u64(n.ID), v); err != nil {
 		return fmt.Errorf("put notification %d: %w", n.ID, err)
 	}
-	mark := []byte{}
-	if n.Urgent {
-		mark = urgentMark
-	}
-	if err := tx.Bucket(bucketOutboxDue).Put(timeIDKey(n.NextAttemptAt, n.ID), mark); err != nil {
+	if err := tx.Bucket(bucketOutboxDue).Put(timeIDKey(n.NextAttemptAt, n.ID), DueMark(n)); err != nil {
 		return fmt.Errorf("schedule notification %d: %w", n.ID, err)
 	}
 	return nil
@@ -56,6 +52,40 @@ func unschedule(tx *bbolt.Tx, id uint64) (commands.Notification, error) {
 	return n, nil
 }
 
+// DueEntry is one entry of the outbox's due index, in due order: the notification's id and
+// the index value (DueMark).
+type DueEntry struct {
+	ID   uint64
+	Mark []byte
+}
+
+// DueMark is the due-index value of notification n: urgentMark for a security notice, so
+// both stores can pick urgent ones first from the index alone.
+func DueMark(n commands.Notification) []byte {
+	if n.Urgent {
+		return urgentMark
+	}
+	return []byte{}
+}
+
+// PickDue chooses, from due entries in due order, the ids to deliver now: the urgent ones
+// first, then the rest, at most limit (0 or less: all), each group in due order.
+func PickDue(due []DueEntry, limit int) []uint64 {
+	var urgent, routine []uint64
+	for _, e := range due {
+		if bytes.Equal(e.Mark, urgentMark) {
+			urgent = append(urgent, e.ID)
+		} else {
+			routine = append(routine, e.ID)
+		}
+	}
+	ids := append(urgent, routine...)
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids
+}
+
 // urgentMark is the outbox_due value of an urgent notification (a security notice); a
 // routine one has an empty value, as every entry written before urgency existed has.
 var urgentMark = []byte{1}
@@ -72,23 +102,12 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 	bound := timeKey(now)
 	var out []commands.Notification
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		var urgent, routine []uint64
+		var due []DueEntry
 		c := tx.Bucket(bucketOutboxDue).Cursor()
 		for k, v := c.First(); k != nil && readU64(k) <= bound; k, v = c.Next() {
-			switch {
-			case bytes.Equal(v, urgentMark):
-				urgent = append(urgent, idOf(k))
-			case limit <= 0 || len(routine) < limit:
-				routine = append(routine, idOf(k))
-			}
-			if limit > 0 && len(urgent) == limit {
-				break
-			}
+			due = append(due, DueEntry{ID: idOf(k), Mark: v})
 		}
-		ids := append(urgent, routine...)
-		if limit > 0 && len(ids) > limit {
-			ids = ids[:limit]
-		}
+		ids := PickDue(due, limit)
 		for _, id := range ids {
 			n, err := getNotification(tx, id)
 			if err != nil {

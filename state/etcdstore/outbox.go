@@ -13,27 +13,33 @@ import (
 )
 
 // DueNotifications returns up to limit notifications (0 or less: all) whose next attempt is
-// at or before now, earliest first, read from outbox_due with the notifications at one
-// revision.
+// at or before now, urgent ones first, then earliest first (state.PickDue), read from
+// outbox_due with the notifications at one revision.
 func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error) {
 	var out []commands.Notification
 	err := atOneRevision(ctx, func(ctx context.Context) error {
 		from := s.keys.prefix + dirOutboxDue
-		resp, err := s.client.Get(ctx, from, s.at(clientv3.WithRange(from+num(timeNum(now)+1)),
-			clientv3.WithKeysOnly(), clientv3.WithLimit(int64(max(limit, 0))))...)
+		// The whole due range (its values are one byte each), so urgent notices past the
+		// first limit are found, as the bbolt store finds them.
+		resp, err := s.client.Get(ctx, from, s.at(clientv3.WithRange(from+num(timeNum(now)+1)))...)
 		if err != nil {
 			return fmt.Errorf("etcd read outbox: %w", err)
 		}
+		due := make([]state.DueEntry, len(resp.Kvs))
+		for i, kv := range resp.Kvs {
+			id, err := lastNum(string(kv.Key))
+			if err != nil {
+				return fmt.Errorf("outbox key %q does not end in an id: the etcd store is damaged", kv.Key)
+			}
+			due[i] = state.DueEntry{ID: id, Mark: kv.Value}
+		}
+		picked := state.PickDue(due, limit)
 		out = out[:0]
-		for start := 0; start < len(resp.Kvs); start += readBatch {
-			part := resp.Kvs[start:min(start+readBatch, len(resp.Kvs))]
-			ops := make([]clientv3.Op, len(part))
-			ids := make([]uint64, len(part))
-			for i, kv := range part {
-				if ids[i], err = lastNum(string(kv.Key)); err != nil {
-					return fmt.Errorf("outbox key %q does not end in an id: the etcd store is damaged", kv.Key)
-				}
-				ops[i] = clientv3.OpGet(s.keys.outbox(ids[i]), clientv3.WithRev(s.revOf(resp.Header.Revision)))
+		for start := 0; start < len(picked); start += readBatch {
+			ids := picked[start:min(start+readBatch, len(picked))]
+			ops := make([]clientv3.Op, len(ids))
+			for i, id := range ids {
+				ops[i] = clientv3.OpGet(s.keys.outbox(id), clientv3.WithRev(s.revOf(resp.Header.Revision)))
 			}
 			got, err := s.client.Txn(ctx).Then(ops...).Commit()
 			if err != nil {

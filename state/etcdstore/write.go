@@ -126,7 +126,7 @@ func (b *batch) putNotification(n commands.Notification) error {
 		return err
 	}
 	b.put(b.keys.outbox(n.ID), v)
-	b.put(b.keys.outboxDue(n.NextAttemptAt, n.ID), nil)
+	b.put(b.keys.outboxDue(n.NextAttemptAt, n.ID), state.DueMark(n))
 	return nil
 }
 

@@ -56,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 		{"Indexes", testIndexes},
 		{"IndexesAfterFailures", testIndexesAfterFailures},
 		{"Outbox", testOutbox},
+		{"OutboxUrgentFirst", testOutboxUrgentFirst},
 		{"Audit", testAudit},
 		{"Stats", testStats},
 		{"Installation", testInstallation},

@@ -1,4 +1,4 @@
-package state_test
+package storetest
 
 import (
 	"context"
@@ -9,28 +9,28 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-// TestDueNotificationsUrgentFirst: security notices come out of the outbox before routine
-// news queued earlier, also across a retry, and the limit counts them first.
-func TestDueNotificationsUrgentFirst(t *testing.T) {
+// testOutboxUrgentFirst: security notices come out of the outbox before routine news
+// queued earlier, also across a retry, and the limit counts them first.
+func testOutboxUrgentFirst(t *testing.T, h Harness) {
 	ctx := context.Background()
-	s := MustOpen(t)
+	s := h.Open(t)
 	var routine []commands.Notification
 	for range 4 {
-		routine = append(routine, commands.Notification{Kind: commands.NotifyApprovalRequest, CreatedAt: t0})
+		routine = append(routine, commands.Notification{Kind: commands.NotifyApprovalRequest, CreatedAt: T0})
 	}
-	if err := s.Create(ctx, newRequest("U1"), commands.Change{Outbox: routine}); err != nil {
+	if err := s.Create(ctx, NewRequest("U1"), commands.Change{Outbox: routine}); err != nil {
 		t.Fatal(err)
 	}
 	urgent := []commands.Notification{
-		{Kind: commands.NotifyRequester, Text: "revoked", CreatedAt: t0, Urgent: true},
-		{Kind: commands.NotifyApprovers, Text: "delete failed", CreatedAt: t0, Urgent: true},
+		{Kind: commands.NotifyRequester, Text: "revoked", CreatedAt: T0, Urgent: true},
+		{Kind: commands.NotifyApprovers, Text: "delete failed", CreatedAt: T0, Urgent: true},
 	}
-	if err := s.Create(ctx, newRequest("U2"), commands.Change{Outbox: urgent}); err != nil {
+	if err := s.Create(ctx, NewRequest("U2"), commands.Change{Outbox: urgent}); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(limit int) []uint64 {
 		t.Helper()
-		ns, err := s.DueNotifications(ctx, t0, limit)
+		ns, err := s.DueNotifications(ctx, T0, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestDueNotificationsUrgentFirst(t *testing.T) {
 		t.Fatalf("all due: %v, want %v", got, want)
 	}
 	// A retried urgent notice stays urgent.
-	if err := s.RetryNotification(ctx, 5, t0.Add(-time.Second), "ratelimited"); err != nil {
+	if err := s.RetryNotification(ctx, 5, T0.Add(-time.Second), "ratelimited"); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := ids(0), []uint64{6, 5, 1, 2, 3, 4}; !slices.Equal(got, want) {
