@@ -10,13 +10,19 @@ import (
 	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
+// storeKind is CAKEGATE_STORE as serve reads it: trimmed, bbolt when unset. The operator
+// commands read it the same way, so " etcd" means etcd to all of them.
+func storeKind(getenv func(string) string) string {
+	return orDefault(strings.TrimSpace(getenv("CAKEGATE_STORE")), storeBbolt)
+}
+
 // loadStoreConfig reads which store to use: CAKEGATE_STORE (bbolt, the default, or etcd)
 // and, for etcd, CAKEGATE_ETCD_ENDPOINTS (comma-separated client URLs),
 // CAKEGATE_ETCD_PREFIX, the TLS client files CAKEGATE_ETCD_CA, CAKEGATE_ETCD_CERT and
 // CAKEGATE_ETCD_KEY, and CAKEGATE_ETCD_MAX_TXN_OPS when the servers allow more than etcd's
 // default. Problems are reported through bad, each naming its variable.
 func loadStoreConfig(c *Config, getenv func(string) string, bad func(string, ...any)) {
-	c.Store = orDefault(strings.TrimSpace(getenv("CAKEGATE_STORE")), storeBbolt)
+	c.Store = storeKind(getenv)
 	switch c.Store {
 	case storeBbolt:
 		// Only the bbolt file needs a writable folder; etcd replicas need none.

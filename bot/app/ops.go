@@ -39,7 +39,7 @@ func Backup(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return 1
 	}
 	defer os.Remove(tmp.Name())
-	if getenv("CAKEGATE_STORE") == storeEtcd {
+	if storeKind(getenv) == storeEtcd {
 		tmp.Close()
 		err = backupEtcd(context.Background(), etcdConfig(getenv), tmp.Name(), dest)
 	} else if err = tmp.Chmod(0o600); err == nil {
@@ -209,7 +209,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 
 // openSnapshot opens the store CAKEGATE_STORE names as it is now, read-only.
 func openSnapshot(ctx context.Context, getenv func(string) string) (auditSource, func(), error) {
-	if getenv("CAKEGATE_STORE") != storeEtcd {
+	if storeKind(getenv) != storeEtcd {
 		return state.OpenSnapshot(dbPathFrom(getenv))
 	}
 	s, err := etcdstore.Connect(ctx, etcdConfig(getenv))
@@ -244,7 +244,7 @@ func backupEtcd(ctx context.Context, cfg etcdstore.Config, tmpName, dest string)
 // storeName names the store CAKEGATE_STORE chooses, for messages: the bbolt file, or the
 // etcd prefix.
 func storeName(getenv func(string) string) string {
-	if getenv("CAKEGATE_STORE") == storeEtcd {
+	if storeKind(getenv) == storeEtcd {
 		return "etcd " + etcdConfig(getenv).Prefix
 	}
 	return dbPathFrom(getenv)
