@@ -66,6 +66,8 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	// held are notifications left due because their conversation is paused: they stay at
 	// the front of the queue, so each page asks for that many more.
 	held := map[uint64]bool{}
+	// gone are the conversations Slack said, in this run, that cakegate cannot post to.
+	gone := map[string]goneConversation{}
 	for {
 		limit := len(held) + outboxBatch
 		due, err := b.outbox.DueNotifications(ctx, b.now(), limit)
@@ -88,7 +90,13 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				held[n.ID] = true // Slack asked us to wait with this conversation
 				continue
 			}
-			if err == nil {
+			g, isGone := gone[target]
+			switch {
+			case err == nil && isGone:
+				// Slack said a moment ago that this conversation cannot be posted to:
+				// this one waits with the first, without asking again.
+				err = g.err
+			case err == nil:
 				err = b.deliver(ctx, n, r)
 			}
 			if err == nil {
@@ -113,6 +121,11 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				continue
 			}
 			at := b.now().Add(retryDelay(n.Attempts+1, err, b.jitter))
+			if isGone {
+				at = g.at
+			} else if conversationGone(target, err) {
+				gone[target] = goneConversation{err, at}
+			}
 			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "retry_at", at, "err", err)
 			if err := b.outbox.RetryNotification(ctx, n.ID, at, err.Error()); err != nil {
 				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
