@@ -1,7 +1,6 @@
 package datacaketest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -227,23 +226,47 @@ type member struct {
 // object is a JSON object that keeps its keys in the order the query asked for them.
 type object []member
 
-// MarshalJSON writes the members in order.
+// MarshalJSON writes the members in order. Nested objects and lists are written in the same
+// pass: a json.Marshal per level would re-read (validate and compact) everything below it, which
+// made listing a workspace's API users cost the simulation more than anything cakegate did.
 func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	return o.appendJSON(nil)
+}
+
+func (o object) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
 	for i, m := range o {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		k, _ := json.Marshal(m.key)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(m.value)
-		if err != nil {
+		b = append(append(b, k...), ':')
+		var err error
+		if b, err = appendJSON(b, m.value); err != nil {
 			return nil, err
 		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+// appendJSON writes v, a value complete made: an object, a list of values, or a scalar.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case object:
+		return v.appendJSON(b)
+	case []any:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	enc, err := json.Marshal(v)
+	return append(b, enc...), err
 }

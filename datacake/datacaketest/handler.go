@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
 )
@@ -94,7 +93,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) answer {
 		writeErrors(w, a.status, gqlerror.Errorf("request body must be a JSON object with a query"))
 		return a
 	}
-	doc, errs := gqlparser.LoadQueryWithRules(loadSchema(), req.Query, nil)
+	doc, errs := loadQuery(req.Query)
 	if len(errs) > 0 {
 		writeErrors(w, a.status, errs...)
 		return a
