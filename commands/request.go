@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,30 +217,34 @@ func (r *Request) Approvers() []string {
 	return out
 }
 
-// Clone returns a deep copy, so a store can hand out requests without sharing memory.
+// Clone returns a deep copy, so a store can hand out requests without sharing memory. It is
+// exact, down to nil and empty lists, so a copy cannot be told from the request it was made
+// from (TestCloneSharesNothing).
 func (r *Request) Clone() *Request {
 	if r == nil {
 		return nil
 	}
 	c := *r
-	c.WorkspacePermissions = append([]string(nil), r.WorkspacePermissions...)
-	c.DevicePermissions = append([]string(nil), r.DevicePermissions...)
-	c.Devices = make([]Device, len(r.Devices))
-	for i, d := range r.Devices {
-		d.Tags = append([]string(nil), d.Tags...)
-		c.Devices[i] = d
+	c.WorkspacePermissions = slices.Clone(r.WorkspacePermissions)
+	c.DevicePermissions = slices.Clone(r.DevicePermissions)
+	if r.Devices != nil {
+		c.Devices = make([]Device, len(r.Devices))
+		for i, d := range r.Devices {
+			d.Tags = slices.Clone(d.Tags)
+			c.Devices[i] = d
+		}
 	}
-	c.Approvals = append([]Approval(nil), r.Approvals...)
-	c.Escalation.To = append([]string(nil), r.Escalation.To...)
-	c.ApproverCopies = append([]MessageRef(nil), r.ApproverCopies...)
+	c.Approvals = slices.Clone(r.Approvals)
+	c.Escalation.To = slices.Clone(r.Escalation.To)
+	c.ApproverCopies = slices.Clone(r.ApproverCopies)
 	if r.Grant != nil {
 		g := *r.Grant
-		g.RemindersSent = append([]time.Duration(nil), r.Grant.RemindersSent...)
+		g.RemindersSent = slices.Clone(r.Grant.RemindersSent)
 		c.Grant = &g
 	}
 	if r.Extension != nil {
 		e := *r.Extension
-		e.Approvals = append([]Approval(nil), r.Extension.Approvals...)
+		e.Approvals = slices.Clone(r.Extension.Approvals)
 		c.Extension = &e
 	}
 	return &c

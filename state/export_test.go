@@ -98,7 +98,7 @@ func RestoreRequests(tb testing.TB, s *Store, rs []*commands.Request) {
 	tb.Helper()
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		for _, r := range rs {
-			old, err := getRequest(tx, r.ID)
+			old, err := getRequest(tx, nil, r.ID)
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ func (s *Store) InState(ctx context.Context, st commands.State) ([]*commands.Req
 		// Ids grow with time, so id order within the prefix is creation order.
 		k, _ := c.Seek(prefix)
 		var err error
-		out, err = walkIndex(tx, k, c.Next, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }, 0)
+		out, err = walkIndex(tx, &s.requests, k, c.Next, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }, 0)
 		return err
 	})
 	return out, err
@@ -48,7 +48,7 @@ func (s *Store) ExpiringBefore(ctx context.Context, t time.Time) ([]*commands.Re
 		c := tx.Bucket(bucketByExpiry).Cursor()
 		k, _ := c.First()
 		var err error
-		out, err = walkIndex(tx, k, c.Next, func(k []byte) bool { return readU64(k) <= bound }, 0)
+		out, err = walkIndex(tx, &s.requests, k, c.Next, func(k []byte) bool { return readU64(k) <= bound }, 0)
 		return err
 	})
 	return out, err
@@ -74,7 +74,7 @@ func (s *Store) ByUser(ctx context.Context, user string, limit int) ([]*commands
 			k, _ = c.Prev()
 		}
 		var err error
-		out, err = walkIndex(tx, k, c.Prev, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }, limit)
+		out, err = walkIndex(tx, &s.requests, k, c.Prev, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }, limit)
 		return err
 	})
 	return out, err
@@ -82,13 +82,13 @@ func (s *Store) ByUser(ctx context.Context, user string, limit int) ([]*commands
 
 // walkIndex loads the requests that index keys point at, starting at k and moving with
 // next (a cursor's Next or Prev) while within holds, at most limit of them (0 or less: all).
-func walkIndex(tx *bbolt.Tx, k []byte, next func() ([]byte, []byte), within func(k []byte) bool, limit int) ([]*commands.Request, error) {
+func walkIndex(tx *bbolt.Tx, cache *requestCache, k []byte, next func() ([]byte, []byte), within func(k []byte) bool, limit int) ([]*commands.Request, error) {
 	var out []*commands.Request
 	for ; k != nil && within(k); k, _ = next() {
 		if limit > 0 && len(out) == limit {
 			break
 		}
-		r, err := getIndexed(tx, k)
+		r, err := getIndexed(tx, cache, k)
 		if err != nil {
 			return out, err
 		}
@@ -99,9 +99,9 @@ func walkIndex(tx *bbolt.Tx, k []byte, next func() ([]byte, []byte), within func
 
 // getIndexed loads the request an index key points at. A missing one means the index and
 // the requests disagree, which is a damaged file, not a user's typo: say so.
-func getIndexed(tx *bbolt.Tx, k []byte) (*commands.Request, error) {
+func getIndexed(tx *bbolt.Tx, cache *requestCache, k []byte) (*commands.Request, error) {
 	id := commands.RequestID(idOf(k))
-	r, err := getRequest(tx, id)
+	r, err := getRequest(tx, cache, id)
 	if errors.Is(err, commands.ErrNotFound) {
 		return nil, fmt.Errorf("an index entry points at %s, which does not exist: "+
 			"the database file is damaged", id)

@@ -23,7 +23,7 @@ func markTokenDMs(tx *bbolt.Tx, _ *options) error {
 			ids = append(ids, commands.RequestID(idOf(k)))
 		}
 		for _, id := range ids {
-			r, err := getRequest(tx, id)
+			r, err := getRequest(tx, nil, id)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", id, err)
 			}

@@ -62,7 +62,7 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	var out *commands.Request
 	var fnErr error
 	err := s.update("update", func(tx *bbolt.Tx) error {
-		old, err := getRequest(tx, id)
+		old, err := getRequest(tx, &s.requests, id)
 		if err != nil {
 			return err
 		}
@@ -94,8 +94,8 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	return out, nil
 }
 
-// Get returns request id, or an error matching commands.ErrNotFound. The request is
-// decoded afresh, so the caller may change it freely.
+// Get returns request id, or an error matching commands.ErrNotFound. The request is the
+// caller's own (decoded afresh, or a clone of an earlier decoding): it may change it freely.
 func (s *Store) Get(ctx context.Context, id commands.RequestID) (*commands.Request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -103,23 +103,19 @@ func (s *Store) Get(ctx context.Context, id commands.RequestID) (*commands.Reque
 	var r *commands.Request
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		r, err = getRequest(tx, id)
+		r, err = getRequest(tx, &s.requests, id)
 		return err
 	})
 	return r, err
 }
 
-// getRequest reads and decodes request id.
-func getRequest(tx *bbolt.Tx, id commands.RequestID) (*commands.Request, error) {
+// getRequest reads and decodes request id, through cache (nil: none).
+func getRequest(tx *bbolt.Tx, cache *requestCache, id commands.RequestID) (*commands.Request, error) {
 	v := tx.Bucket(bucketRequests).Get(u64(uint64(id)))
 	if v == nil {
 		return nil, commands.Errorf(commands.CodeNotFound, "There is no request %s.", id)
 	}
-	var r commands.Request
-	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("decode request %s: %w", id, err)
-	}
-	return &r, nil
+	return cache.decode(id, v)
 }
 
 // putRequest writes r and moves its index entries from old's (nil for a new request).

@@ -20,6 +20,8 @@ type Store struct {
 	path string
 	// writeFault, when set, is asked before every write transaction (WithWriteFault).
 	writeFault func(op string) error
+	// requests keeps decoded requests by their bytes (see requestCache).
+	requests requestCache
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and

@@ -161,4 +161,18 @@ func testDeepCopy(t *testing.T, h Harness) {
 	if diff := cmp.Diff(want, MustGet(t, s, id)); diff != "" {
 		t.Fatalf("store changed through fn's or Update's request (-want +got):\n%s", diff)
 	}
+
+	// Nor do requests read through an index, read twice (a store may keep what it decoded).
+	for range 2 {
+		rs, err := s.InState(ctx, commands.StateActive)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("InState(active) = %v, %v; want the one request", rs, err)
+		}
+		rs[0].Grant.ExpiresAt = T0.Add(200 * time.Hour)
+		rs[0].Devices[0].Tags[0] = "changed"
+		rs[0].Approvals = append(rs[0].Approvals, commands.Approval{User: "U9"})
+	}
+	if diff := cmp.Diff(want, MustGet(t, s, id)); diff != "" {
+		t.Fatalf("store changed through a request InState handed out (-want +got):\n%s", diff)
+	}
 }
