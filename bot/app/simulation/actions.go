@@ -41,7 +41,7 @@ var actions = []action{
 	{"extend-from-reminder", 2, (*World).extendFromReminder},
 	{"repeat-click", 3, (*World).repeatClick},
 	{"list", 1, (*World).list},
-	{"portal-delete", 1, (*World).portalDelete},
+	{"portal-delete", 2, (*World).portalDelete},
 	{"hand-made-user", 1, (*World).handMadeUser},
 	{"foreign-user", 1, (*World).foreignUser},
 	{"dms-refused", 1, (*World).toggleDMs},
@@ -369,18 +369,29 @@ func (w *World) repeatClick() {
 	w.say(cb.User.ID, "repeat an interaction", w.interact(cb))
 }
 
-// portalDelete has someone delete one of cakegate's live API users in Datacake's portal.
+// portalDelete has someone delete an API user in Datacake's portal: one of cakegate's live
+// ones, or, as often, one somebody else made (by hand, or another installation's), as
+// their owners clean up after themselves; cakegate must take either in its stride.
 func (w *World) portalDelete() {
-	var ours []APIUserRef
+	var ours, others []APIUserRef
 	for _, u := range w.dc.APIUsers(workspace) {
-		if f, ok := w.model.users[u.ID]; ok && f.origin == "cakegate" {
+		f, ok := w.model.users[u.ID]
+		switch {
+		case !ok:
+		case f.origin == "cakegate" && f.installation == w.installation:
 			ours = append(ours, APIUserRef{u.ID, u.Name})
+		default:
+			others = append(others, APIUserRef{u.ID, u.Name})
 		}
 	}
-	if len(ours) == 0 {
+	from := ours
+	if len(ours) == 0 || (len(others) > 0 && w.rng.IntN(2) == 0) {
+		from = others
+	}
+	if len(from) == 0 {
 		return
 	}
-	u := pick(w, ours)
+	u := pick(w, from)
 	w.model.portal[u.id] = true
 	w.dc.DeleteAPIUserOutOfBand(u.id)
 	w.trace.add(w.clock.Now(), "portal", "delete API user", u.name)
@@ -424,19 +435,36 @@ func (w *World) toggleDMs() {
 }
 
 // toggleChannel archives the approvals channel (every post and update there fails with
-// channel_not_found), or brings it back.
+// channel_not_found) for a while, or brings it back early. Most archivings are mistakes
+// mended within hours; now and then nobody notices for days, long enough for the outbox
+// to give up on what it holds and dead-letter it.
 func (w *World) toggleChannel() {
 	if w.channelGone {
-		w.slack.SetChannelError(approvalsChannel, "")
-		w.channelGone = false
-		w.faults.disturbed(w.clock.Now())
-		w.trace.add(w.clock.Now(), "slack", "approvals channel back", approvalsChannel)
+		w.restoreChannel()
 		return
 	}
 	w.slack.SetChannelNotFound(approvalsChannel)
 	w.channelGone = true
+	var spell time.Duration
+	switch r := w.rng.IntN(20); {
+	case r < 14:
+		spell = time.Duration(10+w.rng.IntN(4*60)) * time.Minute
+	case r < 19:
+		spell = time.Duration(4+w.rng.IntN(20)) * time.Hour
+	default:
+		spell = time.Duration(48+w.rng.IntN(48)) * time.Hour
+	}
+	w.channelBackAt = w.clock.Now().Add(spell)
 	w.faults.disturbed(w.clock.Now().Add(24 * time.Hour))
-	w.trace.add(w.clock.Now(), "slack", "approvals channel archived", approvalsChannel)
+	w.trace.add(w.clock.Now(), "slack", "approvals channel archived", fmt.Sprintf("%s until %s", approvalsChannel, w.channelBackAt.Format(time.DateTime)))
+}
+
+// restoreChannel brings the approvals channel back.
+func (w *World) restoreChannel() {
+	w.slack.SetChannelError(approvalsChannel, "")
+	w.channelGone = false
+	w.faults.disturbed(w.clock.Now())
+	w.trace.add(w.clock.Now(), "slack", "approvals channel back", approvalsChannel)
 }
 
 func (w *World) stormLength() time.Duration {

@@ -198,14 +198,10 @@ func (w *World) check(final bool) (*violation, time.Time) {
 // checkRequests judges the database's requests against Datacake and the clock.
 func (w *World) checkRequests(ctx context.Context, now time.Time, live map[string]bool, add func(string, string, ...any), deadline func(time.Time), final bool) {
 	store := w.app.Store()
-	var open []*commands.Request
-	for _, s := range []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking} {
-		rs, err := store.InState(ctx, s)
-		if err != nil {
-			add(invAudited, "cannot read %s requests: %v", s, err)
-			return
-		}
-		open = append(open, rs...)
+	open, err := w.openRequests(ctx)
+	if err != nil {
+		add(invAudited, "cannot read the open requests: %v", err)
+		return
 	}
 	owned := map[string]*commands.Request{}
 	isOpen := map[commands.RequestID]bool{}
@@ -311,6 +307,25 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 	}
 }
 
+// openRequests reads the requests in open states, or returns what it read last if no
+// write since could have changed them (most steps only retry a notification).
+func (w *World) openRequests(ctx context.Context) ([]*commands.Request, error) {
+	c := &w.model.open
+	if c.read && c.at == w.requestsVersion() {
+		return c.requests, nil
+	}
+	var open []*commands.Request
+	for _, s := range []commands.State{commands.StatePending, commands.StateApproved, commands.StateProvisioning, commands.StateActive, commands.StateRevoking} {
+		rs, err := w.app.Store().InState(ctx, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s requests: %w", s, err)
+		}
+		open = append(open, rs...)
+	}
+	*c = openRead{read: true, at: w.requestsVersion(), requests: open}
+	return open, nil
+}
+
 // checkChange judges one request that changed state: the change is audited, and a grant
 // comes only from the policy in force.
 func (w *World) checkChange(ctx context.Context, r *commands.Request, from commands.State, add func(string, string, ...any)) {
@@ -360,6 +375,7 @@ func (w *World) checkDeadLetters(ctx context.Context, logs []byte, add func(stri
 		return
 	}
 	for _, m := range givenUp.FindAllSubmatch(logs, -1) {
+		w.counts["outbox gave up on a notification"]++
 		id := string(m[1])
 		ok := slices.ContainsFunc(recent, func(e commands.AuditEvent) bool {
 			return e.Action == "dead_letter" && strings.HasPrefix(e.Detail, "notification "+id+":")

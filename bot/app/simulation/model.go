@@ -29,6 +29,15 @@ type model struct {
 	checks   int // how many times the invariants were checked
 	// knownHit holds the known-bug invariants already broken in this run.
 	knownHit map[string]string
+	// open is the open requests as last read, and when.
+	open openRead
+}
+
+// openRead is the open requests as read at a requestsVersion.
+type openRead struct {
+	read     bool
+	at       requestsVersion
+	requests []*commands.Request
 }
 
 // userFact is one API user as the simulation saw it.

@@ -85,6 +85,9 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		res.Steps++
 		before := w.changes()
 		now := w.clock.Now()
+		if w.channelGone && !now.Before(w.channelBackAt) {
+			w.restoreChannel()
+		}
 		job, jobAt := w.nextJobDue()
 		switch {
 		case nextAction.Before(jobAt) || nextAction.Equal(jobAt):

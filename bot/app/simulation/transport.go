@@ -201,6 +201,9 @@ func (w *World) writeFault(op string) error {
 		return errors.New("simulation: no space left on device")
 	}
 	w.writes++
+	if op != "retry_notification" && op != "complete_notification" && op != "check_writable" {
+		w.requestWrites++
+	}
 	return nil
 }
 

@@ -66,14 +66,17 @@ type World struct {
 	crashTarget    string
 	crashCountdown int
 	crashed        string // the named step it crashed at, "" while alive
-	// writes counts store writes, so the driver can tell a step that changed nothing.
-	writes int
+	// writes counts store writes, so the driver can tell a step that changed nothing;
+	// requestWrites only those that may change a request (not the outbox's bookkeeping),
+	// so what was read of the requests can be kept until one does.
+	writes, requestWrites int
 	// diskFullUntil makes writes fail (ENOSPC) until then.
 	diskFullUntil time.Time
 
 	past          []slack.InteractionCallback // recent interactions, to repeat
 	dmsBlocked    []string                    // users refusing DMs now
 	channelGone   bool                        // the approvals channel is archived
+	channelBackAt time.Time                   // … until then
 	installations int                         // installations made so far (0 is the first)
 	counts        map[string]int              // actions and faults by name, for the report
 }
@@ -243,7 +246,15 @@ func (w *World) runAllJobs() {
 // alarmAnswer is NextDue's last answer, when it was asked, and at which w.changes().
 type alarmAnswer struct {
 	next, asked time.Time
-	changes     int
+	requests    requestsVersion
+}
+
+// requestsVersion changes whenever the stored requests may have: a write that may touch
+// one, or a start (on a restored or empty file).
+type requestsVersion struct{ writes, starts int }
+
+func (w *World) requestsVersion() requestsVersion {
+	return requestsVersion{w.requestWrites, w.starts}
 }
 
 // alarmJob names the alarm among the jobs the driver fires.
@@ -260,12 +271,12 @@ func (w *World) alarmDue() (time.Time, bool) {
 	// until something changes or the clock passes that horizon (a job runs every minute,
 	// so the driver asks again in time).
 	c := &w.alarmCache
-	if c.changes != w.changes() || c.asked.IsZero() || !now.Before(c.asked.Add(commands.AlarmMaxWait)) {
+	if c.requests != w.requestsVersion() || c.asked.IsZero() || !now.Before(c.asked.Add(commands.AlarmMaxWait)) {
 		next, err := w.app.Service().NextDue(context.Background(), now)
 		if err != nil {
 			next = time.Time{}
 		}
-		*c = alarmAnswer{next: next, asked: now, changes: w.changes()}
+		*c = alarmAnswer{next: next, asked: now, requests: w.requestsVersion()}
 	}
 	next := c.next
 	if next.IsZero() {
