@@ -261,7 +261,8 @@ func (w *World) requestsVersion() requestsVersion {
 const alarmJob = "alarm"
 
 // alarmDue is when commands.Alarm would sweep next: at the earliest grant end or reminder
-// NextDue finds, and not again within a second of a sweep that could not move it.
+// NextDue finds, not again within a second of a sweep that could not move it, and at the
+// latest commands.AlarmMaxWait after it last looked.
 func (w *World) alarmDue() (time.Time, bool) {
 	if w.app == nil {
 		return time.Time{}, false
@@ -280,7 +281,10 @@ func (w *World) alarmDue() (time.Time, bool) {
 	}
 	next := c.next
 	if next.IsZero() {
-		return time.Time{}, false
+		// Nothing is due within the look-ahead: the alarm sleeps its longest wait, sweeps,
+		// and looks again (commands.Alarm.Run), so a grant ending just past the horizon is
+		// still met on time.
+		return c.asked.Add(commands.AlarmMaxWait), true
 	}
 	if !w.swept.IsZero() && !next.After(w.swept) {
 		next = w.swept.Add(time.Second)
