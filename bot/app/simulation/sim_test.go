@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	flagSeeds     = flag.Int("sim.seeds", 20, "how many seeds to simulate (seeds 1…N)")
+	flagSeeds     = flag.Int("sim.seeds", 50, "how many seeds to simulate (seeds 1…N)")
 	flagDays      = flag.Int("sim.days", 40, "simulated days per seed")
 	flagSeed      = flag.Uint64("sim.seed", 0, "replay this one seed (0: run -sim.seeds seeds)")
 	flagKnownBugs = flag.Bool("sim.knownbugs", false, "turn on the faults and invariants of known bugs (knownbugs.go)")
