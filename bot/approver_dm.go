@@ -47,7 +47,11 @@ func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string
 		if err != nil {
 			return err
 		}
-		_, ts, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		var ts string
+		err = callIn(ctx, dmOf(user), func() (err error) {
+			_, ts, err = b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("send %s to approver %s: %w", r.ID, user, err)
 		}
@@ -62,7 +66,10 @@ func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string
 // the approver deleted is skipped; any other failure is retried with the notification.
 func (b *Bot) updateCopies(ctx context.Context, r *commands.Request, opts []slack.MsgOption) error {
 	for _, m := range r.ApproverCopies {
-		_, _, _, err := b.slack.UpdateMessageContext(ctx, m.Channel, m.TS, opts...)
+		err := callIn(ctx, m.Channel, func() error {
+			_, _, _, err := b.slack.UpdateMessageContext(ctx, m.Channel, m.TS, opts...)
+			return err
+		})
 		var se slack.SlackErrorResponse
 		if err != nil && !(errors.As(err, &se) && se.Err == "message_not_found") {
 			return fmt.Errorf("update the copy of %s in %s: %w", r.ID, m.Channel, err)
@@ -77,6 +84,9 @@ func (b *Bot) replyInThread(ctx context.Context, r *commands.Request, text strin
 	if r.Message.IsZero() {
 		return nil
 	}
-	_, _, err := b.slack.PostMessageContext(ctx, r.Message.Channel, slack.MsgOptionText(b.named(text), false), slack.MsgOptionTS(r.Message.TS))
+	err := callIn(ctx, r.Message.Channel, func() error {
+		_, _, err := b.slack.PostMessageContext(ctx, r.Message.Channel, slack.MsgOptionText(b.named(text), false), slack.MsgOptionTS(r.Message.TS))
+		return err
+	})
 	return err
 }

@@ -9,7 +9,11 @@ import (
 
 // openDM returns the id of the direct message channel with user.
 func (b *Bot) openDM(ctx context.Context, user string) (string, error) {
-	ch, _, _, err := b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	var ch *slack.Channel
+	err := callIn(ctx, dmOf(user), func() (err error) {
+		ch, _, _, err = b.slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("open a direct message with %s: %w", user, err)
 	}
@@ -26,6 +30,11 @@ func (b *Bot) dm(ctx context.Context, user, fallback string, blocks []slack.Bloc
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(b.namedBlocks(blocks)...))
 	}
-	_, _, err = b.slack.PostMessageContext(ctx, channel, opts...)
-	return err
+	return callIn(ctx, dmOf(user), func() error {
+		_, _, err := b.slack.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
 }
+
+// dmOf names user's direct messages among the conversations an outbox run may find refused.
+func dmOf(user string) string { return "dm:" + user }

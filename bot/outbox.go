@@ -66,8 +66,9 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	// held are notifications left due because their conversation is paused: they stay at
 	// the front of the queue, so each page asks for that many more.
 	held := map[uint64]bool{}
-	// gone are the conversations Slack said, in this run, that cakegate cannot post to.
-	gone := map[string]goneConversation{}
+	// gone are the conversations Slack refused for good in this run (outbox_gone.go).
+	gone := goneSet{}
+	ctx = withGoneSet(ctx, gone)
 	for {
 		limit := len(held) + outboxBatch
 		due, err := b.outbox.DueNotifications(ctx, b.now(), limit)
@@ -90,13 +91,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				held[n.ID] = true // Slack asked us to wait with this conversation
 				continue
 			}
-			g, isGone := gone[target]
-			switch {
-			case err == nil && isGone:
-				// Slack said a moment ago that this conversation cannot be posted to:
-				// this one waits with the first, without asking again.
-				err = g.err
-			case err == nil:
+			if err == nil {
 				err = b.deliver(ctx, n, r)
 			}
 			if err == nil {
@@ -120,12 +115,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			at := b.now().Add(retryDelay(n.Attempts+1, err, b.jitter))
-			if isGone {
-				at = g.at
-			} else if conversationGone(target, err) {
-				gone[target] = goneConversation{err, at}
-			}
+			at := gone.retryWith(err, b.now().Add(retryDelay(n.Attempts+1, err, b.jitter)))
 			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "retry_at", at, "err", err)
 			if err := b.outbox.RetryNotification(ctx, n.ID, at, err.Error()); err != nil {
 				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
@@ -198,8 +188,11 @@ func (b *Bot) jitter(n time.Duration) time.Duration {
 func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.Request) error {
 	if n.Kind == commands.NotifyApprovers && r == nil {
 		// Alerts may belong to no request (reconcile's reports); they carry their text.
-		_, _, err := b.slack.PostMessageContext(ctx, b.svc.Policy.ApprovalsChannel, slack.MsgOptionText(b.named(n.Text), false))
-		return err
+		channel := b.svc.Policy.ApprovalsChannel
+		return callIn(ctx, channel, func() error {
+			_, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(b.named(n.Text), false))
+			return err
+		})
 	}
 	if n.Kind == commands.NotifyUser {
 		return b.dm(ctx, n.To, n.Text, nil)
@@ -207,8 +200,11 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 	switch n.Kind {
 	case commands.NotifyApprovers:
 		// About one request: where that request's approvers read.
-		_, _, err := b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(b.named(n.Text), false))
-		return err
+		channel := b.channelOf(r)
+		return callIn(ctx, channel, func() error {
+			_, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(b.named(n.Text), false))
+			return err
+		})
 	case commands.NotifyApprovalRequest:
 		return b.showApproval(ctx, r, true)
 	case commands.NotifyApprovalUpdate:
@@ -225,7 +221,11 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 			// mends: tell them where the approvers read, so the news is not lost. The
 			// notices carry no secret.
 			b.log.Warn("requester cannot be messaged directly; telling them in the approvals channel", "request", r.ID.String(), "err", err)
-			_, _, err = b.slack.PostMessageContext(ctx, b.channelOf(r), slack.MsgOptionText(commands.Mention(r.Requester)+": "+b.named(n.Text), false))
+			channel := b.channelOf(r)
+			err = callIn(ctx, channel, func() error {
+				_, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(commands.Mention(r.Requester)+": "+b.named(n.Text), false))
+				return err
+			})
 		}
 		return err
 	case commands.NotifyReveal:
@@ -261,7 +261,10 @@ func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) 
 		return err
 	}
 	if !r.Message.IsZero() {
-		_, _, _, err := b.slack.UpdateMessageContext(ctx, r.Message.Channel, r.Message.TS, opts...)
+		err := callIn(ctx, r.Message.Channel, func() error {
+			_, _, _, err := b.slack.UpdateMessageContext(ctx, r.Message.Channel, r.Message.TS, opts...)
+			return err
+		})
 		var se slack.SlackErrorResponse
 		if err == nil || !(errors.As(err, &se) && se.Err == "message_not_found") {
 			return err
@@ -270,7 +273,11 @@ func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) 
 	} else if !post {
 		return nil // the role's approvers are asked by direct message only
 	}
-	channel, ts, err := b.slack.PostMessageContext(ctx, b.channelOf(r), opts...)
+	var channel, ts string
+	err := callIn(ctx, b.channelOf(r), func() (err error) {
+		channel, ts, err = b.slack.PostMessageContext(ctx, b.channelOf(r), opts...)
+		return err
+	})
 	if err != nil {
 		return err
 	}

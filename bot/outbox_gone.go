@@ -1,40 +1,87 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 )
 
-// goneConversation is a conversation Slack refused in this outbox run, and when the
-// notification it refused is tried again.
-type goneConversation struct {
-	err error
-	at  time.Time
+// One outbox run remembers the conversations Slack refused for good: an archived or
+// deleted channel, the app removed from it, a person who cannot be messaged. No retry mends
+// those until a person acts, so the rest of the run does not ask Slack about them again: a
+// call to one fails at once with Slack's refusal, and the notification that needed it is
+// retried together with the one that met the refusal. An archived approvals channel then
+// costs one call per retry instead of one per queued notification, while everything else a
+// notification does (its approvers' copies, a fallback to the channel when a person cannot
+// be messaged) still happens, and each notification counts its attempts as before.
+
+// refusedForGood are Slack's answers that a conversation cannot take a message now.
+var refusedForGood = []string{
+	"channel_not_found", "is_archived", "not_in_channel", // channels
+	"cannot_dm_bot", "user_disabled", "user_not_found", "account_inactive", // people
 }
 
-// Slack's answers that no retry mends until a person acts: the channel was archived or
-// deleted or the app removed from it, or the person cannot be messaged.
-var (
-	channelGoneErrors = []string{"channel_not_found", "is_archived", "not_in_channel"}
-	dmGoneErrors      = []string{"cannot_dm_bot", "user_disabled", "user_not_found", "account_inactive"}
-)
+// goneSet is the conversations refused in one outbox run, by conversation: a channel id,
+// or "dm:" and a user id for a person's direct messages.
+type goneSet map[string]*goneConversation
 
-// conversationGone says whether err means target (an outboxTarget name) cannot take any
-// message now. The rest queued for it then wait with the notification that met the error,
-// and are tried again together: an archived approvals channel costs one call per retry
-// rather than one per queued notification, and every notification still counts its
-// attempts, so each is dead-lettered as it would have been.
-func conversationGone(target string, err error) bool {
+type goneConversation struct {
+	err error     // Slack's refusal
+	at  time.Time // when the notification that met it is retried; zero until known
+}
+
+type goneSetKey struct{}
+
+func withGoneSet(ctx context.Context, g goneSet) context.Context {
+	return context.WithValue(ctx, goneSetKey{}, g)
+}
+
+// conversationError is a refusal for good of conversation, met by a call in this run.
+type conversationError struct {
+	conversation string
+	err          error
+	held         bool // the call was not made: the conversation was refused earlier
+}
+
+func (e *conversationError) Error() string { return e.err.Error() }
+func (e *conversationError) Unwrap() error { return e.err }
+
+// callIn makes call, a Slack call addressed to conversation, unless Slack refused that
+// conversation for good earlier in this outbox run. Outside an outbox run it just calls.
+func callIn(ctx context.Context, conversation string, call func() error) error {
+	gone, _ := ctx.Value(goneSetKey{}).(goneSet)
+	if gone == nil {
+		return call()
+	}
+	if g := gone[conversation]; g != nil {
+		return &conversationError{conversation: conversation, err: g.err, held: true}
+	}
+	err := call()
 	var se slack.SlackErrorResponse
-	if target == "" || !errors.As(err, &se) {
-		return false
+	if errors.As(err, &se) && slices.Contains(refusedForGood, se.Err) {
+		gone[conversation] = &goneConversation{err: err}
+		return &conversationError{conversation: conversation, err: err}
 	}
-	if strings.HasPrefix(target, "dm:") {
-		return slices.Contains(dmGoneErrors, se.Err)
+	return err
+}
+
+// retryWith returns when the notification that failed with err is tried again: with the
+// one that met the refusal, if err is a refused conversation's, else at (which it records
+// for those to come, if this one met the refusal).
+func (g goneSet) retryWith(err error, at time.Time) time.Time {
+	var ce *conversationError
+	if !errors.As(err, &ce) {
+		return at
 	}
-	return slices.Contains(channelGoneErrors, se.Err)
+	c := g[ce.conversation]
+	if c == nil {
+		return at
+	}
+	if c.at.IsZero() {
+		c.at = at
+	}
+	return c.at
 }

@@ -1,11 +1,16 @@
 package bot
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 // TestDeliverOutboxArchivedChannel: while the approvals channel is archived, each run asks
@@ -71,5 +76,48 @@ func TestDeliverOutboxServerErrorIsNotGone(t *testing.T) {
 	fake.FailNext("chat.postMessage", 1, "internal_error")
 	if n := deliverOutbox(t, b); n != 1 {
 		t.Fatalf("delivered %d, want the second after the first met a 500", n)
+	}
+}
+
+// A person who cannot be messaged is refused once per run, but what has another way still
+// takes it: the requester's notice goes to the approvals channel instead, and a reminder
+// about a grant that has ended since is simply done. Only what needs the person's direct
+// messages and nothing else waits.
+func TestDeliverOutboxRefusedDMKeepsOtherPaths(t *testing.T) {
+	fake := slacktest.New()
+	fake.Start()
+	t.Cleanup(fake.Close)
+	fake.AddUser(slacktest.User{ID: "U0BOB", Name: "bob"})
+	fake.BlockDMs("U0BOB", "cannot_dm_bot")
+	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	store := commandstest.NewStore()
+	r := &commands.Request{Requester: "U0BOB", State: commands.StateDenied}
+	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyUser, To: "U0BOB", Text: "first", CreatedAt: clock.Now()})
+	store.Enqueue(commands.Notification{ID: 8, Kind: commands.NotifyUser, To: "U0BOB", Text: "second", CreatedAt: clock.Now()})
+	store.Enqueue(commands.Notification{ID: 9, Kind: commands.NotifyRequester, Request: r.ID, Text: r.ID.String() + " was denied.", CreatedAt: clock.Now()})
+	store.Enqueue(commands.Notification{ID: 10, Kind: commands.NotifyReminder, Request: r.ID, CreatedAt: clock.Now()})
+	b := New(Config{
+		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
+		Slack:    slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
+		Outbox:   store,
+		Requests: store,
+	})
+
+	if n := deliverOutbox(t, b); n != 2 {
+		t.Fatalf("delivered %d, want the requester's notice (by the channel) and the reminder (nothing to say)", n)
+	}
+	if opens := len(fake.CallsTo("conversations.open")); opens != 1 {
+		t.Fatalf("%d conversations.open calls, want 1: the refusal is remembered for the run", opens)
+	}
+	if msgs := fake.Messages(outboxChannel); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "was denied") {
+		t.Fatalf("approvals channel holds %+v, want the requester's notice", msgs)
+	}
+	first, _ := store.Queued(7)
+	second, _ := store.Queued(8)
+	if first.Attempts != 1 || second.Attempts != 1 || !second.NextAttemptAt.Equal(first.NextAttemptAt) {
+		t.Fatalf("the DMs wait as %+v and %+v, want one attempt each, retried together", first, second)
 	}
 }

@@ -32,7 +32,10 @@ func (b *Bot) updateRevealDM(ctx context.Context, r *commands.Request) error {
 		return nil
 	}
 	fallback, blocks := RevealMessage(r)
-	_, _, _, err := b.slack.UpdateMessageContext(ctx, r.RevealMessage.Channel, r.RevealMessage.TS, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+	err := callIn(ctx, r.RevealMessage.Channel, func() error {
+		_, _, _, err := b.slack.UpdateMessageContext(ctx, r.RevealMessage.Channel, r.RevealMessage.TS, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
 	var se slack.SlackErrorResponse
 	if err != nil && !(errors.As(err, &se) && se.Err == "message_not_found") {
 		return fmt.Errorf("update the Reveal DM of %s: %w", r.ID, err)
