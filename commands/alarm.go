@@ -63,9 +63,15 @@ func (a *Alarm) Run(ctx context.Context) {
 	for {
 		now := s.now()
 		at := now.Add(AlarmMaxWait)
+		// sweep is false when NextDue found nothing within AlarmMaxWait: the alarm then
+		// wakes only to look again, since the cron sweeps run anyway. When NextDue fails it
+		// sweeps at the longest wait, not knowing what is due.
+		sweep := true
 		if next, err := s.NextDue(ctx, now); err != nil {
 			s.log().Warn("alarm: find the next due time", "err", err)
-		} else if !next.IsZero() {
+		} else if next.IsZero() {
+			sweep = false
+		} else {
 			at = next
 			if !next.After(swept) {
 				// It was already due when the last sweep started and is still there: that
@@ -79,6 +85,9 @@ func (a *Alarm) Run(ctx context.Context) {
 		case <-a.wake:
 			continue
 		case <-timers.At(at):
+		}
+		if !sweep {
+			continue
 		}
 		swept = s.now()
 		a.sweep(ctx)

@@ -78,7 +78,9 @@ func TestAlarmSweepsAtTheGrantsEnd(t *testing.T) {
 		if at.After(end) {
 			t.Fatalf("the alarm slept past the grant's end, to %v", at)
 		}
-		recv(t, swept, "a sweep")
+		if at.Equal(end.Add(-time.Hour)) || at.Equal(end) {
+			recv(t, swept, "a sweep") // between them it only looks again
+		}
 		if at.Equal(end) {
 			break
 		}
@@ -157,6 +159,41 @@ func TestAlarmDoesNotSpinWhenStuck(t *testing.T) {
 		t.Fatalf("re-armed %v after a sweep that moved nothing, want 1s", again.Sub(first))
 	}
 	recv(t, swept, "the second sweep")
+}
+
+// With nothing due within its look-ahead the alarm wakes only to look again: it does not
+// sweep (the cron sweeps do, every minute), and it looks again AlarmMaxWait later.
+func TestAlarmWithNothingDueOnlyLooks(t *testing.T) {
+	e := newEnv(t)
+	clock := &alarmClock{Clock: e.clock, armed: make(chan struct{}, 16)}
+	e.svc.Clock = clock
+	swept := make(chan struct{}, 16)
+	alarm := &commands.Alarm{Service: e.svc, Sweep: func(context.Context) { swept <- struct{}{} }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { alarm.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	recv(t, clock.armed, "the alarm to arm")
+	first := clock.fireTimer()
+	recv(t, clock.armed, "the alarm to look again")
+	if again := clock.fireTimer(); again.Sub(first) != commands.AlarmMaxWait {
+		t.Fatalf("looked again %v later, want %v", again.Sub(first), commands.AlarmMaxWait)
+	}
+	recv(t, clock.armed, "the alarm to look again")
+	select {
+	case <-swept:
+		t.Fatal("the alarm swept with nothing due")
+	default:
+	}
+
+	// A grant ending within the look-ahead is swept at its end.
+	r := e.active(t)
+	alarm.Wake()
+	recv(t, clock.armed, "the alarm to re-arm after Wake")
+	if at := clock.fireTimer(); !at.Equal(r.Grant.ExpiresAt) && at.Sub(e.clock.Now()) > commands.AlarmMaxWait {
+		t.Fatalf("armed for %v", at)
+	}
 }
 
 // A sweep that panics does not take the alarm, or the process, down.

@@ -246,6 +246,7 @@ func (w *World) runAllJobs() {
 // alarmAnswer is NextDue's last answer, when it was asked, and at which w.changes().
 type alarmAnswer struct {
 	next, asked time.Time
+	failed      bool // NextDue failed: the alarm sweeps at its longest wait
 	requests    requestsVersion
 }
 
@@ -260,9 +261,9 @@ func (w *World) requestsVersion() requestsVersion {
 // alarmJob names the alarm among the jobs the driver fires.
 const alarmJob = "alarm"
 
-// alarmDue is when commands.Alarm would sweep next: at the earliest grant end or reminder
-// NextDue finds, not again within a second of a sweep that could not move it, and at the
-// latest commands.AlarmMaxWait after it last looked.
+// alarmDue is when commands.Alarm wakes next: to sweep at the earliest grant end or
+// reminder NextDue finds (not again within a second of a sweep that could not move it), or,
+// with nothing due, commands.AlarmMaxWait after it last looked, to look again (alarmLooks).
 func (w *World) alarmDue() (time.Time, bool) {
 	if w.app == nil {
 		return time.Time{}, false
@@ -274,16 +275,12 @@ func (w *World) alarmDue() (time.Time, bool) {
 	c := &w.alarmCache
 	if c.requests != w.requestsVersion() || c.asked.IsZero() || !now.Before(c.asked.Add(commands.AlarmMaxWait)) {
 		next, err := w.app.Service().NextDue(context.Background(), now)
-		if err != nil {
-			next = time.Time{}
-		}
-		*c = alarmAnswer{next: next, asked: now, requests: w.requestsVersion()}
+		*c = alarmAnswer{next: next, failed: err != nil, asked: now, requests: w.requestsVersion()}
 	}
 	next := c.next
-	if next.IsZero() {
-		// Nothing is due within the look-ahead: the alarm sleeps its longest wait, sweeps,
-		// and looks again (commands.Alarm.Run), so a grant ending just past the horizon is
-		// still met on time.
+	if next.IsZero() || c.failed {
+		// Nothing is due within the look-ahead (or the look failed): the alarm sleeps its
+		// longest wait, so a grant ending just past the horizon is still met on time.
 		return c.asked.Add(commands.AlarmMaxWait), true
 	}
 	if !w.swept.IsZero() && !next.After(w.swept) {
@@ -298,6 +295,11 @@ func (w *World) runJob(ctx context.Context, name string) {
 	}
 	before := w.changes()
 	if name == alarmJob {
+		if c := &w.alarmCache; c.next.IsZero() && !c.failed {
+			// Nothing was due: the alarm only looks again (commands.Alarm.Run).
+			c.asked = time.Time{}
+			return
+		}
 		w.swept = w.clock.Now()
 		w.app.SweepDue(ctx)
 	} else if err := w.app.RunJob(ctx, name); err != nil {
