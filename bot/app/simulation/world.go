@@ -243,7 +243,7 @@ func (w *World) runAllJobs() {
 	}
 }
 
-// alarmAnswer is NextDue's last answer, when it was asked, and at which w.changes().
+// alarmAnswer is NextDue's last answer, when it was asked, and at which requestsVersion.
 type alarmAnswer struct {
 	next, asked time.Time
 	failed      bool // NextDue failed: the alarm sweeps at its longest wait
@@ -263,15 +263,16 @@ const alarmJob = "alarm"
 
 // alarmDue is when commands.Alarm wakes next: to sweep at the earliest grant end or
 // reminder NextDue finds (not again within a second of a sweep that could not move it), or,
-// with nothing due, commands.AlarmMaxWait after it last looked, to look again (alarmLooks).
+// with nothing due, commands.AlarmMaxWait after it last looked, to look again (runJob then
+// only forgets the answer).
 func (w *World) alarmDue() (time.Time, bool) {
 	if w.app == nil {
 		return time.Time{}, false
 	}
 	now := w.clock.Now()
 	// NextDue reads the store and looks commands.AlarmMaxWait ahead: its answer holds
-	// until something changes or the clock passes that horizon (a job runs every minute,
-	// so the driver asks again in time).
+	// until a request may have changed (the real alarm is woken then) or the clock reaches
+	// that horizon, when the alarm looks again.
 	c := &w.alarmCache
 	if c.requests != w.requestsVersion() || c.asked.IsZero() || !now.Before(c.asked.Add(commands.AlarmMaxWait)) {
 		next, err := w.app.Service().NextDue(context.Background(), now)
