@@ -91,7 +91,7 @@ func (w *World) inState(s commands.State) []*commands.Request {
 // people click too).
 func (w *World) decider(r *commands.Request) string {
 	if approvers, ok := policyApprovers(w.policy, r.Role); ok && w.rng.IntN(10) < 7 {
-		return pick(w, approvers)
+		return pick(w, append(approvers, r.Escalation.To...))
 	}
 	return pick(w, people)
 }

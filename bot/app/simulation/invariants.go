@@ -34,7 +34,11 @@ const (
 	invOutbox           = "outbox-delivered"
 	invDeadLetter       = "dead-letters-alerted"
 	invPolicy           = "grant-only-by-policy" // granted only for a role the policy has, by that role's approvers
+	invNoPanic          = "no-panics"            // nothing cakegate does panics (it would recover, and skip the rest of that work)
 )
+
+// panicked finds the log lines of a recovered panic: the bot's, the scheduler's, the alarm's.
+var panicked = regexp.MustCompile(`msg="(recovered from a panic[^"]*|scheduler: panic in job|alarm: sweep panicked)"[^\n]*?panic=("[^"]*"|\S+)`)
 
 // fileCheckEvery: the database file is searched for tokens every so many checks and at
 // the end (reading the whole file after every step would cost more than the rest).
@@ -172,6 +176,9 @@ func (w *World) check(final bool) (*violation, time.Time) {
 				add(invTokenNotLogged, "the token of %s is in the log", f.name)
 			}
 		})
+		for _, m := range panicked.FindAllSubmatch(fresh, -1) {
+			add(invNoPanic, "%s: %s", m[1], m[2])
+		}
 		if bytes.Contains(fresh, []byte("giving up on a notification")) {
 			w.checkDeadLetters(ctx, fresh, add)
 		}
@@ -346,6 +353,12 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 	granted := r.State == commands.StateApproved || r.State == commands.StateProvisioning || r.State == commands.StateActive
 	if granted && (from == "" || from == commands.StatePending) && r.Extension == nil {
 		approvers, ok := policyApprovers(w.policy, r.Role)
+		// Those the policy's escalate_to names count once the request was escalated to them.
+		for _, u := range policyEscalateTo(w.policy, r.Role) {
+			if slices.Contains(r.Escalation.To, u) {
+				approvers = append(approvers, u)
+			}
+		}
 		if !ok {
 			add(invPolicy, "%s was granted role %s, which the policy in force does not have", r.ID, r.Role)
 			return

@@ -6,7 +6,7 @@ import (
 )
 
 // The simulated team. Requesters ask; ann and bob approve every role but contractor,
-// which only erin approves; carol approves nothing.
+// which only erin approves; carol approves only the contractor requests escalated to her.
 const (
 	alice = "U0ALICE"
 	dan   = "U0DAN"
@@ -30,7 +30,9 @@ var (
 
 // policyText is one of the policies the simulated operator switches between at restarts.
 // Variant 1 removes the contractor role; variant 2 asks one approval instead of two for
-// device-editor and shortens viewer's maximum.
+// device-editor and shortens viewer's maximum. contractor's approver is asked by direct
+// message only, and a contractor request undecided for 4 hours is escalated (DMs, then carol
+// brought in).
 func policyText(variant int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `workspace: %s
@@ -75,12 +77,16 @@ roles:
     max_duration: 8h
     default_duration: 2h
     approvers: [%s]
-`, erin)
+    notify_approvers: dm
+    escalate_after: 4h
+    escalate_to: [%s]
+`, erin, carol)
 	}
 	return b.String()
 }
 
-// policyApprovers says, per variant, whether a role exists and who approves it.
+// policyApprovers says, per variant, whether a role exists and who approves it (besides
+// those a request was escalated to: Request.Escalation.To).
 func policyApprovers(variant int, role string) ([]string, bool) {
 	switch role {
 	case "viewer", "device-editor":
@@ -89,4 +95,12 @@ func policyApprovers(variant int, role string) ([]string, bool) {
 		return []string{erin}, variant != 1
 	}
 	return nil, false
+}
+
+// policyEscalateTo says, per variant, whom a role's undecided requests are escalated to.
+func policyEscalateTo(variant int, role string) []string {
+	if role == "contractor" && variant != 1 {
+		return []string{carol}
+	}
+	return nil
 }

@@ -94,6 +94,9 @@ func (t *transport) serve(req *http.Request, name string) (resp *http.Response, 
 		h = t.datacake
 	}
 	sreq := req.Clone(req.Context())
+	if sreq.Body == nil {
+		sreq.Body = http.NoBody // as a server gives a GET: never nil
+	}
 	sreq.RequestURI = req.URL.RequestURI()
 	sreq.RemoteAddr = "127.0.0.1:1"
 	rec := httptest.NewRecorder()
