@@ -33,8 +33,9 @@ const (
 	invAuditChain       = "audit-chain-verifies"
 	invOutbox           = "outbox-delivered"
 	invDeadLetter       = "dead-letters-alerted"
-	invPolicy           = "grant-only-by-policy" // granted only for a role the policy has, by that role's approvers
-	invNoPanic          = "no-panics"            // nothing cakegate does panics (it would recover, and skip the rest of that work)
+	invPolicy           = "grant-only-by-policy"     // granted only for a role the policy has, by that role's approvers
+	invNoPanic          = "no-panics"                // nothing cakegate does panics (it would recover, and skip the rest of that work)
+	invReplayDropped    = "replayed-request-dropped" // a signed request sent again byte for byte is answered 200 and does nothing
 )
 
 // panicked finds the log lines of a recovered panic: the bot's, the scheduler's, the alarm's.
@@ -88,7 +89,8 @@ func (w *World) check(final bool) (*violation, time.Time) {
 	ctx := context.Background()
 	now := w.clock.Now()
 	nextDeadline := now.Add(24 * time.Hour)
-	var vs []violation
+	vs := w.model.broken
+	w.model.broken = nil
 	add := func(inv, format string, args ...any) { vs = append(vs, violation{inv, fmt.Sprintf(format, args...)}) }
 	// deadline asks for a check just after t, when a promise due at t may have broken.
 	deadline := func(t time.Time) {

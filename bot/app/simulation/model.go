@@ -31,6 +31,8 @@ type model struct {
 	knownHit map[string]string
 	// open is the open requests as last read, and when.
 	open openRead
+	// broken are promises the actions saw broken, for the next check to report.
+	broken []violation
 }
 
 // openRead is the open requests as read at a requestsVersion.

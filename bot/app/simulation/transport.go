@@ -26,6 +26,8 @@ type transport struct {
 	// changes counts calls that may have changed a fake (not the reads), so the driver can
 	// tell a step that changed nothing.
 	changes int
+	// calls counts every call cakegate made.
+	calls int
 }
 
 // errCrashed is what every call and write of a crashed process gets.
@@ -37,6 +39,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	w := t.w
+	t.calls++
 	if w.crashed != "" {
 		return nil, errCrashed
 	}

@@ -80,6 +80,8 @@ type World struct {
 	channelBackAt time.Time                   // … until then
 	installations int                         // installations made so far (0 is the first)
 	counts        map[string]int              // actions and faults by name, for the report
+	signAnchor    time.Time                   // see signAt
+	signed        int                         // deliveries signed so far
 }
 
 // backup is a copy of the database file taken while cakegate ran.
@@ -359,7 +361,7 @@ func (w *World) post(path string, body []byte) (string, string) {
 // postRetry delivers body to path as Slack's retry number retry (0: the first delivery):
 // a retry says so in X-Slack-Retry-Num, as Slack's do.
 func (w *World) postRetry(path string, body []byte, retry int) (string, string) {
-	req, err := slacktest.SignedRequest("http://cakegate"+path, body, signingSecret, time.Now())
+	req, err := slacktest.SignedRequest("http://cakegate"+path, body, signingSecret, w.signAt())
 	if err != nil {
 		return err.Error(), ""
 	}
@@ -367,12 +369,48 @@ func (w *World) postRetry(path string, body []byte, retry int) (string, string) 
 		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
 		req.Header.Set("X-Slack-Retry-Reason", "http_error")
 	}
+	status, answer := w.serveSigned(req, body)
+	if status == "" && retry == 0 && w.rng.IntN(25) == 0 {
+		w.replay(req, body)
+	}
+	return status, answer
+}
+
+func (w *World) serveSigned(req *http.Request, body []byte) (status, answer string) {
+	req.Body = io.NopCloser(bytes.NewReader(body))
 	rec := httptest.NewRecorder()
 	w.handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		return fmt.Sprintf("HTTP %d %s", rec.Code, firstLine(rec.Body.String())), ""
 	}
 	return "", rec.Body.String()
+}
+
+// replay sends a delivery cakegate took once more, byte for byte and with the same
+// signature, as anyone who saw it could: cakegate must answer 200 and do nothing at all.
+func (w *World) replay(req *http.Request, body []byte) {
+	writes, changes, calls := w.writes, w.net.changes, w.net.calls
+	status, _ := w.serveSigned(req, body)
+	w.counts["replayed a signed request"]++
+	w.trace.add(w.clock.Now(), "attacker", "replay "+req.URL.Path, cmp.Or(status, "ok"))
+	if status != "" || w.writes != writes || w.net.changes != changes || w.net.calls != calls {
+		w.model.broken = append(w.model.broken, violation{invReplayDropped, fmt.Sprintf(
+			"a replay of %s was answered %q and made %d writes and %d calls", req.URL.Path, cmp.Or(status, "200"), w.writes-writes, w.net.calls-calls)})
+	}
+}
+
+// signAt is the time the next delivery is signed at. Slack's verifier wants it within five
+// minutes of the wall clock; cakegate's replay guard remembers signatures, so a timestamp
+// read from the wall clock would let the wall decide whether two deliveries of the same body
+// (a click Slack sends again) look like one. Each delivery gets its own second instead,
+// counted from an anchor read from the wall clock (again after two minutes, for long runs,
+// which are deterministic between anchors).
+func (w *World) signAt() time.Time {
+	if now := time.Now(); w.signAnchor.IsZero() || now.Sub(w.signAnchor) > 2*time.Minute {
+		w.signAnchor = now.Truncate(time.Second)
+	}
+	w.signed++
+	return w.signAnchor.Add(time.Duration(w.signed%240-120) * time.Second)
 }
 
 // answer is what the user saw privately at responseURL, shortened for the trace.
