@@ -85,3 +85,12 @@ func (g goneSet) retryWith(err error, at time.Time) time.Time {
 	}
 	return c.at
 }
+
+// refusedDM reports whether err is Slack's refusal for good of a direct message (an
+// approver's copy, a Reveal DM): the person blocked the app or left. Updating such a message
+// is skipped rather than retried, so it cannot hold back the approval message in the channel,
+// which is what approvers go by; retrying would only end in a dead letter days later.
+func refusedDM(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && slices.Contains(refusedForGood, se.Err)
+}

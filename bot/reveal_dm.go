@@ -26,7 +26,8 @@ func (b *Bot) sendRevealDM(ctx context.Context, r *commands.Request) error {
 }
 
 // updateRevealDM brings the Reveal DM of r up to date: the button stays while revealing (or
-// re-issuing) works, and goes once the request has lapsed or ended. A deleted DM is left.
+// re-issuing) works, and goes once the request has lapsed or ended. A deleted DM, or one
+// whose person no longer takes messages from the app, is left as it is.
 func (b *Bot) updateRevealDM(ctx context.Context, r *commands.Request) error {
 	if r.RevealMessage.IsZero() {
 		return nil
@@ -37,7 +38,11 @@ func (b *Bot) updateRevealDM(ctx context.Context, r *commands.Request) error {
 		return err
 	})
 	var se slack.SlackErrorResponse
-	if err != nil && !(errors.As(err, &se) && se.Err == "message_not_found") {
+	switch {
+	case err == nil || (errors.As(err, &se) && se.Err == "message_not_found"):
+	case refusedDM(err):
+		b.log.Warn("the Reveal DM can no longer be updated; skipped", "request", r.ID.String(), "err", err)
+	default:
 		return fmt.Errorf("update the Reveal DM of %s: %w", r.ID, err)
 	}
 	return nil
