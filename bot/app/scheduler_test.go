@@ -80,3 +80,36 @@ func TestSchedulerRunsOnceAtStartRecoversAndSkips(t *testing.T) {
 		t.Fatalf("the failed job was not logged:\n%s", out)
 	}
 }
+
+// The leavers sweep runs at start too, so a daily run missed while cakegate was down is made
+// up at once; but it runs beside the others: CaughtUp does not wait for it, since its pace
+// (Slack's users.info limit) may take minutes.
+func TestSchedulerRunsLeaversAtStartWithoutHoldingCaughtUp(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	jobs := []job{
+		{"expire", "@every 1h", func(context.Context) error { return nil }},
+		{"leavers", "@daily", func(context.Context) error {
+			close(started)
+			<-release
+			return nil
+		}},
+	}
+	s, err := newScheduler(time.UTC, slog.New(slog.DiscardHandler), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.start(context.Background())
+	defer s.stop()
+	defer close(release)
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the leavers sweep did not run at start")
+	}
+	select {
+	case <-s.caughtUp:
+	case <-time.After(10 * time.Second):
+		t.Fatal("CaughtUp waited for the leavers sweep")
+	}
+}
