@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/cakegate/cakegate/bot"
+	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
 )
 
@@ -54,6 +56,7 @@ var actions = []action{
 	{"restart", 1, (*World).redeploy},
 	{"restore", 1, (*World).restore},
 	{"clock-jump", 1, (*World).clockJump},
+	{"leaver", 1, (*World).leave},
 }
 
 var actionWeights = func() int {
@@ -263,6 +266,9 @@ func (w *World) leak() {
 		return
 	}
 	user := strings.ToUpper(requester)
+	if _, gone := w.model.left[user]; gone {
+		return // a deactivated account posts nothing
+	}
 	where := pick(w, []string{generalChannel, user})
 	_, ev, err := w.slack.UserPosts(user, where, "does this work? "+f.token)
 	if err != nil {
@@ -580,6 +586,11 @@ func (w *World) restore() {
 	}
 	w.model.seen = map[commands.RequestID]seenState{}
 	w.faults.disturbed(w.clock.Now())
+	// The database no longer knows who left since: the daily leavers sweep must find out
+	// again (it does not run at start, by design).
+	for user, l := range w.model.left {
+		w.model.left[user] = leaver{at: w.clock.Now(), back: l.back}
+	}
 	w.mustStart()
 }
 
@@ -597,4 +608,45 @@ func (w *World) clockJump() {
 	w.clock.Advance(d)
 	w.faults.disturbed(w.clock.Now())
 	w.trace.add(w.clock.Now(), "clock", "jump", d.String())
+}
+
+// leavers are the people who may leave; the approvers stay.
+var leavers = []string{alice, dan}
+
+// leave deactivates alice's or dan's Slack account for 2 to 24 hours (a leaver, re-hired:
+// the simulation needs its people back), telling cakegate by a user_change event or, one time
+// in three, not (the event is lost: the daily leavers sweep must find out).
+func (w *World) leave() {
+	user := pick(w, leavers)
+	if _, gone := w.model.left[user]; gone {
+		return
+	}
+	w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user), Deleted: true})
+	l := leaver{at: w.clock.Now(), back: w.clock.Now().Add(time.Duration(2+w.rng.IntN(23)) * time.Hour)}
+	what := "no event"
+	if w.rng.IntN(3) > 0 {
+		body, err := w.slack.EventCallback(json.RawMessage(fmt.Sprintf(`{"type":"user_change","user":{"id":%q,"deleted":true}}`, user)))
+		if err == nil {
+			status, _ := w.post("/slack/events", body)
+			if status != "" {
+				w.unacked = append(w.unacked, unackedEvent{body: body})
+			}
+			l.told = status == ""
+			what = "user_change " + cmp.Or(status, "ok")
+		}
+	}
+	w.model.left[user] = l
+	w.counts["account deactivated"]++
+	w.trace.add(w.clock.Now(), "slack", "account deactivated", user+", "+what)
+}
+
+// comeBack reactivates the accounts whose spell away has ended.
+func (w *World) comeBack() {
+	for _, user := range leavers {
+		if l, gone := w.model.left[user]; gone && !w.clock.Now().Before(l.back) {
+			w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user)})
+			delete(w.model.left, user)
+			w.trace.add(w.clock.Now(), "slack", "account reactivated", user)
+		}
+	}
 }

@@ -36,6 +36,7 @@ const (
 	invPolicy           = "grant-only-by-policy"     // granted only for a role the policy has, by that role's approvers
 	invNoPanic          = "no-panics"                // nothing cakegate does panics (it would recover, and skip the rest of that work)
 	invReplayDropped    = "replayed-request-dropped" // a signed request sent again byte for byte is answered 200 and does nothing
+	invLeaverLoses      = "leaver-loses-access"      // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
 )
 
 // panicked finds the log lines of a recovered panic: the bot's, the scheduler's, the alarm's.
@@ -261,6 +262,8 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			}
 		}
 	}
+	w.checkLeavers(now, open, add, deadline)
+
 	// Requests that left the open states since the last check.
 	for id, prev := range w.model.seen {
 		if isOpen[id] {
@@ -313,6 +316,33 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			add(invNoOrphan, "API user %s has had no grant since %s and was neither deleted nor reported", f.name, f.unownedSince.Format(time.DateTime))
 		}
 		deadline(d)
+	}
+}
+
+// leaverBound is how soon a deactivated account loses its access when cakegate was told
+// (user_change), and leaverSweepBound when it was not: the leavers sweep runs daily.
+const (
+	leaverBound      = 2 * time.Minute
+	leaverSweepBound = 24*time.Hour + 5*time.Minute
+)
+
+// checkLeavers: a deactivated account keeps no grant and no request waiting to become one.
+func (w *World) checkLeavers(now time.Time, open []*commands.Request, add func(string, string, ...any), deadline func(time.Time)) {
+	for user, l := range w.model.left {
+		bound := leaverSweepBound
+		if l.told {
+			bound = leaverBound
+		}
+		d := w.due(l.at, bound)
+		if !now.After(d) {
+			deadline(d)
+			continue
+		}
+		for _, r := range open {
+			if r.Requester == user && r.State != commands.StateRevoking {
+				add(invLeaverLoses, "%s of %s, deactivated at %s (told: %v), is still %s", r.ID, lowerName(user), l.at.Format(time.DateTime), l.told, r.State)
+			}
+		}
 	}
 }
 

@@ -33,6 +33,15 @@ type model struct {
 	open openRead
 	// broken are promises the actions saw broken, for the next check to report.
 	broken []violation
+	// left are the people whose Slack accounts are deactivated now, since when, and
+	// whether cakegate was told by an acknowledged user_change event.
+	left map[string]leaver
+}
+
+// leaver is a deactivated account.
+type leaver struct {
+	at, back time.Time // deactivated at, reactivated at
+	told     bool
 }
 
 // openRead is the open requests as read at a requestsVersion.
@@ -70,6 +79,7 @@ func newModel() *model {
 		users:    map[string]*userFact{},
 		byToken:  map[string]*userFact{},
 		portal:   map[string]bool{},
+		left:     map[string]leaver{},
 		seen:     map[commands.RequestID]seenState{},
 		reported: map[string]bool{},
 		knownHit: map[string]string{},

@@ -88,6 +88,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		if w.channelGone && !now.Before(w.channelBackAt) {
 			w.restoreChannel()
 		}
+		w.comeBack()
 		job, jobAt := w.nextJobDue()
 		switch {
 		case nextAction.Before(jobAt) || nextAction.Equal(jobAt):

@@ -242,13 +242,11 @@ func (w *World) Close() {
 }
 
 // runAllJobs runs every scheduled job once and delivers the outbox, as the scheduler does
-// at start (the leavers sweep excepted: it waits for its schedule).
+// at start (the leavers sweep too: production runs it beside the others).
 func (w *World) runAllJobs() {
 	ctx := context.Background()
 	for _, j := range w.jobs {
-		if j.Name != "leavers" {
-			w.runJob(ctx, j.Name)
-		}
+		w.runJob(ctx, j.Name)
 	}
 }
 
@@ -326,6 +324,9 @@ func (w *World) runJob(ctx context.Context, name string) {
 
 // slash has user type /cakegate text; it returns the private answer.
 func (w *World) slash(user, text string) string {
+	if _, gone := w.model.left[user]; gone {
+		return notDelivered
+	}
 	responseURL := w.slack.ResponseURLFor(approvalsChannel, user, "")
 	sc := slack.SlashCommand{
 		Command: "/cakegate", Text: text, UserID: user, ChannelID: approvalsChannel,
@@ -337,6 +338,9 @@ func (w *World) slash(user, text string) string {
 
 // interact delivers an interaction (a click, a form) and returns the private answer, if any.
 func (w *World) interact(cb slack.InteractionCallback) string {
+	if _, gone := w.model.left[cb.User.ID]; gone {
+		return notDelivered
+	}
 	body, err := slacktest.InteractionForm(cb)
 	if err != nil {
 		return "cannot encode: " + err.Error()
@@ -412,6 +416,9 @@ func (w *World) signAt() time.Time {
 	w.signed++
 	return w.signAnchor.Add(time.Duration(w.signed%240-120) * time.Second)
 }
+
+// notDelivered is what a deactivated account's command or click gets: Slack sends nothing.
+const notDelivered = "(not sent: the account is deactivated)"
 
 // answer is what the user saw privately at responseURL, shortened for the trace.
 func (w *World) answer(responseURL, status string) string {
