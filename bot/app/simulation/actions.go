@@ -270,7 +270,20 @@ func (w *World) leak() {
 		return // a deactivated account posts nothing
 	}
 	where := pick(w, []string{generalChannel, user})
-	_, ev, err := w.slack.UserPosts(user, where, "does this work? "+f.token)
+	how := "paste own token of "
+	var ev json.RawMessage
+	var err error
+	if w.rng.IntN(3) == 0 {
+		// The token comes in an edit of a message that held none: Slack sends
+		// message_changed with the new text.
+		how = "edit in own token of "
+		var m slacktest.Message
+		if m, _, err = w.slack.UserPosts(user, where, "does this work?"); err == nil {
+			ev, err = w.slack.UserEdits(m.Channel, m.TS, "does this work? "+f.token)
+		}
+	} else {
+		_, ev, err = w.slack.UserPosts(user, where, "does this work? "+f.token)
+	}
 	if err != nil {
 		return
 	}
@@ -285,7 +298,7 @@ func (w *World) leak() {
 		// Not acknowledged (the leak could not be recorded): Slack sends it again.
 		w.unacked = append(w.unacked, unackedEvent{body: body})
 	}
-	w.say(user, "paste own token of "+f.name+" in "+where, cmp.Or(status, "ok"))
+	w.say(user, how+f.name+" in "+where, cmp.Or(status, "ok"))
 }
 
 // revealClick builds a click on the Reveal token button of r in its requester's DMs.

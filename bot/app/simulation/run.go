@@ -158,6 +158,11 @@ func (w *World) quiesce() {
 		w.slack.UnblockDMs(u)
 	}
 	w.dmsBlocked = nil
+	// Leavers come back too: a message to a deactivated account can never be delivered.
+	for user, l := range w.model.left {
+		w.model.left[user] = leaver{at: l.at, back: w.clock.Now(), told: l.told}
+	}
+	w.comeBack()
 	w.slack.SetChannelError(approvalsChannel, "")
 	w.channelGone = false
 	if w.app == nil {
