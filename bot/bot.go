@@ -106,6 +106,9 @@ type Bot struct {
 	// command's trigger id) for longer than Slack's 5-minute signature window, so a
 	// replayed or repeated delivery is acknowledged and dropped; see replay.go.
 	replays eventDedupe
+	// disabledAt is when a user_disabled answer last ended each user's access (disabledAnswer).
+	disabledMu sync.Mutex
+	disabledAt map[string]time.Time
 	// home remembers who opened their Home tab and what it says; see home_state.go.
 	home homeState
 }

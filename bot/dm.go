@@ -15,6 +15,7 @@ func (b *Bot) openDM(ctx context.Context, user string) (string, error) {
 		return err
 	})
 	if err != nil {
+		b.disabledAnswer(user, err)
 		return "", fmt.Errorf("open a direct message with %s: %w", user, err)
 	}
 	return ch.ID, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -29,7 +30,12 @@ func (b *Bot) userChanged(e *slackevents.UserChangeEvent) {
 	if !e.User.Deleted || e.User.ID == "" {
 		return
 	}
-	user := e.User.ID
+	b.endAccessOf(e.User.ID)
+}
+
+// endAccessOf ends, in the background, every grant and waiting request of user, whose Slack
+// account is deactivated.
+func (b *Bot) endAccessOf(user string) {
 	b.async(func(ctx context.Context) {
 		res, err := b.svc.Deactivated(ctx, user)
 		if err != nil {
@@ -41,3 +47,31 @@ func (b *Bot) userChanged(e *slackevents.UserChangeEvent) {
 		b.Kick()
 	})
 }
+
+// disabledAnswer takes Slack's user_disabled, met when cakegate tried to message user, for
+// what it is: the account is deactivated, so the user's access ends now rather than at the
+// next leavers sweep, in case the user_change event was missed. A queue of messages to a
+// leaver ends it once, not once per message: again only after disabledRecheck.
+func (b *Bot) disabledAnswer(user string, err error) {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) || se.Err != "user_disabled" || user == "" {
+		return
+	}
+	now := b.now()
+	b.disabledMu.Lock()
+	last, seen := b.disabledAt[user]
+	if seen && now.Sub(last) < disabledRecheck {
+		b.disabledMu.Unlock()
+		return
+	}
+	if b.disabledAt == nil {
+		b.disabledAt = map[string]time.Time{}
+	}
+	b.disabledAt[user] = now
+	b.disabledMu.Unlock()
+	b.log.Info("Slack says the account is deactivated; ending its access", "user", user)
+	b.endAccessOf(user)
+}
+
+// disabledRecheck is how long a user_disabled answer about one user is not acted on again.
+const disabledRecheck = 10 * time.Minute

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cakegate/cakegate/bot/app/apptest"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
 )
@@ -67,5 +69,32 @@ func TestLeaversSweep(t *testing.T) {
 	}
 	if n := len(s.slack.CallsTo("users.info")); n == 0 {
 		t.Fatal("Slack was not asked")
+	}
+}
+
+// TestDisabledAnswerEndsAccess: the user_change event was missed, but a direct message
+// cakegate sends her (here the expiry reminder) meets Slack's user_disabled: her access ends
+// then, not at the next daily leavers sweep.
+func TestDisabledAnswerEndsAccess(t *testing.T) {
+	logs := &apptest.SyncBuffer{}
+	s := startSandbox(t, sandboxOptions{log: logs})
+	ctx := testContext(t)
+	approveR1(t, ctx, s, "8h")
+	s.slack.AddUser(slacktest.User{ID: sandboxAlice, Name: "alice", Deleted: true})
+	s.clock.Advance(7*time.Hour + time.Minute) // the 1-hour reminder is due
+	if err := s.app.RunJob(ctx, "remind"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Bot().DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.approvalMessage(ctx, "R1", func(t string) bool { return strings.Contains(t, "Revoked by cakegate") }); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.request(t, ctx, 1); r.State != commands.StateRevoked || r.DecisionNote != commands.DeactivatedReason {
+		t.Fatalf("got %s (%q), want revoked, deactivated", r.State, r.DecisionNote)
+	}
+	if !strings.Contains(logs.String(), "Slack says the account is deactivated; ending its access") {
+		t.Fatal("the access was not ended by the user_disabled answer")
 	}
 }
