@@ -45,7 +45,7 @@ func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
 var errNotTaken = errors.New("event not taken; deliver it again")
 
 // handleInnerEvent starts work on one event. An error means the event was not taken (a
-// leak could not be recorded) and must not be acknowledged.
+// leak, or a deactivation, could not be recorded) and must not be acknowledged.
 func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) error {
 	switch e := inner.Data.(type) {
 	case *slackevents.AppHomeOpenedEvent:
@@ -53,7 +53,7 @@ func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) error {
 			b.async(func(ctx context.Context) { b.publishHome(ctx, e.User) })
 		}
 	case *slackevents.UserChangeEvent:
-		b.userChanged(e)
+		return b.userChanged(e)
 	case *slackevents.MessageEvent:
 		return b.scanMessage(e)
 	}

@@ -25,12 +25,31 @@ func (b *Bot) IsActive(ctx context.Context, user string) (bool, error) {
 }
 
 // userChanged answers a user_change event: a user whose account was deactivated loses
-// every grant and waiting request at once.
-func (b *Bot) userChanged(e *slackevents.UserChangeEvent) {
+// every grant and waiting request at once. The loss is recorded before the event is
+// acknowledged (store writes only, bounded as a leak's marks are), because Slack does not
+// deliver an acknowledged event again: a write that fails then must not leave the leaver
+// their access until the next leavers sweep. It returns an error when it could not be
+// recorded; the event is then not acknowledged, and Slack delivers it again. Deleting the
+// API users follows in the background.
+func (b *Bot) userChanged(e *slackevents.UserChangeEvent) error {
 	if !e.User.Deleted || e.User.ID == "" {
-		return
+		return nil
 	}
-	b.endAccessOf(e.User.ID)
+	user := e.User.ID
+	ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
+	marked, res, err := b.svc.MarkDeactivated(ctx, user)
+	cancel()
+	if err != nil {
+		b.log.Error("deactivated user: not all of their access could be ended; Slack will deliver the event again", "user", user, "err", err)
+	}
+	b.async(func(ctx context.Context) {
+		b.svc.FinishDeactivated(ctx, marked)
+		if res.Done > 0 {
+			b.log.Info("user deactivated in Slack; access ended", "user", user, "requests", res.Done)
+		}
+		b.Kick()
+	})
+	return err
 }
 
 // endAccessOf ends, in the background, every grant and waiting request of user, whose Slack

@@ -19,40 +19,81 @@ const DeactivatedReason = "deactivated"
 
 // Deactivated ends what user, whose Slack account was deactivated, holds or waits for:
 // every grant with an API user is revoked (reason deactivated), every pending or approved
-// request cancelled. The approvals channel is told about each. It is what a user_change
-// event with deleted:true and the daily leavers sweep call; calling it twice does nothing
-// more.
+// request cancelled. The approvals channel is told about each. It is MarkDeactivated, then
+// FinishDeactivated: what the daily leavers sweep and a user_disabled answer call; calling
+// it twice does nothing more.
 func (s *Service) Deactivated(ctx context.Context, user string) (SweepResult, error) {
+	marked, res, err := s.MarkDeactivated(ctx, user)
+	if errors.Is(err, errFindRequests) {
+		return res, err
+	}
+	res.Failed += s.FinishDeactivated(ctx, marked).Failed
+	return res, nil
+}
+
+// errFindRequests marks a MarkDeactivated that could not even read the user's requests.
+var errFindRequests = errors.New("find the requests")
+
+// MarkDeactivated records that user's account was deactivated, in store writes only and no
+// network call, so that the transport can do it before it acknowledges the user_change
+// event (as MarkLeaked does for a leak): each request waiting for a grant is cancelled and
+// each grant moves to revoking, from where reconcile and the expiry sweep finish it even
+// after a crash. It returns the grants to finish now (FinishDeactivated), and an error if
+// any request could not be recorded: the event must then not be acknowledged.
+func (s *Service) MarkDeactivated(ctx context.Context, user string) ([]*Request, SweepResult, error) {
 	requests, err := s.Store.ByUser(ctx, user, 0)
 	if err != nil {
-		return SweepResult{}, fmt.Errorf("find the requests of %s: %w", user, err)
+		return nil, SweepResult{}, fmt.Errorf("%w of %s: %w", errFindRequests, user, err)
 	}
 	var res SweepResult
+	var marked []*Request
+	var errs []error
 	for _, r := range requests {
 		if r.State.Final() || (r.State == StateProvisioning && r.Grant == nil) || r.State == StateRevoking {
 			// Ended already; a reveal under way is ended by expiry or the next sweep once
 			// it has its API user; a revocation under way finishes by itself.
 			continue
 		}
-		if err := s.deactivate(ctx, r.ID); err != nil {
+		m, err := s.markDeactivated(ctx, r.ID)
+		if err != nil {
 			res.Failed++
 			s.log().Error("end the access of a deactivated user", "request", r.ID.String(), "err", err)
+			errs = append(errs, err)
 			continue
 		}
-		res.Done++
+		if m != nil {
+			res.Done++
+			if m.State == StateRevoking {
+				marked = append(marked, m)
+			}
+		}
 	}
-	return res, nil
+	return marked, res, errors.Join(errs...)
 }
 
-// deactivate ends one request of a deactivated user.
-func (s *Service) deactivate(ctx context.Context, id RequestID) error {
-	var revoke bool
+// FinishDeactivated deletes the API users of the grants MarkDeactivated moved to revoking,
+// and records them revoked. What fails is left in revoking, for the sweeps to finish.
+func (s *Service) FinishDeactivated(ctx context.Context, marked []*Request) SweepResult {
+	var res SweepResult
+	for _, r := range marked {
+		if _, err := s.finishRevoke(ctx, r); err != nil {
+			res.Failed++
+			s.log().Error("end the access of a deactivated user", "request", r.ID.String(), "err", err)
+		}
+	}
+	return res
+}
+
+// markDeactivated ends one request of a deactivated user in the store: cancelled, or its
+// grant moved to revoking. It returns the request as written, or nil if there was nothing
+// to do.
+func (s *Service) markDeactivated(ctx context.Context, id RequestID) (*Request, error) {
 	r, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		from, now := r.State, s.now()
 		if r.State.Final() {
 			return Change{}, errNotDue
 		}
-		revoke = mayEnd(r)
+		revoke := mayEnd(r)
 		to := StateCancelled
 		if revoke {
 			to = StateRevoking
@@ -78,13 +119,9 @@ func (s *Service) deactivate(ctx context.Context, id RequestID) error {
 		}, nil
 	})
 	if errors.Is(err, errNotDue) {
-		return nil
+		return nil, nil
 	}
-	if err != nil || !revoke {
-		return err
-	}
-	_, err = s.finishRevoke(ctx, r)
-	return err
+	return r, err
 }
 
 // LeaverPace is the least time between two questions to the Directory in one leavers
