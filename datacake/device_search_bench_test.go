@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/cakegate/cakegate/datacake"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
@@ -74,7 +75,9 @@ func TestWholeListOfLargeWorkspaceTooLarge(t *testing.T) {
 		t.Skip("builds 100,000 devices")
 	}
 	s := largeWorkspace(t, 100_000)
-	c, _ := newClient(t, s.URL(), ownerToken, nil)
+	// What is tested is the size limit, not the clock: the fake takes seconds to write
+	// 100,000 devices under -race on a busy machine, past the helpers' 5 s attempt timeout.
+	c, _ := newClient(t, s.URL(), ownerToken, func(o *datacake.Options) { o.Timeout = 5 * time.Minute })
 	_, err := c.Devices(t.Context(), ws, datacake.DeviceFilter{})
 	var perm *datacake.PermanentError
 	if err == nil || !errors.As(err, &perm) {
