@@ -63,8 +63,8 @@ func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string
 }
 
 // updateCopies brings every direct-message copy of r's approval message up to date. A copy
-// the approver deleted, or whose approver no longer takes messages from the app (refusedDM),
-// is skipped; any other failure is retried with the notification.
+// the approver deleted, or whose approver no longer takes messages from the app
+// (isRefusedForGood), is skipped; any other failure is retried with the notification.
 func (b *Bot) updateCopies(ctx context.Context, r *commands.Request, opts []slack.MsgOption) error {
 	for _, m := range r.ApproverCopies {
 		err := callIn(ctx, m.Channel, func() error {
@@ -74,7 +74,7 @@ func (b *Bot) updateCopies(ctx context.Context, r *commands.Request, opts []slac
 		var se slack.SlackErrorResponse
 		switch {
 		case err == nil || (errors.As(err, &se) && se.Err == "message_not_found"):
-		case refusedDM(err):
+		case isRefusedForGood(err):
 			b.log.Warn("an approver's copy can no longer be updated; skipped", "request", r.ID.String(), "channel", m.Channel, "err", err)
 		default:
 			return fmt.Errorf("update the copy of %s in %s: %w", r.ID, m.Channel, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cakegate/cakegate/commands"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 )
@@ -42,13 +43,7 @@ func (b *Bot) userChanged(e *slackevents.UserChangeEvent) error {
 	if err != nil {
 		b.log.Error("deactivated user: not all of their access could be ended; Slack will deliver the event again", "user", user, "err", err)
 	}
-	b.async(func(ctx context.Context) {
-		b.svc.FinishDeactivated(ctx, marked)
-		if res.Done > 0 {
-			b.log.Info("user deactivated in Slack; access ended", "user", user, "requests", res.Done)
-		}
-		b.Kick()
-	})
+	b.async(func(ctx context.Context) { b.finishDeactivation(ctx, user, marked, res) })
 	return err
 }
 
@@ -56,15 +51,22 @@ func (b *Bot) userChanged(e *slackevents.UserChangeEvent) error {
 // account is deactivated.
 func (b *Bot) endAccessOf(user string) {
 	b.async(func(ctx context.Context) {
-		res, err := b.svc.Deactivated(ctx, user)
+		marked, res, err := b.svc.MarkDeactivated(ctx, user)
 		if err != nil {
 			b.log.Error("end the access of a deactivated user", "user", user, "err", err)
 		}
-		if res.Done > 0 {
-			b.log.Info("user deactivated in Slack; access ended", "user", user, "requests", res.Done)
-		}
-		b.Kick()
+		b.finishDeactivation(ctx, user, marked, res)
 	})
+}
+
+// finishDeactivation deletes the API users of the grants MarkDeactivated moved to revoking,
+// says so, and has the notifications it queued delivered.
+func (b *Bot) finishDeactivation(ctx context.Context, user string, marked []*commands.Request, res commands.SweepResult) {
+	b.svc.FinishDeactivated(ctx, marked)
+	if res.Done > 0 {
+		b.log.Info("user deactivated in Slack; access ended", "user", user, "requests", res.Done)
+	}
+	b.Kick()
 }
 
 // disabledAnswer takes Slack's user_disabled, met when cakegate tried to message user, for

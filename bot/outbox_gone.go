@@ -60,8 +60,7 @@ func callIn(ctx context.Context, conversation string, call func() error) error {
 		return &conversationError{conversation: conversation, err: g.err, held: true}
 	}
 	err := call()
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) && slices.Contains(refusedForGood, se.Err) {
+	if isRefusedForGood(err) {
 		gone[conversation] = &goneConversation{err: err}
 		return &conversationError{conversation: conversation, err: err}
 	}
@@ -86,11 +85,12 @@ func (g goneSet) retryWith(err error, at time.Time) time.Time {
 	return c.at
 }
 
-// refusedDM reports whether err is Slack's refusal for good of a direct message (an
-// approver's copy, a Reveal DM): the person blocked the app or left. Updating such a message
-// is skipped rather than retried, so it cannot hold back the approval message in the channel,
-// which is what approvers go by; retrying would only end in a dead letter days later.
-func refusedDM(err error) bool {
+// isRefusedForGood reports whether err is Slack's refusal for good of a conversation
+// (refusedForGood). callIn remembers such a conversation for the rest of an outbox run; an
+// approver's copy or a Reveal DM refused so is skipped rather than retried, so it cannot
+// hold back the approval message in the channel, which is what approvers go by; retrying
+// would only end in a dead letter days later.
+func isRefusedForGood(err error) bool {
 	var se slack.SlackErrorResponse
 	return errors.As(err, &se) && slices.Contains(refusedForGood, se.Err)
 }

@@ -40,7 +40,7 @@ func (b *Bot) updateRevealDM(ctx context.Context, r *commands.Request) error {
 	var se slack.SlackErrorResponse
 	switch {
 	case err == nil || (errors.As(err, &se) && se.Err == "message_not_found"):
-	case refusedDM(err):
+	case isRefusedForGood(err):
 		b.log.Warn("the Reveal DM can no longer be updated; skipped", "request", r.ID.String(), "err", err)
 	default:
 		return fmt.Errorf("update the Reveal DM of %s: %w", r.ID, err)
