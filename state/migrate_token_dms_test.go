@@ -34,22 +34,7 @@ func TestMigrateMarksTokenDMs(t *testing.T) {
 		}
 	}
 	s.Close()
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("2"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	s, err = state.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAsSchema2(t, path, nil)
 	for id, want := range map[commands.RequestID]bool{1: true, 2: false, 3: false} {
 		r, err := s.Get(ctx, id)
 		if err != nil {
@@ -82,30 +67,43 @@ func TestMigrateIndexesProvisioningGrants(t *testing.T) {
 	}
 	s.Close()
 	// Make the file as schema 2 left it: no by_expiry entry for the provisioning grant.
+	s = reopenAsSchema2(t, path, func(tx *bbolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("by_expiry")); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket([]byte("by_expiry"))
+		return err
+	})
+	due, err := s.ExpiringBefore(ctx, created.Add(2*time.Hour))
+	if err != nil || len(due) != 1 || due[0].ID != r.ID {
+		t.Fatalf("ExpiringBefore after the migration: %v, %v; want %s", due, err, r.ID)
+	}
+}
+
+// reopenAsSchema2 marks the closed database at path as schema 2 left it (after change, if
+// any, makes the rest of that past), and opens it again, which migrates it; it is closed
+// when the test ends.
+func reopenAsSchema2(t *testing.T, path string, change func(tx *bbolt.Tx) error) *state.Store {
+	t.Helper()
 	db, err := bbolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("by_expiry")); err != nil {
-			return err
-		}
-		if _, err := tx.CreateBucket([]byte("by_expiry")); err != nil {
-			return err
+		if change != nil {
+			if err := change(tx); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("2"))
 	}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-
-	s, err = state.Open(path)
+	s, err := state.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	due, err := s.ExpiringBefore(ctx, created.Add(2*time.Hour))
-	if err != nil || len(due) != 1 || due[0].ID != r.ID {
-		t.Fatalf("ExpiringBefore after the migration: %v, %v; want %s", due, err, r.ID)
-	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
