@@ -39,11 +39,11 @@ func withGoneSet(ctx context.Context, g goneSet) context.Context {
 	return context.WithValue(ctx, goneSetKey{}, g)
 }
 
-// conversationError is a refusal for good of conversation, met by a call in this run.
+// conversationError is a refusal for good of conversation, met in this run: by this call,
+// or by an earlier one (and this call was not made).
 type conversationError struct {
 	conversation string
 	err          error
-	held         bool // the call was not made: the conversation was refused earlier
 }
 
 func (e *conversationError) Error() string { return e.err.Error() }
@@ -57,7 +57,7 @@ func callIn(ctx context.Context, conversation string, call func() error) error {
 		return call()
 	}
 	if g := gone[conversation]; g != nil {
-		return &conversationError{conversation: conversation, err: g.err, held: true}
+		return &conversationError{conversation: conversation, err: g.err}
 	}
 	err := call()
 	if isRefusedForGood(err) {
