@@ -24,8 +24,8 @@ const DeactivatedReason = "deactivated"
 // it twice does nothing more.
 func (s *Service) Deactivated(ctx context.Context, user string) (SweepResult, error) {
 	marked, res, err := s.MarkDeactivated(ctx, user)
-	if errors.Is(err, errFindRequests) {
-		return res, err
+	if err != nil && res.Done+res.Failed == 0 {
+		return res, err // the requests could not be read; one that failed to end is counted
 	}
 	// A grant whose delete failed is left in revoking for the sweeps: not done yet.
 	fin := s.FinishDeactivated(ctx, marked)
@@ -33,9 +33,6 @@ func (s *Service) Deactivated(ctx context.Context, user string) (SweepResult, er
 	res.Failed += fin.Failed
 	return res, nil
 }
-
-// errFindRequests marks a MarkDeactivated that could not even read the user's requests.
-var errFindRequests = errors.New("find the requests")
 
 // MarkDeactivated records that user's account was deactivated, in store writes only and no
 // network call, so that the transport can do it before it acknowledges the user_change
@@ -46,7 +43,7 @@ var errFindRequests = errors.New("find the requests")
 func (s *Service) MarkDeactivated(ctx context.Context, user string) ([]*Request, SweepResult, error) {
 	requests, err := s.Store.ByUser(ctx, user, 0)
 	if err != nil {
-		return nil, SweepResult{}, fmt.Errorf("%w of %s: %w", errFindRequests, user, err)
+		return nil, SweepResult{}, fmt.Errorf("find the requests of %s: %w", user, err)
 	}
 	var res SweepResult
 	var marked []*Request
