@@ -23,8 +23,10 @@ type scheduler struct {
 	log  *slog.Logger
 	cron *cron.Cron
 	jobs []job
-	// initial tracks the runs at start, which cron's own Stop does not wait for.
-	initial sync.WaitGroup
+	// initial tracks the runs at start, which cron's own Stop does not wait for, and
+	// background those of them CaughtUp does not wait for (startInBackground); stop waits
+	// for both.
+	initial, background sync.WaitGroup
 	// caughtUp is closed once every job's run at start has finished.
 	caughtUp chan struct{}
 	// onPanic counts a job's recovered panic ("job"); nil counts nothing.
@@ -164,7 +166,7 @@ func (s *scheduler) start(ctx context.Context) {
 		}
 		id, _ := s.cron.AddFunc(j.spec, run)
 		if startInBackground[j.name] {
-			go s.cron.Entry(id).WrappedJob.Run()
+			s.background.Go(s.cron.Entry(id).WrappedJob.Run)
 		} else {
 			s.initial.Go(s.cron.Entry(id).WrappedJob.Run)
 		}
@@ -209,6 +211,7 @@ func (s *scheduler) recovered(name string) {
 func (s *scheduler) stop() {
 	<-s.cron.Stop().Done()
 	s.initial.Wait()
+	s.background.Wait()
 }
 
 // cronLogger passes robfig/cron's messages (a recovered panic, a skipped run) to slog.

@@ -100,8 +100,6 @@ func TestSchedulerRunsLeaversAtStartWithoutHoldingCaughtUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.start(context.Background())
-	defer s.stop()
-	defer close(release)
 	select {
 	case <-started:
 	case <-time.After(10 * time.Second):
@@ -111,5 +109,19 @@ func TestSchedulerRunsLeaversAtStartWithoutHoldingCaughtUp(t *testing.T) {
 	case <-s.caughtUp:
 	case <-time.After(10 * time.Second):
 		t.Fatal("CaughtUp waited for the leavers sweep")
+	}
+	// stop waits for it (the store is closed after stop).
+	stopped := make(chan struct{})
+	go func() { s.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("stop returned while the leavers sweep was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("stop did not return once the leavers sweep ended")
 	}
 }
