@@ -273,9 +273,9 @@ func (b *Bot) showApproval(ctx context.Context, r *commands.Request, post bool) 
 	} else if !post {
 		return nil // the role's approvers are asked by direct message only
 	}
-	var channel, ts string
-	err := callIn(ctx, b.channelOf(r), func() (err error) {
-		channel, ts, err = b.slack.PostMessageContext(ctx, b.channelOf(r), opts...)
+	channel, ts := b.channelOf(r), ""
+	err := callIn(ctx, channel, func() (err error) {
+		channel, ts, err = b.slack.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
 	if err != nil {
