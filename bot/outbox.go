@@ -116,7 +116,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 				continue
 			}
 			at := gone.retryWith(err, b.now().Add(retryDelay(n.Attempts+1, err, b.jitter)))
-			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "retry_at", at, "err", err)
+			b.log.Warn("notification not delivered; will retry", "request", n.Request.String(), "kind", string(n.Kind), "notification", n.ID, "retry_at", at, "err", err)
 			if err := b.outbox.RetryNotification(ctx, n.ID, at, err.Error()); err != nil {
 				return delivered, fmt.Errorf("reschedule notification %d: %w", n.ID, err)
 			}

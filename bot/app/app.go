@@ -79,6 +79,9 @@ type Options struct {
 	// goroutine (serial number look-ups otherwise run a few at a time): with Go running
 	// work inline, one driver goroutine then makes every call, in an order a seed decides.
 	OneGoroutine bool
+	// WrapOutbox, if set, stands between the bot and its outbox: the simulation watches
+	// what the bot takes from it and how it settles each notification.
+	WrapOutbox func(bot.Outbox) bot.Outbox
 }
 
 // New opens the store and builds everything from cfg. Close releases it.
@@ -154,6 +157,9 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		leader = newLeadership(es.Client(), es.Prefix(), svc.InstanceID(), cfg.EtcdSessionTTL, log.With("component", "leader"))
 		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
 		svc.Runs = leader
+	}
+	if opts.WrapOutbox != nil {
+		outbox = opts.WrapOutbox(outbox)
 	}
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cakegate_leader",

@@ -32,11 +32,11 @@ func (ex *execution) addAPIUser(input map[string]any) (any, error) {
 	}
 	perms, _ := stringList(input["wsPermissions"])
 	u := &apiUser{APIUser: APIUser{
-		ID:             newUUID(),
-		RelationshipID: newUUID(),
+		ID:             ex.s.newUUID(),
+		RelationshipID: ex.s.newUUID(),
 		Workspace:      ws,
 		Name:           name,
-		Token:          newAPIKey(),
+		Token:          ex.s.newAPIKey(),
 		Permissions:    dedupe(perms),
 		Created:        ex.s.now().UTC(),
 	}}
@@ -48,7 +48,7 @@ func (ex *execution) addAPIUser(input map[string]any) (any, error) {
 			return nil, notFound("Device matching query does not exist.")
 		}
 		devPerms, _ := stringList(rel["permissions"])
-		u.Devices = append(u.Devices, DeviceGrant{RelationshipID: newUUID(), Device: id, Permissions: dedupe(devPerms)})
+		u.Devices = append(u.Devices, DeviceGrant{RelationshipID: ex.s.newUUID(), Device: id, Permissions: dedupe(devPerms)})
 	}
 	u.principal = &principal{id: u.ID, email: u.ID + "@api-user.datacake.invalid", apiUser: u}
 	ex.s.apiUsers = append(ex.s.apiUsers, u)

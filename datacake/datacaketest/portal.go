@@ -11,11 +11,11 @@ func (s *Server) AddAPIUserOutOfBand(ws, name string) APIUser {
 		panic("datacaketest: AddAPIUserOutOfBand: no workspace " + ws + "; call AddWorkspace first")
 	}
 	u := &apiUser{APIUser: APIUser{
-		ID:             newUUID(),
-		RelationshipID: newUUID(),
+		ID:             s.newUUID(),
+		RelationshipID: s.newUUID(),
 		Workspace:      ws,
 		Name:           name,
-		Token:          newAPIKey(),
+		Token:          s.newAPIKey(),
 		Permissions:    []string{},
 		Created:        s.now().UTC(),
 	}}

@@ -2,6 +2,7 @@ package datacaketest
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http/httptest"
 	"sync"
@@ -25,6 +26,7 @@ type Server struct {
 	deletedUsers   []APIUser             // every API user deleted, oldest first; see DeletedAPIUsers
 	principals     map[string]*principal // by token
 	now            func() time.Time
+	random         io.Reader // ids and tokens; nil: crypto/rand (SetRandom)
 	calls          []Call
 	faults         faults
 	inFlight       int

@@ -118,7 +118,7 @@ func (s *Server) AddDevice(ws string, d Device) Device {
 		panic(fmt.Sprintf("datacaketest: AddDevice: no workspace %q; call AddWorkspace first", ws))
 	}
 	if d.ID == "" {
-		d.ID = newUUID()
+		d.ID = s.newUUID()
 	}
 	d.Tags = slices.Clone(d.Tags)
 	if _, ok := s.devices[d.ID]; !ok {
@@ -134,7 +134,7 @@ func (s *Server) AddDevice(ws string, d Device) Device {
 func (s *Server) AddToken(token string, perms map[string][]string) (userID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := &principal{id: newUUID(), perms: map[string][]string{}}
+	p := &principal{id: s.newUUID(), perms: map[string][]string{}}
 	p.email = fmt.Sprintf("user%d@example.com", len(s.principals)+1)
 	for ws, list := range perms {
 		p.perms[ws] = slices.Clone(list)

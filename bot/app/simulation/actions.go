@@ -57,6 +57,10 @@ var actions = []action{
 	{"restore", 1, (*World).restore},
 	{"clock-jump", 1, (*World).clockJump},
 	{"leaver", 1, (*World).leave},
+	{"withdraw", 2, (*World).withdrawApproval},
+	{"reissue-then-extend", 1, (*World).reissueThenExtend},
+	{"request-burst", 1, (*World).requestBurst},
+	{"orphans-delete", 1, (*World).orphansDelete},
 }
 
 var actionWeights = func() int {
@@ -93,8 +97,8 @@ func (w *World) inState(s commands.State) []*commands.Request {
 // decider picks who decides on r: mostly someone allowed, sometimes anyone (the wrong
 // people click too).
 func (w *World) decider(r *commands.Request) string {
-	if approvers, ok := policyApprovers(w.policy, r.Role); ok && w.rng.IntN(10) < 7 {
-		return pick(w, append(approvers, r.Escalation.To...))
+	if approvers := w.policy.roleApprovers(r.Role); len(approvers) > 0 && w.rng.IntN(10) < 7 {
+		return pick(w, append(slices.Clone(approvers), r.Escalation.To...))
 	}
 	return pick(w, people)
 }
@@ -170,7 +174,13 @@ func (w *World) approveByCommand() {
 }
 
 func (w *World) deny() {
+	// Pending requests, and active ones with an extension waiting.
 	pending := w.inState(commands.StatePending)
+	for _, r := range w.inState(commands.StateActive) {
+		if r.Extension != nil {
+			pending = append(pending, r)
+		}
+	}
 	if len(pending) == 0 {
 		return
 	}
@@ -231,7 +241,11 @@ func (w *World) reissue() {
 	if len(active) == 0 {
 		return
 	}
-	r := pick(w, active)
+	w.reissueOf(pick(w, active))
+}
+
+// reissueOf has r's requester press Reveal token on their active grant, then Re-issue.
+func (w *World) reissueOf(r *commands.Request) {
 	cb, ok := w.revealClick(r)
 	if !ok {
 		return
@@ -360,9 +374,84 @@ func (w *World) extend() {
 	if len(active) == 0 {
 		return
 	}
-	r := pick(w, active)
-	d := pick(w, []string{"1h", "4h", "1d"})
+	w.extendBy(pick(w, active))
+}
+
+// extendBy has r's requester ask for more time, sometimes as much as the role could ever
+// give, so the cap on a grant's whole life is tried.
+func (w *World) extendBy(r *commands.Request) {
+	d := pick(w, []string{"1h", "4h", "1d", "3d", "7d"})
 	w.say(r.Requester, "/cakegate extend "+r.ID.String()+" "+d, w.slash(r.Requester, "extend "+r.ID.String()+" "+d))
+}
+
+// reissueThenExtend has a requester re-issue their token and then ask for more time: the
+// grant's life still counts from its first reveal.
+func (w *World) reissueThenExtend() {
+	active := w.inState(commands.StateActive)
+	if len(active) == 0 {
+		return
+	}
+	r := pick(w, active)
+	w.reissueOf(r)
+	if got, err := w.app.Store().Get(context.Background(), r.ID); err == nil && got.State == commands.StateActive {
+		w.extendBy(got)
+	}
+}
+
+// withdrawApproval has an approver (or the requester, or someone else) take back an
+// approval whose token was not revealed yet.
+func (w *World) withdrawApproval() {
+	approved := w.inState(commands.StateApproved)
+	if len(approved) == 0 {
+		return
+	}
+	w.withdraw(pick(w, approved).ID, "approved by mistake")
+}
+
+// withdraw has someone revoke request id: mostly one of its approvers, sometimes its
+// requester, sometimes anyone.
+func (w *World) withdraw(id commands.RequestID, why string) {
+	r, err := w.app.Store().Get(context.Background(), id)
+	if err != nil {
+		return
+	}
+	user := w.decider(r)
+	if w.rng.IntN(4) == 0 {
+		user = r.Requester
+	}
+	w.say(user, "/cakegate revoke "+id.String()+" ("+why+")", w.slash(user, "revoke "+id.String()+" "+why))
+}
+
+// revealAgain has the requester of request id click its Reveal token button once more: a
+// double click, or impatience.
+func (w *World) revealAgain(id commands.RequestID, user string) {
+	cb, ok := w.revealClick(&commands.Request{ID: id, Requester: user})
+	if !ok {
+		return
+	}
+	w.counts["click reveal again"]++
+	w.say(user, "click Reveal token on "+id.String()+" again", w.interact(cb))
+}
+
+// requestBurst has a script type several requests in a row for one person: no more than
+// max_open_requests may wait at once.
+func (w *World) requestBurst() {
+	user := pick(w, requesters)
+	n := 4 + w.rng.IntN(5)
+	for i := range n {
+		text := fmt.Sprintf(`request role=viewer devices=SN-100%d for=1h reason="scripted %d"`, 1+i%3, i)
+		w.say(user, "/cakegate "+text, w.slash(user, text))
+	}
+}
+
+// orphansDelete has someone confirm deleting held orphans: mostly an approver, as a
+// report asks them to, sometimes anyone.
+func (w *World) orphansDelete() {
+	user := pick(w, w.policy.approvers())
+	if w.rng.IntN(3) == 0 {
+		user = pick(w, people)
+	}
+	w.say(user, "/cakegate orphans delete", w.slash(user, "orphans delete"))
 }
 
 func (w *World) list() {
@@ -474,7 +563,7 @@ func (w *World) toggleChannel() {
 		spell = time.Duration(48+w.rng.IntN(48)) * time.Hour
 	}
 	w.channelBackAt = w.clock.Now().Add(spell)
-	w.faults.disturbed(w.clock.Now().Add(24 * time.Hour))
+	w.faults.out.down(depChannel, w.clock.Now(), w.channelBackAt)
 	w.trace.add(w.clock.Now(), "slack", "approvals channel archived", fmt.Sprintf("%s until %s", approvalsChannel, w.channelBackAt.Format(time.DateTime)))
 }
 
@@ -482,7 +571,7 @@ func (w *World) toggleChannel() {
 func (w *World) restoreChannel() {
 	w.slack.SetChannelError(approvalsChannel, "")
 	w.channelGone = false
-	w.faults.disturbed(w.clock.Now())
+	w.faults.out.up(depChannel, w.clock.Now())
 	w.trace.add(w.clock.Now(), "slack", "approvals channel back", approvalsChannel)
 }
 
@@ -493,14 +582,14 @@ func (w *World) stormLength() time.Duration {
 func (w *World) datacakeStorm() {
 	until := w.clock.Now().Add(w.stormLength())
 	w.faults.datacakeStorm = until
-	w.faults.disturbed(until)
+	w.faults.out.down(depDatacake, w.clock.Now(), until)
 	w.trace.add(w.clock.Now(), "weather", "Datacake storm", "until "+until.Format(time.DateTime))
 }
 
 func (w *World) slackStorm() {
 	until := w.clock.Now().Add(w.stormLength())
 	w.faults.slackStorm = until
-	w.faults.disturbed(until)
+	w.faults.out.down(depSlack, w.clock.Now(), until)
 	w.trace.add(w.clock.Now(), "weather", "Slack storm", "until "+until.Format(time.DateTime))
 }
 
@@ -510,7 +599,7 @@ func (w *World) diskFull() {
 	}
 	until := w.clock.Now().Add(time.Duration(1+w.rng.IntN(30)) * time.Minute)
 	w.diskFullUntil = until
-	w.faults.disturbed(until)
+	w.faults.out.down(depDisk, w.clock.Now(), until)
 	w.trace.add(w.clock.Now(), "weather", "disk full", "until "+until.Format(time.DateTime))
 }
 
@@ -560,19 +649,19 @@ func (w *World) takeBackup() {
 // redeploy restarts cakegate, sometimes with another policy, sometimes after downtime.
 func (w *World) redeploy() {
 	if w.rng.IntN(3) == 0 {
-		down := time.Duration(10+w.rng.IntN(48*60)) * time.Minute
+		// Mostly a deploy that takes minutes; now and then a host down for a day or two.
+		down := time.Duration(1+w.rng.IntN(60)) * time.Minute
+		if w.rng.IntN(5) == 0 {
+			down = time.Duration(60+w.rng.IntN(47*60)) * time.Minute
+		}
 		w.stopApp()
 		w.clock.Advance(down)
 		w.trace.add(w.clock.Now(), "operator", "cakegate was down", down.String())
 	}
 	detail := "same policy"
 	if w.rng.IntN(2) == 0 {
-		next := w.rng.IntN(3)
-		if next == 1 && !w.enabled(triggerRoleRemoved) {
-			next = 2
-		}
-		w.policy = next
-		detail = fmt.Sprintf("policy %d", next)
+		w.policy = w.nextPolicy()
+		detail = w.policy.String()
 	}
 	w.trace.add(w.clock.Now(), "operator", "restart", detail)
 	w.restart()
@@ -597,14 +686,33 @@ func (w *World) restore() {
 		w.installation = b.installation
 		w.trace.add(w.clock.Now(), "operator", "restore backup", "taken "+b.at.Format(time.DateTime))
 	}
+	w.generation++
 	w.model.seen = map[commands.RequestID]seenState{}
-	w.faults.disturbed(w.clock.Now())
-	// The database no longer knows who left since: the daily leavers sweep must find out
-	// again (it does not run at start, by design).
+	w.model.ends = map[commands.RequestID]time.Time{}
+	w.outbox.forget()
+	// The database no longer knows who left since: the leavers sweep must find out again.
 	for user, l := range w.model.left {
 		w.model.left[user] = leaver{at: w.clock.Now(), back: l.back}
 	}
 	w.mustStart()
+	w.model.forgetAudit(w.auditTail(context.Background()))
+	w.primeSeen()
+}
+
+// primeSeen notes the state of every open request of a database cakegate was just started
+// on, without judging how they got there: they were decided under policies and by
+// processes of another history.
+func (w *World) primeSeen() {
+	open, err := w.openRequests(context.Background())
+	if err != nil {
+		return
+	}
+	for _, r := range open {
+		w.model.seen[r.ID] = seenState{r.State, w.clock.Now()}
+		if r.Grant != nil {
+			w.model.ends[r.ID] = r.Grant.ExpiresAt
+		}
+	}
 }
 
 func (w *World) nextInstallation() int {
@@ -612,14 +720,15 @@ func (w *World) nextInstallation() int {
 	return w.installations
 }
 
-// clockJump pauses the VM: the clock moves minutes to days at once.
+// clockJump pauses the VM: the clock moves minutes, now and then hours, at once.
 func (w *World) clockJump() {
 	d := time.Duration(1+w.rng.IntN(60)) * time.Minute
-	if w.rng.IntN(4) == 0 {
-		d = time.Duration(1+w.rng.IntN(72)) * time.Hour
+	if w.rng.IntN(10) == 0 {
+		d = time.Duration(1+w.rng.IntN(12)) * time.Hour
 	}
+	before := w.clock.Now()
 	w.clock.Advance(d)
-	w.faults.disturbed(w.clock.Now())
+	w.faults.out.down(depClock, before, w.clock.Now())
 	w.trace.add(w.clock.Now(), "clock", "jump", d.String())
 }
 
@@ -634,23 +743,53 @@ func (w *World) leave() {
 	if _, gone := w.model.left[user]; gone {
 		return
 	}
+	w.deactivate(user, w.rng.IntN(3) > 0, "")
+}
+
+// leaveNow deactivates user at once, telling cakegate, when a concurrent action needs it:
+// while their token is being made or shown (why says which).
+func (w *World) leaveNow(user, why string) {
+	if _, gone := w.model.left[user]; gone || !slices.Contains(leavers, user) {
+		return
+	}
+	w.deactivate(user, true, why)
+}
+
+// deactivate deactivates user's account for 2 to 24 hours, telling cakegate by a
+// user_change event if tell.
+func (w *World) deactivate(user string, tell bool, why string) {
 	w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user), Deleted: true})
 	l := leaver{at: w.clock.Now(), back: w.clock.Now().Add(time.Duration(2+w.rng.IntN(23)) * time.Hour)}
+	// Marked gone before the event: a deactivated account sends no more commands, even
+	// from work the event sets off.
+	w.model.left[user] = l
 	what := "no event"
-	if w.rng.IntN(3) > 0 {
-		body, err := w.slack.EventCallback(json.RawMessage(fmt.Sprintf(`{"type":"user_change","user":{"id":%q,"deleted":true}}`, user)))
-		if err == nil {
-			status, _ := w.post("/slack/events", body)
-			if status != "" {
-				w.unacked = append(w.unacked, unackedEvent{body: body})
-			}
-			l.told = status == ""
-			what = "user_change " + cmp.Or(status, "ok")
-		}
+	if tell {
+		status := w.userChange(user, true)
+		l.told = status == ""
+		what = "user_change " + cmp.Or(status, "ok")
+	}
+	if why != "" {
+		what += ", " + why
 	}
 	w.model.left[user] = l
 	w.counts["account deactivated"]++
 	w.trace.add(w.clock.Now(), "slack", "account deactivated", user+", "+what)
+}
+
+// userChange sends Slack's user_change event for user, deactivated or back; it returns
+// the status of a delivery cakegate did not acknowledge ("" when it did), which Slack then
+// sends again.
+func (w *World) userChange(user string, deleted bool) string {
+	body, err := w.slack.EventCallback(json.RawMessage(fmt.Sprintf(`{"type":"user_change","user":{"id":%q,"deleted":%v}}`, user, deleted)))
+	if err != nil {
+		return err.Error()
+	}
+	status, _ := w.post("/slack/events", body)
+	if status != "" {
+		w.unacked = append(w.unacked, unackedEvent{body: body})
+	}
+	return status
 }
 
 // comeBack reactivates the accounts whose spell away has ended.
@@ -659,7 +798,11 @@ func (w *World) comeBack() {
 		if l, gone := w.model.left[user]; gone && !w.clock.Now().Before(l.back) {
 			w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user)})
 			delete(w.model.left, user)
-			w.trace.add(w.clock.Now(), "slack", "account reactivated", user)
+			what := "no event"
+			if w.app != nil && w.crashed == "" && w.rng.IntN(3) > 0 {
+				what = "user_change " + cmp.Or(w.userChange(user, false), "ok")
+			}
+			w.trace.add(w.clock.Now(), "slack", "account reactivated", user+", "+what)
 		}
 	}
 }

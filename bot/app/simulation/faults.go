@@ -41,24 +41,18 @@ func (f callFault) detail() string {
 
 // faultModel holds the weather: when each service's storm ends, and the last disturbance.
 type faultModel struct {
-	w               *World
-	datacakeStorm   time.Time // Datacake misbehaves until then
-	slackStorm      time.Time
-	lastDisturbance time.Time
+	w             *World
+	datacakeStorm time.Time // Datacake misbehaves until then
+	slackStorm    time.Time
+	// out is the outages that excuse time-bound promises (grace.go).
+	out *outages
 	// rate is the chance that a call in a storm fails.
 	rate float64
 	off  bool // quiescence: no faults at all
 }
 
 func newFaultModel(w *World) *faultModel {
-	return &faultModel{w: w, rate: 0.35}
-}
-
-// disturbed records a disturbance lasting until t.
-func (m *faultModel) disturbed(t time.Time) {
-	if t.After(m.lastDisturbance) {
-		m.lastDisturbance = t
-	}
+	return &faultModel{w: w, rate: 0.35, out: newOutages()}
 }
 
 // forCall decides what happens to one call.

@@ -37,7 +37,16 @@ const (
 	invNoPanic          = "no-panics"                // nothing cakegate does panics (it would recover, and skip the rest of that work)
 	invReplayDropped    = "replayed-request-dropped" // a signed request sent again byte for byte is answered 200 and does nothing
 	invLeaverLoses      = "leaver-loses-access"      // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
+	invLeaverIn2s       = "leaver-holds-no-token-2s" // a deactivated person holds no live API user 2 s after their deactivation is acknowledged
+	invLifetime         = "grant-within-role-max"    // a grant's end − its first reveal ≤ its role's max_duration, across re-issues and extensions
+	invOneUser          = "one-api-user-per-request" // at most one live API user per request, at every step
+	invFalseOrphan      = "orphan-only-when-unowned" // cakegate deletes or reports as an orphan only an API user it has not deleted already
+	invOpenCap          = "open-requests-capped"     // nobody has more than max_open_requests waiting for approval, however fast they ask
+	invOneDelivery      = "one-request-per-delivery" // one Slack delivery (its trigger id) makes at most one request, however often it arrives
 )
+
+// maxOpenRequests is the policy's max_open_requests (the default: the simulated policy sets none).
+const maxOpenRequests = commands.DefaultMaxOpenRequests
 
 // panicked finds the log lines of a recovered panic: the bot's, the scheduler's, the alarm's.
 var panicked = regexp.MustCompile(`msg="(recovered from a panic[^"]*|scheduler: panic in job|alarm: sweep panicked)"[^\n]*?panic=("[^"]*"|\S+)`)
@@ -62,25 +71,14 @@ const (
 	// lapseBound: the pending sweep (every 5 minutes) lapses an approval whose reveal_within
 	// has passed; one run may just miss it.
 	lapseBound = 5*time.Minute + 5*time.Second
-	// grace follows a disturbance (a Datacake or Slack storm, a crash, a clock jump, a full
-	// disk): a delete that failed in it is retried after a backoff of up to
-	// commands.RevokeRetryMax, so promises are judged only that long after it ended.
-	grace = commands.RevokeRetryMax + 5*time.Minute
+	// lifetimeSlack: a grant's clock starts when cakegate records the API user, a moment
+	// after Datacake made it.
+	lifetimeSlack = time.Minute
 )
 
 // violation is a broken promise.
 type violation struct {
 	invariant, detail string
-}
-
-// due is when a promise about something that became due at t must hold: bound later, and
-// never before the grace after the last disturbance.
-func (w *World) due(t time.Time, bound time.Duration) time.Time {
-	d := t.Add(bound)
-	if g := w.faults.lastDisturbance.Add(grace); g.After(d) {
-		d = g
-	}
-	return d
 }
 
 // check runs every invariant against the world as it is now; it returns the first broken
@@ -101,64 +99,8 @@ func (w *World) check(final bool) (*violation, time.Time) {
 		}
 	}
 
-	// Datacake's API users: new ones are cakegate's (the simulation adds its own to the
-	// model as it makes them); vanished ones were deleted by cakegate unless by the portal.
-	live := map[string]bool{}
-	for _, u := range w.dc.APIUsers(workspace) {
-		live[u.ID] = true
-		if _, ok := w.model.users[u.ID]; !ok {
-			w.model.add(&userFact{id: u.ID, name: u.Name, token: u.Token, origin: "cakegate", installation: w.installation, created: now})
-		}
-	}
-	// Made and deleted again since the last check: known only from the deleted list.
-	for _, u := range w.dc.DeletedAPIUsersSince(w.model.deletedSeen) {
-		w.model.deletedSeen++
-		if _, ok := w.model.users[u.ID]; !ok {
-			w.model.add(&userFact{id: u.ID, name: u.Name, token: u.Token, origin: "cakegate", installation: w.installation, created: now})
-		}
-	}
-	for _, id := range w.model.order {
-		f := w.model.users[id]
-		if f.gone || live[id] {
-			continue
-		}
-		f.gone = true
-		if w.model.portal[id] {
-			continue
-		}
-		if f.origin != "cakegate" {
-			add(invForeignKept, "cakegate deleted %s API user %s", f.origin, f.name)
-		} else if f.installation != w.installation {
-			add(invForeignKept, "cakegate (installation %d) deleted API user %s of installation %d", w.installation, f.name, f.installation)
-		}
-	}
-
-	// Slack: where tokens went, and what the approvals channel was told.
-	for _, c := range w.slack.CallsSince(w.model.slackSeen) {
-		w.model.slackSeen++
-		text := callText(c)
-		tokens([]byte(text), func(tok string) {
-			f, ok := w.model.byToken[tok]
-			if !ok {
-				return
-			}
-			_, requester, _ := madeFor(f.name)
-			v, _ := w.slack.View(c.Params["view_id"])
-			if f.origin != "cakegate" || c.Method != "views.update" || v.Type != "modal" || !strings.EqualFold(v.User, requester) {
-				add(invTokenToRequester, "the token of %s went by %s (channel %q, view %q of %q)", f.name, c.Method, c.Params["channel"], c.Params["view_id"], v.User)
-				return
-			}
-			if c.OK() {
-				f.delivered++
-				w.counts["token shown in a modal"]++
-			}
-		})
-		if c.Method == "chat.postMessage" && c.Params["channel"] == approvalsChannel {
-			for _, name := range apiUserNamePattern.FindAllString(text, -1) {
-				w.model.reported[name] = true
-			}
-		}
-	}
+	live := w.scanDatacake(now, add)
+	w.scanSlack(add)
 
 	// Answers to response URLs (slash commands, clicks): never a token.
 	for _, body := range w.model.responses {
@@ -188,7 +130,8 @@ func (w *World) check(final bool) (*violation, time.Time) {
 	}
 
 	if w.app != nil {
-		w.checkRequests(ctx, now, live, add, deadline, final)
+		w.checkAudit(ctx, add)
+		w.checkRequests(ctx, now, live, add, deadline)
 	}
 	w.model.checks++
 	if final {
@@ -205,9 +148,92 @@ func (w *World) check(final bool) (*violation, time.Time) {
 	return nil, nextDeadline
 }
 
+// scanDatacake brings the model up to date with Datacake's API users: new ones are
+// cakegate's (the simulation adds its own to the model as it makes them); vanished ones
+// were deleted by cakegate unless by the portal. It returns the live ones.
+func (w *World) scanDatacake(now time.Time, add func(string, string, ...any)) map[string]bool {
+	live := map[string]bool{}
+	fresh := func(id, name, token string, created time.Time) {
+		if _, ok := w.model.users[id]; !ok {
+			w.model.add(&userFact{id: id, name: name, token: token, origin: "cakegate", installation: w.installation, generation: w.generation, created: created})
+		}
+	}
+	for _, u := range w.dc.APIUsers(workspace) {
+		live[u.ID] = true
+		fresh(u.ID, u.Name, u.Token, u.Created)
+	}
+	// Made and deleted again since the last check: known only from the deleted list.
+	for _, u := range w.dc.DeletedAPIUsersSince(w.model.deletedSeen) {
+		w.model.deletedSeen++
+		fresh(u.ID, u.Name, u.Token, u.Created)
+	}
+	perRequest := map[requestKey][]string{}
+	for _, id := range w.model.order {
+		f := w.model.users[id]
+		if f.gone {
+			continue
+		}
+		if live[id] {
+			if k, ok := f.key(); ok && f.installation == w.installation && f.generation == w.generation {
+				perRequest[k] = append(perRequest[k], f.name+" ("+f.id+")")
+			}
+			continue
+		}
+		f.gone, f.goneAt = true, now
+		if w.model.portal[id] {
+			continue
+		}
+		if f.origin != "cakegate" {
+			add(invForeignKept, "cakegate deleted %s API user %s", f.origin, f.name)
+		} else if f.installation != w.installation {
+			add(invForeignKept, "cakegate (installation %d) deleted API user %s of installation %d", w.installation, f.name, f.installation)
+		}
+	}
+	for k, users := range perRequest {
+		if len(users) > 1 {
+			add(invOneUser, "%s has %d live API users: %s", k.id, len(users), strings.Join(users, ", "))
+		}
+	}
+	return live
+}
+
+// scanSlack follows every call cakegate made to Slack: where tokens went, and what the
+// approvals channel was told.
+func (w *World) scanSlack(add func(string, string, ...any)) {
+	for _, c := range w.slack.CallsSince(w.model.slackSeen) {
+		w.model.slackSeen++
+		text := callText(c)
+		tokens([]byte(text), func(tok string) {
+			f, ok := w.model.byToken[tok]
+			if !ok {
+				return
+			}
+			_, requester, _ := madeFor(f.name)
+			v, _ := w.slack.View(c.Params["view_id"])
+			if f.origin != "cakegate" || c.Method != "views.update" || v.Type != "modal" || !strings.EqualFold(v.User, requester) {
+				add(invTokenToRequester, "the token of %s went by %s (channel %q, view %q of %q)", f.name, c.Method, c.Params["channel"], c.Params["view_id"], v.User)
+				return
+			}
+			if c.OK() {
+				f.delivered++
+				w.counts["token shown in a modal"]++
+				if k, ok := f.key(); ok && f.delivered == 1 {
+					w.model.revealed[k] = append(w.model.revealed[k], f)
+				}
+			}
+		})
+		if c.Method == "chat.postMessage" && c.Params["channel"] == approvalsChannel {
+			for _, name := range apiUserNamePattern.FindAllString(text, -1) {
+				w.model.reported[name] = true
+			}
+		}
+	}
+}
+
 // checkRequests judges the database's requests against Datacake and the clock.
-func (w *World) checkRequests(ctx context.Context, now time.Time, live map[string]bool, add func(string, string, ...any), deadline func(time.Time), final bool) {
+func (w *World) checkRequests(ctx context.Context, now time.Time, live map[string]bool, add func(string, string, ...any), deadline func(time.Time)) {
 	store := w.app.Store()
+	out := w.faults.out
 	open, err := w.openRequests(ctx)
 	if err != nil {
 		add(invAudited, "cannot read the open requests: %v", err)
@@ -215,7 +241,19 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 	}
 	owned := map[string]*commands.Request{}
 	isOpen := map[commands.RequestID]bool{}
+	pendingBy, byKey := map[string]int{}, map[string]commands.RequestID{}
 	for _, r := range open {
+		if r.State == commands.StatePending {
+			if pendingBy[r.Requester]++; pendingBy[r.Requester] == maxOpenRequests+1 {
+				add(invOpenCap, "%s has %d requests waiting for approval, more than max_open_requests (%d)", lowerName(r.Requester), pendingBy[r.Requester], maxOpenRequests)
+			}
+		}
+		if r.Key != "" {
+			if other, dup := byKey[r.Key]; dup {
+				add(invOneDelivery, "%s and %s were made by the same delivery", other, r.ID)
+			}
+			byKey[r.Key] = r.ID
+		}
 		isOpen[r.ID] = true
 		if r.Grant != nil && r.State != commands.StatePending && r.State != commands.StateApproved {
 			owned[r.Grant.APIUserID] = r
@@ -226,8 +264,9 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			w.model.seen[r.ID] = seenState{r.State, now}
 			prev = w.model.seen[r.ID]
 		}
+		w.checkLifetime(r, add)
 		if r.State == commands.StateProvisioning || r.State == commands.StateRevoking {
-			d := w.due(prev.since, settleBound)
+			d := out.due(pNoRest, prev.since, "")
 			if now.After(d) {
 				what := "no API user recorded"
 				if r.Grant != nil {
@@ -242,27 +281,29 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		}
 		if r.State == commands.StateApproved && !r.RevealBy.IsZero() {
 			// Not revealed: it rests in approved until its reveal_within, then lapses.
-			d := w.due(r.RevealBy, lapseBound)
+			// Due from its reveal_within, or from when this database showed it (a restored
+			// backup brings back approvals whose time ran out while it lay on the shelf).
+			d := out.due(pLapse, later(r.RevealBy, prev.since), "")
 			if now.After(d) {
 				add(invLapse, "%s was to be revealed by %s; it is still approved", r.ID, r.RevealBy.Format(time.DateTime))
 			}
 			deadline(d)
 		}
 		if r.Grant != nil && r.State != commands.StatePending && r.State != commands.StateApproved && live[r.Grant.APIUserID] {
-			end := r.Grant.ExpiresAt
-			if d := w.due(end, expiryBound); now.After(d) {
+			end, id := later(r.Grant.ExpiresAt, prev.since), r.Grant.APIUserID
+			if d := out.due(pDiesAtEnd, end, id); now.After(d) {
 				add(invDiesAtEnd, "%s (%s) ended at %s; its API user %s still exists", r.ID, r.State, end.Format(time.DateTime), r.Grant.APIUserName)
 			} else {
 				deadline(d)
 			}
-			if d := end.Add(preciseBound); now.After(d) && now.After(w.faults.lastDisturbance.Add(grace)) {
+			if d := out.due(pDiesIn2s, end, id); now.After(d) {
 				add(invDiesWithin2s, "%s ended at %s; its API user %s still exists at %s", r.ID, end.Format(time.DateTime), r.Grant.APIUserName, now.Format(time.DateTime))
 			} else {
 				deadline(d)
 			}
 		}
 	}
-	w.checkLeavers(now, open, add, deadline)
+	w.checkLeavers(now, open, live, add, deadline)
 
 	// Requests that left the open states since the last check.
 	for id, prev := range w.model.seen {
@@ -270,6 +311,7 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			continue
 		}
 		delete(w.model.seen, id)
+		delete(w.model.ends, id)
 		r, err := store.Get(ctx, id)
 		if err != nil {
 			continue // an older or empty database does not know it
@@ -283,7 +325,7 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			continue
 		}
 		if !f.leakedAt.IsZero() && f.installation == w.installation {
-			d := w.due(f.leakedAt, undeliveredBound)
+			d := out.due(pLeakDies, f.leakedAt, f.id)
 			if now.After(d) {
 				add(invLeakDies, "the token of %s was pasted in a message at %s; its API user still exists", f.name, f.leakedAt.Format(time.DateTime))
 			}
@@ -292,7 +334,7 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		// A token nobody received must not exist: deleted at once when its modal cannot
 		// show it (closed, expired trigger, Slack down), or at the next start after a crash.
 		if f.delivered == 0 && f.installation == w.installation {
-			d := w.due(f.created, undeliveredBound)
+			d := out.due(pReached, f.created, f.id)
 			if now.After(d) {
 				add(invTokenReached, "API user %s has existed since %s, but its token never reached its requester", f.name, f.created.Format(time.DateTime))
 			}
@@ -311,11 +353,29 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if w.model.reported[f.name] {
 			continue
 		}
-		d := w.due(f.unownedSince, settleBound)
+		d := out.due(pNoOrphan, f.unownedSince, "")
 		if now.After(d) {
 			add(invNoOrphan, "API user %s has had no grant since %s and was neither deleted nor reported", f.name, f.unownedSince.Format(time.DateTime))
 		}
 		deadline(d)
+	}
+}
+
+// checkLifetime: each new end of a grant is within its role's max_duration (as the policy
+// in force says) of its first reveal, which the simulation saw: when the first token of the
+// request reached its requester's modal, the grant's clock started at its API user's birth.
+func (w *World) checkLifetime(r *commands.Request, add func(string, string, ...any)) {
+	if r.Grant == nil || r.Grant.ExpiresAt.Equal(w.model.ends[r.ID]) {
+		return
+	}
+	w.model.ends[r.ID] = r.Grant.ExpiresAt
+	first, ok := w.model.firstReveal(requestKey{w.installation, w.generation, r.ID})
+	if !ok {
+		return // not revealed yet (a grant recorded before its token left), or before a restore
+	}
+	max := w.policy.maxDuration(r.Role)
+	if life := r.Grant.ExpiresAt.Sub(first); life > max+lifetimeSlack {
+		add(invLifetime, "%s (role %s, at most %s) was first revealed at %s and now ends at %s: %s in all", r.ID, r.Role, commands.FormatDuration(max), first.Format(time.DateTime), r.Grant.ExpiresAt.Format(time.DateTime), commands.FormatDuration(life.Round(time.Minute)))
 	}
 }
 
@@ -326,14 +386,30 @@ const (
 	leaverSweepBound = 24*time.Hour + 5*time.Minute
 )
 
-// checkLeavers: a deactivated account keeps no grant and no request waiting to become one.
-func (w *World) checkLeavers(now time.Time, open []*commands.Request, add func(string, string, ...any), deadline func(time.Time)) {
-	for user, l := range w.model.left {
-		bound := leaverSweepBound
+// checkLeavers: a deactivated account keeps no grant and no request waiting to become one,
+// and, once cakegate acknowledged the deactivation, no live API user after 2 s.
+func (w *World) checkLeavers(now time.Time, open []*commands.Request, live map[string]bool, add func(string, string, ...any), deadline func(time.Time)) {
+	out := w.faults.out
+	for _, user := range sortedKeys(w.model.left) {
+		l := w.model.left[user]
 		if l.told {
-			bound = leaverBound
+			for _, id := range w.model.order {
+				f := w.model.users[id]
+				if _, requester, ok := madeFor(f.name); !ok || f.gone || !live[id] || f.origin != "cakegate" || f.installation != w.installation || !strings.EqualFold(requester, user) {
+					continue
+				}
+				d := out.due(pLeaverIn2s, l.at, f.id)
+				if now.After(d) {
+					add(invLeaverIn2s, "%s was deactivated at %s and cakegate acknowledged it, but their API user %s still exists", lowerName(user), l.at.Format(time.DateTime), f.name)
+				}
+				deadline(d)
+			}
 		}
-		d := w.due(l.at, bound)
+		p := pLeaverSweep
+		if l.told {
+			p = pLeaverTold
+		}
+		d := out.due(p, l.at, "")
 		if !now.After(d) {
 			deadline(d)
 			continue
@@ -344,6 +420,16 @@ func (w *World) checkLeavers(now time.Time, open []*commands.Request, add func(s
 			}
 		}
 	}
+}
+
+// sortedKeys returns m's keys in order: map order must not decide what a check reports.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // openRequests reads the requests in open states, or returns what it read last if no
@@ -384,21 +470,24 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 	}
 	granted := r.State == commands.StateApproved || r.State == commands.StateProvisioning || r.State == commands.StateActive
 	if granted && (from == "" || from == commands.StatePending) && r.Extension == nil {
-		approvers, ok := policyApprovers(w.policy, r.Role)
+		approvers := w.policy.roleApprovers(r.Role)
 		// Those the policy's escalate_to names count once the request was escalated to them.
-		for _, u := range policyEscalateTo(w.policy, r.Role) {
+		for _, u := range w.policy.escalateTo(r.Role) {
 			if slices.Contains(r.Escalation.To, u) {
 				approvers = append(approvers, u)
 			}
 		}
-		if !ok {
+		if !w.policy.hasRole(r.Role) {
 			add(invPolicy, "%s was granted role %s, which the policy in force does not have", r.ID, r.Role)
 			return
 		}
 		for _, a := range r.Approvals {
 			if a.User == r.Requester || !slices.Contains(approvers, a.User) {
-				add(invPolicy, "%s (role %s) counts an approval by %s, who may not approve it", r.ID, r.Role, a.User)
+				add(invPolicy, "%s (role %s) counts an approval by %s, who may not approve it under the policy in force (%s)", r.ID, r.Role, a.User, w.policy)
 			}
+		}
+		if !w.policy.mayRequest(r.Requester, r.Role) {
+			add(invPolicy, "%s (role %s) was granted to %s, who may not ask for it under the policy in force (%s)", r.ID, r.Role, lowerName(r.Requester), w.policy)
 		}
 	}
 }
@@ -441,6 +530,8 @@ func (w *World) checkFinal(ctx context.Context, add func(string, string, ...any)
 	}
 	if n, err := w.app.Store().OutboxDepth(ctx); err != nil || n > 0 {
 		add(invOutbox, "%d notifications are still waiting after a quiet spell (%v)", n, err)
+	} else {
+		w.outbox.finalCheck(add)
 	}
 	if broken, err := w.app.Store().VerifyAudit(ctx); err != nil {
 		add(invAuditChain, "the audit chain is broken at %d: %v", broken, err)

@@ -36,6 +36,22 @@ type model struct {
 	// left are the people whose Slack accounts are deactivated now, since when, and
 	// whether cakegate was told by an acknowledged user_change event.
 	left map[string]leaver
+	// audit is what was read of the audit trail.
+	audit auditWatch
+	// revealed are the API users of each request whose token reached its requester.
+	revealed map[requestKey][]*userFact
+	// ends is the grant end each request was last seen with, to judge each new end once.
+	ends map[commands.RequestID]time.Time
+	// lastDelete is the last call that asked Datacake to delete each API user, and
+	// removedBy the call that did delete it (transport.calls), by id.
+	lastDelete, removedBy map[string]int
+}
+
+// requestKey names a request across databases: the installation and generation whose
+// database made it, and its id there.
+type requestKey struct {
+	installation, generation int
+	id                       commands.RequestID
 }
 
 // leaver is a deactivated account.
@@ -57,10 +73,12 @@ type userFact struct {
 	// origin is "cakegate" (cakegate made it), "hand" (a person in the portal) or
 	// "foreign" (another installation).
 	origin string
-	// installation is the installation whose database was in use when cakegate made it.
-	installation int
-	created      time.Time
-	gone         bool
+	// installation is the installation whose database was in use when cakegate made it,
+	// and generation that database's generation (World.generation).
+	installation, generation int
+	created                  time.Time
+	gone                     bool
+	goneAt                   time.Time
 	// unownedSince is when it was first seen without a grant that owns it (zero: owned).
 	unownedSince time.Time
 	// leakedAt is when its requester pasted its token where others can read it.
@@ -83,7 +101,48 @@ func newModel() *model {
 		seen:     map[commands.RequestID]seenState{},
 		reported: map[string]bool{},
 		knownHit: map[string]string{},
+
+		revealed:   map[requestKey][]*userFact{},
+		lastDelete: map[string]int{},
+		removedBy:  map[string]int{},
+		ends:       map[commands.RequestID]time.Time{},
 	}
+}
+
+// firstReveal is when the first token of request k that reached its requester and lived
+// on was made: the grant's lifetime counts from it, across re-issues and extensions. A
+// token deleted at once because cakegate could not tell it was shown (Slack's answer to the
+// modal's update was lost) does not start the clock: the Reveal button works again.
+func (m *model) firstReveal(k requestKey) (time.Time, bool) {
+	var first time.Time
+	for _, f := range m.revealed[k] {
+		if f.gone && f.goneAt.Sub(f.created) < shownAndDeleted {
+			continue
+		}
+		if first.IsZero() || f.created.Before(first) {
+			first = f.created
+		}
+	}
+	return first, !first.IsZero()
+}
+
+// shownAndDeleted: a token deleted this soon after it was made was deleted by the reveal
+// that made it.
+const shownAndDeleted = 2 * time.Minute
+
+// key names the request a cakegate API user was made for, or false for another's.
+func (f *userFact) key() (requestKey, bool) {
+	id, _, ok := madeFor(f.name)
+	if !ok || f.origin != "cakegate" {
+		return requestKey{}, false
+	}
+	return requestKey{f.installation, f.generation, id}, true
+}
+
+// live reports whether the API user id was live at the last check.
+func (m *model) live(id string) bool {
+	f, ok := m.users[id]
+	return ok && !f.gone
 }
 
 func (m *model) add(u *userFact) {

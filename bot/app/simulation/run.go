@@ -28,6 +28,9 @@ type Result struct {
 	// Counts says how often each action and each fault happened ("action request-text",
 	// "fault datacake-5xx", "fault crash", …).
 	Counts map[string]int
+	// Judged is the simulated time each time-bound promise was judged, and Excused the time
+	// an outage of what it depends on excused it, by promise.
+	Judged, Excused map[string]time.Duration
 }
 
 // Failure is a broken promise with what is needed to replay it.
@@ -81,6 +84,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		res.Failure = &Failure{Seed: seed, Days: days, Step: w.trace.step, At: w.clock.Now(), Invariant: v.invariant, Detail: v.detail, Trace: w.trace.last(50), KnownBugs: opts.KnownBugs, Bugs: opts.Bugs}
 	}
 	for w.clock.Now().Before(end) {
+		w.faults.out.account(w.clock.Now(), w.model.live)
 		w.trace.step++
 		res.Steps++
 		before := w.changes()
@@ -128,6 +132,8 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		}
 	}
 	// Quiet: no traffic, no faults; jobs run until every retry is due and done.
+	w.faults.out.account(w.clock.Now(), w.model.live)
+	res.Judged, res.Excused = w.faults.out.judged, w.faults.out.excused
 	w.quiesce()
 	quietEnd := w.clock.Now().Add(quietSpell)
 	for w.clock.Now().Before(quietEnd) {
@@ -234,7 +240,6 @@ func (w *World) restart() {
 	w.stopApp()
 	w.crashed = ""
 	w.crashCountdown = 0
-	w.faults.disturbed(w.clock.Now())
 	w.mustStart()
 }
 

@@ -8,7 +8,8 @@ import (
 
 // RunSeeds runs one history per seed, workers at a time, and yields the results in the
 // order of seeds. Histories share nothing, so running them side by side changes none of
-// them; the first failure (in seed order) stops the rest from starting.
+// them; the first failure (in seed order) stops the rest from starting, unless
+// opts.KeepGoing.
 func RunSeeds(seeds []uint64, days int, opts Options, workers int) iter.Seq2[*Result, error] {
 	return func(yield func(*Result, error) bool) {
 		type outcome struct {
@@ -62,7 +63,7 @@ func RunSeeds(seeds []uint64, days int, opts Options, workers int) iter.Seq2[*Re
 			if !yield(o.res, o.err) {
 				return
 			}
-			if o.err != nil || o.res.Failure != nil {
+			if o.err != nil || (o.res.Failure != nil && !opts.KeepGoing) {
 				stop()
 			}
 		}

@@ -22,6 +22,7 @@ var (
 	flagWorkers   = flag.Int("sim.workers", runtime.GOMAXPROCS(0), "seeds simulated side by side")
 	flagVerbose   = flag.Bool("sim.log", false, "print cakegate's log while replaying one seed")
 	flagTrace     = flag.Bool("sim.trace", false, "print the last events of each seed even when it passes")
+	flagKeepGoing = flag.Bool("sim.keepgoing", false, "run every seed after a failure and list each seed's broken promise")
 )
 
 // TestSimulation runs the CI seed set, or one seed to replay it (-sim.seed). A failure
@@ -40,7 +41,7 @@ func TestSimulation(t *testing.T) {
 		// A smoke run: the full set runs without -race in .ci/run.
 		seeds, days = seeds[:1], min(days, 3)
 	}
-	opts := Options{KnownBugs: *flagKnownBugs}
+	opts := Options{KnownBugs: *flagKnownBugs, KeepGoing: *flagKeepGoing}
 	if *flagBug != "" {
 		opts.Bugs = []string{*flagBug}
 	}
@@ -60,6 +61,7 @@ func TestSimulation(t *testing.T) {
 	simulated, steps := 0, 0
 	known := map[string]int{} // known bugs' invariants broken: in how many seeds
 	total := map[string]int{} // what happened, over all seeds
+	judged, excused := map[string]time.Duration{}, map[string]time.Duration{}
 	for res, err := range RunSeeds(seeds, days, opts, *flagWorkers) {
 		if err != nil {
 			t.Fatal(err)
@@ -69,12 +71,20 @@ func TestSimulation(t *testing.T) {
 		for what, n := range res.Counts {
 			total[what] += n
 		}
+		for inv, d := range res.Judged {
+			judged[inv] += d
+			excused[inv] += res.Excused[inv]
+		}
 		steps += res.Steps
 		for inv, detail := range res.Known {
 			if known[inv] == 0 {
 				t.Logf("known bug, skipped: seed %d broke %s: %s", seed, inv, detail)
 			}
 			known[inv]++
+		}
+		if res.Failure != nil && opts.KeepGoing {
+			t.Errorf("seed %d broke %s at %s: %s", seed, res.Failure.Invariant, res.Failure.At.Format(time.DateTime), res.Failure.Detail)
+			continue
 		}
 		if res.Failure != nil {
 			t.Fatal(res.Failure.Error())
@@ -93,9 +103,21 @@ func TestSimulation(t *testing.T) {
 	if len(seeds) > 1 {
 		t.Logf("what happened in the %d seeds:%s", len(seeds), happened(total))
 	}
+	t.Logf("share of simulated time each time-bound promise was judged (the rest an outage of what it depends on excused it):%s", shares(judged, excused))
 	took := time.Since(began)
 	t.Logf("%d seeds, %d simulated days, %d steps in %s: %.0f simulated days per second",
 		len(seeds), simulated, steps, took.Round(time.Millisecond), float64(simulated)/took.Seconds())
+}
+
+// shares lists, per promise, the share of simulated time it was judged.
+func shares(judged, excused map[string]time.Duration) JudgedShare {
+	out := JudgedShare{}
+	for inv, j := range judged {
+		if total := j + excused[inv]; total > 0 {
+			out[inv] = float64(j) / float64(total)
+		}
+	}
+	return out
 }
 
 // happened lists counts, one per line, by name.

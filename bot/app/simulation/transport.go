@@ -40,15 +40,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	w := t.w
 	t.calls++
+	var vars gqlVariables // of the calls that make or delete an API user
+	if name == "datacake.NewApiUser" || name == "datacake.DeleteApiUser" {
+		vars = t.variables(req)
+	}
 	if w.crashed != "" {
 		return nil, errCrashed
 	}
 	if w.crashPoint("before " + name) {
 		return nil, errCrashed
 	}
+	w.interleave("before "+name, vars)
+	if w.crashed != "" {
+		return nil, errCrashed
+	}
 	f := w.faults.forCall(name)
 	if f.kind != "" {
 		w.trace.add(w.clock.Now(), "fault", f.kind, name+f.detail())
+		if name == "datacake.DeleteApiUser" {
+			// A token-lifetime promise about this API user waits for the delete's retry.
+			w.faults.out.deleteFailed[vars.ID] = w.clock.Now()
+		}
 	}
 	switch f.kind {
 	case faultLatency:
@@ -68,17 +80,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !readOnly[name] {
 		t.changes++
 	}
-	if what := t.mutation(req, name); what != "" {
+	if what := t.mutation(vars, name); what != "" {
 		w.trace.add(w.clock.Now(), "cakegate", name, what)
+	}
+	existed := false
+	if name == "datacake.DeleteApiUser" {
+		_, existed = w.dc.APIUser(vars.ID)
+		w.model.lastDelete[vars.ID] = t.calls
 	}
 	resp, err := t.serve(req, name)
 	if err != nil {
 		return nil, err
 	}
+	if _, still := w.dc.APIUser(vars.ID); existed && !still {
+		w.model.removedBy[vars.ID] = t.calls
+	}
 	if w.crashPoint("after " + name) {
 		resp.Body.Close()
 		return nil, errCrashed
 	}
+	w.interleave("after "+name, vars)
 	switch f.kind {
 	case faultLostAnswer:
 		resp.Body.Close()
@@ -200,6 +221,10 @@ func (w *World) writeFault(op string) error {
 	if w.crashPoint("before store." + op) {
 		return errCrashed
 	}
+	w.interleave("before store."+op, gqlVariables{})
+	if w.crashed != "" {
+		return errCrashed
+	}
 	if w.clock.Now().Before(w.diskFullUntil) && !w.faults.off && w.rng.IntN(2) == 0 {
 		// A disk near full fails some writes and lets others through (smaller ones, or
 		// after a log rotated), so a transition can stop between any two of its writes.
@@ -215,28 +240,39 @@ func (w *World) writeFault(op string) error {
 
 // mutation describes a call that changes Datacake, for the trace: the API user made or
 // deleted. Other calls are not traced, or the trace would be all sweeps.
-func (t *transport) mutation(req *http.Request, name string) string {
+func (t *transport) mutation(v gqlVariables, name string) string {
 	if name != "datacake.NewApiUser" && name != "datacake.DeleteApiUser" {
 		return ""
+	}
+	if v.Input.Name != "" {
+		return v.Input.Name
+	}
+	if f, ok := t.w.model.users[v.ID]; ok {
+		return f.name
+	}
+	return "an API user the simulation has not seen"
+}
+
+// gqlVariables are the variables of cakegate's calls that make or delete an API user.
+type gqlVariables struct {
+	ID    string `json:"id"`
+	Input struct {
+		Name string `json:"name"`
+	} `json:"input"`
+}
+
+// variables reads the GraphQL variables of a Datacake call, leaving its body readable.
+func (t *transport) variables(req *http.Request) gqlVariables {
+	if req.Body == nil {
+		return gqlVariables{}
 	}
 	b, _ := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(b))
 	var body struct {
-		Variables struct {
-			ID    string `json:"id"`
-			Input struct {
-				Name string `json:"name"`
-			} `json:"input"`
-		} `json:"variables"`
+		Variables gqlVariables `json:"variables"`
 	}
 	_ = json.Unmarshal(b, &body)
-	if body.Variables.Input.Name != "" {
-		return body.Variables.Input.Name
-	}
-	if f, ok := t.w.model.users[body.Variables.ID]; ok {
-		return f.name
-	}
-	return "an API user the simulation has not seen"
+	return body.Variables
 }
 
 // readOnly are the calls that change nothing: a step that made only these needs no check.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,7 +44,11 @@ type World struct {
 	dc    *datacaketest.Server
 	dir   string
 
-	app     *app.App
+	app *app.App
+	// stoppedAt is when cakegate last stopped (died or was stopped).
+	stoppedAt time.Time
+	// outbox watches the bot's outbox (notifications.go).
+	outbox  *outboxWatch
 	handler http.Handler
 	logs    *bytes.Buffer // every line cakegate logged, across restarts
 	net     *transport
@@ -52,7 +57,10 @@ type World struct {
 	model   *model
 	opts    Options
 
-	policy       int // the policy variant in force
+	policy policy // the policy in force
+	// generation counts the database files cakegate has run on: a restore or an empty
+	// database starts a new one, whose request ids may repeat an earlier one's.
+	generation   int
 	installation int // which installation the database file belongs to (ground truth)
 	starts       int // how many times cakegate was started
 	backups      []backup
@@ -74,14 +82,20 @@ type World struct {
 	// diskFullUntil makes writes fail (ENOSPC) until then.
 	diskFullUntil time.Time
 
-	past          []slack.InteractionCallback // recent interactions, to repeat
-	dmsBlocked    []string                    // users refusing DMs now
-	channelGone   bool                        // the approvals channel is archived
-	channelBackAt time.Time                   // … until then
-	installations int                         // installations made so far (0 is the first)
-	counts        map[string]int              // actions and faults by name, for the report
-	signAnchor    time.Time                   // see signAt
-	signed        int                         // deliveries signed so far
+	past []slack.InteractionCallback // recent interactions, to repeat
+	// interleaving is set while a concurrent action runs (interleave.go), runningJob names
+	// the scheduled job running, and delivering the Slack request being delivered.
+	interleaving  bool
+	runningJob    string
+	delivering    delivery
+	sender        string         // who sends the delivery being posted
+	dmsBlocked    []string       // users refusing DMs now
+	channelGone   bool           // the approvals channel is archived
+	channelBackAt time.Time      // … until then
+	installations int            // installations made so far (0 is the first)
+	counts        map[string]int // actions and faults by name, for the report
+	signAnchor    time.Time      // see signAt
+	signed        int            // deliveries signed so far
 }
 
 // backup is a copy of the database file taken while cakegate ran.
@@ -101,6 +115,8 @@ type Options struct {
 	Bugs []string
 	// Log receives every line cakegate logs; nil keeps them only for the token search.
 	Log io.Writer
+	// KeepGoing runs every seed even after one failed (RunSeeds), to see every failure.
+	KeepGoing bool
 }
 
 // newWorld builds the fakes and starts cakegate on a fresh database.
@@ -117,6 +133,8 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		counts:  map[string]int{},
 	}
 	w.faults = newFaultModel(w)
+	w.outbox = newOutboxWatch(w)
+	w.model.forgetAudit(0)
 	w.trace.onFault = func(name string) { w.counts["fault "+name]++ }
 	w.slack = slacktest.New(slacktest.WithClock(w.clock.Now))
 	w.slack.Start()
@@ -126,6 +144,9 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 	w.slack.AddChannel(approvalsChannel, "cakegate-approvals")
 	w.slack.AddChannel(generalChannel, "general")
 	w.dc = datacaketest.New()
+	// Ids, tokens and creation times come from the seed and the virtual clock.
+	w.dc.SetRandom(rand.NewChaCha8(seedBytes(seed)))
+	w.dc.SetClock(w.clock.Now)
 	if err := w.dc.Start(); err != nil {
 		w.slack.Close()
 		return nil, err
@@ -156,6 +177,14 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 	return w, nil
 }
 
+// seedBytes stretches a seed to the 32 bytes of a ChaCha8 key.
+func seedBytes(seed uint64) [32]byte {
+	var b [32]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	copy(b[8:], "cakegate simulation datacake")
+	return b
+}
+
 func lowerName(id string) string { return string(bytes.ToLower([]byte(id[2:]))) }
 
 func (w *World) dbPath() string     { return filepath.Join(w.dir, "cakegate.db") }
@@ -164,7 +193,7 @@ func (w *World) policyPath() string { return filepath.Join(w.dir, "cakegate.yaml
 // startApp starts cakegate on the database file as it is, with the policy in force, and
 // runs every job once, as the scheduler does at start.
 func (w *World) startApp() error {
-	if err := os.WriteFile(w.policyPath(), []byte(policyText(w.policy)), 0o600); err != nil {
+	if err := os.WriteFile(w.policyPath(), []byte(w.policy.text()), 0o600); err != nil {
 		return err
 	}
 	cfg := app.Config{
@@ -201,8 +230,9 @@ func (w *World) startApp() error {
 		Go:           func(work func()) { work() },
 		OneGoroutine: true,
 		// The driver fires the alarm itself, at the time it would wake (alarmDue).
-		NoAlarm: true,
-		Rand:    rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
+		NoAlarm:    true,
+		Rand:       rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
+		WrapOutbox: w.outbox.wrap,
 	})
 	if err != nil {
 		return fmt.Errorf("start cakegate: %w", err)
@@ -213,7 +243,11 @@ func (w *World) startApp() error {
 		w.nextJob[j.Name] = nextRun(j.Spec, w.clock.Now(), a.Location())
 	}
 	w.swept, w.alarmCache = time.Time{}, alarmAnswer{}
-	w.trace.add(w.clock.Now(), "cakegate", "start", fmt.Sprintf("policy %d, installation %d", w.policy, w.installation))
+	if !w.stoppedAt.IsZero() {
+		// What was due while it was down, or cut short by its death, is due again now.
+		w.faults.out.down(depProcess, w.stoppedAt, w.clock.Now())
+	}
+	w.trace.add(w.clock.Now(), "cakegate", "start", fmt.Sprintf("%s, installation %d", w.policy, w.installation))
 	// App.Run's health checks (not run here: no goroutines) learn at start which team and
 	// app cakegate serves; the driver does that one step inline.
 	if _, err := a.Bot().LearnIdentity(context.Background()); err != nil {
@@ -226,6 +260,7 @@ func (w *World) startApp() error {
 // stopApp drops cakegate: the database is closed as the process's death would leave it.
 func (w *World) stopApp() {
 	if w.app != nil {
+		w.stoppedAt = w.clock.Now()
 		w.app.Close()
 		w.app, w.handler = nil, nil
 	}
@@ -302,6 +337,9 @@ func (w *World) runJob(ctx context.Context, name string) {
 		return
 	}
 	before := w.changes()
+	outer := w.runningJob
+	w.runningJob = name
+	defer func() { w.runningJob = outer }()
 	if name == alarmJob {
 		if c := &w.alarmCache; c.next.IsZero() && !c.failed {
 			// Nothing was due: the alarm only looks again (commands.Alarm.Run).
@@ -328,6 +366,7 @@ func (w *World) slash(user, text string) string {
 		return notDelivered
 	}
 	responseURL := w.slack.ResponseURLFor(approvalsChannel, user, "")
+	w.sender = user
 	sc := slack.SlashCommand{
 		Command: "/cakegate", Text: text, UserID: user, ChannelID: approvalsChannel,
 		ResponseURL: responseURL, TriggerID: w.slack.NewTriggerID(user), TeamID: slacktest.DefaultTeamID,
@@ -345,6 +384,7 @@ func (w *World) interact(cb slack.InteractionCallback) string {
 	if err != nil {
 		return "cannot encode: " + err.Error()
 	}
+	w.sender = cb.User.ID
 	status, ack := w.post("/slack/interactions", body)
 	if cb.ResponseURL == "" {
 		if status == "" {
@@ -369,6 +409,9 @@ func (w *World) postRetry(path string, body []byte, retry int) (string, string) 
 	if err != nil {
 		return err.Error(), ""
 	}
+	outer := w.delivering
+	w.delivering = delivery{path: path, body: body, user: w.sender}
+	defer func() { w.delivering = outer }()
 	if retry > 0 {
 		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
 		req.Header.Set("X-Slack-Retry-Reason", "http_error")
