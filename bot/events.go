@@ -15,6 +15,9 @@ import (
 func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
+		if m, ok := readUndecodedMessage(body); ok {
+			return "", b.takeUndecodedMessage(m)
+		}
 		return "", err
 	}
 	switch ev.Type {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // TestLeakAnywhereInAMessage: a live token anywhere in a message event (a forwarded
 // message, a bot's blocks or attachments, rich text, a snippet, a file's title or comment,
 // the new message of an edit, a message slack-go cannot decode) is marked leaked before the
-// event is acknowledged, and revoked, over either transport.
+// event is acknowledged, and revoked, over either transport; the token is not logged.
 func TestLeakAnywhereInAMessage(t *testing.T) {
 	for _, shape := range bot.LeakShapes {
 		inner := json.RawMessage(fmt.Sprintf(shape.JSON, ackToken))
@@ -45,7 +47,8 @@ func TestLeakAnywhereInAMessage(t *testing.T) {
 				Policy: &commands.Policy{Workspace: "ws-1", ApprovalsChannel: "C0APPROVALS", AllRequesters: true, Location: time.UTC},
 				Store:  store, Datacake: dc, Clock: commands.SystemClock{},
 			}
-			f := newSocketFixture(t, svc, bot.Config{Requests: store, Outbox: store})
+			logs := &lockedBuffer{}
+			f := newSocketFixture(t, svc, bot.Config{Requests: store, Outbox: store, Log: slog.New(slog.NewTextHandler(logs, nil))})
 			f.slack.AddChannel(bot.LeakShapeChannel, "general")
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -61,6 +64,11 @@ func TestLeakAnywhereInAMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustBeRevoked(t, store, dc, r)
+			// Nor its bytes, as fmt prints a []byte inside a struct.
+			asBytes := strings.Trim(fmt.Sprint([]byte(ackToken)), "[]")
+			if out := logs.String(); strings.Contains(out, ackToken) || strings.Contains(out, asBytes) {
+				t.Fatalf("the token was logged:\n%s", out)
+			}
 		})
 	}
 }

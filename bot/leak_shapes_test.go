@@ -76,4 +76,13 @@ var leakShapes = []leakShape{
 		"message":{"type":"message","subtype":"file_share","user":"U0ALICE","text":"","ts":"1700000000.000700","edited":{"user":"U0ALICE","ts":"1700000000.000900"},
 		"files":[{"id":"F0SNIP","name":"env","title":"env","mode":"snippet","preview":"DATACAKE_TOKEN=%[1]s"}]},
 		"previous_message":{"type":"message","user":"U0ALICE","text":"","ts":"1700000000.000700"}}`, "1700000000.000700"},
+	// slack-go cannot decode this event (a style it reads as an object is a string, a size it
+	// reads as a number is a string): the token in the rest is found all the same.
+	{"UndecodableBySlackGo", `{"type":"message","user":"U0ALICE","text":"does this work? %[1]s","ts":"1700000000.001000","channel":"C0GENERAL",
+		"blocks":[{"type":"rich_text","elements":[{"type":"rich_text_section","elements":[{"type":"text","text":"does this work?","style":"bold"}]}]}],
+		"files":[{"id":"F0X","name":"x","size":"12"}]}`, "1700000000.001000"},
+	// Parts of unexpected shapes are skipped, and the token in the others found.
+	{"MalformedParts", `{"type":"message","user":"U0ALICE","text":7,"ts":"1700000000.001100","channel":"C0GENERAL","attachments":"none",
+		"blocks":[{"type":"section","text":{"type":"mrkdwn","text":5}},null,{"type":"section","text":{"type":"mrkdwn","text":"%[1]s"}}],
+		"files":[5,null,{"title":7,"initial_comment":[1]},{"preview":"%[1]s"}]}`, "1700000000.001100"},
 }

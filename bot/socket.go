@@ -119,7 +119,9 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		b.ackTaken(client, evt.Request, b.takeCallback(cb.TeamID, cb.APIAppID, cb.EventID, func() error {
 			return b.handleInnerEvent(ev.InnerEvent, innerJSON(cb))
 		}))
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
+	case socketmode.EventTypeErrorBadMessage:
+		b.takeUndecodedEnvelope(client, evt)
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
 		b.log.Warn("socket mode", "event", string(evt.Type), "detail", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("socket mode: Slack refused the token", "detail", fmt.Sprint(evt.Data))
