@@ -15,6 +15,9 @@ import (
 func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
+		if m, ok := readUndecodedMessage(body); ok {
+			return "", b.takeUndecodedMessage(m)
+		}
 		return "", err
 	}
 	switch ev.Type {
@@ -26,27 +29,46 @@ func (b *Bot) acceptEvent(body []byte) (challenge string, err error) {
 		return v.Challenge, nil
 	case slackevents.CallbackEvent:
 		cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
-		if ok && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
-			// For another workspace (acknowledged, so Slack does not retry it, and
-			// dropped), or a retry of an event already taken.
+		if !ok {
 			return "", nil
 		}
-		if err := b.handleInnerEvent(ev.InnerEvent); err != nil {
-			if ok {
-				b.events.forget(cb.EventID) // Slack's retry must be taken
-			}
-			return "", errNotTaken
-		}
+		return "", b.takeCallback(cb.TeamID, cb.APIAppID, cb.EventID, func() error {
+			return b.handleInnerEvent(ev.InnerEvent, innerJSON(cb))
+		})
 	}
 	return "", nil
+}
+
+// takeCallback runs handle for an event_callback, unless it is for another workspace or a
+// repeat of an event already taken: those are dropped (and acknowledged, so that Slack does
+// not send them again). When handle fails the event was not taken: errNotTaken, and the
+// event id is forgotten, so that Slack's next delivery of it is taken.
+func (b *Bot) takeCallback(teamID, appID, eventID string, handle func() error) error {
+	if b.foreign("event", teamID, appID, "") || b.events.seen(eventID, b.now()) {
+		return nil
+	}
+	if err := handle(); err != nil {
+		b.events.forget(eventID)
+		return errNotTaken
+	}
+	return nil
+}
+
+// innerJSON is the inner event of cb as Slack sent it.
+func innerJSON(cb *slackevents.EventsAPICallbackEvent) json.RawMessage {
+	if cb.InnerEvent == nil {
+		return nil
+	}
+	return *cb.InnerEvent
 }
 
 // errNotTaken answers an event cakegate could not take now: Slack delivers it again.
 var errNotTaken = errors.New("event not taken; deliver it again")
 
-// handleInnerEvent starts work on one event. An error means the event was not taken (a
-// leak, or a deactivation, could not be recorded) and must not be acknowledged.
-func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) error {
+// handleInnerEvent starts work on one event; raw is its JSON. An error means the event was
+// not taken (a leak, or a deactivation, could not be recorded) and must not be
+// acknowledged.
+func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent, raw json.RawMessage) error {
 	switch e := inner.Data.(type) {
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab == "home" || e.Tab == "" {
@@ -55,7 +77,7 @@ func (b *Bot) handleInnerEvent(inner slackevents.EventsAPIInnerEvent) error {
 	case *slackevents.UserChangeEvent:
 		return b.userChanged(e)
 	case *slackevents.MessageEvent:
-		return b.scanMessage(e)
+		return b.scanMessage(raw)
 	}
 	return nil
 }

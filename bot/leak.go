@@ -2,48 +2,41 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
 
 	"github.com/cakegate/cakegate/commands"
 )
 
 // scanMessage looks for live tokens in a message, or in an edited message, that cakegate
-// can read. The scan runs before the acknowledgement: it is a hash per candidate and an
-// in-memory look-up, and nothing of the message is kept or logged. A match is marked
-// leaked before the acknowledgement too (one store write), because Slack does not deliver
-// an acknowledged event again: a crash after it must not forget that the token leaked.
+// can read: in all of its text (readMessageEvent). raw is the inner event's JSON. The scan
+// runs before the acknowledgement: it is a hash per candidate and an in-memory look-up,
+// and nothing of the message is kept or logged. A match is marked leaked before the
+// acknowledgement too (one store write), because Slack does not deliver an acknowledged
+// event again: a crash after it must not forget that the token leaked.
 // The API user is deleted, and the leak reported where it was seen, after it.
 // It returns an error when a leak could not be recorded: the event must then not be
 // acknowledged, so that Slack delivers it again.
-func (b *Bot) scanMessage(e *slackevents.MessageEvent) error {
-	text, ts, thread := e.Text, e.TimeStamp, e.ThreadTimeStamp
-	switch e.SubType {
-	case "message_changed":
-		if e.Message == nil {
-			return nil
-		}
-		text, ts, thread = e.Message.Text, e.Message.Timestamp, e.Message.ThreadTimestamp
-		for _, a := range e.Message.Attachments {
-			text += "\n" + a.Text + "\n" + a.Fallback
-		}
-	case "message_deleted", "channel_join", "channel_leave":
+func (b *Bot) scanMessage(raw json.RawMessage) error {
+	msg, ok := readMessageEvent(raw)
+	if !ok {
 		return nil
 	}
 	// Before the acknowledgement, so bounded: the look-up (which may reload the known
 	// fingerprints) and the marks share leakMarkTimeout.
 	ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
 	defer cancel()
-	matches := b.svc.FindLeaks(ctx, text)
+	matches := b.svc.FindLeaks(ctx, msg.text)
 	if len(matches) == 0 {
 		return nil
 	}
-	where := commands.Leak{Channel: e.Channel, TS: ts}
+	where := commands.Leak{Channel: msg.channel, TS: msg.ts}
+	thread := msg.thread
 	if thread == "" {
-		thread = ts
+		thread = msg.ts
 	}
 	var marked []*commands.Request
 	var failed error

@@ -110,35 +110,39 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 			return
 		}
 		cb, isCallback := ev.Data.(*slackevents.EventsAPICallbackEvent)
-		if isCallback && (b.foreign("event", cb.TeamID, cb.APIAppID, "") || b.events.seen(cb.EventID, b.now())) {
+		if !isCallback {
 			if evt.Request != nil {
 				b.ack(client, evt, nil)
 			}
 			return
 		}
-		// Handled before the acknowledgement: the work it starts runs after, but a leak is
-		// recorded first, and an event not taken is left unacknowledged for Slack to send
-		// again.
-		if err := b.handleInnerEvent(ev.InnerEvent); err != nil {
-			// Not taken: whichever id Slack's next delivery carries must be taken then.
-			if isCallback {
-				b.events.forget(cb.EventID)
-			}
-			if evt.Request != nil {
-				b.replays.forget("env:" + evt.Request.EnvelopeID)
-			}
-			return
-		}
-		if evt.Request != nil {
-			b.ack(client, evt, nil)
-		}
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
+		b.ackTaken(client, evt.Request, b.takeCallback(cb.TeamID, cb.APIAppID, cb.EventID, func() error {
+			return b.handleInnerEvent(ev.InnerEvent, innerJSON(cb))
+		}))
+	case socketmode.EventTypeErrorBadMessage:
+		b.takeUndecodedEnvelope(client, evt)
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
 		b.log.Warn("socket mode", "event", string(evt.Type), "detail", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("socket mode: Slack refused the token", "detail", fmt.Sprint(evt.Data))
 	case socketmode.EventTypeConnected:
 		b.log.Info("socket mode connected")
 	}
+}
+
+// ackTaken acknowledges the envelope of an event once it is taken (err is takeCallback's).
+// An event is handled before its acknowledgement: the work it starts runs after, but a leak
+// is recorded first, and an event not taken is left unacknowledged for Slack to send again.
+func (b *Bot) ackTaken(client socketAcker, req *socketmode.Request, err error) {
+	if req == nil {
+		return
+	}
+	if err != nil {
+		// Not taken: Slack's next delivery of the envelope must be taken then.
+		b.replays.forget("env:" + req.EnvelopeID)
+		return
+	}
+	b.ack(client, socketmode.Event{Request: req}, nil)
 }
 
 func (b *Bot) ack(client socketAcker, evt socketmode.Event, payload any) {

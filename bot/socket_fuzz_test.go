@@ -36,27 +36,31 @@ func (a *ackRecorder) Ack(req socketmode.Request, _ ...any) error {
 // socketEvent decodes a Socket Mode frame as slack-go's reader does (parseEvent), or
 // reports false where slack-go would drop it before cakegate sees it.
 func socketEvent(frame []byte) (socketmode.Event, bool) {
+	// What slack-go cannot decode it reports as such, with the frame.
+	undecoded := func(err error) (socketmode.Event, bool) {
+		return socketmode.Event{Type: socketmode.EventTypeErrorBadMessage, Data: &socketmode.ErrorBadMessage{Cause: err, Message: frame}}, true
+	}
 	var req socketmode.Request
-	if json.Unmarshal(frame, &req) != nil {
-		return socketmode.Event{}, false
+	if err := json.Unmarshal(frame, &req); err != nil {
+		return undecoded(err)
 	}
 	switch req.Type {
 	case socketmode.RequestTypeEventsAPI:
 		ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
 		if err != nil {
-			return socketmode.Event{}, false
+			return undecoded(err)
 		}
 		return socketmode.Event{Type: socketmode.EventTypeEventsAPI, Data: ev, Request: &req}, true
 	case socketmode.RequestTypeSlashCommands:
 		var sc slack.SlashCommand
-		if json.Unmarshal(req.Payload, &sc) != nil {
-			return socketmode.Event{}, false
+		if err := json.Unmarshal(req.Payload, &sc); err != nil {
+			return undecoded(err)
 		}
 		return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Data: sc, Request: &req}, true
 	case socketmode.RequestTypeInteractive:
 		var cb slack.InteractionCallback
-		if json.Unmarshal(req.Payload, &cb) != nil {
-			return socketmode.Event{}, false
+		if err := json.Unmarshal(req.Payload, &cb); err != nil {
+			return undecoded(err)
 		}
 		return socketmode.Event{Type: socketmode.EventTypeInteractive, Data: cb, Request: &req}, true
 	}
@@ -97,6 +101,8 @@ func FuzzSocketPayloads(f *testing.F) {
 		`{"envelope_id":"e6","type":"interactive","payload":{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"cakegate_approve","value":"R1"}]}}`,
 		`{"envelope_id":"e7","type":"events_api","payload":{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened","user":"U2","tab":"home"}}}`,
 		`{"envelope_id":"e8","type":"events_api","payload":{"type":"event_callback","event":{"type":"message","text":"x","channel":"C1"}}}`,
+		// slack-go cannot decode it (a number where it reads a string); the scan reads it all the same.
+		`{"envelope_id":"e9","type":"events_api","payload":{"type":"event_callback","event_id":"Ev9","event":{"type":"message","text":"x","channel":"C1","files":[{"size":"1"}]}}}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

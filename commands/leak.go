@@ -31,6 +31,16 @@ type leakWatch struct {
 	loaded   bool
 	loadedAt time.Time
 	byFP     map[string]RequestID
+	// loading is the load under way, if any. Whoever needs a load while it runs waits for
+	// it rather than starting another: a burst of messages costs one store read, not one
+	// each.
+	loading *leakLoad
+}
+
+// leakLoad is one load of the fingerprints, shared by everyone who asked for it.
+type leakLoad struct {
+	done chan struct{} // closed when the load has ended
+	err  error         // set before done is closed
 }
 
 // LeakReloadEvery bounds how often a message whose candidates match no known token makes
@@ -58,8 +68,49 @@ func (w *leakWatch) remove(fp string) {
 }
 
 // WatchLeaks loads the fingerprints of every live grant, so FindLeaks recognises their
-// tokens. It runs at start; grants revealed later are added as they are.
+// tokens. It runs at start and at each reconcile; grants revealed in between are added as
+// they are. A load already under way is waited for rather than repeated.
 func (s *Service) WatchLeaks(ctx context.Context) error {
+	_, err := s.loadLeaks(ctx, func(bool, time.Time) bool { return true })
+	return err
+}
+
+// loadLeaks loads the fingerprints when due says so of the last load (whether one
+// succeeded, and when it ended). While one load runs, every caller it is due for waits for
+// that one. It reports whether a load ran for the caller, and how it ended.
+func (s *Service) loadLeaks(ctx context.Context, due func(loaded bool, loadedAt time.Time) bool) (bool, error) {
+	w := &s.leaks
+	w.mu.Lock()
+	if !due(w.loaded, w.loadedAt) {
+		w.mu.Unlock()
+		return false, nil
+	}
+	if l := w.loading; l != nil {
+		w.mu.Unlock()
+		select {
+		case <-l.done:
+			return true, l.err
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	l := &leakLoad{done: make(chan struct{})}
+	w.loading = l
+	w.mu.Unlock()
+	defer func() {
+		// Deferred, so that a load that panics does not leave the others waiting.
+		w.mu.Lock()
+		w.loading = nil
+		w.mu.Unlock()
+		close(l.done)
+	}()
+	l.err = s.readLeaks(ctx)
+	return true, l.err
+}
+
+// readLeaks reads the fingerprints of every live grant from the store and puts them in
+// memory.
+func (s *Service) readLeaks(ctx context.Context) error {
 	byFP := map[string]RequestID{}
 	for _, st := range []State{StateActive, StateProvisioning} {
 		rs, err := s.Store.InState(ctx, st)
@@ -85,20 +136,25 @@ func (s *Service) WatchLeaks(ctx context.Context) error {
 // MaxTokenRun token characters is hashed and looked up in memory; text is neither kept
 // nor logged.
 func (s *Service) FindLeaks(ctx context.Context, text string) []LeakMatch {
-	s.leaks.mu.RLock()
-	loaded, loadedAt := s.leaks.loaded, s.leaks.loadedAt
-	s.leaks.mu.RUnlock()
-	if !loaded {
-		if err := s.WatchLeaks(ctx); err != nil {
-			s.log().Error("load the fingerprints of live tokens", "err", err)
-		}
+	notLoaded := func(loaded bool, _ time.Time) bool { return !loaded }
+	if _, err := s.loadLeaks(ctx, notLoaded); err != nil {
+		s.log().Error("load the fingerprints of live tokens", "err", err)
 	}
 	out, candidates := s.matchLeaks(text)
-	if len(out) == 0 && candidates > 0 && loaded && s.now().Sub(loadedAt) >= LeakReloadEvery {
-		// Perhaps a token this process did not reveal (another replica did): look again.
-		if err := s.WatchLeaks(ctx); err != nil {
-			s.log().Error("load the fingerprints of live tokens", "err", err)
-		}
+	if len(out) > 0 || candidates == 0 {
+		return out
+	}
+	// Perhaps a token this process did not reveal (another replica did): look again, unless
+	// a load ended less than LeakReloadEvery ago (or none ever succeeded: the one above
+	// just failed).
+	stale := func(loaded bool, loadedAt time.Time) bool {
+		return loaded && s.now().Sub(loadedAt) >= LeakReloadEvery
+	}
+	ran, err := s.loadLeaks(ctx, stale)
+	if err != nil {
+		s.log().Error("load the fingerprints of live tokens", "err", err)
+	}
+	if ran && err == nil {
 		out, _ = s.matchLeaks(text)
 	}
 	return out

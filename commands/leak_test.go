@@ -2,8 +2,12 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/commands/commandstest"
@@ -139,4 +143,76 @@ func TestLeakMarkedSurvivesACrash(t *testing.T) {
 	if got.State != commands.StateRevoked || got.DecisionNote != commands.LeakedReason || e.datacake.Count() != 0 {
 		t.Fatalf("got %s (%q) with %d API users; want revoked as leaked, none left", got.State, got.DecisionNote, e.datacake.Count())
 	}
+}
+
+// heldLoads counts the loads of the fingerprints (each reads the active grants once), and
+// while hold is set keeps every load waiting until hold is closed.
+type heldLoads struct {
+	*commandstest.Store
+	loads atomic.Int32
+	hold  chan struct{}
+}
+
+func (s *heldLoads) InState(ctx context.Context, st commands.State) ([]*commands.Request, error) {
+	if st == commands.StateActive {
+		s.loads.Add(1)
+	}
+	if s.hold != nil {
+		select {
+		case <-s.hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.Store.InState(ctx, st)
+}
+
+// TestLeakReloadIsShared: a burst of messages with token-like text that matches no known
+// token, arriving at once when the fingerprints are due for a reload, makes one reload,
+// which every message waits for and is matched against; a message shortly after it makes
+// none.
+func TestLeakReloadIsShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		e := newEnv(t)
+		store := &heldLoads{Store: e.store}
+		other := &commands.Service{Policy: e.svc.Policy, Store: store, Datacake: e.datacake, Clock: e.clock, Installation: testInstallation}
+		if err := other.WatchLeaks(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r := e.active(t) // revealed on e.svc, not on other: only a reload finds it
+		token := commandstest.TokenOf(r.Grant.APIUserID).Reveal()
+		e.clock.Advance(commands.LeakReloadEvery)
+
+		const burst = 50
+		store.hold = make(chan struct{})
+		found := make(chan []commands.LeakMatch, burst)
+		for i := range burst {
+			text := fmt.Sprintf("build %040x failed", i+1) // token-like, no live token
+			if i == burst/2 {
+				text = "does this work? " + token
+			}
+			go func() {
+				ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				found <- other.FindLeaks(ctx, text)
+			}()
+		}
+		synctest.Wait() // every message is waiting for a load
+		reloads := store.loads.Load() - 1
+		close(store.hold)
+		var matched []commands.LeakMatch
+		for range burst {
+			matched = append(matched, <-found...)
+		}
+		if reloads != 1 {
+			t.Fatalf("%d messages at once started %d reloads, want 1", burst, reloads)
+		}
+		if len(matched) != 1 || matched[0].Request != r.ID {
+			t.Fatalf("got %v, want the one message with %s's token found by the reload", matched, r.ID)
+		}
+		if got := other.FindLeaks(ctx, fmt.Sprintf("build %040x failed", burst+1)); len(got) != 0 || store.loads.Load() != 2 {
+			t.Fatalf("a message right after the reload: got %v after %d loads, want no match and no new load", got, store.loads.Load())
+		}
+	})
 }
