@@ -111,7 +111,7 @@ func (c *AuditChecker) Check(seq uint64, v []byte) error {
 	}
 	if linkHash(key, c.prev, canon) != rec.Hash {
 		if key != nil {
-			return c.fail(seq, "does not match its HMAC: it was changed, and the chain recomputed without the key")
+			return c.fail(seq, "does not match its HMAC: it or an event before it was changed, and the chain recomputed without the key")
 		}
 		return c.fail(seq, "does not match its hash")
 	}
@@ -140,7 +140,7 @@ func (c *AuditChecker) keyFor(seq uint64, id string) (*AuditKey, error) {
 	case c.key == nil:
 		c.broken = seq
 		return nil, fmt.Errorf("audit event %d and every one after it are keyed (key %s): "+
-			"they cannot be checked without the key; events 1 to %d hold: %w", seq, id, seq-1, ErrAuditKeyNeeded)
+			"they cannot be checked without the key; the events before event %d hold: %w", seq, id, seq, ErrAuditKeyNeeded)
 	case c.key.ID() != id:
 		c.broken = seq
 		return nil, fmt.Errorf("audit event %d is keyed with key %s, but the key given is %s: "+
