@@ -46,7 +46,9 @@ commands:
             print the audit log as JSON lines; --since takes a time (2026-11-01T09:00:00Z),
             a date (2026-11-01) or an age (24h, 7d); --request one request's events
   audit verify
-            check the audit log's hash chain; names the first broken event
+            check the audit log's hash chain, keyed events with the key in
+            CAKEGATE_AUDIT_KEY_FILE; names the first broken event, and says whether the
+            chain is keyed
   migrate --to etcd
             copy the bbolt database (CAKEGATE_DB) into etcd (CAKEGATE_ETCD_*), with cakegate stopped
   version   print the version (the module version or VCS revision it was built from)
@@ -55,7 +57,8 @@ commands:
 Settings come from the environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET,
 SLACK_API_URL, DATACAKE_TOKEN or DATACAKE_TOKEN_FILE, DATACAKE_API_URL, DATACAKE_MAX_RPS,
 DATACAKE_MAX_CONCURRENCY, CAKEGATE_CONFIG, CAKEGATE_DB, CAKEGATE_ADDR, CAKEGATE_LOG_FORMAT,
-CAKEGATE_COMMAND, CAKEGATE_STORE, CAKEGATE_ETCD_*. See README.md.
+CAKEGATE_COMMAND, CAKEGATE_STORE, CAKEGATE_ETCD_*, CAKEGATE_AUDIT_KEY_FILE. See README.md
+and docs/.
 `
 
 // run is main without the process: it returns the exit status.

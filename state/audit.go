@@ -3,8 +3,6 @@ package state
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +18,11 @@ type AuditRecord struct {
 	commands.AuditEvent
 	// PrevHash is the Hash of the record before this one; empty for the first.
 	PrevHash string `json:"prev_hash"`
-	// Hash is the hex SHA-256 of PrevHash followed by the event's canonical JSON.
+	// Hash is the hex SHA-256 of PrevHash followed by the event's canonical JSON; for a
+	// keyed record, the hex HMAC-SHA256 of the same bytes under the audit key.
 	Hash string `json:"hash"`
+	// KeyID names the key of a keyed record (AuditKey.ID); empty for an unkeyed one.
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // auditWriter appends events to the audit log within one transaction, carrying the chain's
@@ -29,22 +30,52 @@ type AuditRecord struct {
 type auditWriter struct {
 	log, byRequest *bbolt.Bucket
 	tip            string
+	// key chains the records it appends (nil: unkeyed); keying is the chain's keying as
+	// found, before anything is appended.
+	key    *AuditKey
+	keying AuditKeying
 }
 
-// newAuditWriter starts appending after the last stored record.
-func newAuditWriter(tx *bbolt.Tx) (*auditWriter, error) {
+// newAuditWriter starts appending after the last stored record, chaining with key (nil:
+// none), which must be the chain's own (CheckAuditWriteKey).
+func newAuditWriter(tx *bbolt.Tx, key *AuditKey) (*auditWriter, error) {
+	w, err := openAuditWriter(tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckAuditWriteKey(w.keying, key); err != nil {
+		return nil, err
+	}
+	w.key = key
+	return w, nil
+}
+
+// openAuditWriter starts appending after the last stored record, without a key yet: it
+// reads the tip and the chain's keying, and refuses a chain whose last record and keying
+// marker disagree.
+func openAuditWriter(tx *bbolt.Tx) (*auditWriter, error) {
 	w := &auditWriter{log: tx.Bucket(bucketAudit), byRequest: tx.Bucket(bucketAuditByRequest)}
+	keying, err := readAuditKeying(tx)
+	if err != nil {
+		return nil, err
+	}
+	w.keying = keying
 	k, v := w.log.Cursor().Last()
 	if k == nil {
 		return w, nil
 	}
 	var last struct {
-		Hash string `json:"hash"`
+		Hash  string `json:"hash"`
+		KeyID string `json:"key_id"`
 	}
 	if err := json.Unmarshal(v, &last); err != nil || last.Hash == "" {
 		// Chaining onto a damaged record would hide where the damage is.
 		return nil, fmt.Errorf("audit event %d, the last one, is damaged; run cakegate audit verify",
 			readU64(k))
+	}
+	if last.KeyID != keying.KeyID {
+		return nil, fmt.Errorf("audit event %d, the last one, is keyed with key %q but the chain's keying says %q: "+
+			"the database was changed; run cakegate audit verify", readU64(k), last.KeyID, keying.KeyID)
 	}
 	w.tip = last.Hash
 	return w, nil
@@ -52,25 +83,25 @@ func newAuditWriter(tx *bbolt.Tx) (*auditWriter, error) {
 
 // append gives e the next sequence number, chains it to the tip and stores it, with an
 // audit_by_request entry when it names a request.
-func (w *auditWriter) append(e commands.AuditEvent) error {
+func (w *auditWriter) append(e commands.AuditEvent) (AuditRecord, error) {
 	seq, err := w.log.NextSequence()
 	if err != nil {
-		return fmt.Errorf("next audit seq: %w", err)
+		return AuditRecord{}, fmt.Errorf("next audit seq: %w", err)
 	}
-	rec, v, err := ChainAudit(w.tip, seq, e)
+	rec, v, err := ChainAudit(w.key, w.tip, seq, e)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	if err := w.log.Put(u64(seq), v); err != nil {
-		return fmt.Errorf("put audit event %d: %w", seq, err)
+		return rec, fmt.Errorf("put audit event %d: %w", seq, err)
 	}
 	if rec.Request != 0 {
 		if err := w.byRequest.Put(auditByRequestKey(rec.Request, seq), []byte{}); err != nil {
-			return fmt.Errorf("index audit event %d: %w", seq, err)
+			return rec, fmt.Errorf("index audit event %d: %w", seq, err)
 		}
 	}
 	w.tip = rec.Hash
-	return nil
+	return rec, nil
 }
 
 // canonicalEvent returns the bytes an event is hashed over, and the event as it will read
@@ -92,14 +123,6 @@ func canonicalEvent(e commands.AuditEvent) ([]byte, commands.AuditEvent, error) 
 		return nil, e, fmt.Errorf("encode audit event %d: %w", e.Seq, err)
 	}
 	return b, back, nil
-}
-
-// chainHash links an event to the one before it.
-func chainHash(prev string, canon []byte) string {
-	h := sha256.New()
-	h.Write([]byte(prev))
-	h.Write(canon)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // auditByRequestKey orders a request's events by sequence under its id.
@@ -167,31 +190,38 @@ func (s *Store) AuditForRequest(ctx context.Context, id commands.RequestID) ([]A
 // transaction keeps bbolt from reusing freed pages, so a long log is checked in pieces.
 const verifyChunk = 10_000
 
-// VerifyAudit recomputes the hash chain over the whole audit log. It returns 0 and nil when
-// every record is intact. Otherwise it returns the sequence number of the first record that
-// does not hold (changed, undecodable, out of place, or missing, including records cut off
-// the end) and an error matching ErrAuditBroken that says what is wrong; any other error
-// means the log could not be read. The chain proves the log was not edited piecemeal; it
-// cannot tell a log rewritten from start to end, for which the newest Hash must be kept
-// elsewhere.
+// VerifyAudit recomputes the hash chain over the whole audit log, keyed events with the
+// store's audit key (WithAuditKey). It returns 0 and nil when every record is intact.
+// Otherwise it returns the sequence number of the first record that does not hold
+// (changed, undecodable, out of place, or missing, including records cut off the end) and
+// an error matching ErrAuditBroken that says what is wrong; or the first keyed record and
+// an error matching ErrAuditKeyNeeded (the store has no key) or ErrAuditWrongKey (its key
+// is not the chain's). Any other error means the log could not be read.
+//
+// An unkeyed chain proves the log was not edited piecemeal; anyone who can write the
+// database can still rewrite an event and recompute every hash after it. A keyed chain
+// proves more: without the key, no event up to the newest can be changed unnoticed, the
+// unkeyed ones before the first keyed event included, since that event's HMAC covers their
+// hashes. An intact chain that is not keyed although a key is given passes here; the
+// caller tells it apart with AuditKeying.
 func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error) {
 	return s.verifyAudit(ctx, verifyChunk)
 }
 
 // verifyAudit is VerifyAudit checking chunk records per transaction.
 func (s *Store) verifyAudit(ctx context.Context, chunk int) (uint64, error) {
-	v := chainVerifier{}
+	c := NewAuditChecker(s.auditKey)
 	for done := false; !done; {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
 		err := s.db.View(func(tx *bbolt.Tx) error {
 			var err error
-			done, err = v.next(tx.Bucket(bucketAudit), chunk)
+			done, err = checkChunk(tx, c, chunk)
 			return err
 		})
-		if v.broken != 0 {
-			return v.broken, err
+		if c.Broken() != 0 {
+			return c.Broken(), err
 		}
 		if err != nil {
 			return 0, fmt.Errorf("verify audit log: %w", err)
@@ -200,46 +230,29 @@ func (s *Store) verifyAudit(ctx context.Context, chunk int) (uint64, error) {
 	return 0, nil
 }
 
-// chainVerifier walks the audit log in order, remembering where it is between transactions.
-type chainVerifier struct {
-	last   uint64 // the last record checked
-	prev   string // its hash
-	broken uint64 // the first record that does not hold, once found
-}
-
-// next checks up to n records after the last one checked. It reports done at the end of the
-// log, or with an error matching ErrAuditBroken (and v.broken set) at the first bad record.
-func (v *chainVerifier) next(log *bbolt.Bucket, n int) (done bool, err error) {
-	c := log.Cursor()
-	k, val := c.Seek(u64(v.last + 1))
-	for ; k != nil && n > 0; k, val = c.Next() {
+// checkChunk checks up to n records after the last one c checked. It reports done at the
+// end of the log, or at the first record that does not hold (with c.Broken set).
+func checkChunk(tx *bbolt.Tx, c *AuditChecker, n int) (done bool, err error) {
+	log := tx.Bucket(bucketAudit)
+	cur := log.Cursor()
+	k, val := cur.Seek(u64(c.Last() + 1))
+	for ; k != nil && n > 0; k, val = cur.Next() {
 		n--
-		seq := readU64(k)
-		if seq != v.last+1 {
-			return true, v.fail(v.last+1, "is missing")
-		}
-		rec, err := CheckAuditLink(v.prev, seq, val)
-		if err != nil {
-			v.broken = seq
+		if err := c.Check(readU64(k), val); err != nil {
 			return true, err
 		}
-		v.prev, v.last = rec.Hash, seq
 	}
 	if k != nil {
 		return false, nil
 	}
-	// The bucket's sequence counts every event ever appended, so records removed from the
-	// end show up as a gap here.
-	if total := log.Sequence(); total > v.last {
-		return true, v.fail(v.last+1, fmt.Sprintf("is missing, and so is every event up to %d", total))
+	marker, err := readAuditKeying(tx)
+	if err != nil {
+		return true, err
 	}
-	return true, nil
-}
-
-// fail records seq as the first broken record.
-func (v *chainVerifier) fail(seq uint64, what string) error {
-	v.broken = seq
-	return fmt.Errorf("audit event %d %s: %w", seq, what, ErrAuditBroken)
+	// The bucket's sequence counts every event ever appended, so records removed from the
+	// end show up as a gap here. The marker is read in the transaction that sees the end,
+	// so a chain keyed while the check ran is seen whole.
+	return true, c.Finish(log.Sequence(), marker)
 }
 
 // RecentAudit returns the newest n audit events, newest first, reading only those. It

@@ -97,8 +97,8 @@ func BackupFrom(dbPath string, w io.Writer) error {
 }
 
 // OpenSnapshot opens a private copy of the database for reading, so read-only commands work
-// while the bot runs. close removes the copy.
-func OpenSnapshot(dbPath string) (s *Store, close func(), err error) {
+// while the bot runs; opts are Open's (an audit key to verify with). close removes the copy.
+func OpenSnapshot(dbPath string, opts ...Option) (s *Store, close func(), err error) {
 	dir, err := os.MkdirTemp("", "cakegate-snapshot-")
 	if err != nil {
 		return nil, nil, err
@@ -117,7 +117,7 @@ func OpenSnapshot(dbPath string) (s *Store, close func(), err error) {
 		cleanup()
 		return nil, nil, err
 	}
-	s, err = Open(f.Name())
+	s, err = Open(f.Name(), opts...)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

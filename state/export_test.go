@@ -17,6 +17,15 @@ func (s *Store) VerifyAuditInChunks(ctx context.Context, chunk int) (uint64, err
 	return s.verifyAudit(ctx, chunk)
 }
 
+// RewriteAudit stores v as the record of audit event seq, behind the store's back, as
+// someone with write access to the file could.
+func RewriteAudit(tb testing.TB, s *Store, seq uint64, v []byte) {
+	tb.Helper()
+	if err := s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketAudit).Put(u64(seq), v) }); err != nil {
+		tb.Fatalf("RewriteAudit: %v", err)
+	}
+}
+
 // BulkLoad creates a database at path holding n active requests by 1,000 users, of which
 // due, spread evenly over the ids, expire by dueBy and the rest an hour or more after it.
 // The k-th due request (k from 1) expires at dueBy − (due−k) ms, so ExpiringBefore at

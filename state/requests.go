@@ -39,7 +39,7 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		if err := putRequest(tx, nil, &stored); err != nil {
 			return err
 		}
-		return writeChange(tx, id, c)
+		return s.writeChange(tx, id, c)
 	})
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)
@@ -79,7 +79,7 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 		if err := putRequest(tx, old, r); err != nil {
 			return err
 		}
-		if err := writeChange(tx, id, c); err != nil {
+		if err := s.writeChange(tx, id, c); err != nil {
 			return err
 		}
 		out = r
@@ -132,9 +132,9 @@ func putRequest(tx *bbolt.Tx, old, r *commands.Request) error {
 
 // writeChange appends c's audit events and queues its notifications, filling in id where
 // they name no request.
-func writeChange(tx *bbolt.Tx, id commands.RequestID, c commands.Change) error {
+func (s *Store) writeChange(tx *bbolt.Tx, id commands.RequestID, c commands.Change) error {
 	if len(c.Audit) > 0 {
-		w, err := newAuditWriter(tx)
+		w, err := newAuditWriter(tx, s.auditKey)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func writeChange(tx *bbolt.Tx, id commands.RequestID, c commands.Change) error {
 			if e.Request == 0 {
 				e.Request = id
 			}
-			if err := w.append(e); err != nil {
+			if _, err := w.append(e); err != nil {
 				return err
 			}
 		}
@@ -164,5 +164,5 @@ func (s *Store) Record(ctx context.Context, c commands.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.update("record", func(tx *bbolt.Tx) error { return writeChange(tx, 0, c) })
+	return s.update("record", func(tx *bbolt.Tx) error { return s.writeChange(tx, 0, c) })
 }

@@ -10,7 +10,7 @@ import (
 
 // The buckets of schema version 1. Keys are described where each bucket is written.
 var (
-	bucketMeta           = []byte("meta")             // schema_version → decimal; installation, created_at
+	bucketMeta           = []byte("meta")             // schema_version → decimal; installation, created_at; audit_keying
 	bucketRequests       = []byte("requests")         // id → JSON commands.Request
 	bucketByExpiry       = []byte("by_expiry")        // expiry nanos, id → ""
 	bucketByState        = []byte("by_state")         // state, 0x00, id → ""

@@ -22,6 +22,8 @@ type Store struct {
 	writeFault func(op string) error
 	// requests keeps decoded requests by their bytes (see requestCache).
 	requests requestCache
+	// auditKey chains and checks the audit log (WithAuditKey); nil: unkeyed.
+	auditKey *AuditKey
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and
@@ -45,6 +47,7 @@ type options struct {
 	// newInstallation makes a new database's installation id and created_at
 	// (WithNewInstallation); nil: a random id and the wall clock.
 	newInstallation func() (id string, created time.Time)
+	auditKey        *AuditKey
 }
 
 // WithLockTimeout sets how long Open waits for the file lock before giving up; the default
@@ -60,8 +63,9 @@ func WithoutSync() Option {
 }
 
 // WithWriteFault makes every write transaction ask fault first, with the name of the write
-// ("create", "update", "record", "complete_notification", "retry_notification"); an error
-// fails the write before anything is written, as a full or read-only disk fails a commit.
+// ("create", "update", "record", "key_audit", "complete_notification",
+// "retry_notification"); an error fails the write before anything is written, as a full or
+// read-only disk fails a commit.
 // The simulation uses it for disk-full faults and to freeze the file at a crash point.
 func WithWriteFault(fault func(op string) error) Option {
 	return func(o *options) { o.writeFault = fault }
@@ -103,7 +107,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, path: path, writeFault: o.writeFault}, nil
+	return &Store{db: db, path: path, writeFault: o.writeFault, auditKey: o.auditKey}, nil
 }
 
 // tightenMode makes an existing database file private to its owner. It tightens rather

@@ -20,10 +20,10 @@ func MustOpen(tb testing.TB) *state.Store {
 	return MustOpenAt(tb, filepath.Join(tb.TempDir(), "cakegate.db"))
 }
 
-// MustOpenAt opens the store at path and closes it when the test ends.
-func MustOpenAt(tb testing.TB, path string) *state.Store {
+// MustOpenAt opens the store at path with opts and closes it when the test ends.
+func MustOpenAt(tb testing.TB, path string, opts ...state.Option) *state.Store {
 	tb.Helper()
-	s, err := state.Open(path, state.WithLockTimeout(100*time.Millisecond))
+	s, err := state.Open(path, append([]state.Option{state.WithLockTimeout(100 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}

@@ -111,6 +111,7 @@ func Import(ctx context.Context, path string, c Content) (err error) {
 		}
 		log, byRequest := tx.Bucket(bucketAudit), tx.Bucket(bucketAuditByRequest)
 		var lastAudit uint64
+		var keying AuditKeying
 		for rec, err := range c.Audit {
 			if err != nil {
 				return err
@@ -128,6 +129,16 @@ func Import(ctx context.Context, path string, c Content) (err error) {
 				}
 			}
 			lastAudit = rec.Seq
+			if rec.KeyID != "" && !keying.Keyed() {
+				// The marker is derived from the records, so the copy's keying is the
+				// original's, and VerifyAudit checks the two against each other as there.
+				keying = AuditKeying{From: rec.Seq, KeyID: rec.KeyID}
+			}
+		}
+		if keying.Keyed() {
+			if err := putAuditKeying(tx, keying); err != nil {
+				return err
+			}
 		}
 		for n, err := range c.Outbox {
 			if err != nil {

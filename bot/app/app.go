@@ -115,6 +115,11 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	if clock == nil {
 		clock = commands.SystemClock{}
 	}
+	// Before anything is written: an event written without the chain's key breaks it.
+	if err := startAuditChain(context.Background(), store, cfg.AuditKey, clock.Now(), log.With("component", "audit")); err != nil {
+		store.Close()
+		return nil, err
+	}
 
 	installation, installedAt, err := store.Installation()
 	if err != nil {

@@ -34,6 +34,11 @@ func (c *checker) skip(format string, args ...any) {
 	fmt.Fprintf(c.out, "skip  %s\n", fmt.Sprintf(format, args...))
 }
 
+// warn notes a risk the operator may choose to run with; it is not counted as a problem.
+func (c *checker) warn(format string, args ...any) {
+	fmt.Fprintf(c.out, "warn  %s\n", fmt.Sprintf(format, args...))
+}
+
 func (c *checker) fail(format string, args ...any) {
 	c.problems++
 	fmt.Fprintf(c.out, "FAIL  %s\n", fmt.Sprintf(format, args...))
@@ -63,7 +68,7 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	if cfg.Store == storeEtcd {
 		checkEtcd(ctx, c, cfg)
 	} else {
-		checkDatabase(ctx, c, cfg.DBPath)
+		checkDatabase(ctx, c, cfg)
 	}
 
 	policy, perr := commands.LoadPolicy(cfg.PolicyPath)
@@ -114,12 +119,14 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 // same schema checks: a newer schema or a file that is not cakegate's is refused), so it
 // works while cakegate runs, and shows which installation it is: an operator notices a
 // wrong or fresh file before it starts (a new database does not know the old one's grants).
-func checkDatabase(ctx context.Context, c *checker, path string) {
+func checkDatabase(ctx context.Context, c *checker, cfg Config) {
+	path := cfg.DBPath
 	if checkDBPath(path) != "" {
 		return // LoadConfig said what is wrong
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		c.ok("database %s does not exist yet: the first start creates it with a new installation id. If cakegate has run before, this is the wrong file (check CAKEGATE_DB and the working directory)", path)
+		checkAuditKeying(c, cfg, state.AuditKeying{}, 0)
 		return
 	}
 	s, closeSnapshot, err := state.OpenSnapshot(path)
@@ -139,6 +146,30 @@ func checkDatabase(ctx context.Context, c *checker, path string) {
 		return
 	}
 	c.ok("database %s: installation %s, created %s; schema version %d, %d request(s), %d audit event(s)", path, id, created.UTC().Format(time.RFC3339), state.SchemaVersion, st.Requests, st.AuditEvents)
+	k, err := s.AuditKeying(ctx)
+	if err != nil {
+		c.fail("CAKEGATE_DB: %v", err)
+		return
+	}
+	checkAuditKeying(c, cfg, k, st.AuditEvents)
+}
+
+// checkAuditKeying says how the audit chain of events events is keyed (k), against the
+// key given: what serve would refuse fails with serve's words; an unkeyed chain without a
+// key is a warning, with how to key it.
+func checkAuditKeying(c *checker, cfg Config, k state.AuditKeying, events uint64) {
+	switch msg := auditKeyMismatch(k, cfg.AuditKey); {
+	case cfg.AuditKeyFile != "" && cfg.AuditKey == nil:
+		c.skip("the audit chain's keying: %s was refused (see above)", auditKeyVariable)
+	case msg != "":
+		c.fail("%s", msg)
+	case k.Keyed():
+		c.ok("audit chain keyed from event %d with key %s, the key in %s", k.From, k.KeyID, auditKeyVariable)
+	case cfg.AuditKey != nil:
+		c.ok("audit chain not keyed yet: the next start keys it from event %d on with key %s, the key in %s", events+1, cfg.AuditKey.ID(), auditKeyVariable)
+	default:
+		c.warn("audit chain unkeyed: %s; %s", unkeyedRisk, howToKey)
+	}
 }
 
 func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands.Policy) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cakegate/cakegate/state"
 	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
@@ -44,6 +45,12 @@ type Config struct {
 	// EtcdSessionTTL is the lease of each replica's etcd session: how soon a dead
 	// replica's leadership and outbox claims pass to another (DefaultSessionTTL if 0).
 	EtcdSessionTTL time.Duration
+	// AuditKey keys the audit chain (CAKEGATE_AUDIT_KEY_FILE, read from AuditKeyFile);
+	// nil: the chain is unkeyed, and cakegate says so at start.
+	AuditKey     *state.AuditKey
+	AuditKeyFile string
+	// auditKeySecrets are the forms of the key the redactor blanks.
+	auditKeySecrets []string
 }
 
 // The defaults of the contract.
@@ -150,6 +157,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad("CAKEGATE_LOG_FORMAT=%q: use text or json.", c.LogFormat)
 	}
 	loadStoreConfig(&c, getenv, bad)
+	auditKey, problem := loadAuditKey(getenv)
+	if problem != "" {
+		bad("%s", problem)
+	}
+	c.AuditKey, c.AuditKeyFile, c.auditKeySecrets = auditKey.Key, auditKey.File, auditKey.secrets
 	if len(problems) > 0 {
 		return c, problems
 	}
@@ -182,7 +194,7 @@ func (c Config) datacakeTokenVariable() string {
 // secrets lists the configured secrets, for redaction.
 func (c Config) secrets() []string {
 	var out []string
-	for _, s := range []string{c.SlackBotToken, c.SlackAppToken, c.SlackSigningSecret, c.DatacakeToken} {
+	for _, s := range append([]string{c.SlackBotToken, c.SlackAppToken, c.SlackSigningSecret, c.DatacakeToken}, c.auditKeySecrets...) {
 		if s != "" {
 			out = append(out, s)
 		}
@@ -200,6 +212,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("datacake_max_concurrency", c.DatacakeMaxConc),
 		slog.String("config", c.PolicyPath),
 		slog.String("store", describeStore(c)),
+		slog.String("audit_key_file", c.AuditKeyFile),
 		slog.String("addr", c.Addr),
 		slog.String("command", c.Command),
 	)

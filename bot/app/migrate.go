@@ -23,14 +23,24 @@ func Migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stderr, migrateUsage)
 		return 2
 	}
-	if err := migrateToEtcd(ctx, dbPathFrom(getenv), etcdConfig(getenv), stdout); err != nil {
+	key, problem := loadAuditKey(getenv)
+	if problem != "" {
+		fmt.Fprintln(stderr, "migrate:", problem)
+		return 2
+	}
+	if err := migrateToEtcd(ctx, dbPathFrom(getenv), etcdConfig(getenv), key.Key, stdout); err != nil {
 		fmt.Fprintln(stderr, "migrate:", err)
+		if errors.As(err, new(configError)) {
+			return 2
+		}
 		return 1
 	}
 	return 0
 }
 
-func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, stdout io.Writer) error {
+// migrateToEtcd copies the file at dbPath into etcd and checks the copy, a keyed audit
+// chain with key, which must then be the chain's.
+func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key *state.AuditKey, stdout io.Writer) error {
 	if len(cfg.Endpoints) == 0 {
 		return errors.New("CAKEGATE_ETCD_ENDPOINTS is not set: give the etcd members' client URLs")
 	}
@@ -49,6 +59,15 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, std
 	if err != nil {
 		return err
 	}
+	keying, err := src.AuditKeying(ctx)
+	if err != nil {
+		return err
+	}
+	if keying.Keyed() && (key == nil || key.ID() != keying.KeyID) {
+		// Found before anything is copied: the copy's chain could not be checked.
+		return configError{fmt.Sprintf("the audit chain is keyed from event %d with key %s, and the copy is checked with it: "+
+			"set %s to the key file cakegate runs with", keying.From, keying.KeyID, auditKeyVariable)}
+	}
 	client, err := etcdstore.Dial(cfg)
 	if err != nil {
 		return err
@@ -61,7 +80,7 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, std
 		return err
 	}
 
-	dst, err := etcdstore.Open(ctx, client, prefix)
+	dst, err := etcdstore.Open(ctx, client, prefix, etcdstore.WithAuditKey(key))
 	if err != nil {
 		return fmt.Errorf("open the copy: %w", err)
 	}

@@ -43,6 +43,9 @@ func Serve(ctx context.Context, args []string, getenv func(string) string, stder
 	a, err := New(cfg, log, Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "cakegate cannot start:\n%s\n", indent(err.Error()))
+		if errors.As(err, new(configError)) {
+			return 2 // found only with the store open, but a setting to fix all the same
+		}
 		return 1
 	}
 	defer a.Close()

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type Store interface {
 	AuditEvents(ctx context.Context, afterSeq uint64, limit int) ([]state.AuditRecord, error)
 	AuditForRequest(ctx context.Context, id commands.RequestID) ([]state.AuditRecord, error)
 	VerifyAudit(ctx context.Context) (uint64, error)
+	// AuditKeying and KeyAudit say how the audit chain is keyed, and key it at start.
+	AuditKeying(ctx context.Context) (state.AuditKeying, error)
+	KeyAudit(ctx context.Context, e commands.AuditEvent) (state.AuditKeying, bool, error)
 	Installation() (id string, created time.Time, err error)
 	// Check reports whether the store can be read now, for /readyz.
 	Check(ctx context.Context) error
@@ -45,12 +49,12 @@ const (
 	storeEtcd  = "etcd"
 )
 
-// openStore opens the store cfg names.
+// openStore opens the store cfg names, chaining the audit log with cfg's key.
 func openStore(ctx context.Context, cfg Config, opts Options) (Store, error) {
 	if cfg.Store == storeEtcd {
-		return etcdstore.Connect(ctx, cfg.Etcd)
+		return etcdstore.Connect(ctx, cfg.Etcd, etcdstore.WithAuditKey(cfg.AuditKey))
 	}
-	return state.Open(cfg.DBPath, opts.StoreOptions...)
+	return state.Open(cfg.DBPath, append(slices.Clone(opts.StoreOptions), state.WithAuditKey(cfg.AuditKey))...)
 }
 
 // describeStore names the store for the start-up log line and check-config.

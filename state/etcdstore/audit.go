@@ -121,10 +121,11 @@ func (s *Store) RecentAudit(ctx context.Context, n int) ([]commands.AuditEvent, 
 }
 
 // VerifyAudit recomputes the hash chain over the whole audit log, read at one revision, as
-// state.Store.VerifyAudit does: 0 and nil when every record holds, else the first record
-// that does not and an error matching state.ErrAuditBroken. The head is checked too: it
-// counts every event ever appended and holds the newest hash, so records cut off the end
-// are found.
+// state.Store.VerifyAudit does, keyed events with the store's audit key: 0 and nil when
+// every record holds, else the first record that does not and an error matching
+// state.ErrAuditBroken, state.ErrAuditKeyNeeded or state.ErrAuditWrongKey. The head is
+// checked too: it counts every event ever appended, holds the newest hash and says from
+// where the chain is keyed, so records cut off the end, or a keying moved, are found.
 func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error) {
 	err = atOneRevision(ctx, func(ctx context.Context) error {
 		firstBroken = 0
@@ -140,8 +141,8 @@ func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error)
 		if err != nil {
 			return err
 		}
-		var last uint64
-		prev := ""
+		c := state.NewAuditChecker(s.auditKey)
+		defer func() { firstBroken = c.Broken() }()
 		from := s.keys.audit(1)
 		end := clientv3.GetPrefixRangeEnd(s.keys.prefix + dirAudit)
 		for {
@@ -154,29 +155,21 @@ func (s *Store) VerifyAudit(ctx context.Context) (firstBroken uint64, err error)
 				if err != nil {
 					return fmt.Errorf("audit key %q: the etcd store is damaged", kv.Key)
 				}
-				if seq != last+1 {
-					firstBroken = last + 1
-					return fmt.Errorf("audit event %d is missing: %w", last+1, state.ErrAuditBroken)
-				}
-				rec, err := state.CheckAuditLink(prev, seq, kv.Value)
-				if err != nil {
-					firstBroken = seq
+				if err := c.Check(seq, kv.Value); err != nil {
 					return err
 				}
-				prev, last = rec.Hash, seq
 			}
 			if !resp.More || len(resp.Kvs) == 0 {
 				break
 			}
 			from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 		}
-		if h.Audit > last {
-			firstBroken = last + 1
-			return fmt.Errorf("audit event %d is missing, and so is every event up to %d: %w", last+1, h.Audit, state.ErrAuditBroken)
+		if err := c.Finish(h.Audit, h.keying()); err != nil {
+			return err
 		}
-		if h.AuditHash != prev {
-			firstBroken = last
-			return fmt.Errorf("audit event %d does not match the hash the head keeps: %w", last, state.ErrAuditBroken)
+		if h.AuditHash != c.Tip() {
+			// Finish found no event missing, so the last one checked is the newest.
+			return c.Fail(c.Last(), "does not match the hash the head keeps")
 		}
 		return nil
 	})

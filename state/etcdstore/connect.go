@@ -64,15 +64,15 @@ func Dial(cfg Config) (*clientv3.Client, error) {
 	return client, nil
 }
 
-// Connect dials etcd and opens the store under cfg.Prefix; Close closes the connection.
-func Connect(ctx context.Context, cfg Config) (*Store, error) {
+// Connect dials etcd and opens the store under cfg.Prefix with opts (an audit key); Close
+// closes the connection.
+func Connect(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 	client, err := Dial(cfg)
 	if err != nil {
 		return nil, err
 	}
-	var opts []Option
 	if cfg.MaxTxnOps > 0 {
-		opts = append(opts, WithMaxTxnOps(cfg.MaxTxnOps))
+		opts = append([]Option{WithMaxTxnOps(cfg.MaxTxnOps)}, opts...)
 	}
 	timeout := cfg.DialTimeout
 	if timeout <= 0 {

@@ -14,7 +14,7 @@ import (
 //
 //	meta/schema_version               layout version, decimal
 //	meta/installation, meta/created_at  the installation id and when it was made (RFC 3339)
-//	head                              JSON head: counters and the audit chain's tip
+//	head                              JSON head: counters, the audit chain's tip and keying
 //	requests/<id>                     JSON commands.Request (state.EncodeRequest)
 //	by_state/<state>/<id>             ""  (only states a request can leave)
 //	by_expiry/<nanos>/<id>            ""  (requests with a grant that must end on time)

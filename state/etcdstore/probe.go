@@ -6,6 +6,8 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/cakegate/cakegate/state"
 )
 
 // Probe is what check-config learns about the etcd store without writing anything.
@@ -19,6 +21,9 @@ type Probe struct {
 	CreatedAt    time.Time
 	// WriteErr is why the client may not write under the prefix, or nil.
 	WriteErr error
+	// AuditEvents and AuditKeying are the audit chain's length and keying, from the head.
+	AuditEvents uint64
+	AuditKeying state.AuditKeying
 }
 
 // ProbeStore connects as cfg says and reports on the cluster and the store under
@@ -46,6 +51,7 @@ func ProbeStore(ctx context.Context, cfg Config) (Probe, error) {
 		clientv3.OpGet(k.prefix, clientv3.WithPrefix(), clientv3.WithCountOnly()),
 		clientv3.OpGet(k.of(keyInstallation)),
 		clientv3.OpGet(k.of(keyCreatedAt)),
+		clientv3.OpGet(k.of(keyHead)),
 	).Commit()
 	if err != nil {
 		return p, fmt.Errorf("etcd: cannot read prefix %s: %w", k.prefix, err)
@@ -54,6 +60,13 @@ func ProbeStore(ctx context.Context, cfg Config) (Probe, error) {
 	if v := rangeValue(resp.Responses[1]); v != nil {
 		p.Installation = string(v)
 		p.CreatedAt, _ = time.Parse(time.RFC3339, string(rangeValue(resp.Responses[2])))
+	}
+	if v := rangeValue(resp.Responses[3]); v != nil {
+		h, err := decodeHead(v)
+		if err != nil {
+			return p, err
+		}
+		p.AuditEvents, p.AuditKeying = h.Audit, h.keying()
 	}
 	_, p.WriteErr = client.Txn(ctx).
 		If(clientv3.Compare(clientv3.Version(k.of(keySchemaVersion)), "<", 0)).

@@ -34,6 +34,8 @@ type Store struct {
 	createdAt    time.Time
 	// rev, when not 0, pins every read at that revision and refuses writes: AtRevision.
 	rev int64
+	// auditKey chains and checks the audit log (WithAuditKey); nil: unkeyed.
+	auditKey *state.AuditKey
 }
 
 // DefaultPrefix is the key prefix when none is configured.
@@ -54,6 +56,11 @@ type Option func(*Store)
 
 // WithMaxTxnOps tells the store the server's max-txn-ops, when it is not etcd's default.
 func WithMaxTxnOps(n int) Option { return func(s *Store) { s.maxTxnOps = n } }
+
+// WithAuditKey has the store chain the audit events it writes with key (HMAC-SHA256), and
+// check keyed events with it in VerifyAudit, as state.WithAuditKey does for bbolt: a chain
+// not keyed yet is keyed by KeyAudit, and until then the store refuses audit events.
+func WithAuditKey(key *state.AuditKey) Option { return func(s *Store) { s.auditKey = key } }
 
 // Open uses client for a store under prefix (DefaultPrefix if empty), creating the store
 // with a new installation id if nothing is stored under prefix yet. The client stays the
@@ -143,7 +150,7 @@ func (s *Store) AtRevision(ctx context.Context) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("etcd read head: %w", err)
 	}
-	view := &Store{client: s.client, keys: s.keys, maxTxnOps: s.maxTxnOps,
+	view := &Store{client: s.client, keys: s.keys, maxTxnOps: s.maxTxnOps, auditKey: s.auditKey,
 		installation: s.installation, createdAt: s.createdAt, rev: s.revOf(resp.Header.Revision)}
 	return view, nil
 }

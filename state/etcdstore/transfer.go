@@ -153,6 +153,10 @@ func Import(ctx context.Context, client *clientv3.Client, prefix string, c state
 			b.put(k.auditByRequest(rec.Request, rec.Seq), nil)
 		}
 		h.Audit, h.AuditHash = rec.Seq, rec.Hash
+		if rec.KeyID != "" && h.AuditKeyedFrom == 0 {
+			// The head's keying is derived from the records, as state.Import derives it.
+			h.AuditKeyedFrom, h.AuditKeyID = rec.Seq, rec.KeyID
+		}
 	}
 	for n, err := range c.Outbox {
 		if err != nil {

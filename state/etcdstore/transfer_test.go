@@ -85,6 +85,65 @@ func TestTransferRoundTrip(t *testing.T) {
 	}
 }
 
+// TestTransferKeyedChain: a keyed chain copied into etcd and back into a bbolt file stays
+// keyed from the same event with the same key, verifies with it, and goes on keyed.
+func TestTransferKeyedChain(t *testing.T) {
+	ctx := context.Background()
+	srv := etcdtest.Start(t)
+	key, err := state.NewAuditKey([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cakegate.db")
+	src, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Fill(t, src) // unkeyed events, then keyed ones
+	src.Close()
+	if src, err = state.Open(path, state.WithAuditKey(key)); err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want, wrote, err := src.KeyAudit(ctx, commands.AuditEvent{Action: "audit_keyed"})
+	if err != nil || !wrote {
+		t.Fatalf("KeyAudit: %v, %v", wrote, err)
+	}
+	if err := src.Record(ctx, commands.Change{Audit: []commands.AuditEvent{{Action: "after"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Export(ctx, func(c state.Content) error {
+		return etcdstore.Import(ctx, srv.Client(t), etcdtest.Prefix(t), c, 0)
+	}); err != nil {
+		t.Fatalf("bbolt → etcd: %v", err)
+	}
+	dst := mustOpen(t, srv, etcdtest.Prefix(t), etcdstore.WithAuditKey(key))
+	if got, err := dst.AuditKeying(ctx); err != nil || got != want {
+		t.Fatalf("etcd AuditKeying %+v, %v; want %+v", got, err, want)
+	}
+	if err := dst.Record(ctx, commands.Change{Audit: []commands.AuditEvent{{Action: "in etcd"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if broken, err := dst.VerifyAudit(ctx); broken != 0 || err != nil {
+		t.Fatalf("VerifyAudit in etcd: %d, %v", broken, err)
+	}
+	back := filepath.Join(t.TempDir(), "backup.db")
+	if err := dst.Export(ctx, func(c state.Content) error { return state.Import(ctx, back, c) }); err != nil {
+		t.Fatalf("etcd → bbolt: %v", err)
+	}
+	restored, err := state.Open(back, state.WithAuditKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if got, err := restored.AuditKeying(ctx); err != nil || got != want {
+		t.Fatalf("backup's AuditKeying %+v, %v; want %+v", got, err, want)
+	}
+	if broken, err := restored.VerifyAudit(ctx); broken != 0 || err != nil {
+		t.Fatalf("VerifyAudit of the backup: %d, %v", broken, err)
+	}
+}
+
 // TestImportRefusesAFullPrefix: an import never mixes with keys already there.
 func TestImportRefusesAFullPrefix(t *testing.T) {
 	srv := etcdtest.Start(t)

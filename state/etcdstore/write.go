@@ -24,6 +24,8 @@ type batch struct {
 	head     head
 	headRev  int64
 	headUsed bool
+	// auditKey chains the audit events the batch appends; nil: unkeyed.
+	auditKey *state.AuditKey
 }
 
 // put writes key. etcd refuses a transaction that names a key twice, so a delete of the
@@ -89,21 +91,20 @@ func contains(keys []string, k string) bool {
 // writeChange appends c's audit events to the chain and queues its notifications,
 // filling in id where they name no request, and allocating from the head.
 func (b *batch) writeChange(id commands.RequestID, c commands.Change) error {
+	if len(c.Audit) > 0 {
+		// Another replica may run with another key, or none: the head read for this
+		// write says how the chain is keyed, and the write must match it.
+		if err := state.CheckAuditWriteKey(b.head.keying(), b.auditKey); err != nil {
+			return err
+		}
+	}
 	for _, e := range c.Audit {
 		if e.Request == 0 {
 			e.Request = id
 		}
-		seq := b.head.Audit + 1
-		rec, v, err := state.ChainAudit(b.head.AuditHash, seq, e)
-		if err != nil {
+		if _, err := b.appendAudit(e); err != nil {
 			return err
 		}
-		b.put(b.keys.audit(seq), v)
-		if rec.Request != 0 {
-			b.put(b.keys.auditByRequest(rec.Request, seq), nil)
-		}
-		b.head.Audit, b.head.AuditHash = seq, rec.Hash
-		b.headUsed = true
 	}
 	for _, n := range c.Outbox {
 		if n.Request == 0 {
@@ -117,6 +118,23 @@ func (b *batch) writeChange(id commands.RequestID, c commands.Change) error {
 		b.headUsed = true
 	}
 	return nil
+}
+
+// appendAudit chains e to the head's tip under the batch's key and writes it, with its
+// audit_by_request key when it names a request.
+func (b *batch) appendAudit(e commands.AuditEvent) (state.AuditRecord, error) {
+	seq := b.head.Audit + 1
+	rec, v, err := state.ChainAudit(b.auditKey, b.head.AuditHash, seq, e)
+	if err != nil {
+		return rec, err
+	}
+	b.put(b.keys.audit(seq), v)
+	if rec.Request != 0 {
+		b.put(b.keys.auditByRequest(rec.Request, seq), nil)
+	}
+	b.head.Audit, b.head.AuditHash = seq, rec.Hash
+	b.headUsed = true
+	return rec, nil
 }
 
 // putNotification writes n and its outbox_due key.
@@ -201,5 +219,5 @@ func (s *Store) newBatch(headResp *pb.ResponseOp) (*batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &batch{keys: s.keys, head: h, headRev: rev}, nil
+	return &batch{keys: s.keys, head: h, headRev: rev, auditKey: s.auditKey}, nil
 }

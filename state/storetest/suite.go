@@ -26,6 +26,8 @@ type Store interface {
 	AuditEvents(ctx context.Context, afterSeq uint64, limit int) ([]state.AuditRecord, error)
 	AuditForRequest(ctx context.Context, id commands.RequestID) ([]state.AuditRecord, error)
 	VerifyAudit(ctx context.Context) (uint64, error)
+	AuditKeying(ctx context.Context) (state.AuditKeying, error)
+	KeyAudit(ctx context.Context, e commands.AuditEvent) (state.AuditKeying, bool, error)
 	Stats(ctx context.Context) (state.Stats, error)
 	Installation() (string, time.Time, error)
 }
@@ -37,6 +39,13 @@ type Harness struct {
 	// Replica returns another handle on the data of s, as a second cakegate process would
 	// have one (for etcd, another client); a store that allows one process returns s.
 	Replica func(t *testing.T, s Store) Store
+	// WithKey returns a handle on the data of s that chains and checks the audit log with
+	// key (nil: none), as cakegate started with another CAKEGATE_AUDIT_KEY_FILE would
+	// have; s is not used after (bbolt closes it to reopen the file).
+	WithKey func(t *testing.T, s Store, key *state.AuditKey) Store
+	// RewriteAudit stores v as the record of audit event seq behind the store's back, as
+	// someone with write access to the database could.
+	RewriteAudit func(t *testing.T, s Store, seq uint64, v []byte)
 }
 
 // Run runs the whole suite against h's store.
@@ -58,6 +67,8 @@ func Run(t *testing.T, h Harness) {
 		{"Outbox", testOutbox},
 		{"OutboxUrgentFirst", testOutboxUrgentFirst},
 		{"Audit", testAudit},
+		{"AuditKeyed", testAuditKeyed},
+		{"AuditKeyedRewritten", testAuditKeyedRewritten},
 		{"Stats", testStats},
 		{"Installation", testInstallation},
 		{"Linearizable", testLinearizable},
