@@ -96,9 +96,10 @@ func extensionRoom(r *Request, user string, role *Role) (time.Duration, error) {
 }
 
 // lifetimeLeft is how far r's expiry may still move before its whole life passes its role's
-// maximum, to the minute; none left is an error.
+// maximum, to the minute; none left is an error. The life counts from the first reveal: a
+// re-issue makes a new API user, not a new grant.
 func lifetimeLeft(r *Request, role *Role) (time.Duration, error) {
-	room := r.Grant.CreatedAt.Add(role.MaxDuration).Sub(r.Grant.ExpiresAt).Truncate(time.Minute)
+	room := r.LifeStart().Add(role.MaxDuration).Sub(r.Grant.ExpiresAt).Truncate(time.Minute)
 	if room <= 0 {
 		return 0, Errorf(CodeTooLong, "%s already runs for role %s's maximum of %s; ask for a new token with `/cakegate request` when it ends.", r.ID, role.Name, FormatDuration(role.MaxDuration))
 	}

@@ -198,6 +198,15 @@ type Extension struct {
 	Approvals   []Approval    `json:"approvals,omitempty"`
 }
 
+// LifeStart is when r's grant began: its token's first reveal, which re-issues and
+// extensions keep. Its role's max_duration caps the grant's end from there.
+func (r *Request) LifeStart() time.Time {
+	if !r.RevealedAt.IsZero() || r.Grant == nil {
+		return r.RevealedAt
+	}
+	return r.Grant.CreatedAt // the first reveal, not yet marked active
+}
+
 // ApprovedBy reports whether user has approved.
 func (r *Request) ApprovedBy(user string) bool {
 	for _, a := range r.Approvals {

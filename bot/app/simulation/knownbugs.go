@@ -42,7 +42,6 @@ const (
 var knownBugs = []knownBug{
 	bug("a requester deactivated while their token is made keeps it", "issue 21.1", 3, invLeaverIn2s, invLeaverLoses),
 	bug("authority from a list frozen at escalation; a requester the policy dropped still granted", "issue 21.2", 1, invPolicy, invAuthority),
-	bug("a re-issue resets the clock that caps a grant", "issue 21.4", 3, invLifetime),
 	bug("a burst walks through the cap and the de-duplication of deliveries", "issue 21.7", 5, invOneDelivery, invOpenCap),
 	bug("a reconcile that started before an expiry calls the expired user an orphan", "issue 21.8", 1, invFalseOrphan),
 }

@@ -1,0 +1,50 @@
+package commands_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// TestLifetimeCountsFromTheFirstReveal: a re-issue makes a new API user, not a new grant. A
+// 7-day role revealed for 3 days, re-issued on day 2 and extended, may reach 7 days from
+// its first reveal, never 7 days from the re-issue (issue 21.4).
+func TestLifetimeCountsFromTheFirstReveal(t *testing.T) {
+	ctx := context.Background()
+	for _, how := range []string{"ExtendWithoutApproval", "ApprovedExtension"} {
+		t.Run(how, func(t *testing.T) {
+			e := newEnv(t)
+			viewer := e.svc.Policy.Roles["viewer"] // 7d at most
+			viewer.ExtendWithoutApproval = how == "ExtendWithoutApproval"
+			r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}, Duration: 3 * 24 * time.Hour})
+			if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
+				t.Fatal(err)
+			}
+			first := e.reveal(t, r.ID)
+			e.clock.Advance(2 * 24 * time.Hour)
+			if _, err := e.svc.Reissue(ctx, r.ID, carol, e.notifier.Show); err != nil {
+				t.Fatal(err)
+			}
+			_, err := e.svc.Extend(ctx, r.ID, carol, 5*24*time.Hour)
+			if !errors.Is(err, commands.ErrTooLong) || !strings.Contains(err.Error(), "by at most 4d") {
+				t.Fatalf("extending by 5d after a re-issue on day 2: got %v, want refused, 4d at most", err)
+			}
+			got, err := e.svc.Extend(ctx, r.ID, carol, 4*24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !viewer.ExtendWithoutApproval {
+				if got, err = e.svc.Approve(ctx, r.ID, ann); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if life := got.Grant.ExpiresAt.Sub(first.Grant.CreatedAt); life != viewer.MaxDuration {
+				t.Fatalf("the grant lives %v from its first reveal, want the role's %v", life, viewer.MaxDuration)
+			}
+		})
+	}
+}
