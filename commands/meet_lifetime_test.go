@@ -48,3 +48,34 @@ func TestLifetimeCountsFromTheFirstReveal(t *testing.T) {
 		})
 	}
 }
+
+// TestLifetimeOfATokenShownThenTakenOver: the token was shown, but the write marking the
+// request active failed; reconcile deletes the API user and lets its requester reveal
+// again. The token that left started the grant's clock: revealing again keeps its end, and
+// an extension counts from it (a bug the simulation found, seed 22).
+func TestLifetimeOfATokenShownThenTakenOver(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.svc.Policy.Roles["viewer"].ExtendWithoutApproval = true
+	first := stuckAfterDelivery(t, e)
+	e.clock.Advance(commands.ProvisionLease)
+	if res, _ := e.svc.Reconcile(ctx); res.Reopened != 1 {
+		t.Fatalf("got %+v, want it taken over", res)
+	}
+	e.clock.Advance(2 * time.Hour)
+	again := e.reveal(t, first.ID)
+	if !again.Grant.ExpiresAt.Equal(first.Grant.ExpiresAt) {
+		t.Fatalf("revealing again after a token was shown moved the end from %v to %v", first.Grant.ExpiresAt, again.Grant.ExpiresAt)
+	}
+	room := e.svc.Policy.Roles["viewer"].MaxDuration - first.Duration
+	if _, err := e.svc.Extend(ctx, first.ID, carol, room+time.Hour); !errors.Is(err, commands.ErrTooLong) {
+		t.Fatalf("extending past the role's max from the first token: got %v, want too long", err)
+	}
+	got, err := e.svc.Extend(ctx, first.ID, carol, room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if life := got.Grant.ExpiresAt.Sub(first.Grant.CreatedAt); life != e.svc.Policy.Roles["viewer"].MaxDuration {
+		t.Fatalf("the grant lives %v from the first token, want the role's max", life)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // orphansListed is how many held orphans one report names; a fresh database may see
@@ -31,11 +32,13 @@ func (o orphan) describe() string {
 	return what
 }
 
-// orphans sorts the listed API users into this installation's orphans and the orphans of
-// others (another installation's, or from before installation ids), leaving out every API
-// user a grant owns and every one no cakegate named. errs counts look-ups that failed; an
-// API user whose request could not be read is left alone this run.
-func (s *Service) orphans(ctx context.Context, users []APIUser) (mine, foreign []orphan, errs int) {
+// orphans sorts the API users listed at listedAt into this installation's orphans and the
+// orphans of others (another installation's, or from before installation ids), leaving out
+// every API user a grant owns and every one no cakegate named. errs counts look-ups that
+// failed; an API user whose request could not be read is left alone this run. So is one
+// whose request changed since the list was read: an expiry or a revoke may have deleted it
+// in between, and the list no longer tells (the next run's list will).
+func (s *Service) orphans(ctx context.Context, users []APIUser, listedAt time.Time) (mine, foreign []orphan, errs int) {
 	for _, u := range users {
 		origin, ok := ParseAPIUserName(u.Name)
 		if !ok {
@@ -55,6 +58,8 @@ func (s *Service) orphans(ctx context.Context, users []APIUser) (mine, foreign [
 		}
 		if r != nil {
 			switch {
+			case !r.UpdatedAt.Before(listedAt):
+				continue // changed since the list was read: judged on the next run's list
 			case r.State == StateProvisioning:
 				continue // being created now, or reconcile's job above
 			case (r.State == StateActive || r.State == StateRevoking) && r.Grant != nil && r.Grant.APIUserID == u.ID:
@@ -129,10 +134,11 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 		return
 	}
 	for _, o := range mine {
-		if s.deleteOrphan(ctx, Actor, o, "no grant owned it") {
-			res.OrphansDeleted++
-		} else {
+		switch deleted, err := s.deleteOrphan(ctx, Actor, o, "no grant owned it"); {
+		case err != nil:
 			res.Errors++
+		case deleted:
+			res.OrphansDeleted++
 		}
 	}
 }
@@ -149,11 +155,18 @@ func (s *Service) orphanReason(mine []orphan) string {
 	return "This database has no grant for them: check it is the right database before deleting."
 }
 
-// deleteOrphan deletes one orphan, records it, and tells whoever its name points at.
-func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why string) bool {
-	if err := s.deleteConfirmed(ctx, s.Policy.Workspace, o.user.ID); err != nil {
+// deleteOrphan deletes one orphan, records it, and tells whoever its name points at. One
+// that is gone already (deleted since it was listed) was not deleted here: nothing is
+// recorded, nobody told.
+func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why string) (bool, error) {
+	deleted, err := s.deleteIfExists(ctx, s.Policy.Workspace, o.user.ID)
+	if err != nil {
 		s.log().Warn("delete orphaned API user", "api_user", o.user.ID, "err", err)
-		return false
+		return false, err
+	}
+	if !deleted {
+		s.log().Info("an orphaned API user was gone already", "api_user", o.user.ID)
+		return false, nil
 	}
 	var more []Notification
 	if o.origin.User != "" {
@@ -165,7 +178,7 @@ func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why 
 		by = Mention(actor)
 	}
 	s.journal(ctx, actor, "orphan_deleted", o.describe(), fmt.Sprintf("%s deleted %s: %s.", by, o.describe(), why), more...)
-	return true
+	return true, nil
 }
 
 // DeleteOrphans deletes every API user of this installation that no grant owns, without
@@ -180,16 +193,18 @@ func (s *Service) DeleteOrphans(ctx context.Context, user string) (deleted, fail
 	if !ok {
 		return 0, 0, Errorf(CodeNotApprover, "only cakegate's approvers (%s) can delete orphaned API users.", mentions(s.Policy.Approvers))
 	}
+	listedAt := s.now()
 	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, APIUserPrefix)
 	if err != nil {
 		return 0, 0, &Error{Code: CodeUnavailable, Message: "cakegate could not list Datacake's API users just now; please try again in a minute.", Err: err}
 	}
-	mine, _, _ := s.orphans(ctx, users)
+	mine, _, _ := s.orphans(ctx, users, listedAt)
 	for _, o := range mine {
-		if s.deleteOrphan(ctx, user, o, "an approver confirmed that no grant owns it") {
-			deleted++
-		} else {
+		switch ok, err := s.deleteOrphan(ctx, user, o, "an approver confirmed that no grant owns it"); {
+		case err != nil:
 			failed++
+		case ok:
+			deleted++
 		}
 	}
 	return deleted, failed, nil

@@ -90,7 +90,7 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 			s.releaseProvisioning(bctx, r.ID)
 			return r, &Error{Code: CodeUnavailable, Message: fmt.Sprintf("%s: cakegate could not show you the token and Datacake did not confirm deleting it; cakegate will delete it, then Reveal works again.", r.ID), Err: err}
 		}
-		back, berr := s.unreveal(bctx, r.ID, user.ID, "the token could not be shown: "+describe(err))
+		back, berr := s.unreveal(bctx, r.ID, user.ID, "the token could not be shown: "+describe(err), false)
 		if berr != nil {
 			return r, berr
 		}

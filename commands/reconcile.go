@@ -108,7 +108,8 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			res.Failed++
 			continue
 		}
-		if _, err := s.unreveal(ctx, r.ID, "", "cakegate stopped while creating it"); err != nil {
+		// A recorded grant means its token may have left before cakegate stopped.
+		if _, err := s.unreveal(ctx, r.ID, "", "cakegate stopped while creating it", r.Grant != nil); err != nil {
 			res.Errors++
 			continue
 		}
@@ -162,7 +163,7 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	for _, u := range users {
 		exists[u.ID] = true
 	}
-	mine, foreign, errs := s.orphans(ctx, users)
+	mine, foreign, errs := s.orphans(ctx, users, listedAt)
 	res.Errors += errs
 	for _, o := range foreign {
 		s.reportForeign(ctx, o, res)

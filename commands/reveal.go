@@ -120,9 +120,10 @@ func (s *Service) Reissue(ctx context.Context, id RequestID, user string, show S
 // unreveal moves a provisioning request whose API user is gone back to approved, so its
 // Reveal button works again, and tells the requester. apiUser, if not empty, is the API
 // user that must still be the recorded one (nobody took the request over meanwhile). A
-// request whose token was revealed before (a re-issue) keeps its end: it may be revealed
-// until then.
-func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why string) (*Request, error) {
+// request whose token was revealed before (a re-issue), or may have been (shown is true: a
+// grant was recorded, and then nobody could tell whether its token left), keeps its end
+// and the start of its life: it may be revealed until then, and never for longer.
+func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why string, shown bool) (*Request, error) {
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		from := r.State
 		if r.State != StateProvisioning || (apiUser != "" && (r.Grant == nil || r.Grant.APIUserID != apiUser)) {
@@ -131,7 +132,10 @@ func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why strin
 		if err := moveTo(r, StateApproved, "reveal"); err != nil {
 			return Change{}, err
 		}
-		if r.Grant != nil && !r.RevealedAt.IsZero() {
+		if r.Grant != nil && (shown || !r.RevealedAt.IsZero()) {
+			if r.RevealedAt.IsZero() {
+				r.RevealedAt = r.Grant.CreatedAt
+			}
 			r.EndsAt = r.Grant.ExpiresAt
 			r.RevealBy = r.EndsAt
 		}

@@ -138,20 +138,27 @@ func who(user string) string {
 // has seen yet. So every failure except an unreachable or refusing Datacake (which a list
 // would meet too) is settled by listing the workspace's API users: absent is done.
 func (s *Service) deleteConfirmed(ctx context.Context, workspace, id string) error {
-	err := s.Datacake.DeleteAPIUser(ctx, id)
+	_, err := s.deleteIfExists(ctx, workspace, id)
+	return err
+}
+
+// deleteIfExists is deleteConfirmed that also says whether this delete removed the API
+// user (deleted), or found it gone already.
+func (s *Service) deleteIfExists(ctx context.Context, workspace, id string) (deleted bool, err error) {
+	err = s.Datacake.DeleteAPIUser(ctx, id)
 	if err == nil || unreachable(err) {
-		return err
+		return err == nil, err
 	}
 	users, lerr := s.Datacake.FindAPIUsers(ctx, workspace, "")
 	if lerr != nil {
-		return fmt.Errorf("Datacake did not delete API user %s (%w), and listing API users to see whether it is gone failed: %w", id, err, lerr)
+		return false, fmt.Errorf("Datacake did not delete API user %s (%w), and listing API users to see whether it is gone failed: %w", id, err, lerr)
 	}
 	for _, u := range users {
 		if u.ID == id {
-			return fmt.Errorf("Datacake did not delete API user %s, which still exists: %w", id, err)
+			return false, fmt.Errorf("Datacake did not delete API user %s, which still exists: %w", id, err)
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // unreachable reports whether err says Datacake could not be asked at all just now (a

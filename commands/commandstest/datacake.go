@@ -29,6 +29,9 @@ type Datacake struct {
 	MissingErr error
 	// OnCreate, if set, is called at the start of each create, for concurrency tests.
 	OnCreate func()
+	// OnFind, if set, is called after each list is taken and before it is returned: what
+	// it changes happened after the list was read.
+	OnFind func()
 }
 
 // NewDatacake is a Datacake workspace without API users.
@@ -92,12 +95,15 @@ func (f *Datacake) DeleteAPIUser(_ context.Context, id string) error {
 // FindAPIUsers lists the API users whose name starts with prefix.
 func (f *Datacake) FindAPIUsers(_ context.Context, _, prefix string) ([]commands.APIUser, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []commands.APIUser
 	for id, spec := range f.users {
 		if strings.HasPrefix(spec.Name, prefix) {
 			out = append(out, commands.APIUser{ID: id, Name: spec.Name, Created: f.createdAt[id]})
 		}
+	}
+	f.mu.Unlock()
+	if f.OnFind != nil {
+		f.OnFind()
 	}
 	return out, nil
 }

@@ -43,7 +43,6 @@ var knownBugs = []knownBug{
 	bug("a requester deactivated while their token is made keeps it", "issue 21.1", 3, invLeaverIn2s, invLeaverLoses),
 	bug("authority from a list frozen at escalation; a requester the policy dropped still granted", "issue 21.2", 1, invPolicy, invAuthority),
 	bug("a burst walks through the cap and the de-duplication of deliveries", "issue 21.7", 5, invOneDelivery, invOpenCap),
-	bug("a reconcile that started before an expiry calls the expired user an orphan", "issue 21.8", 1, invFalseOrphan),
 }
 
 // bug is a known bug without a trigger of its own, found by seed breaking invs[0].
