@@ -25,7 +25,8 @@
 // usergroups.users.list and apps.connections.open. Any other method answers
 // unknown_method and is recorded. Only users added with AddUser exist;
 // channels exist unless SetChannelError says otherwise. FailNext,
-// RateLimitNext, Fail5xxNext, SetChannelError and BlockDMs inject failures.
+// RateLimitNext, Fail5xxNext (and their …In forms for one conversation),
+// SetChannelError and BlockDMs inject failures.
 //
 // Refused Block Kit payloads answer invalid_blocks for messages and
 // invalid_arguments for views (what Slack answers there), with the reasons
