@@ -42,8 +42,14 @@ func (b *Bot) reveal(ctx context.Context, to replyTo, triggerID string, id comma
 	b.showIn(ctx, to, v.ID, id, user, b.svc.Reveal)
 }
 
-// reissue answers the Re-issue button of the modal a second Reveal click opened.
+// reissue answers the Re-issue button of the modal a second Reveal click opened. Who may is
+// asked first: a click by anyone but the requester is answered privately and changes
+// nothing, not even the window.
 func (b *Bot) reissue(ctx context.Context, to replyTo, viewID string, id commands.RequestID, user string) {
+	if _, err := b.svc.MayReveal(ctx, id, user); err != nil {
+		b.replyError(ctx, to, err)
+		return
+	}
 	if _, err := b.slack.UpdateViewContext(ctx, noteView(revealCallbackID, id, ":hourglass_flowing_sand: Deleting the old token of *"+id.String()+"* and creating a new one…"), "", "", viewID); err != nil {
 		b.log.Warn("update re-issue modal", "request", id.String(), "err", err)
 		b.replyText(ctx, to, fmt.Sprintf("Slack did not update the window for %s; nothing was changed. Click *Reveal token* again.", id))
