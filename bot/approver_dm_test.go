@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -26,16 +27,25 @@ func (f *homeFixture) withApproverGroup() {
 func (f *homeFixture) store() *commandstest.Store { return f.svc.Store.(*commandstest.Store) }
 
 // restart replaces the Bot by a new one on the same store, as a crash and restart would:
-// whatever the old one only remembered in memory is gone.
-func (f *homeFixture) restart() {
-	f.bot = bot.New(bot.Config{
+// whatever the old one only remembered in memory is gone. opts are added to its Slack
+// client.
+func (f *homeFixture) restart(t *testing.T, opts ...slack.Option) {
+	f.bot = f.replica(opts...)
+	f.svc.Groups = f.bot
+	f.srv = httptest.NewServer(f.bot.Handler(func() error { return nil }))
+	t.Cleanup(f.srv.Close)
+}
+
+// replica is another Bot on the same store and Slack, as a second replica would be; opts
+// are added to its Slack client.
+func (f *homeFixture) replica(opts ...slack.Option) *bot.Bot {
+	return bot.New(bot.Config{
 		Service:       f.svc,
-		Slack:         slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL())),
+		Slack:         slack.New(slacktest.DefaultBotToken, append([]slack.Option{slack.OptionAPIURL(f.slack.URL())}, opts...)...),
 		SigningSecret: homeSecret,
 		Requests:      f.store(),
 		Outbox:        f.store(),
 	})
-	f.svc.Groups = f.bot
 }
 
 // deliverRounds delivers the outbox n times, an hour apart: long enough for any retry.
@@ -115,7 +125,7 @@ func TestApproverGroupMemberFailsForAWhile(t *testing.T) {
 
 			f.deliverOutbox(t)
 			f.checkOneCopyEach(t, []string{"U0ANN", "U0DAN"}, []string{"U0BOB"})
-			f.restart()
+			f.restart(t)
 			clock.Advance(time.Hour)
 			f.deliverRounds(t, clock, 3)
 			f.checkOneCopyEach(t, []string{"U0ANN", "U0BOB", "U0DAN"}, nil)

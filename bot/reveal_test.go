@@ -1,12 +1,16 @@
 package bot_test
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 // approved has user ask for the viewer role, ann approve it, and the Reveal DM go out.
@@ -105,5 +109,89 @@ func TestReissueBySomeoneElseChangesNothing(t *testing.T) {
 	}
 	if !told {
 		t.Errorf("bob was not told why nothing happened; his DMs: %+v", f.slack.DMs("U0BOB"))
+	}
+}
+
+// signalCreates makes the fixture's Datacake report each API user it starts to create.
+func (f *homeFixture) signalCreates() <-chan struct{} {
+	created := make(chan struct{}, 16)
+	f.datacake.OnCreate = func() { created <- struct{}{} }
+	return created
+}
+
+func waitFor(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-homeContext(t).Done():
+		t.Fatalf("waited in vain for %s", what)
+	}
+}
+
+// clickReveal clicks Reveal token in user's direct message and delivers the click to the
+// Bot serving base; it returns the click's trigger id.
+func (f *homeFixture) clickReveal(t *testing.T, user, base string) string {
+	t.Helper()
+	dm := f.revealDM(t, user)
+	cb, err := f.slack.ButtonClick(user, dm.Channel, dm.TS, bot.ActionReveal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := slacktest.InteractionForm(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := slacktest.SignedRequest(base+"/slack/interactions", body, homeSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("click: got %d", resp.StatusCode)
+	}
+	return cb.TriggerID
+}
+
+// onScreen is the one modal user sees, rendered.
+func (f *homeFixture) onScreen(t *testing.T, user string) (slacktest.View, string) {
+	t.Helper()
+	views := f.slack.Views(user)
+	if len(views) != 1 {
+		t.Fatalf("%s sees %d modals, want one", user, len(views))
+	}
+	return views[0], f.slack.RenderView(views[0])
+}
+
+// currentToken is the token of request id's API user now.
+func (f *homeFixture) currentToken(t *testing.T, id commands.RequestID) string {
+	t.Helper()
+	r, err := f.svc.Store.Get(homeContext(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != commands.StateActive || r.Grant == nil {
+		t.Fatalf("%s is %s, want active", id, r.State)
+	}
+	return commandstest.TokenOf(r.Grant.APIUserID).Reveal()
+}
+
+// checkTokenOnlyInModals fails if token reached Slack other than by views.update, the
+// modal its requester's click opened: in a message, a DM, an ephemeral, a response_url
+// answer.
+func (f *homeFixture) checkTokenOnlyInModals(t *testing.T, token string) {
+	t.Helper()
+	for _, c := range f.slack.Calls() {
+		if c.Method != "views.update" && strings.Contains(fmt.Sprint(c.Params)+string(c.Blocks), token) {
+			t.Errorf("the token went to Slack by %s", c.Method)
+		}
+	}
+	for _, p := range f.slack.AllResponseURLPosts() {
+		if strings.Contains(string(p.Body), token) {
+			t.Error("the token went to a response URL")
+		}
 	}
 }
