@@ -21,45 +21,77 @@ func (b *Bot) channelOf(r *commands.Request) string {
 	return b.svc.Policy.ChannelOf(b.roleOf(r))
 }
 
-// sendApproverDM sends the approval message of r, with its buttons, to the user to, or to
-// every member of the user group to, and records each copy so that later changes update it.
-// Who already approved, and the requester, are left out; so is a request no longer waiting
-// for a decision (or an extension), which a late delivery would only announce wrongly.
-func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, to string) error {
+// sendApproverDM delivers n, the approval message of r with its buttons, to the user n.To,
+// or to every member of the user group n.To, and records each copy so that later changes
+// update it. Who already approved, and the requester, are left out; so is a request no
+// longer waiting for a decision (or an extension), which a late delivery would only
+// announce wrongly.
+//
+// Each member is sent to on their own: one Slack refuses for good (isRefusedForGood) is
+// skipped and reported once (reportUnreachable), and one who meets a passing failure (a
+// 5xx, a 429) does not stop the others. The error then makes the outbox retry n, and the
+// copies recorded for n leave out who already got it, so a retry reaches only who is still
+// missing, also after a restart.
+func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, n commands.Notification) error {
 	if !r.AwaitsDecision() {
 		return nil
 	}
-	users := []string{to}
-	if len(to) > 0 && to[0] == 'S' {
-		members, err := b.groupMembers(ctx, to)
+	users := []string{n.To}
+	if len(n.To) > 0 && n.To[0] == 'S' {
+		members, err := b.groupMembers(ctx, n.To)
 		if err != nil {
-			return fmt.Errorf("list user group %s: %w", to, err)
+			return fmt.Errorf("list user group %s: %w", n.To, err)
 		}
 		users = members
 	}
 	fallback, blocks := ApprovalMessage(r, b.now())
 	fallback, blocks = b.named(fallback), b.namedBlocks(blocks)
+	var unreachable []string
+	var failed []error
+	seen := map[string]bool{}
 	for _, user := range users {
-		if r.HasApproved(user) || (user == r.Requester && !b.svc.Policy.AllowSelfApproval) {
+		if seen[user] {
 			continue
 		}
-		channel, err := b.openDM(ctx, user)
-		if err != nil {
-			return err
+		seen[user] = true
+		if r.HasApproved(user) || (user == r.Requester && !b.svc.Policy.AllowSelfApproval) || r.CopySent(n.ID, user) {
+			continue
 		}
-		var ts string
-		err = callIn(ctx, dmOf(user), func() (err error) {
-			_, ts, err = b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("send %s to approver %s: %w", r.ID, user, err)
-		}
-		if err := b.svc.RecordCopy(ctx, r.ID, commands.MessageRef{Channel: channel, TS: ts}); err != nil {
-			return err
+		err := b.sendApproverCopy(ctx, r, n.ID, user, fallback, blocks)
+		switch {
+		case err == nil:
+		case isRefusedForGood(err):
+			unreachable = append(unreachable, user)
+		default:
+			failed = append(failed, err)
 		}
 	}
+	if len(failed) > 0 {
+		// Reported once n is done, not on every attempt.
+		return fmt.Errorf("%d approver(s) of %s not reached yet: %w", len(failed), r.ID, errors.Join(failed...))
+	}
+	b.reportUnreachable(ctx, r, unreachable)
 	return nil
+}
+
+// sendApproverCopy sends one approver their copy of the approval message of r and records
+// it as sent by notification.
+func (b *Bot) sendApproverCopy(ctx context.Context, r *commands.Request, notification uint64, user, fallback string, blocks []slack.Block) error {
+	channel, err := b.openDM(ctx, user)
+	if err != nil {
+		return err
+	}
+	var ts string
+	err = callIn(ctx, dmOf(user), func() (err error) {
+		_, ts, err = b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("send %s to approver %s: %w", r.ID, user, err)
+	}
+	return b.svc.RecordCopy(ctx, r.ID, commands.ApproverCopy{
+		MessageRef: commands.MessageRef{Channel: channel, TS: ts}, User: user, Notification: notification,
+	})
 }
 
 // updateCopies brings every direct-message copy of r's approval message up to date. A copy

@@ -111,6 +111,8 @@ type Bot struct {
 	disabledAt map[string]time.Time
 	// home remembers who opened their Home tab and what it says; see home_state.go.
 	home homeState
+	// reveals has the clicks on Reveal token of one request take turns; see reveal_turns.go.
+	reveals revealTurns
 }
 
 // New builds a Bot.

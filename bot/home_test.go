@@ -35,7 +35,9 @@ type homeFixture struct {
 	srv      *httptest.Server
 }
 
-func newHomeFixture(t *testing.T) *homeFixture {
+// newHomeFixture builds the fixture; opts are added to the Bot's Slack client (an HTTP
+// client that holds some calls back, say).
+func newHomeFixture(t *testing.T, opts ...slack.Option) *homeFixture {
 	t.Helper()
 	f := &homeFixture{slack: slacktest.New(), datacake: commandstest.NewDatacake()}
 	f.slack.Start()
@@ -58,7 +60,7 @@ func newHomeFixture(t *testing.T) *homeFixture {
 	}
 	f.bot = bot.New(bot.Config{
 		Service:       f.svc,
-		Slack:         slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL())),
+		Slack:         slack.New(slacktest.DefaultBotToken, append([]slack.Option{slack.OptionAPIURL(f.slack.URL())}, opts...)...),
 		SigningSecret: homeSecret,
 		Requests:      store,
 		Outbox:        store,

@@ -210,7 +210,7 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 	case commands.NotifyApprovalUpdate:
 		return b.showApproval(ctx, r, b.svc.Policy.NotifyModeOf(b.roleOf(r)).InChannel())
 	case commands.NotifyApproverDM:
-		return b.sendApproverDM(ctx, r, n.To)
+		return b.sendApproverDM(ctx, r, n)
 	case commands.NotifyApprovalThread:
 		return b.replyInThread(ctx, r, n.Text)
 	case commands.NotifyRequester:

@@ -148,7 +148,7 @@ func TestApprovalUpdateNotHeldByARefusedDM(t *testing.T) {
 				Requester: "U0ALICE", Role: "viewer", State: commands.StateRevoked,
 				Message:        post(outboxChannel),
 				RevealMessage:  post(slacktest.DMChannel("U0ALICE")),
-				ApproverCopies: []commands.MessageRef{post(slacktest.DMChannel("U0ERIN"))},
+				ApproverCopies: []commands.ApproverCopy{{MessageRef: post(slacktest.DMChannel("U0ERIN"))}},
 			}
 			if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
 				t.Fatal(err)

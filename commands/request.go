@@ -156,7 +156,7 @@ type Request struct {
 	Escalation Escalation `json:"escalation,omitzero"`
 	// ApproverCopies are the direct messages that showed the request to approvers, each
 	// updated with the channel message, so every copy says who decided and when.
-	ApproverCopies []MessageRef `json:"approver_copies,omitempty"`
+	ApproverCopies []ApproverCopy `json:"approver_copies,omitempty"`
 }
 
 // Escalation is the re-notification record of a request that waits for a decision.

@@ -96,7 +96,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			res = fail(code)
 			break
 		}
-		if f = s.takeFaultLocked(req.method); f != nil && f.slackError != "" {
+		if f = s.takeFaultLocked(req); f != nil && f.slackError != "" {
 			res = fail(f.slackError)
 			f = nil
 			break

@@ -25,7 +25,12 @@
 // usergroups.users.list and apps.connections.open. Any other method answers
 // unknown_method and is recorded. Only users added with AddUser exist;
 // channels exist unless SetChannelError says otherwise. FailNext,
-// RateLimitNext, Fail5xxNext, SetChannelError and BlockDMs inject failures.
+// RateLimitNext, Fail5xxNext (and their …In forms for one conversation),
+// SetChannelError and BlockDMs inject failures.
+//
+// A views.open while a modal is open (a double click) replaces it, as Slack's
+// clients do; views.update of a replaced or closed modal answers not_found, or
+// succeeds unseen after AcceptUpdatesOfHiddenViews(true).
 //
 // Refused Block Kit payloads answer invalid_blocks for messages and
 // invalid_arguments for views (what Slack answers there), with the reasons

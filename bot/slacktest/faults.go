@@ -3,6 +3,7 @@ package slacktest
 import (
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -12,6 +13,9 @@ type fault struct {
 	slackError string        // ok:false with this error
 	status     int           // or an HTTP error status
 	retryAfter time.Duration // Retry-After for 429
+	// conversation, if set, is the only conversation whose calls meet the fault: a
+	// channel id, or a user id for conversations.open (see conversationOf).
+	conversation string
 }
 
 func (f *fault) write(w http.ResponseWriter) {
@@ -36,14 +40,26 @@ func (s *Server) addFaults(method string, n int, f fault) {
 	}
 }
 
-func (s *Server) takeFaultLocked(method string) *fault {
-	q := s.faults[method]
-	if len(q) == 0 {
+// takeFaultLocked consumes the first fault queued for req's method that applies to its
+// conversation.
+func (s *Server) takeFaultLocked(req *apiRequest) *fault {
+	q := s.faults[req.method]
+	i := slices.IndexFunc(q, func(f fault) bool { return f.conversation == "" || f.conversation == conversationOf(req) })
+	if i < 0 {
 		return nil
 	}
-	f := q[0]
-	s.faults[method] = q[1:]
+	f := q[i]
+	s.faults[req.method] = slices.Delete(slices.Clone(q), i, i+1)
 	return &f
+}
+
+// conversationOf names the conversation a call is about: its channel, or for
+// conversations.open the user(s) it opens a direct message with.
+func conversationOf(req *apiRequest) string {
+	if ch := req.params["channel"]; ch != "" {
+		return ch
+	}
+	return req.params["users"]
 }
 
 // FailNext makes the next n calls to method answer ok:false with slackError
@@ -64,6 +80,20 @@ func (s *Server) RateLimitNext(method string, n int, retryAfter time.Duration) {
 // body, which slack-go reports as slack.StatusCodeError.
 func (s *Server) Fail5xxNext(method string, n int) {
 	s.addFaults(method, n, fault{status: http.StatusInternalServerError})
+}
+
+// RateLimitNextIn is RateLimitNext for the calls to method about one conversation
+// only: a channel id (DMChannel(user) for a direct message), or for
+// conversations.open the user. Calls about other conversations go through, so a
+// test can make Slack slow down for one person among many.
+func (s *Server) RateLimitNextIn(method, conversation string, n int, retryAfter time.Duration) {
+	s.addFaults(method, n, fault{status: http.StatusTooManyRequests, retryAfter: retryAfter, conversation: conversation})
+}
+
+// Fail5xxNextIn is Fail5xxNext for the calls to method about one conversation only
+// (see RateLimitNextIn).
+func (s *Server) Fail5xxNextIn(method, conversation string, n int) {
+	s.addFaults(method, n, fault{status: http.StatusInternalServerError, conversation: conversation})
 }
 
 // SetChannelError makes every post, update or info request for channel fail

@@ -47,6 +47,28 @@ func TestRateLimitNext(t *testing.T) {
 	}
 }
 
+// The …In faults meet only the calls about their conversation; others pass them by.
+func TestFaultsInOneConversation(t *testing.T) {
+	srv := mustStart(t)
+	api := client(srv)
+	srv.Fail5xxNextIn("chat.postMessage", "C0B", 1)
+	srv.RateLimitNextIn("conversations.open", alice.ID, 1, time.Second)
+	if _, _, err := api.PostMessage("C0A", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatalf("another channel met the fault: %v", err)
+	}
+	var sc slack.StatusCodeError
+	if _, _, err := api.PostMessage("C0B", slack.MsgOptionText("x", false)); !errors.As(err, &sc) {
+		t.Fatalf("got %v, want the 500", err)
+	}
+	if _, _, err := api.PostMessage("C0B", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatalf("the fault was not used up: %v", err)
+	}
+	var rl *slack.RateLimitedError
+	if _, _, _, err := api.OpenConversation(&slack.OpenConversationParameters{Users: []string{alice.ID}}); !errors.As(err, &rl) {
+		t.Fatalf("got %v, want the 429 for alice", err)
+	}
+}
+
 func TestFail5xxNext(t *testing.T) {
 	srv := mustStart(t)
 	srv.Fail5xxNext("views.publish", 1)

@@ -47,6 +47,9 @@ type Server struct {
 	responses  map[string]*responseURL
 	// dropResponses is how many posts to response URLs are still to be dropped.
 	dropResponses int
+	// acceptHidden makes views.update of a view no longer shown succeed
+	// (AcceptUpdatesOfHiddenViews).
+	acceptHidden bool
 
 	sock socketState
 }

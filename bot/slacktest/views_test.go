@@ -124,6 +124,37 @@ func TestViewsUpdateAndPush(t *testing.T) {
 	})
 }
 
+// A second views.open (a double click) replaces the modal on the user's screen; an update
+// of the replaced one fails, or succeeds unseen when the fake is told to accept it.
+func TestViewsOpenReplaces(t *testing.T) {
+	srv := mustStart(t)
+	api := client(srv)
+	first, err := api.OpenView(srv.NewTriggerID(alice.ID), modal("First"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := api.OpenView(srv.NewTriggerID(alice.ID), modal("Second"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if views := srv.Views(alice.ID); len(views) != 1 || views[0].ID != second.ID {
+		t.Fatalf("alice sees %+v, want only the second modal", views)
+	}
+	if _, err := api.UpdateView(modal("Late"), "", "", first.ID); slackErr(err) != "not_found" {
+		t.Fatalf("update of the replaced modal: got %v, want not_found", err)
+	}
+	srv.AcceptUpdatesOfHiddenViews(true)
+	if _, err := api.UpdateView(modal("Late"), "", "", first.ID); err != nil {
+		t.Fatalf("update of the replaced modal when accepted: %v", err)
+	}
+	if v, _ := srv.View(first.ID); v.Title != "Late" {
+		t.Fatalf("the replaced modal is %+v, want it updated", v)
+	}
+	if views := srv.Views(alice.ID); len(views) != 1 || views[0].ID != second.ID || views[0].Title != "Second" {
+		t.Fatalf("alice sees %+v, want the second modal as it was", views)
+	}
+}
+
 func TestViewsPublish(t *testing.T) {
 	srv := mustStart(t)
 	api := client(srv)
