@@ -42,7 +42,7 @@ func leakedGrant(t *testing.T, store *commandstest.Store, dc *commandstest.Datac
 		Requester: "U0ALICE", Workspace: "ws-1", Role: "viewer", State: commands.StateActive,
 		Grant: &commands.Grant{APIUserID: apiUser, APIUserName: "cakegate-k3f9q2-r1-u0alice", ExpiresAt: time.Now().Add(time.Hour), Fingerprint: commands.Fingerprint(token)},
 	}
-	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+	if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -54,7 +54,7 @@ func BenchmarkLeakScanBurst(b *testing.B) {
 			Requester: fmt.Sprintf("U0USER%04d", i), Workspace: "ws-leak-bench", Role: "viewer", State: commands.StateActive,
 			Grant: &commands.Grant{APIUserID: fmt.Sprintf("api-%d", i), ExpiresAt: time.Now().Add(time.Hour), Fingerprint: commands.Fingerprint(randomHex(b))},
 		}
-		if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+		if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -33,7 +33,17 @@ func (b *Bot) IsActive(ctx context.Context, user string) (bool, error) {
 // recorded; the event is then not acknowledged, and Slack delivers it again. Deleting the
 // API users follows in the background.
 func (b *Bot) userChanged(e *slackevents.UserChangeEvent) error {
-	if !e.User.Deleted || e.User.ID == "" {
+	if e.User.ID == "" {
+		return nil
+	}
+	if !e.User.Deleted {
+		// Back, or never gone: a deactivation recorded for them no longer holds. If this
+		// fails, their next request asks Slack instead.
+		ctx, cancel := context.WithTimeout(context.Background(), leakMarkTimeout)
+		defer cancel()
+		if err := b.svc.Reactivated(ctx, e.User.ID); err != nil {
+			b.log.Warn("reactivated user: could not forget their deactivation", "user", e.User.ID, "err", err)
+		}
 		return nil
 	}
 	user := e.User.ID

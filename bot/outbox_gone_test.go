@@ -92,7 +92,7 @@ func TestDeliverOutboxRefusedDMKeepsOtherPaths(t *testing.T) {
 	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	store := commandstest.NewStore()
 	r := &commands.Request{Requester: "U0BOB", State: commands.StateDenied}
-	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+	if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyUser, To: "U0BOB", Text: "first", CreatedAt: clock.Now()})
@@ -150,7 +150,7 @@ func TestApprovalUpdateNotHeldByARefusedDM(t *testing.T) {
 				RevealMessage:  post(slacktest.DMChannel("U0ALICE")),
 				ApproverCopies: []commands.ApproverCopy{{MessageRef: post(slacktest.DMChannel("U0ERIN"))}},
 			}
-			if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+			if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
 				t.Fatal(err)
 			}
 			store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyApprovalUpdate, Request: r.ID, CreatedAt: clock.Now()})

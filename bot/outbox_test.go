@@ -166,7 +166,7 @@ func TestDeliverOutboxDeadLettersWhatItGivesUp(t *testing.T) {
 	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	store := commandstest.NewStore()
 	r := &commands.Request{Requester: "U0ALICE", State: commands.StateDenied}
-	if err := store.Create(context.Background(), r, commands.Change{}); err != nil {
+	if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	id := r.ID

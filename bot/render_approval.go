@@ -31,6 +31,8 @@ func ApprovalMessage(r *commands.Request, now time.Time) (fallback string, block
 		s.actions(r.ID.String()+"_actions",
 			button(ActionApprove, "Approve", r, slack.StylePrimary),
 			button(ActionDeny, "Deny", r, slack.StyleDanger))
+	case commands.StateApproved:
+		s.actions(r.ID.String()+"_actions", withdrawButton(r))
 	case commands.StateActive:
 		s.actions(r.ID.String()+"_actions", revokeButton(r))
 		if r.Extension != nil {
@@ -137,6 +139,10 @@ func approvalStatus(r *commands.Request, now time.Time) string {
 		}
 		return "Expired " + slackDate(at)
 	case commands.StateRevoked:
+		if r.Grant == nil {
+			// Withdrawn before its token was revealed: none was ever made.
+			return withNote("Approval withdrawn by "+who(r.DecidedBy)+" "+slackDate(r.DecidedAt)+" · no token was made", r.DecisionNote)
+		}
 		return withNote("Revoked by "+who(r.DecidedBy)+" "+slackDate(r.DecidedAt), r.DecisionNote)
 	case commands.StateDenied:
 		return withNote("Denied by "+who(r.DecidedBy)+" "+slackDate(r.DecidedAt), r.DecisionNote)

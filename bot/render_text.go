@@ -365,3 +365,16 @@ func revokeButton(r *commands.Request) *slack.ButtonBlockElement {
 	).WithStyle(slack.StyleDanger)
 	return button(ActionRevoke, "Revoke", r, slack.StyleDanger).WithConfirm(confirm)
 }
+
+// withdrawButton takes an approval back before its token is revealed, asking once more:
+// the requester's Reveal button stops working.
+func withdrawButton(r *commands.Request) *slack.ButtonBlockElement {
+	id := r.ID
+	confirm := slack.NewConfirmationBlockObject(
+		plainText(truncateRunes("Withdraw the approval of "+id.String()+"?", maxConfirmTitle)),
+		plainText(truncateRunes("No token will be made for "+id.String()+", and its requester's Reveal button stops working.", maxConfirmText)),
+		plainText("Withdraw"),
+		plainText("Keep it"),
+	).WithStyle(slack.StyleDanger)
+	return button(ActionRevoke, "Withdraw approval", r, slack.StyleDanger).WithConfirm(confirm)
+}

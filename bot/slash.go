@@ -173,6 +173,12 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 	case VerbCancel:
 		return fmt.Sprintf("You cancelled %s.", r.ID)
 	case VerbRevoke:
+		switch {
+		case r.State == commands.StateRevoked && r.Grant == nil:
+			return fmt.Sprintf(":no_entry: You withdrew the approval of %s; no token was made, and its Reveal button no longer works.", r.ID)
+		case r.State == commands.StateProvisioning:
+			return fmt.Sprintf(":no_entry: The token of %s is being made right now; cakegate deletes it as soon as it exists, before anyone sees it.", r.ID)
+		}
 		return fmt.Sprintf(":no_entry: %s is revoked; its token no longer works.", r.ID)
 	case VerbExtend:
 		if r.Extension != nil {

@@ -39,9 +39,6 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 // pending, without calling Datacake to create anything, so a form can answer at once.
 // GrantIfAutomatic is the second half.
 func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request, error) {
-	if r, err := s.sameDelivery(ctx, in); r != nil || err != nil {
-		return r, err
-	}
 	role, err := s.chooseRole(in.Role)
 	if err != nil {
 		return nil, err
@@ -62,9 +59,6 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		return nil, err
 	}
 	if err := checkRoleReason(role, reason); err != nil {
-		return nil, err
-	}
-	if err := s.checkOpenRequests(ctx, in.Requester); err != nil {
 		return nil, err
 	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
@@ -98,10 +92,33 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	if role.BreakGlass {
 		c.Outbox = append(c.Outbox, s.urgent(r, NotifyApprovers, fmt.Sprintf(":rotating_light: Break-glass: %s took role %s for %s without approval. Reason: %s", Mention(in.Requester), Escape(role.Name), FormatDuration(d), Escape(reason))))
 	}
-	if err := s.Store.Create(ctx, r, c); err != nil {
-		return nil, fmt.Errorf("store request: %w", err)
+	return s.create(ctx, r, c)
+}
+
+// create stores r, pending, with c, unless the store refuses it: the same delivery made a
+// request already (which is returned instead), its requester has max_open_requests waiting,
+// or their account is recorded as deactivated. That last refusal is checked with Slack
+// first: a person whose account came back, and whose reactivation cakegate missed, may ask
+// again.
+func (s *Service) create(ctx context.Context, r *Request, c Change) (*Request, error) {
+	rules := CreateRules{MaxPending: s.Policy.maxOpenRequests()}
+	err := s.Store.Create(ctx, r, c, rules)
+	if errors.Is(err, ErrDeactivated) && s.back(ctx, r.Requester) {
+		err = s.Store.Create(ctx, r, c, rules)
 	}
-	return r, nil
+	var same *SameDeliveryError
+	var capped *PendingCapError
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &same):
+		return s.Store.Get(ctx, same.ID)
+	case errors.As(err, &capped):
+		return nil, Errorf(CodeNotAllowed, "you already have %d requests waiting for approval, the most one person may have at once. Cancel one (`/cakegate list` shows them) or wait for a decision.", capped.Pending)
+	case errors.Is(err, ErrDeactivated):
+		return nil, Errorf(CodeNotAllowed, "Slack told cakegate that your account was deactivated, so it takes no requests from it. If your account is active again, try again in a few minutes; if this persists, ask an approver (%s).", mentions(s.Policy.Approvers))
+	}
+	return nil, fmt.Errorf("store request: %w", err)
 }
 
 // GrantIfAutomatic approves a pending request at once (its requester then reveals it) if its role auto-approves or is
@@ -172,22 +189,4 @@ func (s *Service) askApprovers(r *Request, role *Role) []Notification {
 		out = append(out, s.approverDMs(r, s.Policy.ApproversOf(role))...)
 	}
 	return out
-}
-
-// sameDelivery returns the request an earlier delivery with in's key made, if any: the
-// requester's latest requests are few to look through, and a replay comes soon after.
-func (s *Service) sameDelivery(ctx context.Context, in RequestInput) (*Request, error) {
-	if in.Key == "" {
-		return nil, nil
-	}
-	recent, err := s.Store.ByUser(ctx, in.Requester, 20)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range recent {
-		if r.Key == in.Key {
-			return r, nil
-		}
-	}
-	return nil, nil
 }

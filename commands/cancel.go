@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 )
 
 // Cancel withdraws a pending request. Only its requester may.
@@ -11,7 +12,11 @@ func (s *Service) Cancel(ctx context.Context, id RequestID, user string) (*Reque
 		return nil, err
 	}
 	if r.Requester != user {
-		return nil, Errorf(CodeNotAllowed, "only %s, who asked for %s, can cancel it; approvers can deny it instead.", Mention(r.Requester), id)
+		instead := fmt.Sprintf("approvers can deny it with `/cakegate deny %s`", id)
+		if r.State != StatePending {
+			instead = fmt.Sprintf("approvers can revoke it with `/cakegate revoke %s`", id)
+		}
+		return nil, Errorf(CodeNotAllowed, "only %s, who asked for %s, can cancel it; %s.", Mention(r.Requester), id, instead)
 	}
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if err := checkSeen(ctx, r); err != nil {

@@ -36,11 +36,20 @@ func (s *Service) Deactivated(ctx context.Context, user string) (SweepResult, er
 
 // MarkDeactivated records that user's account was deactivated, in store writes only and no
 // network call, so that the transport can do it before it acknowledges the user_change
-// event (as MarkLeaked does for a leak): each request waiting for a grant is cancelled and
-// each grant moves to revoking, from where reconcile and the expiry sweep finish it even
-// after a crash. It returns the grants to finish now (FinishDeactivated), and an error if
-// any request could not be recorded: the event must then not be acknowledged.
+// event (as MarkLeaked does for a leak). First the person: from then on no request of theirs
+// is created, and a reveal of theirs shows no token. Then each of their requests: one
+// waiting for a grant is cancelled, each grant moves to revoking (from where reconcile and
+// the expiry sweep finish it even after a crash), and one whose API user is being made now
+// is halted, so the reveal deletes it instead of showing it. It returns the grants to finish
+// now (FinishDeactivated), those an earlier, interrupted run left in revoking among them,
+// and an error if anything could not be recorded: the event must then not be acknowledged,
+// and its next delivery finishes the job.
 func (s *Service) MarkDeactivated(ctx context.Context, user string) ([]*Request, SweepResult, error) {
+	now := s.now()
+	record := Change{Audit: []AuditEvent{{At: now, Actor: Actor, Action: DeactivatedReason, Detail: Mention(user) + "'s Slack account was deactivated"}}}
+	if err := s.Store.RecordDeactivation(ctx, user, now, record); err != nil {
+		return nil, SweepResult{}, fmt.Errorf("record that %s was deactivated: %w", user, err)
+	}
 	requests, err := s.Store.ByUser(ctx, user, 0)
 	if err != nil {
 		return nil, SweepResult{}, fmt.Errorf("find the requests of %s: %w", user, err)
@@ -49,9 +58,11 @@ func (s *Service) MarkDeactivated(ctx context.Context, user string) ([]*Request,
 	var marked []*Request
 	var errs []error
 	for _, r := range requests {
-		if r.State.Final() || (r.State == StateProvisioning && r.Grant == nil) || r.State == StateRevoking {
-			// Ended already; a reveal under way is ended by expiry or the next sweep once
-			// it has its API user; a revocation under way finishes by itself.
+		if r.State.Final() {
+			continue
+		}
+		if r.State == StateRevoking {
+			marked = append(marked, r) // finished by FinishDeactivated, if nobody has yet
 			continue
 		}
 		m, err := s.markDeactivated(ctx, r.ID)
@@ -84,32 +95,35 @@ func (s *Service) FinishDeactivated(ctx context.Context, marked []*Request) Swee
 	return res
 }
 
-// markDeactivated ends one request of a deactivated user in the store: cancelled, or its
-// grant moved to revoking. It returns the request as written, or nil if there was nothing
-// to do.
+// markDeactivated ends one request of a deactivated user in the store: cancelled, its grant
+// moved to revoking, or, while its API user is being made, halted. It returns the request as
+// written, or nil if there was nothing to do.
 func (s *Service) markDeactivated(ctx context.Context, id RequestID) (*Request, error) {
 	r, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		from, now := r.State, s.now()
-		if r.State.Final() {
+		if r.State.Final() || r.State == StateRevoking || r.Halted {
 			return Change{}, errNotDue
 		}
-		revoke := mayEnd(r)
-		to := StateCancelled
-		if revoke {
-			to = StateRevoking
-		}
-		if err := moveTo(r, to, "revoke"); err != nil {
-			return Change{}, err
-		}
-		if revoke {
+		var what string
+		switch {
+		case r.State == StateProvisioning && r.Grant == nil:
+			// Its API user is being made: the reveal deletes it as soon as it is recorded.
+			r.Halted = true
+			what = "is being revoked as its token is made"
+		case mayEnd(r):
+			if err := moveTo(r, StateRevoking, "revoke"); err != nil {
+				return Change{}, err
+			}
 			r.Grant.Ending = StateRevoked
+			what = "is being revoked"
+		default:
+			if err := moveTo(r, StateCancelled, "cancel"); err != nil {
+				return Change{}, err
+			}
+			what = "cancelled"
 		}
 		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = Actor, now, DeactivatedReason, now
 		r.Extension = nil
-		what := "cancelled"
-		if revoke {
-			what = "is being revoked"
-		}
 		return Change{
 			Audit: []AuditEvent{s.event(r, Actor, DeactivatedReason, from, Mention(r.Requester)+"'s Slack account was deactivated")},
 			Outbox: []Notification{
@@ -122,6 +136,34 @@ func (s *Service) markDeactivated(ctx context.Context, id RequestID) (*Request, 
 		return nil, nil
 	}
 	return r, err
+}
+
+// Reactivated forgets that user's account was deactivated: Slack says it is active again
+// (a user_change event). Their ended grants and requests stay ended; they may ask anew.
+func (s *Service) Reactivated(ctx context.Context, user string) error {
+	_, gone, err := s.Store.DeactivatedAt(ctx, user)
+	if err != nil || !gone {
+		return err
+	}
+	return s.Store.ClearDeactivation(ctx, user, Change{Audit: []AuditEvent{{At: s.now(), Actor: Actor, Action: "reactivated", Detail: Mention(user) + "'s Slack account is active again"}}})
+}
+
+// back reports whether user, recorded as deactivated, is active again in Slack, asking the
+// Directory (when there is one); if so, the record is cleared. A reactivation whose event
+// cakegate missed must not lock a person out for good.
+func (s *Service) back(ctx context.Context, user string) bool {
+	if s.Directory == nil {
+		return false
+	}
+	active, err := s.Directory.IsActive(ctx, user)
+	if err != nil || !active {
+		return false
+	}
+	if err := s.Reactivated(ctx, user); err != nil {
+		s.log().Error("forget a deactivation", "user", user, "err", err)
+		return false
+	}
+	return true
 }
 
 // LeaverPace is the least time between two questions to the Directory in one leavers

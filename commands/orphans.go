@@ -37,7 +37,9 @@ func (o orphan) describe() string {
 // every API user a grant owns and every one no cakegate named. errs counts look-ups that
 // failed; an API user whose request could not be read is left alone this run. So is one
 // whose request changed since the list was read: an expiry or a revoke may have deleted it
-// in between, and the list no longer tells (the next run's list will).
+// in between, and the list no longer tells (the next run's list will). A change in the
+// same instant as the list cannot be told apart by time; deleteOrphan finds such an API
+// user gone and reports nothing.
 func (s *Service) orphans(ctx context.Context, users []APIUser, listedAt time.Time) (mine, foreign []orphan, errs int) {
 	for _, u := range users {
 		origin, ok := ParseAPIUserName(u.Name)
@@ -58,7 +60,7 @@ func (s *Service) orphans(ctx context.Context, users []APIUser, listedAt time.Ti
 		}
 		if r != nil {
 			switch {
-			case !r.UpdatedAt.Before(listedAt):
+			case r.UpdatedAt.After(listedAt):
 				continue // changed since the list was read: judged on the next run's list
 			case r.State == StateProvisioning:
 				continue // being created now, or reconcile's job above

@@ -70,6 +70,10 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 			g.ExpiresAt = r.EndsAt
 		}
 		r.Grant = g
+		if r.Halted {
+			// Revoked while it was being made: recorded only to be deleted.
+			return s.halt(r)
+		}
 		return Change{}, nil
 	})
 	if err != nil {
@@ -78,6 +82,26 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 	}
 	if s.Waker != nil {
 		s.Waker.Wake()
+	}
+	if r.State == StateProvisioning && s.requesterLeft(bctx, r) {
+		// Deactivated since the click: nobody may see this token.
+		r, err = s.Store.Update(bctx, r.ID, func(r *Request) (Change, error) {
+			if r.State != StateProvisioning || r.Grant == nil || r.Grant.APIUserID != user.ID {
+				return Change{}, wrongState(r, "provision")
+			}
+			r.Halted, r.DecidedBy, r.DecidedAt, r.DecisionNote = true, Actor, s.now(), DeactivatedReason
+			return s.halt(r)
+		})
+		if err != nil {
+			return r, err
+		}
+	}
+	if r.State == StateRevoking {
+		ended, err := s.finishRevoke(bctx, r)
+		if err != nil {
+			return r, err
+		}
+		return ended, Errorf(CodeWrongState, "%s was revoked by %s while its token was being made, so cakegate deleted it before anyone saw it.%s", r.ID, who(r.DecidedBy), noteOf(r))
 	}
 	// From here on, the token posted anywhere cakegate reads is revoked.
 	s.leaks.add(r.Grant.Fingerprint, r.ID)
@@ -125,6 +149,40 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 		}
 		return c, nil
 	})
+}
+
+// halt moves r, provisioning with its grant just recorded and Halted, to revoking: its API
+// user is deleted before its token is shown. It is called inside a Store.Update.
+func (s *Service) halt(r *Request) (Change, error) {
+	from := r.State
+	if err := moveTo(r, StateRevoking, "revoke"); err != nil {
+		return Change{}, err
+	}
+	r.Grant.Ending = StateRevoked
+	r.ProvisionedBy, r.LeaseUntil, r.UpdatedAt = "", time.Time{}, s.now()
+	return Change{Audit: []AuditEvent{s.event(r, Actor, "halted", from, "revoked by "+r.DecidedBy+" while its token was being made; its API user is deleted unseen")}}, nil
+}
+
+// requesterLeft reports whether r's requester is recorded as deactivated. When the store
+// cannot say, it says no: MarkDeactivated writes the record before it looks at the
+// requests, so a request this misses is one it finds.
+func (s *Service) requesterLeft(ctx context.Context, r *Request) bool {
+	_, gone, err := s.Store.DeactivatedAt(ctx, r.Requester)
+	if err != nil {
+		s.log().Warn("read whether a requester was deactivated", "request", r.ID.String(), "err", err)
+	}
+	return gone
+}
+
+// noteOf is " Reason: …" for a request's decision note, or "".
+func noteOf(r *Request) string {
+	switch r.DecisionNote {
+	case "":
+		return ""
+	case DeactivatedReason:
+		return " Its requester's Slack account was deactivated."
+	}
+	return " Reason: " + Escape(r.DecisionNote)
 }
 
 // fail marks a provisioning request failed with a reason people can act on.

@@ -100,6 +100,15 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			res.Errors++
 			continue
 		}
+		if r.Halted {
+			// Revoked while it was being made: its API user is gone, so it ends here.
+			if _, err := s.endHalted(ctx, r.ID); err != nil {
+				res.Errors++
+				continue
+			}
+			res.Revoked++
+			continue
+		}
 		if r.Grant != nil && !now.Before(r.Grant.ExpiresAt) {
 			if _, err := s.fail(ctx, r.ID, "cakegate could not finish creating the token before its time ran out; please ask again"); err != nil {
 				res.Errors++

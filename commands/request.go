@@ -142,6 +142,11 @@ type Request struct {
 	// EndsAt keeps a revealed grant's end while the request is back in approved (a re-issue
 	// whose token could not be shown), so revealing again does not restart its clock.
 	EndsAt time.Time `json:"ends_at,omitzero"`
+	// Halted marks a request revoked while its API user was being made: an approver or its
+	// requester withdrew it, or its requester's Slack account was deactivated (DecidedBy and
+	// DecisionNote say who and why). Provisioning deletes the API user as soon as it is
+	// recorded, instead of showing its token.
+	Halted bool `json:"halted,omitempty"`
 	// RevealMessage is the direct message with the Reveal token button, updated as the
 	// request moves on so its button is offered only while it works.
 	RevealMessage MessageRef `json:"reveal_message,omitzero"`

@@ -9,7 +9,10 @@ import (
 )
 
 // Revoke ends an active grant before its expiry: the API user is deleted and the request
-// becomes revoked. The requester ("I'm done") or an approver of the role may revoke.
+// becomes revoked. The requester ("I'm done") or an approver of the role may revoke. An
+// approved request not yet revealed is withdrawn: it ends with no API user ever made, and
+// its Reveal button stops working. One whose API user is being made right now is halted:
+// the reveal deletes it as soon as it is recorded, before its token is shown.
 func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string) (*Request, error) {
 	reason = strings.TrimSpace(reason)
 	if err := checkReason(reason); err != nil {
@@ -31,11 +34,18 @@ func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string)
 		if err := checkSeen(ctx, r); err != nil {
 			return Change{}, err
 		}
-		from := r.State
+		from, now := r.State, s.now()
+		switch {
+		case r.State == StateApproved:
+			return s.withdraw(r, user, reason)
+		case r.State == StateProvisioning && r.Grant == nil && !r.Halted:
+			r.Halted = true
+			r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = user, now, reason, now
+			return Change{Audit: []AuditEvent{s.event(r, user, "revoke", from, "while its token is being made")}}, nil
+		}
 		if err := moveTo(r, StateRevoking, "revoke"); err != nil {
 			return Change{}, err
 		}
-		now := s.now()
 		r.Grant.Ending = StateRevoked
 		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = user, now, reason, now
 		r.Extension = nil
@@ -44,7 +54,55 @@ func (s *Service) Revoke(ctx context.Context, id RequestID, user, reason string)
 	if err != nil {
 		return nil, err
 	}
+	if r.State != StateRevoking {
+		return r, nil // withdrawn, or halted: nothing to delete (yet)
+	}
 	return s.finishRevoke(ctx, r)
+}
+
+// withdraw ends r, approved and not revealed, as revoked by user: no API user was ever made,
+// and the Reveal button stops working. It is called inside a Store.Update.
+func (s *Service) withdraw(r *Request, user, reason string) (Change, error) {
+	from, now := r.State, s.now()
+	if err := moveTo(r, StateRevoked, "revoke"); err != nil {
+		return Change{}, err
+	}
+	r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = user, now, reason, now
+	text := fmt.Sprintf("%s withdrew the approval of your request %s (role %s) before its token was revealed; no token was made, and its Reveal button no longer works.", who(user), r.ID, Escape(r.Role))
+	if user == r.Requester {
+		text = fmt.Sprintf("You withdrew your request %s (role %s) before its token was revealed; no token was made.", r.ID, Escape(r.Role))
+	}
+	if reason != "" {
+		text += " Reason: " + Escape(reason)
+	}
+	return Change{
+		Audit: []AuditEvent{s.event(r, user, "withdrawn", from, reason)},
+		Outbox: []Notification{
+			s.urgent(r, NotifyApprovalUpdate, ""),
+			s.urgent(r, NotifyRequester, text+" Ask again with `/cakegate request` if you still need access."),
+		},
+	}, nil
+}
+
+// endHalted ends a halted request whose API user is confirmed gone (or was never made).
+func (s *Service) endHalted(ctx context.Context, id RequestID) (*Request, error) {
+	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		from := r.State
+		if r.State != StateProvisioning || !r.Halted {
+			return Change{}, errNotDue
+		}
+		if err := moveTo(r, StateRevoked, "revoke"); err != nil {
+			return Change{}, err
+		}
+		r.ProvisionedBy, r.LeaseUntil, r.UpdatedAt = "", time.Time{}, s.now()
+		return Change{
+			Audit: []AuditEvent{s.event(r, Actor, "revoked", from, "revoked by "+r.DecidedBy+" while its token was being made; no token was shown")},
+			Outbox: []Notification{
+				s.urgent(r, NotifyApprovalUpdate, ""),
+				s.urgent(r, NotifyRequester, fmt.Sprintf("%s was revoked by %s while its token was being made; no token was shown.%s", r.ID, who(r.DecidedBy), noteOf(r))),
+			},
+		}, nil
+	})
 }
 
 // RevokeRetryBase is the first wait after a failed deletion; it doubles each time up to

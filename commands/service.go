@@ -18,11 +18,14 @@ type Service struct {
 	Store    Store
 	Datacake Datacake
 	Devices  DeviceDirectory
-	Groups   Groups      // may be nil when the policy names no user groups
-	Journal  Journal     // may be nil: then what belongs to no request is only logged
-	AuditLog AuditReader // may be nil: then /cakegate audit explains where the log is
-	Clock    Clock
-	Log      *slog.Logger
+	Groups   Groups // may be nil when the policy names no user groups
+	// Directory, if set, is asked whether a person recorded as deactivated is active again
+	// before their new request is refused (a reactivation whose event was missed).
+	Directory Directory
+	Journal   Journal     // may be nil: then what belongs to no request is only logged
+	AuditLog  AuditReader // may be nil: then /cakegate audit explains where the log is
+	Clock     Clock
+	Log       *slog.Logger
 
 	// Installation is the database's installation id, put in the name of every API user
 	// this cakegate creates; InstalledAt is when the database got it. Reconcile treats only

@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -83,8 +85,13 @@ type Notification struct {
 // change's audit events and notifications.
 type RequestStore interface {
 	// Create stores a new request, assigns its ID (r.ID is set), and writes c. Events and
-	// notifications in c whose Request is zero are given the new ID.
-	Create(ctx context.Context, r *Request, c Change) error
+	// notifications in c whose Request is zero are given the new ID. In the same
+	// transaction it refuses, writing nothing, a request whose requester has a deactivation
+	// recorded (an error matching ErrDeactivated), one whose requester already made a
+	// request with the same Key (a *SameDeliveryError), and one whose requester already
+	// has rules.MaxPending requests pending (a *PendingCapError): so that no burst, and no
+	// replica racing another, walks through them.
+	Create(ctx context.Context, r *Request, c Change, rules CreateRules) error
 	// Update loads request id, lets fn change it and say what else to write, and stores the
 	// result, all in one transaction: fn sees the current state, so checking it in fn is a
 	// compare-and-set. If fn returns an error nothing is written and Update returns it. fn
@@ -113,6 +120,50 @@ type RequestFinder interface {
 type Store interface {
 	RequestStore
 	RequestFinder
+	Deactivations
+}
+
+// CreateRules are what Create checks in the transaction that writes a request.
+type CreateRules struct {
+	// MaxPending refuses a request whose requester already has this many requests pending
+	// (0: no limit). The store counts them from an index of each requester's pending
+	// requests, so the cost does not grow with other people's.
+	MaxPending int
+}
+
+// PendingCapError is Create's refusal of a request whose requester has Pending requests
+// waiting for approval already, as many as CreateRules.MaxPending allows.
+type PendingCapError struct{ Pending int }
+
+func (e *PendingCapError) Error() string {
+	return fmt.Sprintf("the requester has %d requests pending already", e.Pending)
+}
+
+// SameDeliveryError is Create's refusal of a request whose requester made request ID with
+// the same Key: the same Slack delivery, arriving again.
+type SameDeliveryError struct{ ID RequestID }
+
+func (e *SameDeliveryError) Error() string {
+	return fmt.Sprintf("the same delivery made %s already", e.ID)
+}
+
+// ErrDeactivated is matched by Create's refusal of a request whose requester has a
+// deactivation recorded (Deactivations).
+var ErrDeactivated = errors.New("the requester's Slack account is recorded as deactivated")
+
+// Deactivations keeps, per person, that their Slack account was deactivated: written before
+// the user_change event that says so is acknowledged, and read by every path that would
+// hand out access (Create refuses their requests; a reveal does not show them a token).
+type Deactivations interface {
+	// RecordDeactivation notes that user was deactivated at, with c (its audit event) in
+	// the same transaction. Recording one already recorded keeps the first time and
+	// writes nothing.
+	RecordDeactivation(ctx context.Context, user string, at time.Time, c Change) error
+	// ClearDeactivation forgets user's deactivation, with c in the same transaction: they
+	// are back. Clearing none writes nothing and is no error.
+	ClearDeactivation(ctx context.Context, user string, c Change) error
+	// DeactivatedAt says whether, and since when, user is recorded as deactivated.
+	DeactivatedAt(ctx context.Context, user string) (time.Time, bool, error)
 }
 
 // Journal records what happened outside any one request, such as an API user that no

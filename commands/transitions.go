@@ -8,13 +8,15 @@ import (
 // transitions lists every state change the request state machine allows. Anything else is
 // refused, whatever a click or a command asks for.
 var transitions = map[State][]State{
-	StatePending:  {StateApproved, StateDenied, StateCancelled, StateTimedOut},
-	StateApproved: {StateProvisioning, StateLapsed, StateCancelled},
+	StatePending: {StateApproved, StateDenied, StateCancelled, StateTimedOut},
+	// approved → revoked is a withdrawal: no API user was ever made.
+	StateApproved: {StateProvisioning, StateLapsed, StateCancelled, StateRevoked},
 	// provisioning → revoking only once a grant is recorded (see mayEnd): its API user
 	// may exist and its token may have left, so expiry and revoke must be able to end it.
 	// provisioning → approved when the token could not be shown: its API user is deleted
-	// and the Reveal button works again.
-	StateProvisioning: {StateActive, StateFailed, StateRevoking, StateApproved},
+	// and the Reveal button works again. provisioning → revoked ends a request revoked
+	// while its API user was being made, once that API user is confirmed gone.
+	StateProvisioning: {StateActive, StateFailed, StateRevoking, StateApproved, StateRevoked},
 	// active → provisioning is a re-issue: the old API user is deleted, a new one shown.
 	StateActive:   {StateRevoking, StateProvisioning},
 	StateRevoking: {StateExpired, StateRevoked},
@@ -54,6 +56,9 @@ func wrongState(r *Request, action string) error {
 		msg = fmt.Sprintf("%s is still waiting for approval, so it cannot be %s yet.", r.ID, pastTense(action))
 	case StateApproved:
 		msg = fmt.Sprintf("%s is already approved%s; its requester can reveal the token until %s.", r.ID, by, r.RevealBy.UTC().Format("2006-01-02 15:04 UTC"))
+		if action == "deny" || action == "cancel" {
+			msg += fmt.Sprintf(" To take the approval back before its token is revealed, use `/cakegate revoke %s`.", r.ID)
+		}
 	case StateLapsed:
 		msg = fmt.Sprintf("%s was approved%s but its token was not revealed in time; ask again with `/cakegate request`.", r.ID, by)
 	case StateProvisioning:

@@ -21,8 +21,10 @@ func TestCanTransition(t *testing.T) {
 	allowed := map[string]bool{
 		"pending→approved": true, "pending→denied": true, "pending→cancelled": true, "pending→timed_out": true,
 		"approved→provisioning": true, "approved→lapsed": true, "approved→cancelled": true,
+		"approved→revoked":    true,                                                             // withdrawn before its token was revealed
 		"provisioning→active": true, "provisioning→failed": true, "provisioning→revoking": true, // once its grant is recorded
 		"provisioning→approved": true, // the token could not be shown: deleted, Reveal again
+		"provisioning→revoked":  true, // revoked while being made, its API user gone
 		"active→revoking":       true,
 		"active→provisioning":   true, // re-issue
 		"revoking→expired":      true, "revoking→revoked": true,
@@ -60,7 +62,7 @@ func (e *env) storeInState(t *testing.T, s commands.State) *commands.Request {
 	case commands.StateApproved, commands.StateLapsed:
 		r.RevealBy = start.Add(commands.DefaultRevealWithin)
 	}
-	if err := e.store.Create(context.Background(), r, commands.Change{}); err != nil {
+	if err := e.store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -94,7 +96,9 @@ func TestStateMachine(t *testing.T) {
 	// want[state][action] is the state an allowed action leads to.
 	want := map[commands.State]map[string]commands.State{
 		commands.StatePending:  {"approve": commands.StateApproved, "deny": commands.StateDenied, "cancel": commands.StateCancelled},
-		commands.StateApproved: {"reveal": commands.StateActive, "cancel": commands.StateCancelled},
+		commands.StateApproved: {"reveal": commands.StateActive, "cancel": commands.StateCancelled, "revoke": commands.StateRevoked},
+		// Revoked while its API user is being made: halted, for the reveal to delete it.
+		commands.StateProvisioning: {"revoke": commands.StateProvisioning},
 		// Extending an active viewer grant waits for approval: the state stays active.
 		commands.StateActive: {"revoke": commands.StateRevoked, "extend": commands.StateActive, "reissue": commands.StateActive},
 	}
@@ -113,7 +117,11 @@ func TestStateMachine(t *testing.T) {
 		commands.StateLapsed:       "was approved by <@UBOB> but its token was not revealed in time",
 	}
 	// Some refusals point to the right action instead.
-	refusalOf := map[string]string{"active/cancel": "is already active; use `/cakegate revoke"}
+	refusalOf := map[string]string{
+		"active/cancel":    "is already active; use `/cakegate revoke",
+		"approved/deny":    "To take the approval back before its token is revealed, use `/cakegate revoke",
+		"approved/approve": "is already approved by <@UBOB>; its requester can reveal the token until",
+	}
 	for _, s := range allStates {
 		for _, a := range actions {
 			t.Run(fmt.Sprintf("%s/%s", s, a.name), func(t *testing.T) {

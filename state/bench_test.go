@@ -119,7 +119,7 @@ func BenchmarkUpdateParallel(b *testing.B) {
 			ctx := context.Background()
 			const requests = 1000
 			for range requests {
-				if err := s.Create(ctx, newRequest("U1"), commands.Change{}); err != nil {
+				if err := s.Create(ctx, newRequest("U1"), commands.Change{}, commands.CreateRules{}); err != nil {
 					b.Fatal(err)
 				}
 			}

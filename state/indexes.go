@@ -28,7 +28,9 @@ type indexKey struct {
 //   - by_state: requests in an indexed state;
 //   - by_expiry: active, revoking and provisioning requests with a grant, under the
 //     grant's expiry (a provisioning request's grant is recorded before its token leaves,
-//     so it must end on time even if it is never marked active).
+//     so it must end on time even if it is never marked active);
+//   - pending_by_user: pending requests, under their requester, so that Create counts one
+//     person's pending requests without reading anyone else's.
 func indexKeys(r *commands.Request) []indexKey {
 	if r == nil {
 		return nil
@@ -37,6 +39,9 @@ func indexKeys(r *commands.Request) []indexKey {
 	keys := []indexKey{{bucketByUser, stringIDKey(r.Requester, id)}}
 	if InStateIndex(r.State) {
 		keys = append(keys, indexKey{bucketByState, stringIDKey(string(r.State), id)})
+	}
+	if r.State == commands.StatePending {
+		keys = append(keys, indexKey{bucketPendingByUser, stringIDKey(r.Requester, id)})
 	}
 	if InExpiryIndex(r) {
 		keys = append(keys, indexKey{bucketByExpiry, timeIDKey(r.Grant.ExpiresAt, id)})

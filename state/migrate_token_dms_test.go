@@ -29,7 +29,7 @@ func TestMigrateMarksTokenDMs(t *testing.T) {
 		{Requester: "U1", State: commands.StatePending},
 		{Requester: "U1", State: commands.StateExpired, Grant: grant},
 	} {
-		if err := s.Create(ctx, r, commands.Change{}); err != nil {
+		if err := s.Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,7 +62,7 @@ func TestMigrateIndexesProvisioningGrants(t *testing.T) {
 	created := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	r := &commands.Request{Requester: "U1", State: commands.StateProvisioning,
 		Grant: &commands.Grant{APIUserID: "u1", APIUserName: "cakegate-r1-alice", CreatedAt: created, ExpiresAt: created.Add(time.Hour)}}
-	if err := s.Create(ctx, r, commands.Change{}); err != nil {
+	if err := s.Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

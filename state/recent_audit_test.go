@@ -13,7 +13,7 @@ func TestRecentAudit(t *testing.T) {
 	s := MustOpen(t)
 	for i := range 5 {
 		r := &commands.Request{Requester: "U1", Role: "viewer", State: commands.StatePending, CreatedAt: time.Unix(int64(i), 0)}
-		if err := s.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{Action: "requested", At: r.CreatedAt}}}); err != nil {
+		if err := s.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{Action: "requested", At: r.CreatedAt}}}, commands.CreateRules{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,8 +1,10 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,8 +19,9 @@ var _ commands.Store = (*Store)(nil)
 // Create stores a new request, gives it the next id (setting r.ID), and writes c's audit
 // events and notifications in the same transaction. Events and notifications whose Request
 // is zero are given the new id. r itself is not kept: later changes to it do not reach the
-// store.
-func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Change) error {
+// store. In the same transaction it refuses a request commands.RequestStore says it must
+// (a deactivated requester, the same delivery again, too many pending).
+func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Change, rules commands.CreateRules) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -29,6 +32,9 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 	}
 	var id commands.RequestID
 	err := s.update("create", func(tx *bbolt.Tx) error {
+		if err := checkCreate(tx, r, rules); err != nil {
+			return err
+		}
 		seq, err := tx.Bucket(bucketRequests).NextSequence()
 		if err != nil {
 			return fmt.Errorf("next request id: %w", err)
@@ -39,13 +45,58 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		if err := putRequest(tx, nil, &stored); err != nil {
 			return err
 		}
+		if r.Key != "" {
+			if err := tx.Bucket(bucketDeliveryKeys).Put(deliveryKey(r), u64(seq)); err != nil {
+				return fmt.Errorf("record delivery key: %w", err)
+			}
+		}
 		return s.writeChange(tx, id, c)
 	})
+	if refused(err) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
 	r.ID = id
 	return nil
+}
+
+// checkCreate refuses r, about to be created, for what commands.RequestStore.Create names.
+func checkCreate(tx *bbolt.Tx, r *commands.Request, rules commands.CreateRules) error {
+	if tx.Bucket(bucketDeactivated).Get([]byte(r.Requester)) != nil {
+		return commands.ErrDeactivated
+	}
+	if r.Key != "" {
+		if v := tx.Bucket(bucketDeliveryKeys).Get(deliveryKey(r)); v != nil {
+			return &commands.SameDeliveryError{ID: commands.RequestID(readU64(v))}
+		}
+	}
+	if rules.MaxPending <= 0 {
+		return nil
+	}
+	prefix := stringIDKey(r.Requester, 0)[:len(r.Requester)+1]
+	pending := 0
+	c := tx.Bucket(bucketPendingByUser).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if pending++; pending >= rules.MaxPending {
+			return &commands.PendingCapError{Pending: pending}
+		}
+	}
+	return nil
+}
+
+// deliveryKey is the key under which r's delivery key is remembered: keys are Slack's
+// trigger ids, unique per person and delivery.
+func deliveryKey(r *commands.Request) []byte {
+	return append(append([]byte(r.Requester), sep), r.Key...)
+}
+
+// refused reports whether err is one of Create's refusals, returned as they are.
+func refused(err error) bool {
+	var same *commands.SameDeliveryError
+	var capped *commands.PendingCapError
+	return errors.As(err, &same) || errors.As(err, &capped) || errors.Is(err, commands.ErrDeactivated)
 }
 
 // Update loads request id, hands a private copy to fn, and if fn succeeds stores the copy

@@ -1,11 +1,14 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
 // The buckets of schema version 1. Keys are described where each bucket is written.
@@ -19,13 +22,18 @@ var (
 	bucketAuditByRequest = []byte("audit_by_request") // request id, seq → ""
 	bucketOutbox         = []byte("outbox")           // id → JSON commands.Notification
 	bucketOutboxDue      = []byte("outbox_due")       // next attempt nanos, id → "" or urgentMark
+
+	// Added by schema version 4.
+	bucketPendingByUser = []byte("pending_by_user") // requester, 0x00, id → "" (pending requests only)
+	bucketDeliveryKeys  = []byte("delivery_keys")   // requester, 0x00, delivery key → id
+	bucketDeactivated   = []byte("deactivated")     // Slack user id → JSON deactivation
 )
 
 var keySchemaVersion = []byte("schema_version")
 
 // SchemaVersion is the database layout this code reads and writes. Opening a file with a
 // newer version fails rather than risk misreading it; an older one is migrated.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[v] brings a database from schema version v to v+1. A new layout adds one
 // function here and bumps SchemaVersion. The array has SchemaVersion entries, so an extra
@@ -35,6 +43,31 @@ var migrations = [SchemaVersion]func(tx *bbolt.Tx, o *options) error{
 	createV1,
 	addInstallation,
 	markTokenDMs,
+	addPerRequesterChecks,
+}
+
+// addPerRequesterChecks creates what Create checks a new request against in its own
+// transaction: each requester's pending requests (filled from by_state), the delivery keys
+// of the requests made from now on, and who is recorded as deactivated.
+func addPerRequesterChecks(tx *bbolt.Tx, _ *options) error {
+	for _, name := range [][]byte{bucketPendingByUser, bucketDeliveryKeys, bucketDeactivated} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	prefix := stringIDKey(string(commands.StatePending), 0)[:len(commands.StatePending)+1]
+	c := tx.Bucket(bucketByState).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		id := readU64(k[len(prefix):])
+		r, err := getRequest(tx, nil, commands.RequestID(id))
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketPendingByUser).Put(stringIDKey(r.Requester, id), []byte{}); err != nil {
+			return fmt.Errorf("index %s in %s: %w", r.ID, bucketPendingByUser, err)
+		}
+	}
+	return nil
 }
 
 // ErrNewerSchema is matched by the error Open returns for a file written by a newer cakegate.

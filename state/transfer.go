@@ -27,6 +27,8 @@ type Content struct {
 	Requests                      iter.Seq2[*commands.Request, error]
 	Audit                         iter.Seq2[AuditRecord, error] // oldest first
 	Outbox                        iter.Seq2[commands.Notification, error]
+	// Deactivated are the people recorded as deactivated, and since when.
+	Deactivated map[string]time.Time
 }
 
 // Export hands fn the store's content, read in one transaction: a single point in time,
@@ -67,6 +69,15 @@ func (s *Store) Export(ctx context.Context, fn func(Content) error) error {
 			},
 		}
 		c.CreatedAt, _ = time.Parse(time.RFC3339, string(meta.Get(keyCreatedAt)))
+		c.Deactivated = map[string]time.Time{}
+		err := tx.Bucket(bucketDeactivated).ForEach(func(k, v []byte) error {
+			d, err := DecodeDeactivation(string(k), v)
+			c.Deactivated[string(k)] = d.At
+			return err
+		})
+		if err != nil {
+			return err
+		}
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -145,6 +156,15 @@ func Import(ctx context.Context, path string, c Content) (err error) {
 				return err
 			}
 			if err := putNotification(tx, n); err != nil {
+				return err
+			}
+		}
+		for user, at := range c.Deactivated {
+			v, err := EncodeDeactivation(Deactivation{At: at})
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketDeactivated).Put([]byte(user), v); err != nil {
 				return err
 			}
 		}

@@ -18,8 +18,8 @@ type instrumentedStore struct {
 }
 
 // Create implements commands.RequestStore.
-func (s instrumentedStore) Create(ctx context.Context, r *commands.Request, c commands.Change) error {
-	if err := s.Store.Create(ctx, r, c); err != nil {
+func (s instrumentedStore) Create(ctx context.Context, r *commands.Request, c commands.Change, rules commands.CreateRules) error {
+	if err := s.Store.Create(ctx, r, c, rules); err != nil {
 		return err
 	}
 	s.m.observeChange(r, c)

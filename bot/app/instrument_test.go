@@ -117,7 +117,7 @@ func TestInstrumentedStore(t *testing.T) {
 	newRequest := func() *commands.Request {
 		t.Helper()
 		r := &commands.Request{Requester: "U0ALICE", Role: "viewer", State: commands.StatePending, CreatedAt: created, UpdatedAt: created, ApprovalsNeeded: 1}
-		if err := store.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{At: created, Actor: "U0ALICE", Action: "requested", To: commands.StatePending}}}); err != nil {
+		if err := store.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{At: created, Actor: "U0ALICE", Action: "requested", To: commands.StatePending}}}, commands.CreateRules{}); err != nil {
 			t.Fatal(err)
 		}
 		return r

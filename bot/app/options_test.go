@@ -92,7 +92,7 @@ func TestSweepDueWithNoAlarm(t *testing.T) {
 		Requester: "U0ALICE", Role: "viewer", State: commands.StateActive, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour),
 		Grant: &commands.Grant{APIUserID: u.ID, APIUserName: u.Name, CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(30 * time.Second)},
 	}
-	if err := a.Store().Create(ctx, r, commands.Change{}); err != nil {
+	if err := a.Store().Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	// The grant's one-hour reminder is overdue (the grant was made an hour ago): the

@@ -534,7 +534,7 @@ func TestStartupLoadMatchesState(t *testing.T) {
 		t.Errorf("%d grants in by_expiry after one ended, want %d: the loader's by_expiry keys are not the store's", len(expiring), startupActive-1)
 	}
 	r := &commands.Request{Requester: startupRequester(1), State: commands.StatePending, CreatedAt: startupNow}
-	if err := s.Create(ctx, r, commands.Change{}); err != nil {
+	if err := s.Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	if r.ID != n+1 {

@@ -21,17 +21,38 @@ type Store struct {
 	// was said; completed marks those the bot delivered or gave up on.
 	outbox    []commands.Notification
 	completed map[uint64]bool
+	// left holds who is recorded as deactivated, and since when.
+	left map[string]time.Time
 }
 
 // NewStore is an empty store.
 func NewStore() *Store {
-	return &Store{requests: map[commands.RequestID]*commands.Request{}, completed: map[uint64]bool{}}
+	return &Store{requests: map[commands.RequestID]*commands.Request{}, completed: map[uint64]bool{}, left: map[string]time.Time{}}
 }
 
-// Create stores r under the next id, with c.
-func (m *Store) Create(_ context.Context, r *commands.Request, c commands.Change) error {
+// Create stores r under the next id, with c, unless rules, the same delivery or a recorded
+// deactivation refuse it, as the real stores do, under the one lock.
+func (m *Store) Create(_ context.Context, r *commands.Request, c commands.Change, rules commands.CreateRules) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if _, gone := m.left[r.Requester]; gone {
+		return commands.ErrDeactivated
+	}
+	pending := 0
+	for _, o := range m.requests {
+		if o.Requester != r.Requester {
+			continue
+		}
+		if r.Key != "" && o.Key == r.Key {
+			return &commands.SameDeliveryError{ID: o.ID}
+		}
+		if o.State == commands.StatePending {
+			pending++
+		}
+	}
+	if rules.MaxPending > 0 && pending >= rules.MaxPending {
+		return &commands.PendingCapError{Pending: pending}
+	}
 	m.seq++
 	r.ID = commands.RequestID(m.seq)
 	m.requests[r.ID] = r.Clone()
@@ -76,6 +97,38 @@ func (m *Store) Update(ctx context.Context, id commands.RequestID, fn func(*comm
 	m.requests[id] = r.Clone()
 	m.write(id, c)
 	return r, nil
+}
+
+// RecordDeactivation records that user was deactivated at, with c, unless recorded already.
+func (m *Store) RecordDeactivation(_ context.Context, user string, at time.Time, c commands.Change) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.left[user]; ok {
+		return nil
+	}
+	m.left[user] = at
+	m.write(0, c)
+	return nil
+}
+
+// ClearDeactivation forgets user's deactivation, with c, if one is recorded.
+func (m *Store) ClearDeactivation(_ context.Context, user string, c commands.Change) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.left[user]; !ok {
+		return nil
+	}
+	delete(m.left, user)
+	m.write(0, c)
+	return nil
+}
+
+// DeactivatedAt says whether, and since when, user is recorded as deactivated.
+func (m *Store) DeactivatedAt(_ context.Context, user string) (time.Time, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	at, ok := m.left[user]
+	return at, ok, nil
 }
 
 // Get returns a copy of request id.

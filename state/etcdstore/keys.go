@@ -19,6 +19,9 @@ import (
 //	by_state/<state>/<id>             ""  (only states a request can leave)
 //	by_expiry/<nanos>/<id>            ""  (requests with a grant that must end on time)
 //	by_user/<user>\x00<id>            ""  (every request)
+//	pending_by_user/<user>\x00<id>    ""  (pending requests only; schema version 2)
+//	delivery_keys/<user>\x00<key>     the id of the request that delivery made
+//	deactivated/<user>                JSON state.Deactivation
 //	audit/<seq>                       JSON state.AuditRecord (state.ChainAudit)
 //	audit_by_request/<id>/<seq>       ""
 //	outbox/<id>                       JSON commands.Notification (state.EncodeNotification)
@@ -34,6 +37,9 @@ const (
 	dirByState        = "by_state/"
 	dirByExpiry       = "by_expiry/"
 	dirByUser         = "by_user/"
+	dirPendingByUser  = "pending_by_user/"
+	dirDeliveryKeys   = "delivery_keys/"
+	dirDeactivated    = "deactivated/"
 	dirAudit          = "audit/"
 	dirAuditByRequest = "audit_by_request/"
 	dirOutbox         = "outbox/"
@@ -41,8 +47,9 @@ const (
 	dirOutboxClaims   = "outbox_claims/"
 )
 
-// schemaVersion is the key layout this code reads and writes.
-const schemaVersion = 1
+// schemaVersion is the key layout this code reads and writes. Version 2 added
+// pending_by_user (filled by migratePendingByUser), delivery_keys and deactivated.
+const schemaVersion = 2
 
 // userSep ends the user part of a by_user key. It is the smallest byte, so "U1"+sep sorts
 // before "U1X"+sep and one user's range never strays into another's; a requester with a
@@ -92,6 +99,19 @@ func (k keys) byExpiry(t time.Time, id commands.RequestID) string {
 func (k keys) byUser(user string, id commands.RequestID) string {
 	return k.prefix + dirByUser + user + userSep + num(uint64(id))
 }
+
+func (k keys) pendingByUser(user string, id commands.RequestID) string {
+	return k.pendingOf(user) + num(uint64(id))
+}
+
+// pendingOf is the prefix of user's pending_by_user keys.
+func (k keys) pendingOf(user string) string { return k.prefix + dirPendingByUser + user + userSep }
+
+func (k keys) deliveryKey(user, key string) string {
+	return k.prefix + dirDeliveryKeys + user + userSep + key
+}
+
+func (k keys) deactivated(user string) string { return k.prefix + dirDeactivated + user }
 
 func (k keys) audit(seq uint64) string { return k.prefix + dirAudit + num(seq) }
 

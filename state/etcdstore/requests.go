@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -21,17 +22,54 @@ var (
 
 // Create stores a new request under the next id (setting r.ID) and writes c's audit events
 // and notifications in the same transaction. Events and notifications whose Request is
-// zero are given the new id. r itself is not kept.
-func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Change) error {
+// zero are given the new id. r itself is not kept. The same transaction refuses what
+// commands.RequestStore.Create says it must: it commits only if the requester's
+// deactivation record, delivery key and pending requests are as it read them.
+func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Change, rules commands.CreateRules) error {
 	if strings.Contains(r.Requester, userSep) {
 		// The NUL byte ends the user part of a by_user key.
 		return commands.Errorf(commands.CodeInvalid, "requester %q contains a NUL byte", r.Requester)
 	}
+	pending := s.keys.pendingOf(r.Requester)
+	reads := []clientv3.Op{
+		clientv3.OpGet(s.keys.of(keyHead)),
+		clientv3.OpGet(s.keys.deactivated(r.Requester)),
+		clientv3.OpGet(pending, clientv3.WithPrefix(), clientv3.WithKeysOnly()),
+	}
+	if r.Key != "" {
+		reads = append(reads, clientv3.OpGet(s.keys.deliveryKey(r.Requester, r.Key)))
+	}
 	var id commands.RequestID
-	err := s.writeLoop(ctx, []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
+	err := s.writeLoop(ctx, reads, func(got []*pb.ResponseOp) (*batch, error) {
+		if len(got[1].GetResponseRange().GetKvs()) > 0 {
+			return nil, commands.ErrDeactivated
+		}
+		if len(got) > 3 {
+			if kvs := got[3].GetResponseRange().GetKvs(); len(kvs) > 0 {
+				n, err := parseNum(string(kvs[0].Value))
+				if err != nil {
+					return nil, fmt.Errorf("delivery key of %s: %w", r.Requester, err)
+				}
+				return nil, &commands.SameDeliveryError{ID: commands.RequestID(n)}
+			}
+		}
+		open := got[2].GetResponseRange()
+		if rules.MaxPending > 0 && len(open.GetKvs()) >= rules.MaxPending {
+			return nil, &commands.PendingCapError{Pending: len(open.GetKvs())}
+		}
 		b, err := s.newBatch(got[0])
 		if err != nil {
 			return nil, err
+		}
+		// Commit only if what was read still holds: no deactivation recorded, no request
+		// made by this delivery, and no pending request of the requester added or changed
+		// since the read (one that left pending only lowers the count).
+		b.cmps = append(b.cmps,
+			clientv3.Compare(clientv3.CreateRevision(s.keys.deactivated(r.Requester)), "=", 0),
+			clientv3.Compare(clientv3.ModRevision(pending), "<", open.GetHeader().GetRevision()+1).WithPrefix(),
+		)
+		if r.Key != "" {
+			b.cmps = append(b.cmps, clientv3.Compare(clientv3.CreateRevision(s.keys.deliveryKey(r.Requester, r.Key)), "=", 0))
 		}
 		b.head.Requests++
 		b.headUsed = true
@@ -44,13 +82,26 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		if err := b.putRequest(nil, &stored); err != nil {
 			return nil, err
 		}
+		if r.Key != "" {
+			b.put(s.keys.deliveryKey(r.Requester, r.Key), []byte(num(uint64(id))))
+		}
 		return b, b.writeChange(id, c)
 	})
+	if refused(err) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
 	r.ID = id
 	return nil
+}
+
+// refused reports whether err is one of Create's refusals, returned as they are.
+func refused(err error) bool {
+	var same *commands.SameDeliveryError
+	var capped *commands.PendingCapError
+	return errors.As(err, &same) || errors.As(err, &capped) || errors.Is(err, commands.ErrDeactivated)
 }
 
 // Update loads request id, hands a private copy to fn, and if fn succeeds stores the copy

@@ -128,6 +128,11 @@ func (s *Store) openSchema(ctx context.Context) error {
 		return fmt.Errorf("etcd prefix %s has schema version %d but this cakegate knows only up to %d: "+
 			"run a newer cakegate: %w", s.keys.prefix, v, schemaVersion, ErrNewerSchema)
 	}
+	if v < schemaVersion {
+		if err := s.migrate(ctx, v); err != nil {
+			return fmt.Errorf("etcd prefix %s: migrate from schema version %d: %w", s.keys.prefix, v, err)
+		}
+	}
 	s.installation = string(installation)
 	s.createdAt, _ = time.Parse(time.RFC3339, string(created))
 	return nil

@@ -61,7 +61,7 @@ func TestChangeTooBigForOneTxn(t *testing.T) {
 	s := mustOpen(t, srv, etcdtest.Prefix(t))
 	ctx := context.Background()
 	r := &commands.Request{Requester: "U1", State: commands.StatePending}
-	if err := s.Create(ctx, r, commands.Change{}); err != nil {
+	if err := s.Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	var c commands.Change
@@ -90,7 +90,7 @@ func TestVerifyAuditFindsTampering(t *testing.T) {
 	ctx := context.Background()
 	for range 3 {
 		r := &commands.Request{Requester: "U1", State: commands.StatePending}
-		if err := s.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{Action: "request"}}}); err != nil {
+		if err := s.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{Action: "request"}}}, commands.CreateRules{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -81,8 +81,21 @@ func (s *Store) Export(ctx context.Context, fn func(state.Content) error) error 
 	if err != nil {
 		return err
 	}
+	deactivated := map[string]time.Time{}
+	for kv, err := range view.scan(ctx, dirDeactivated) {
+		if err != nil {
+			return err
+		}
+		user := string(kv.Key[len(s.keys.of(dirDeactivated)):])
+		d, err := state.DecodeDeactivation(user, kv.Value)
+		if err != nil {
+			return err
+		}
+		deactivated[user] = d.At
+	}
 	return fn(state.Content{
 		Installation:     s.installation,
+		Deactivated:      deactivated,
 		CreatedAt:        s.createdAt,
 		LastRequest:      h.Requests,
 		LastNotification: h.Notifications,
@@ -129,7 +142,7 @@ func Import(ctx context.Context, client *clientv3.Client, prefix string, c state
 		if err != nil {
 			return err
 		}
-		if err := flush(4); err != nil { // the request and at most three index keys
+		if err := flush(5); err != nil { // the request and at most four index keys
 			return err
 		}
 		if err := b.putRequest(nil, r); err != nil {
@@ -168,6 +181,16 @@ func Import(ctx context.Context, client *clientv3.Client, prefix string, c state
 		if err := b.putNotification(n); err != nil {
 			return err
 		}
+	}
+	for user, at := range c.Deactivated {
+		if err := flush(1); err != nil {
+			return err
+		}
+		v, err := state.EncodeDeactivation(state.Deactivation{At: at})
+		if err != nil {
+			return err
+		}
+		b.put(k.deactivated(user), v)
 	}
 	if err := flush(maxTxnOps); err != nil { // everything before the head
 		return err

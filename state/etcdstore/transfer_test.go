@@ -54,7 +54,7 @@ func TestTransferRoundTrip(t *testing.T) {
 
 	// The copy goes on: the next id follows the last, the chain the last hash.
 	r := &commands.Request{Requester: "U9", State: commands.StatePending, CreatedAt: time.Now()}
-	if err := dst.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{Action: "request"}}}); err != nil {
+	if err := dst.Create(ctx, r, commands.Change{Audit: []commands.AuditEvent{{Action: "request"}}}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	if r.ID != commands.RequestID(want.LastRequest+1) {

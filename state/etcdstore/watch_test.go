@@ -19,7 +19,7 @@ func TestExpiryChanges(t *testing.T) {
 	changes := watcher.ExpiryChanges(ctx)
 
 	r := &commands.Request{Requester: "U1", State: commands.StateActive, Grant: &commands.Grant{ExpiresAt: time.Now().Add(time.Hour)}}
-	if err := writer.Create(ctx, r, commands.Change{}); err != nil {
+	if err := writer.Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -55,6 +55,9 @@ func (k keys) indexKeys(r *commands.Request) []string {
 	if state.InExpiryIndex(r) {
 		out = append(out, k.byExpiry(r.Grant.ExpiresAt, r.ID))
 	}
+	if r.State == commands.StatePending {
+		out = append(out, k.pendingByUser(r.Requester, r.ID))
+	}
 	return out
 }
 

@@ -91,7 +91,7 @@ func testConcurrentCreates(t *testing.T, h Harness) {
 				Audit:  []commands.AuditEvent{{Action: "request", To: r.State}},
 				Outbox: []commands.Notification{{Kind: commands.NotifyApprovalRequest}},
 			}
-			if err := stores[i%len(stores)].Create(context.Background(), r, c); err != nil {
+			if err := stores[i%len(stores)].Create(context.Background(), r, c, commands.CreateRules{}); err != nil {
 				t.Errorf("Create: %v", err)
 				return
 			}

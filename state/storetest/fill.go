@@ -22,7 +22,7 @@ func Fill(tb testing.TB, s Store) {
 			Audit:  []commands.AuditEvent{{At: T0, Actor: r.Requester, Action: "request", To: r.State}},
 			Outbox: []commands.Notification{{Kind: commands.NotifyApprovalRequest, CreatedAt: T0}},
 		}
-		if err := s.Create(ctx, r, c); err != nil {
+		if err := s.Create(ctx, r, c, commands.CreateRules{}); err != nil {
 			tb.Fatalf("Fill: %v", err)
 		}
 		ids = append(ids, r.ID)

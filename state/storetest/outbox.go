@@ -23,7 +23,7 @@ func testOutbox(t *testing.T, h Harness) {
 	err := s.Create(ctx, NewRequest("U1"), commands.Change{Outbox: []commands.Notification{
 		{Kind: commands.NotifyApprovalRequest, CreatedAt: T0},
 		{Kind: commands.NotifyRequester, Text: "reminder", CreatedAt: T0, NextAttemptAt: later},
-	}})
+	}}, commands.CreateRules{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,14 +18,14 @@ func testOutboxUrgentFirst(t *testing.T, h Harness) {
 	for range 4 {
 		routine = append(routine, commands.Notification{Kind: commands.NotifyApprovalRequest, CreatedAt: T0})
 	}
-	if err := s.Create(ctx, NewRequest("U1"), commands.Change{Outbox: routine}); err != nil {
+	if err := s.Create(ctx, NewRequest("U1"), commands.Change{Outbox: routine}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	urgent := []commands.Notification{
 		{Kind: commands.NotifyRequester, Text: "revoked", CreatedAt: T0, Urgent: true},
 		{Kind: commands.NotifyApprovers, Text: "delete failed", CreatedAt: T0, Urgent: true},
 	}
-	if err := s.Create(ctx, NewRequest("U2"), commands.Change{Outbox: urgent}); err != nil {
+	if err := s.Create(ctx, NewRequest("U2"), commands.Change{Outbox: urgent}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(limit int) []uint64 {

@@ -121,7 +121,7 @@ func testUpdateRefusesIDChange(t *testing.T, h Harness) {
 
 func testCreateRefusesNUL(t *testing.T, h Harness) {
 	s := h.Open(t)
-	err := s.Create(context.Background(), NewRequest("U1\x00U2"), commands.Change{})
+	err := s.Create(context.Background(), NewRequest("U1\x00U2"), commands.Change{}, commands.CreateRules{})
 	if !errors.Is(err, commands.ErrInvalid) {
 		t.Fatalf("Create: got %v, want ErrInvalid", err)
 	}

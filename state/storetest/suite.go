@@ -62,6 +62,9 @@ func Run(t *testing.T, h Harness) {
 		{"DeepCopy", testDeepCopy},
 		{"ConcurrentCompareAndSet", testConcurrentCompareAndSet},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"CreateCapsPending", testCreateCapsPending},
+		{"CreateSameDelivery", testCreateSameDelivery},
+		{"Deactivations", testDeactivations},
 		{"Indexes", testIndexes},
 		{"IndexesAfterFailures", testIndexesAfterFailures},
 		{"Outbox", testOutbox},
@@ -104,7 +107,7 @@ func NewRequest(user string) *commands.Request {
 func MustCreate(tb testing.TB, s commands.Store, r *commands.Request) commands.RequestID {
 	tb.Helper()
 	c := commands.Change{Audit: []commands.AuditEvent{{At: r.CreatedAt, Actor: r.Requester, Action: "request", To: r.State}}}
-	if err := s.Create(context.Background(), r, c); err != nil {
+	if err := s.Create(context.Background(), r, c, commands.CreateRules{}); err != nil {
 		tb.Fatalf("Create: %v", err)
 	}
 	return r.ID

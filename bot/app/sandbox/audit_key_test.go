@@ -70,7 +70,7 @@ func TestServeKeysTheAuditChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &commands.Request{Requester: sandboxAlice, State: commands.StatePending}
-	if err := s.Create(context.Background(), r, commands.Change{Audit: []commands.AuditEvent{{Actor: sandboxAlice, Action: "requested"}}}); err != nil {
+	if err := s.Create(context.Background(), r, commands.Change{Audit: []commands.AuditEvent{{Actor: sandboxAlice, Action: "requested"}}}, commands.CreateRules{}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -253,7 +253,7 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 		r := &commands.Request{Requester: sandboxAlice, Workspace: sandboxWorkspace, Role: "viewer", State: commands.StateActive,
 			Duration: time.Minute, CreatedAt: time.Now(),
 			Grant: &commands.Grant{APIUserID: u.ID, APIUserName: u.Name, CreatedAt: time.Now(), ExpiresAt: end}}
-		if err := c.store.Create(ctx, r, commands.Change{}); err != nil {
+		if err := c.store.Create(ctx, r, commands.Change{}, commands.CreateRules{}); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)

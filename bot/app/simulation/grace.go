@@ -136,8 +136,9 @@ func (o *outages) due(p timed, t time.Time, apiUser string) time.Time {
 		if p.deps&n.d == 0 {
 			continue
 		}
-		// An outage that began before the promise was due, and excuses it until later.
-		if !o.from[n.d].After(d) && o.until[n.d].After(t) {
+		// An outage that began before the promise was due, and lasted (with its recovery)
+		// until the moment it is about, or later.
+		if !o.from[n.d].After(d) && !o.until[n.d].Before(t) {
 			d = later(d, o.until[n.d].Add(p.bound))
 		}
 	}
