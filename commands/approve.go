@@ -3,6 +3,8 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Approve records approver's yes on request id. A request the policy no longer allows (see
@@ -24,9 +26,17 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 	if r.Requester == approver && !s.mayDecideOwn() && r.State == StatePending {
 		return nil, Errorf(CodeSelfApproval, "you cannot approve your own request %s; another approver must.", id)
 	}
-	if _, err := s.requireApprover(ctx, approver, r); err != nil {
+	role, err := s.requireApprover(ctx, approver, r)
+	if err != nil {
 		return nil, err
 	}
+	// Who may approve, and how many must, is the policy in force's to say: an approval
+	// given by someone it no longer makes an approver does not count.
+	stale, err := s.staleApprovals(ctx, r, r.Approvals, role)
+	if err != nil {
+		return nil, err
+	}
+	needed := max(role.Approvals, 1)
 
 	r, err = s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if err := checkSeen(ctx, r); err != nil {
@@ -35,13 +45,21 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 		if r.State != StatePending {
 			return Change{}, wrongState(r, "approve")
 		}
-		if r.ApprovedBy(approver) {
+		var c Change
+		if dropped := dropApprovals(&r.Approvals, stale); len(dropped) > 0 {
+			c.Audit = append(c.Audit, s.event(r, Actor, "approvals_dropped", r.State, "no longer approvers of role "+r.Role+": "+strings.Join(dropped, ", ")))
+		}
+		r.ApprovalsNeeded = needed
+		already := r.ApprovedBy(approver)
+		if already && len(r.Approvals) < r.ApprovalsNeeded {
 			return Change{}, Errorf(CodeAlreadyApproved, "you already approved %s; it needs %d more approval(s) from %s.", r.ID, r.ApprovalsNeeded-len(r.Approvals), s.otherApprovers(r))
 		}
 		now := s.now()
-		r.Approvals = append(r.Approvals, Approval{User: approver, At: now})
+		if !already {
+			r.Approvals = append(r.Approvals, Approval{User: approver, At: now})
+		}
 		r.UpdatedAt = now
-		c := Change{Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")}}
+		c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovalUpdate, ""))
 		if len(r.Approvals) < r.ApprovalsNeeded {
 			c.Audit = append(c.Audit, s.event(r, approver, "approval", r.State, fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsNeeded)))
 			return c, nil
@@ -56,6 +74,39 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 		return c, nil
 	})
 	return r, err
+}
+
+// staleApprovals lists who, among those who gave approvals (of a request or of its
+// extension), the policy in force no longer lets decide on r. It may ask Slack about user
+// groups, so it runs before the write.
+func (s *Service) staleApprovals(ctx context.Context, r *Request, approvals []Approval, role *Role) (map[string]bool, error) {
+	stale := map[string]bool{}
+	for _, a := range approvals {
+		if a.User == Actor {
+			continue
+		}
+		ok, err := s.inList(ctx, s.deciders(r, role), a.User)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || (a.User == r.Requester && !s.mayDecideOwn()) {
+			stale[a.User] = true
+		}
+	}
+	return stale, nil
+}
+
+// dropApprovals removes the approvals by the users in stale, and returns who they were.
+func dropApprovals(approvals *[]Approval, stale map[string]bool) []string {
+	var dropped []string
+	*approvals = slices.DeleteFunc(*approvals, func(a Approval) bool {
+		if stale[a.User] {
+			dropped = append(dropped, a.User)
+			return true
+		}
+		return false
+	})
+	return dropped
 }
 
 // otherApprovers names who else can approve r, for "it needs 1 more from …".

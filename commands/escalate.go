@@ -73,11 +73,18 @@ func (s *Service) pingApprovers(r *Request, role *Role, actor, action, detail, t
 	return c
 }
 
-// deciders lists who may decide on r: its role's approvers and those it was escalated to.
+// deciders lists who may decide what r waits for now, as the policy in force says: its
+// role's approvers, and, while r waits for its first decision, those it was escalated to
+// whom the policy still names in escalate_to. Escalation brings people in to decide on a
+// request, not to revoke it or approve its extensions later.
 func (s *Service) deciders(r *Request, role *Role) []string {
 	list := slices.Clone(s.Policy.ApproversOf(role))
+	if r.State != StatePending {
+		return list
+	}
+	_, still := s.Policy.EscalationOf(role)
 	for _, id := range r.Escalation.To {
-		if !slices.Contains(list, id) {
+		if slices.Contains(still, id) && !slices.Contains(list, id) {
 			list = append(list, id)
 		}
 	}

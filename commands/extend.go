@@ -3,6 +3,8 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -18,7 +20,7 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 	if err != nil {
 		return nil, err
 	}
-	role, err := s.extendable(r)
+	role, err := s.extendable(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +57,7 @@ func (s *Service) ExtensionRoom(ctx context.Context, id RequestID, user string) 
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	role, err := s.extendable(r)
+	role, err := s.extendable(ctx, r)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -66,10 +68,13 @@ func (s *Service) ExtensionRoom(ctx context.Context, id RequestID, user string) 
 	return r, role, room, nil
 }
 
-// extendable returns r's role if the current policy still allows r as granted; otherwise
-// r keeps its end but cannot be extended.
-func (s *Service) extendable(r *Request) (*Role, error) {
-	role, why := s.ungrantable(r)
+// extendable returns r's role if the current policy still allows r as granted, to its
+// requester; otherwise r keeps its end but cannot be extended.
+func (s *Service) extendable(ctx context.Context, r *Request) (*Role, error) {
+	role, why, _, err := s.whyNotGrantable(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	if why != "" {
 		return nil, Errorf(CodeNotAllowed, "%s cannot be extended: %s. It still ends at %s; ask for a new token with `/cakegate request` if you need more.", r.ID, why, when(r.Grant))
 	}
@@ -130,6 +135,11 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 	if err != nil {
 		return nil, err
 	}
+	stale, err := s.staleApprovals(ctx, r, r.Extension.Approvals, role)
+	if err != nil {
+		return nil, err
+	}
+	needed := max(role.Approvals, 1)
 	return s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 		if err := checkSeen(ctx, r); err != nil {
 			return Change{}, err
@@ -138,19 +148,24 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 			return Change{}, Errorf(CodeWrongState, "%s has no extension waiting for approval.", r.ID)
 		}
 		ext := r.Extension
-		for _, a := range ext.Approvals {
-			if a.User == approver {
-				return Change{}, Errorf(CodeAlreadyApproved, "you already approved the extension of %s.", r.ID)
-			}
+		var c Change
+		if dropped := dropApprovals(&ext.Approvals, stale); len(dropped) > 0 {
+			c.Audit = append(c.Audit, s.event(r, Actor, "approvals_dropped", r.State, "no longer approvers of role "+r.Role+": "+strings.Join(dropped, ", ")))
+		}
+		r.ApprovalsNeeded = needed
+		already := slices.ContainsFunc(ext.Approvals, func(a Approval) bool { return a.User == approver })
+		if already && len(ext.Approvals) < r.ApprovalsNeeded {
+			return Change{}, Errorf(CodeAlreadyApproved, "you already approved the extension of %s.", r.ID)
 		}
 		now := s.now()
-		ext.Approvals = append(ext.Approvals, Approval{User: approver, At: now})
+		if !already {
+			ext.Approvals = append(ext.Approvals, Approval{User: approver, At: now})
+		}
 		r.UpdatedAt = now
 		if len(ext.Approvals) < r.ApprovalsNeeded {
-			return Change{
-				Audit:  []AuditEvent{s.event(r, approver, "extension_approval", r.State, fmt.Sprintf("%d of %d", len(ext.Approvals), r.ApprovalsNeeded))},
-				Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, "")},
-			}, nil
+			c.Audit = append(c.Audit, s.event(r, approver, "extension_approval", r.State, fmt.Sprintf("%d of %d", len(ext.Approvals), r.ApprovalsNeeded)))
+			c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovalUpdate, ""))
+			return c, nil
 		}
 		if role != nil {
 			// The role may have shrunk since the extension was asked for.
@@ -162,7 +177,10 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 				return Change{}, Errorf(CodeTooLong, "role %s now allows %s only %s more, not the %s asked for; deny it and ask for less.", role.Name, r.ID, FormatDuration(room), FormatDuration(ext.Duration))
 			}
 		}
-		return s.applyExtension(r, approver, ext.Duration, "approved by "+approver), nil
+		applied := s.applyExtension(r, approver, ext.Duration, "approved by "+approver)
+		c.Audit = append(c.Audit, applied.Audit...)
+		c.Outbox = append(c.Outbox, applied.Outbox...)
+		return c, nil
 	})
 }
 

@@ -38,27 +38,47 @@ func (s *Service) ungrantable(r *Request) (*Role, string) {
 	return role, ""
 }
 
-// dropUngrantable ends what the policy no longer allows on r: a pending request, or an
-// approved one not yet revealed, is cancelled, an extension waiting on an active grant is refused (the grant keeps its end).
-// The requester and the approvals channel are told why. It returns the error to answer the
-// person whose action found it, or nil if r is still grantable.
+// whyNotGrantable is ungrantable, and also whether r's requester may still ask for its role:
+// the policy in force decides, not the one the request was made under. It may ask Slack
+// about user groups, so it is called outside any store transaction. It returns the role and
+// why not ("" when r is still within the policy); requesterDropped says the requester lost
+// the right to ask.
+func (s *Service) whyNotGrantable(ctx context.Context, r *Request) (role *Role, why string, requesterDropped bool, err error) {
+	if role, why = s.ungrantable(r); why != "" {
+		return role, why, false, nil
+	}
+	if err := s.mayRequest(ctx, r.Requester, role); err != nil {
+		if ErrorCode(err) != CodeNotRequester {
+			return role, "", false, err
+		}
+		return role, fmt.Sprintf("the policy no longer lets %s ask for role %s", Mention(r.Requester), role.Name), true, nil
+	}
+	return role, "", false, nil
+}
+
+// dropUngrantable ends what the policy in force no longer allows on r: a pending request is
+// cancelled; an approved one not yet revealed is cancelled (its role no longer grants it) or
+// lapses (its requester may no longer ask); an extension waiting on an active grant is
+// refused (the grant keeps its end). The requester and the approvals channel are told why.
+// It returns the error to answer the person whose action found it, or nil if r is still
+// grantable.
 func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 	waiting := r.State == StatePending || r.State == StateApproved // no API user yet
 	if !waiting && !(r.State == StateActive && r.Extension != nil) {
 		return nil
 	}
-	if _, why := s.ungrantable(r); why == "" {
+	_, why, dropped, err := s.whyNotGrantable(ctx, r)
+	if err != nil {
+		return err
+	}
+	if why == "" {
 		return nil
 	}
-	var why string
-	_, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
-		if _, why = s.ungrantable(r); why == "" {
-			return Change{}, errNotDue
-		}
+	_, err = s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 		now := s.now()
 		from := r.State
 		switch {
-		case r.State == StatePending || r.State == StateApproved:
+		case r.State == StatePending || (r.State == StateApproved && !dropped):
 			if err := moveTo(r, StateCancelled, "cancel"); err != nil {
 				return Change{}, err
 			}
@@ -69,6 +89,19 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 					s.notify(r, NotifyApprovalUpdate, ""),
 					s.notify(r, NotifyApprovers, fmt.Sprintf("cakegate cancelled %s from %s: %s.", r.ID, Mention(r.Requester), why)),
 					s.notify(r, NotifyRequester, fmt.Sprintf("cakegate cancelled your request %s: %s. `/cakegate roles` shows what you can ask for now.", r.ID, why)),
+				},
+			}, nil
+		case r.State == StateApproved:
+			if err := moveTo(r, StateLapsed, "lapse"); err != nil {
+				return Change{}, err
+			}
+			r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = Actor, now, why, now
+			return Change{
+				Audit: []AuditEvent{s.event(r, Actor, "lapsed", from, why)},
+				Outbox: []Notification{
+					s.notify(r, NotifyApprovalUpdate, ""),
+					s.notify(r, NotifyApprovers, fmt.Sprintf("The approval of %s from %s lapsed: %s. No token was made.", r.ID, Mention(r.Requester), why)),
+					s.notify(r, NotifyRequester, fmt.Sprintf("The approval of your request %s lapsed before its token was revealed: %s. No token was made. `/cakegate roles` shows what you can ask for now.", r.ID, why)),
 				},
 			}, nil
 		case r.State == StateActive && r.Extension != nil:
@@ -92,7 +125,7 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 		return err
 	}
 	if waiting {
-		return Errorf(CodeWrongState, "%s can no longer be granted: %s. cakegate has cancelled it and told %s.", r.ID, why, Mention(r.Requester))
+		return Errorf(CodeWrongState, "%s can no longer be granted: %s. cakegate has ended it and told %s.", r.ID, why, Mention(r.Requester))
 	}
 	return Errorf(CodeWrongState, "%s can no longer be extended: %s. cakegate has refused the extension and told %s; the token still ends at %s.", r.ID, why, Mention(r.Requester), when(r.Grant))
 }
@@ -107,9 +140,6 @@ func (s *Service) dropAllUngrantable(ctx context.Context, res *ReconcileResult) 
 		}
 		for _, r := range rs {
 			if st == StateActive && r.Extension == nil {
-				continue
-			}
-			if _, why := s.ungrantable(r); why == "" {
 				continue
 			}
 			var e *Error

@@ -80,9 +80,10 @@ func (s *Service) Pending(ctx context.Context, approver string) ([]*Request, err
 			}
 			decided[r.Role] = ok
 		}
-		if !ok && len(r.Escalation.To) > 0 {
-			// Brought in by escalation: this request, not the whole role.
-			if ok, err = s.inList(ctx, r.Escalation.To, approver); err != nil {
+		if !ok && r.State == StatePending && len(r.Escalation.To) > 0 {
+			// Brought in by escalation: this request, not the whole role, while the
+			// policy still names them.
+			if ok, err = s.inList(ctx, s.deciders(r, role), approver); err != nil {
 				return nil, err
 			}
 		}

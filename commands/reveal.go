@@ -79,7 +79,14 @@ func (s *Service) Reveal(ctx context.Context, id RequestID, user string, show Sh
 // and shown to user, its requester, with show. The grant keeps its end. It is the answer to
 // "I lost my token", limited per grant by the policy's max_reissues.
 func (s *Service) Reissue(ctx context.Context, id RequestID, user string, show ShowToken) (*Request, error) {
-	if _, err := s.MayReveal(ctx, id, user); err != nil {
+	shown, err := s.MayReveal(ctx, id, user)
+	if err != nil {
+		return nil, err
+	}
+	// The policy in force decides, with Slack's user groups as they are now: asked before
+	// the write, which may make no call.
+	_, why, _, err := s.whyNotGrantable(ctx, shown)
+	if err != nil {
 		return nil, err
 	}
 	r, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
@@ -87,7 +94,7 @@ func (s *Service) Reissue(ctx context.Context, id RequestID, user string, show S
 		if r.State != StateActive || r.Requester != user {
 			return Change{}, wrongState(r, "re-issue")
 		}
-		if _, why := s.ungrantable(r); why != "" {
+		if why != "" {
 			// A new API user would carry what the policy no longer grants.
 			return Change{}, Errorf(CodeNotAllowed, "%s cannot be re-issued: %s. Its token still works until %s; ask for a new one with `/cakegate request` if you need it.", id, why, when(r.Grant))
 		}
