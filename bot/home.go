@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 
 	"github.com/slack-go/slack"
 
@@ -45,9 +47,28 @@ func (b *Bot) showHome(ctx context.Context, user string) {
 func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
 	view := HomeView(b.homeFor(ctx, user), b.now())
 	b.namedBlocks(view.Blocks.BlockSet)
+	// A tab that would show what Slack shows already is not sent again: a busy
+	// workspace's refreshes would otherwise spend Slack's views.publish limit on nothing.
+	sum := viewSum(view)
+	if b.home.shows(user, sum) {
+		return
+	}
 	if _, err := b.slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
 		b.log.Warn("app home: publish", "user", user, "err", err)
+		b.home.published(user, "")
+		return
 	}
+	b.home.published(user, sum)
+}
+
+// viewSum is a digest of what view shows, to tell whether a tab changed.
+func viewSum(view slack.HomeTabViewRequest) string {
+	v, err := json.Marshal(view)
+	if err != nil {
+		return "" // never equal to a digest: publish
+	}
+	sum := sha256.Sum256(v)
+	return string(sum[:])
 }
 
 // homeFor reads what user's Home tab shows. What cannot be read is said on the tab.

@@ -27,6 +27,33 @@ type homeState struct {
 	// more when that is done, because something changed meanwhile.
 	busy  map[string]bool
 	again map[string]bool
+	// shown is a digest of what each user's tab was last published with, so an unchanged
+	// tab is not sent again; opening the tab forgets it (Slack may show another).
+	shown map[string]string
+}
+
+// shows reports whether user's tab was last published with sum.
+func (h *homeState) shows(user, sum string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return sum != "" && h.shown[user] == sum
+}
+
+// published records that user's tab now shows sum ("": unknown, after a failure).
+func (h *homeState) published(user, sum string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shown == nil {
+		h.shown = map[string]string{}
+	}
+	if sum == "" {
+		delete(h.shown, user)
+		return
+	}
+	if _, known := h.shown[user]; !known && len(h.shown) >= maxHomeViewers {
+		clear(h.shown) // rare: forgetting costs one publish each
+	}
+	h.shown[user] = sum
 }
 
 // homeNotice is a line at the top of a user's Home tab about what their last click did.
@@ -54,6 +81,7 @@ func (h *homeState) opened(user string, now time.Time) {
 	}
 	h.viewers[user] = now
 	delete(h.notices, user)
+	delete(h.shown, user)
 }
 
 // viewerList returns the users who opened their Home tab, in no particular order.

@@ -388,3 +388,28 @@ func TestHomeDeny(t *testing.T) {
 	f.deliver(t, deny)
 	f.waitHome(t, "U0ANN", homeShows(":warning: R1 was already denied by @ann."))
 }
+
+// TestHomeNotPublishedWhenUnchanged: a refresh that would show what a tab shows already
+// sends nothing: Slack's views.publish limit is spent on changes only (issue 27, item 3).
+// Opening the tab shows it afresh all the same.
+func TestHomeNotPublishedWhenUnchanged(t *testing.T) {
+	f := newHomeFixture(t)
+	f.openHome(t, "U0ANN")
+	f.waitHome(t, "U0ANN", homeShows("Waiting for you"))
+	f.request(t, "U0ALICE")
+	if _, err := f.bot.DeliverOutbox(homeContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.waitHome(t, "U0ANN", homeShows("Waiting for you (1)", "R1"))
+	before := f.publishes(t)["U0ANN"]
+	// A notification about R1 that changes nothing ann's tab shows, then ann opens it.
+	f.store().Enqueue(commands.Notification{Kind: commands.NotifyApprovalUpdate, Request: 1, CreatedAt: time.Now()})
+	if n, err := f.bot.DeliverOutbox(homeContext(t)); err != nil || n != 1 {
+		t.Fatalf("delivered %d (%v), want 1", n, err)
+	}
+	f.openHome(t, "U0ANN")
+	f.settle(t)
+	if got := f.publishes(t)["U0ANN"] - before; got != 1 {
+		t.Fatalf("ann's Home tab was published %d more times, want once: when she opened it", got)
+	}
+}

@@ -48,6 +48,8 @@ type App struct {
 	// leader, on etcd, elects the one replica that runs the alarm and the sweeps; nil on
 	// bbolt, where this process is the only one.
 	leader *leadership
+	// leaveCluster ends the session JoinCluster began (the simulation's replicas).
+	leaveCluster func()
 	// caughtUp is closed once the sweeps' runs at start are done (CaughtUp).
 	caughtUp     chan struct{}
 	caughtUpOnce sync.Once
@@ -82,6 +84,8 @@ type Options struct {
 	// WrapOutbox, if set, stands between the bot and its outbox: the simulation watches
 	// what the bot takes from it and how it settles each notification.
 	WrapOutbox func(bot.Outbox) bot.Outbox
+	// EtcdOptions are passed to etcdstore.Connect, as StoreOptions to state.Open.
+	EtcdOptions []etcdstore.Option
 }
 
 // New opens the store and builds everything from cfg. Close releases it.

@@ -87,8 +87,9 @@ var importRules = map[string]importRule{
 	"bot/app/simulation": {
 		// A test harness with non-test files (so it can be read and reused): the real app
 		// against the fakes, driven by a seed. Nothing imports it.
-		prod: []string{"bot", "bot/app", "bot/slacktest", "commands", "commands/commandstest", "datacake/datacaketest", "state"},
-		why:  "the simulation drives what bot/app exports against the fakes, and reads the store and the domain types to judge the invariants",
+		prod:     []string{"bot", "bot/app", "bot/slacktest", "commands", "commands/commandstest", "datacake/datacaketest", "state", "state/etcdstore"},
+		testOnly: []string{"state/etcdstore/etcdtest"},
+		why:      "the simulation drives what bot/app exports against the fakes, and reads the store (bbolt, or etcd for replicas) and the domain types to judge the invariants",
 	},
 	"": {
 		prod: []string{"bot/app", "bot/app/sandbox"},

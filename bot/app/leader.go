@@ -82,39 +82,17 @@ func (l *leadership) run(ctx context.Context, lead func(ctx context.Context)) {
 
 // term is one session: campaign, lead until the session or ctx ends, then let go.
 func (l *leadership) term(ctx context.Context, lead func(ctx context.Context)) {
-	// The lease is granted under ctx, so shutdown does not wait on an unreachable etcd;
-	// the session lives on its own context, so that at shutdown Close can still revoke
-	// the lease, which hands leadership and claims to another replica at once instead of
-	// after the TTL.
-	lease, err := l.client.Grant(ctx, int64(l.ttl/time.Second))
+	s, stopSession, err := l.join(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			l.log.Warn("no etcd session; not leading, not delivering the outbox", "err", err)
 		}
 		return
 	}
-	sctx, stopSession := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSession()
-	s, err := concurrency.NewSession(l.client, concurrency.WithLease(lease.ID), concurrency.WithTTL(int(l.ttl/time.Second)), concurrency.WithContext(sctx))
-	if err != nil {
-		l.log.Warn("no etcd session; not leading, not delivering the outbox", "err", err)
-		return
-	}
-	// The run is registered under the lease, so the leader's reconcile can tell the
-	// provisioning this replica does from what a dead one left (commands.Runs).
-	if _, err := l.client.Put(ctx, l.runs+l.name, l.host, clientv3.WithLease(lease.ID)); err != nil {
-		l.log.Warn("register this replica's run", "err", err)
-		s.Close()
-		return
-	}
-	l.setSession(s)
 	if l.onSession != nil {
 		l.onSession()
 	}
-	defer func() {
-		l.setSession(nil)
-		s.Close()
-	}()
 	tctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -137,6 +115,36 @@ func (l *leadership) term(ctx context.Context, lead func(ctx context.Context)) {
 	if ctx.Err() != nil {
 		l.log.Info("stepping down", "run", l.name)
 	}
+}
+
+// join starts a session: a lease kept alive until stop, with this replica's run registered
+// under it, so the leader's reconcile can tell the provisioning this replica does from
+// what a dead one left (commands.Runs). The lease is granted under ctx, so shutdown does
+// not wait on an unreachable etcd; the session lives on its own context, so that at
+// shutdown stop can still revoke the lease, which hands leadership and claims to another
+// replica at once instead of after the TTL.
+func (l *leadership) join(ctx context.Context) (*concurrency.Session, func(), error) {
+	lease, err := l.client.Grant(ctx, int64(l.ttl/time.Second))
+	if err != nil {
+		return nil, nil, err
+	}
+	sctx, stopSession := context.WithCancel(context.WithoutCancel(ctx))
+	s, err := concurrency.NewSession(l.client, concurrency.WithLease(lease.ID), concurrency.WithTTL(int(l.ttl/time.Second)), concurrency.WithContext(sctx))
+	if err != nil {
+		stopSession()
+		return nil, nil, err
+	}
+	if _, err := l.client.Put(ctx, l.runs+l.name, l.host, clientv3.WithLease(lease.ID)); err != nil {
+		s.Close()
+		stopSession()
+		return nil, nil, fmt.Errorf("register this replica's run: %w", err)
+	}
+	l.setSession(s)
+	return s, func() {
+		l.setSession(nil)
+		s.Close()
+		stopSession()
+	}, nil
 }
 
 func (l *leadership) setSession(s *concurrency.Session) {

@@ -52,7 +52,7 @@ const (
 // openStore opens the store cfg names, chaining the audit log with cfg's key.
 func openStore(ctx context.Context, cfg Config, opts Options) (Store, error) {
 	if cfg.Store == storeEtcd {
-		return etcdstore.Connect(ctx, cfg.Etcd, etcdstore.WithAuditKey(cfg.AuditKey))
+		return etcdstore.Connect(ctx, cfg.Etcd, append(slices.Clone(opts.EtcdOptions), etcdstore.WithAuditKey(cfg.AuditKey))...)
 	}
 	return state.Open(cfg.DBPath, append(slices.Clone(opts.StoreOptions), state.WithAuditKey(cfg.AuditKey))...)
 }

@@ -42,7 +42,7 @@ func (s *Store) KeyAudit(ctx context.Context, e commands.AuditEvent) (state.Audi
 		return state.AuditKeying{}, false, errors.New("key the audit chain: the store has no audit key")
 	}
 	var k state.AuditKeying
-	err := s.writeLoop(ctx, []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
+	err := s.writeLoop(ctx, "record", []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
 		b, err := s.newBatch(got[0])
 		if err != nil {
 			return nil, err

@@ -25,7 +25,7 @@ func (s *Store) RecordDeactivation(ctx context.Context, user string, at time.Tim
 		return err
 	}
 	key := s.keys.deactivated(user)
-	err = s.writeLoop(ctx, []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead)), clientv3.OpGet(key)}, func(got []*pb.ResponseOp) (*batch, error) {
+	err = s.writeLoop(ctx, "record", []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead)), clientv3.OpGet(key)}, func(got []*pb.ResponseOp) (*batch, error) {
 		if len(got[1].GetResponseRange().GetKvs()) > 0 {
 			return nil, errUnchanged
 		}
@@ -47,7 +47,7 @@ func (s *Store) RecordDeactivation(ctx context.Context, user string, at time.Tim
 // recorded it writes nothing.
 func (s *Store) ClearDeactivation(ctx context.Context, user string, c commands.Change) error {
 	key := s.keys.deactivated(user)
-	err := s.writeLoop(ctx, []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead)), clientv3.OpGet(key)}, func(got []*pb.ResponseOp) (*batch, error) {
+	err := s.writeLoop(ctx, "record", []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead)), clientv3.OpGet(key)}, func(got []*pb.ResponseOp) (*batch, error) {
 		kvs := got[1].GetResponseRange().GetKvs()
 		if len(kvs) == 0 {
 			return nil, errUnchanged

@@ -64,9 +64,9 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 
 // notificationOp rewrites notification id under a compare-and-set on its ModRevision:
 // change gets it as stored and returns the operations to run instead of it.
-func (s *Store) notificationOp(ctx context.Context, id uint64, change func(b *batch, n commands.Notification) error) error {
+func (s *Store) notificationOp(ctx context.Context, op string, id uint64, change func(b *batch, n commands.Notification) error) error {
 	key := s.keys.outbox(id)
-	return s.writeLoop(ctx, []clientv3.Op{clientv3.OpGet(key)}, func(got []*pb.ResponseOp) (*batch, error) {
+	return s.writeLoop(ctx, op, []clientv3.Op{clientv3.OpGet(key)}, func(got []*pb.ResponseOp) (*batch, error) {
 		kvs := got[0].GetResponseRange().GetKvs()
 		if len(kvs) == 0 {
 			return nil, commands.Errorf(commands.CodeNotFound, "There is no notification %d in the outbox.", id)
@@ -85,7 +85,7 @@ func (s *Store) notificationOp(ctx context.Context, id uint64, change func(b *ba
 // CompleteNotification removes a delivered notification, and the claim on it. An unknown
 // id gives an error matching commands.ErrNotFound, which a worker may treat as done.
 func (s *Store) CompleteNotification(ctx context.Context, id uint64) error {
-	return s.notificationOp(ctx, id, func(b *batch, n commands.Notification) error {
+	return s.notificationOp(ctx, "complete_notification", id, func(b *batch, n commands.Notification) error {
 		b.del(s.keys.outbox(id))
 		b.del(s.keys.outboxClaim(id))
 		return nil
@@ -95,7 +95,7 @@ func (s *Store) CompleteNotification(ctx context.Context, id uint64) error {
 // RetryNotification records a failed delivery: it counts the attempt, keeps lastErr for
 // operators, makes the notification due again at at, and releases the claim on it.
 func (s *Store) RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error {
-	return s.notificationOp(ctx, id, func(b *batch, n commands.Notification) error {
+	return s.notificationOp(ctx, "retry_notification", id, func(b *batch, n commands.Notification) error {
 		n.Attempts++
 		n.NextAttemptAt = at
 		n.LastError = lastErr

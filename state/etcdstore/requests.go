@@ -40,7 +40,7 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		reads = append(reads, clientv3.OpGet(s.keys.deliveryKey(r.Requester, r.Key)))
 	}
 	var id commands.RequestID
-	err := s.writeLoop(ctx, reads, func(got []*pb.ResponseOp) (*batch, error) {
+	err := s.writeLoop(ctx, "create", reads, func(got []*pb.ResponseOp) (*batch, error) {
 		if len(got[1].GetResponseRange().GetKvs()) > 0 {
 			return nil, commands.ErrDeactivated
 		}
@@ -115,7 +115,7 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	key := s.keys.request(id)
 	var out *commands.Request
 	reads := []clientv3.Op{clientv3.OpGet(key), clientv3.OpGet(s.keys.of(keyHead))}
-	err := s.writeLoop(ctx, reads, func(got []*pb.ResponseOp) (*batch, error) {
+	err := s.writeLoop(ctx, "update", reads, func(got []*pb.ResponseOp) (*batch, error) {
 		kvs := got[0].GetResponseRange().GetKvs()
 		if len(kvs) == 0 {
 			return nil, notFound(id)
@@ -168,7 +168,7 @@ func notFound(id commands.RequestID) error {
 // Record writes audit events and notifications that belong to no request (Request zero).
 // It implements commands.Journal.
 func (s *Store) Record(ctx context.Context, c commands.Change) error {
-	return s.writeLoop(ctx, []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
+	return s.writeLoop(ctx, "record", []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
 		b, err := s.newBatch(got[0])
 		if err != nil {
 			return nil, err

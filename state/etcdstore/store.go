@@ -36,6 +36,11 @@ type Store struct {
 	rev int64
 	// auditKey chains and checks the audit log (WithAuditKey); nil: unkeyed.
 	auditKey *state.AuditKey
+	// writeFault, when set, is asked before every write (WithWriteFault).
+	writeFault func(op string) error
+	// newInstallation makes a new store's installation id and created_at
+	// (WithNewInstallation); nil: a random id and the wall clock.
+	newInstallation func() (string, time.Time)
 }
 
 // DefaultPrefix is the key prefix when none is configured.
@@ -62,6 +67,20 @@ func WithMaxTxnOps(n int) Option { return func(s *Store) { s.maxTxnOps = n } }
 // not keyed yet is keyed by KeyAudit, and until then the store refuses audit events.
 func WithAuditKey(key *state.AuditKey) Option { return func(s *Store) { s.auditKey = key } }
 
+// WithWriteFault makes every write ask fault, with the name of the write, after it read
+// what it changes and before it commits (as state.WithWriteFault does for bbolt, before
+// the transaction): the simulation's disk-full faults and crash points, and the moment
+// where it lets another replica write first.
+func WithWriteFault(fault func(op string) error) Option {
+	return func(s *Store) { s.writeFault = fault }
+}
+
+// WithNewInstallation has a store created now take its installation id and created_at from
+// fn, as state.WithNewInstallation does for bbolt: one seed, one history.
+func WithNewInstallation(fn func() (string, time.Time)) Option {
+	return func(s *Store) { s.newInstallation = fn }
+}
+
 // Open uses client for a store under prefix (DefaultPrefix if empty), creating the store
 // with a new installation id if nothing is stored under prefix yet. The client stays the
 // caller's: Close leaves it open.
@@ -86,7 +105,11 @@ func (s *Store) openSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC().Format(time.RFC3339)
+	birth := time.Now()
+	if s.newInstallation != nil {
+		id, birth = s.newInstallation()
+	}
+	now := birth.UTC().Format(time.RFC3339)
 	h, err := encodeHead(head{})
 	if err != nil {
 		return err

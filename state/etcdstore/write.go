@@ -165,15 +165,16 @@ func (b *batch) finish() error {
 	return nil
 }
 
-// writeLoop reads with reads, lets build turn what it read into a batch, and commits the
+// writeLoop reads with reads (for the write op, which a write fault may refuse), lets build turn what it read into a batch, and commits the
 // batch under its guards. When a guard fails, another writer got there first: the
 // transaction's Else branch has already re-read the same keys, so build runs again on the
 // fresh values, which is how a use case's check of the current state stays a
 // compare-and-set. An error from build is returned as it is and nothing is written.
-func (s *Store) writeLoop(ctx context.Context, reads []clientv3.Op, build func(got []*pb.ResponseOp) (*batch, error)) error {
+func (s *Store) writeLoop(ctx context.Context, op string, reads []clientv3.Op, build func(got []*pb.ResponseOp) (*batch, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+
 	if s.rev != 0 {
 		return fmt.Errorf("the etcd store is a read-only view at revision %d", s.rev)
 	}
@@ -198,6 +199,13 @@ func (s *Store) writeLoop(ctx context.Context, reads []clientv3.Op, build func(g
 		if len(b.ops) > s.maxTxnOps || len(b.cmps) > s.maxTxnOps {
 			return fmt.Errorf("one change needs %d etcd operations, more than the server's max-txn-ops (%d): "+
 				"raise --max-txn-ops on the etcd servers and CAKEGATE_ETCD_MAX_TXN_OPS", len(b.ops), s.maxTxnOps)
+		}
+		if s.writeFault != nil && attempt == 1 {
+			// Between the read and the commit: another replica may write here, which
+			// the guards must catch.
+			if err := s.writeFault(op); err != nil {
+				return fmt.Errorf("write %s: %w", op, err)
+			}
 		}
 		resp, err := s.client.Txn(ctx).If(b.cmps...).Then(b.ops...).Else(reads...).Commit()
 		if err != nil {

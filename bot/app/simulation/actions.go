@@ -505,6 +505,21 @@ func (w *World) portalDelete() {
 	w.trace.add(w.clock.Now(), "portal", "delete API user", u.name)
 }
 
+// maxOthers bounds the API users made by hand or by another installation that live at
+// once: a workspace has a handful, and every reconcile lists them all.
+const maxOthers = 8
+
+// othersLive counts the live API users cakegate did not make.
+func (w *World) othersLive() int {
+	n := 0
+	for _, u := range w.dc.APIUsers(workspace) {
+		if f, ok := w.model.users[u.ID]; ok && f.origin != "cakegate" {
+			n++
+		}
+	}
+	return n
+}
+
 // APIUserRef names an API user in the trace.
 type APIUserRef struct{ id, name string }
 
@@ -523,6 +538,9 @@ func (w *World) foreignUser() {
 }
 
 func (w *World) madeOutOfBand(name, origin string) {
+	if w.othersLive() >= maxOthers {
+		return // their owners clean up too: the workspace keeps a handful
+	}
 	u := w.dc.AddAPIUserOutOfBand(workspace, name)
 	w.model.add(&userFact{id: u.ID, name: u.Name, token: u.Token, origin: origin, created: w.clock.Now()})
 	w.trace.add(w.clock.Now(), origin, "make API user", name)
@@ -669,6 +687,9 @@ func (w *World) redeploy() {
 
 // restore restarts cakegate on an older backup, or on an empty database.
 func (w *World) restore() {
+	if w.replicated() {
+		return // replicas share etcd: a restore is an operator's migration, not simulated
+	}
 	empty := len(w.backups) == 0 || w.rng.IntN(3) == 0
 	if empty && !w.enabled(triggerForeign) {
 		return

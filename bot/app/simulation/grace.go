@@ -23,12 +23,13 @@ const (
 	depProcess                  // cakegate itself (down between a stop and a start)
 	depDisk                     // the database takes writes (a full disk)
 	depClock                    // the machine was paused (a clock jump)
+	depReplica                  // one replica of several died (its work waits for another to take it over)
 )
 
 var depNames = []struct {
 	d    dep
 	name string
-}{{depDatacake, "datacake"}, {depSlack, "slack"}, {depChannel, "channel"}, {depProcess, "process"}, {depDisk, "disk"}, {depClock, "clock"}}
+}{{depDatacake, "datacake"}, {depSlack, "slack"}, {depChannel, "channel"}, {depProcess, "process"}, {depDisk, "disk"}, {depClock, "clock"}, {depReplica, "replica"}}
 
 func (d dep) String() string {
 	var out []string
@@ -50,6 +51,10 @@ func recovery(d dep) time.Duration {
 		return commands.RevokeRetryMax + 5*time.Minute
 	case depDisk:
 		return 5 * time.Minute
+	case depReplica:
+		// What a dead replica was provisioning waits for its lease to run out and the
+		// leader's next reconcile (every 15 minutes): issue 23 shortens this to seconds.
+		return commands.ProvisionLease + settleBound
 	}
 	return 0
 }
@@ -73,9 +78,9 @@ var (
 	pLeaverIn2s  = timed{invLeaverIn2s, depProcess | depDisk | depClock, preciseBound, true}
 	pLeaverTold  = timed{invLeaverLoses, depProcess | depDisk | depClock | depDatacake, leaverBound, false}
 	pLeaverSweep = timed{invLeaverLoses, depProcess | depDisk | depClock | depDatacake | depSlack, leaverSweepBound, false}
-	pNoRest      = timed{invNoRest, depProcess | depDisk | depClock | depDatacake, settleBound, false}
+	pNoRest      = timed{invNoRest, depProcess | depDisk | depClock | depDatacake | depReplica, settleBound, false}
 	pLapse       = timed{invLapse, depProcess | depDisk | depClock, lapseBound, false}
-	pReached     = timed{invTokenReached, depProcess | depDisk | depClock | depDatacake, undeliveredBound, false}
+	pReached     = timed{invTokenReached, depProcess | depDisk | depClock | depDatacake | depReplica, undeliveredBound, false}
 	pNoOrphan    = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake | depSlack | depChannel, settleBound, false}
 	timedAll     = []timed{pDiesAtEnd, pDiesIn2s, pLeakDies, pLeaverIn2s, pLeaverTold, pNoRest, pLapse, pReached, pNoOrphan}
 )

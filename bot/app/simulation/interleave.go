@@ -21,8 +21,8 @@ const interleaveOdds = 3
 // interleave may run a concurrent action at point ("before datacake.NewApiUser", "after
 // datacake.WorkspaceApiUsers", "before store.create", …); vars are the variables of a call
 // that makes or deletes an API user.
-func (w *World) interleave(point string, vars gqlVariables) {
-	if w.interleaving || w.app == nil || w.crashed != "" || w.faults.off {
+func (w *World) interleave(n *node, point string, vars gqlVariables) {
+	if w.interleaving || w.app == nil || n.crashed != "" || w.faults.off {
 		return
 	}
 	var do func()
@@ -37,8 +37,19 @@ func (w *World) interleave(point string, vars gqlVariables) {
 		}
 	case "before store.create":
 		do = w.duringCreate()
+	case "before store.update":
+		if w.runningJob == "" {
+			do = w.duringUpdate // a person's change meets another's on the same requests
+		}
 	}
-	if do == nil || w.rng.IntN(interleaveOdds) != 0 {
+	odds := interleaveOdds
+	switch point {
+	case "after datacake.WorkspaceApiUsers":
+		odds *= 4 // reconcile lists every 15 minutes, more often than people act
+	case "before store.update":
+		odds *= 3 // most writes are people's: some meet another's, not every one
+	}
+	if do == nil || w.rng.IntN(odds) != 0 {
 		return
 	}
 	w.interleaving = true
@@ -117,6 +128,27 @@ func (w *World) duringCreate() func() {
 		status, _ := w.postRetry(d.path, d.body, 1)
 		w.trace.add(w.clock.Now(), "slack", "the same delivery again", "at the same moment → "+cmp.Or(status, "ok"))
 	}
+}
+
+// duringUpdate: a person's change is about to be written (on etcd: read, and about to be
+// committed); someone else decides on one of the few open requests at the same moment,
+// often the same one, on another replica when there are several.
+func (w *World) duringUpdate() {
+	var open []*commands.Request
+	for _, st := range []commands.State{commands.StatePending, commands.StateApproved, commands.StateActive} {
+		open = append(open, w.inState(st)...)
+	}
+	if len(open) == 0 {
+		return
+	}
+	r := pick(w, open)
+	user := w.decider(r)
+	verb := map[commands.State]string{commands.StatePending: "approve", commands.StateApproved: "revoke", commands.StateActive: "revoke"}[r.State]
+	if r.State == commands.StateActive && r.Extension != nil && w.rng.IntN(2) == 0 {
+		verb = "approve"
+	}
+	text := verb + " " + r.ID.String()
+	w.say(user, "/cakegate "+text+" (at the same moment)", w.slash(user, text))
 }
 
 // delivery is a Slack request the driver is delivering, for a concurrent action to repeat.

@@ -539,17 +539,27 @@ func (w *World) checkFinal(ctx context.Context, add func(string, string, ...any)
 	w.checkFile(add)
 }
 
-// checkFile searches the database file for every token the fake ever issued.
+// checkFile searches the database (the bbolt file, or every key and value under the etcd
+// prefix) for every token the fake ever issued.
 func (w *World) checkFile(add func(string, string, ...any)) {
+	found := func(data []byte) {
+		tokens(data, func(tok string) {
+			if f, ok := w.model.byToken[tok]; ok {
+				add(invTokenNotStored, "the token of %s is in the database", f.name)
+			}
+		})
+	}
+	if w.replicated() {
+		if err := w.etcd.values(w.prefix, found); err != nil {
+			add(invTokenNotStored, "cannot read the etcd store: %v", err)
+		}
+		return
+	}
 	data, err := os.ReadFile(w.dbPath())
 	if err != nil {
 		return
 	}
-	tokens(data, func(tok string) {
-		if f, ok := w.model.byToken[tok]; ok {
-			add(invTokenNotStored, "the token of %s is in the database file", f.name)
-		}
-	})
+	found(data)
 }
 
 // callText is everything a Slack call carried, as one string to search.

@@ -25,6 +25,8 @@ type knownBug struct {
 	found struct {
 		seed      uint64
 		invariant string
+		// replicas, when 2 or more, is how many replicas the finding run has on etcd.
+		replicas int
 	}
 }
 
@@ -35,15 +37,28 @@ const (
 	triggerDiskFull     = "disk-full"                      // writes fail for minutes
 	triggerForeign      = "foreign-installation"           // another installation's API users; restarts on an empty database
 	triggerRoleRemoved  = "role-removed"                   // the policy loses a role between restarts
+	// triggerReplayElsewhere sends a replayed signed request to another replica than the
+	// first delivery reached: replay records live in each process (issue 23, item 2).
+	triggerReplayElsewhere = "replay-to-another-replica"
 )
 
-// knownBugs is empty today. The last entries, five defects of issue 21 ("where features
+// knownBugs holds the bugs of replicas that issue 23 is to fix. The last other entries, five defects of issue 21 ("where features
 // meet") that the simulation's new invariants found (leaver-holds-no-token-2s,
 // grant-only-by-policy, grant-within-role-max, one-request-per-delivery and
 // orphan-only-when-unowned, at seeds 1, 3 and 5 of the code of their day), were fixed one
 // by one; each fix deleted its entry. An entry without a trigger names its invariants and
 // the seed that breaks the first: {name, issue, invariants: []string{inv}, found: {seed, inv}}.
-var knownBugs []knownBug
+var knownBugs = []knownBug{
+	replicaBug("a signed request replayed to another replica acts again: replay records live in each process", "issue 23, item 2", triggerReplayElsewhere, 1, invReplayDropped),
+}
+
+// replicaBug is a known bug of replicas on etcd, provoked by trigger, found by seed with
+// three replicas breaking invariant.
+func replicaBug(name, issue, trigger string, seed uint64, invariant string) knownBug {
+	b := knownBug{name: name, issue: issue, trigger: trigger}
+	b.found.seed, b.found.invariant, b.found.replicas = seed, invariant, 3
+	return b
+}
 
 // enabled reports whether a trigger of a known bug may fire in this run.
 func (w *World) enabled(trigger string) bool {

@@ -24,34 +24,37 @@ const invNotified = "notification-delivered-or-dead-lettered"
 // must have dead-lettered it: 60 attempts, most an hour apart, and Retry-After pauses.
 const outboxBudget = 4 * 24 * time.Hour
 
-// outboxWatch is the outbox as the bot sees it, watched.
+// outboxWatch is what the simulation knows of the outbox: what was rescheduled, and since
+// when each notification has waited.
 type outboxWatch struct {
-	w    *World
-	next bot.Outbox
-	// handed are the notifications the bot read and has not settled yet.
-	handed map[uint64]commands.Notification
-	// retried are those it rescheduled and has not completed since: each must come back.
+	w *World
+	// retried are those rescheduled and not completed since: each must come back.
 	retried map[uint64]commands.Notification
 	// since is when each queued notification was first handed out from this database.
 	since map[uint64]time.Time
+}
+
+func newOutboxWatch(w *World) *outboxWatch {
+	return &outboxWatch{w: w, retried: map[uint64]commands.Notification{}, since: map[uint64]time.Time{}}
+}
+
+// nodeOutbox is one cakegate's outbox as its bot sees it, watched.
+type nodeOutbox struct {
+	*outboxWatch
+	next bot.Outbox
+	// handed are the notifications the bot read and has not settled yet.
+	handed map[uint64]commands.Notification
 	// calls and logs mark the Slack calls and log bytes already attributed to a delivery.
 	calls, logs int
 }
 
-func newOutboxWatch(w *World) *outboxWatch {
-	return &outboxWatch{w: w, handed: map[uint64]commands.Notification{}, retried: map[uint64]commands.Notification{}, since: map[uint64]time.Time{}}
-}
-
 // wrap watches next, the outbox of a newly started cakegate.
 func (o *outboxWatch) wrap(next bot.Outbox) bot.Outbox {
-	o.next = next
-	o.handed = map[uint64]commands.Notification{}
-	return o
+	return &nodeOutbox{outboxWatch: o, next: next, handed: map[uint64]commands.Notification{}}
 }
 
 // forget drops what a database that is no longer used had queued (a restore rewinds it).
 func (o *outboxWatch) forget() {
-	o.handed = map[uint64]commands.Notification{}
 	o.retried = map[uint64]commands.Notification{}
 	o.since = map[uint64]time.Time{}
 }
@@ -62,7 +65,7 @@ func (o *outboxWatch) broken(format string, args ...any) {
 
 // DueNotifications hands out what is due, noting it. Deliveries happen one after another,
 // so the Slack calls and log lines from here to a notification's settlement are its own.
-func (o *outboxWatch) DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error) {
+func (o *nodeOutbox) DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error) {
 	ns, err := o.next.DueNotifications(ctx, now, limit)
 	if len(o.handed) == 0 {
 		o.calls, o.logs = o.w.slack.CallCount(), o.w.logs.Len()
@@ -80,7 +83,7 @@ func (o *outboxWatch) DueNotifications(ctx context.Context, now time.Time, limit
 }
 
 // RetryNotification reschedules a notification the bot could not deliver.
-func (o *outboxWatch) RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error {
+func (o *nodeOutbox) RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error {
 	err := o.next.RetryNotification(ctx, id, at, lastErr)
 	n, ok := o.handed[id]
 	if !ok {
@@ -96,7 +99,7 @@ func (o *outboxWatch) RetryNotification(ctx context.Context, id uint64, at time.
 
 // CompleteNotification drops a notification from the outbox: it must have been delivered,
 // or dead-lettered.
-func (o *outboxWatch) CompleteNotification(ctx context.Context, id uint64) error {
+func (o *nodeOutbox) CompleteNotification(ctx context.Context, id uint64) error {
 	n, ok := o.handed[id]
 	err := o.next.CompleteNotification(ctx, id)
 	if err == nil {
@@ -117,7 +120,7 @@ func (o *outboxWatch) CompleteNotification(ctx context.Context, id uint64) error
 var failedDelivery = regexp.MustCompile(`msg="notification not delivered; will retry"[^\n]* notification=(\d+)`)
 
 // judge checks that n, just dropped from the outbox, was delivered or dead-lettered.
-func (o *outboxWatch) judge(ctx context.Context, n commands.Notification) {
+func (o *nodeOutbox) judge(ctx context.Context, n commands.Notification) {
 	w := o.w
 	calls := w.slack.CallsSince(o.calls)
 	logs := w.logs.Bytes()[min(o.logs, w.logs.Len()):]

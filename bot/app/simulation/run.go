@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ type Failure struct {
 	Trace     string
 	KnownBugs bool
 	Bugs      []string
+	Replicas  int
 }
 
 func (f *Failure) Error() string {
@@ -53,6 +55,9 @@ func (f *Failure) Error() string {
 	}
 	for _, b := range f.Bugs {
 		flags += " -sim.bug=" + b
+	}
+	if f.Replicas > 1 {
+		flags += fmt.Sprintf(" -sim.replicas=%d", f.Replicas)
 	}
 	return fmt.Sprintf("seed %d broke %s at step %d (%s): %s\n\nlast events:\n%s\n\nreplay: go test ./bot/app/simulation -run 'TestSimulation$' -v %s",
 		f.Seed, f.Invariant, f.Step, f.At.Format(time.DateTime), f.Detail, f.Trace, flags)
@@ -81,7 +86,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 	nextAction := w.clock.Now().Add(w.actionGap())
 	nextCheck := w.clock.Now()
 	fail := func(v *violation) {
-		res.Failure = &Failure{Seed: seed, Days: days, Step: w.trace.step, At: w.clock.Now(), Invariant: v.invariant, Detail: v.detail, Trace: w.trace.last(50), KnownBugs: opts.KnownBugs, Bugs: opts.Bugs}
+		res.Failure = &Failure{Seed: seed, Days: days, Step: w.trace.step, At: w.clock.Now(), Invariant: v.invariant, Detail: v.detail, Trace: w.trace.last(50), KnownBugs: opts.KnownBugs, Bugs: opts.Bugs, Replicas: opts.Replicas}
 	}
 	for w.clock.Now().Before(end) {
 		w.faults.out.account(w.clock.Now(), w.model.live)
@@ -179,7 +184,7 @@ func (w *World) quiesce() {
 
 // changes is a number that moves whenever cakegate or the world may have changed.
 func (w *World) changes() int {
-	return w.writes + w.net.changes + w.starts*1_000_000 + len(w.model.portal) + len(w.model.order)
+	return w.writes + w.netChanges + w.starts*1_000_000 + len(w.model.portal) + len(w.model.order)
 }
 
 // actionGap is the exponentially distributed time to the next action.
@@ -237,7 +242,18 @@ func later(a, b time.Time) time.Time {
 // restart stops cakegate (if it runs) and starts it again on the same file: a crash and
 // its restart, or a redeploy.
 func (w *World) restart() {
-	w.stopApp()
+	if w.replicated() && w.crashed != "" {
+		// A replica died: its session ends, another leads if it led, and its supervisor
+		// starts a new one; the others never stopped.
+		for _, n := range slices.Clone(w.nodes) {
+			if n.crashed != "" {
+				w.kill(n)
+			}
+		}
+		w.faults.out.down(depReplica, w.clock.Now(), w.clock.Now())
+	} else {
+		w.stopApp()
+	}
 	w.crashed = ""
 	w.crashCountdown = 0
 	w.mustStart()

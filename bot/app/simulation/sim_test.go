@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cakegate/cakegate/state/etcdstore/etcdtest"
 )
 
 var (
@@ -23,25 +25,45 @@ var (
 	flagVerbose   = flag.Bool("sim.log", false, "print cakegate's log while replaying one seed")
 	flagTrace     = flag.Bool("sim.trace", false, "print the last events of each seed even when it passes")
 	flagKeepGoing = flag.Bool("sim.keepgoing", false, "run every seed after a failure and list each seed's broken promise")
+	flagReplicas  = flag.Int("sim.replicas", 0, "run this many replicas on an embedded etcd (0: one cakegate on bbolt)")
+	flagRSeeds    = flag.Int("sim.rseeds", 12, "how many seeds TestSimulationReplicas runs")
+	flagRDays     = flag.Int("sim.rdays", 20, "simulated days per seed in TestSimulationReplicas")
 )
 
 // TestSimulation runs the CI seed set, or one seed to replay it (-sim.seed). A failure
 // prints the seed, the step, the last events and the command that replays it.
 func TestSimulation(t *testing.T) {
+	runSimulation(t, *flagSeeds, *flagDays, *flagReplicas)
+}
+
+// TestSimulationReplicas runs the replicas' CI seed set: three cakegates on one embedded
+// etcd, every invariant as in TestSimulation. -sim.seed replays one of its seeds.
+func TestSimulationReplicas(t *testing.T) {
+	runSimulation(t, *flagRSeeds, *flagRDays, max(*flagReplicas, 3))
+}
+
+func runSimulation(t *testing.T, nseeds, days, replicas int) {
 	seeds := []uint64{}
 	if *flagSeed != 0 {
 		seeds = append(seeds, *flagSeed)
 	} else {
-		for s := 1; s <= *flagSeeds; s++ {
+		for s := 1; s <= nseeds; s++ {
 			seeds = append(seeds, uint64(s))
 		}
 	}
-	days := *flagDays
 	if (testing.Short() || raceEnabled) && *flagSeed == 0 {
 		// A smoke run: the full set runs without -race in .ci/run.
 		seeds, days = seeds[:1], min(days, 3)
 	}
-	opts := Options{KnownBugs: *flagKnownBugs, KeepGoing: *flagKeepGoing}
+	opts := Options{KnownBugs: *flagKnownBugs, KeepGoing: *flagKeepGoing, Replicas: replicas}
+	if replicas > 1 {
+		cluster, err := ConnectEtcd(etcdtest.Start(t).Endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cluster.Close() })
+		opts.Etcd = cluster
+	}
 	if *flagBug != "" {
 		opts.Bugs = []string{*flagBug}
 	}
@@ -166,7 +188,17 @@ func TestSimulationFindsKnownBugs(t *testing.T) {
 			if name == "" {
 				name = b.invariants[0]
 			}
-			res, err := Run(b.found.seed, *flagDays, Options{Bugs: []string{name}})
+			opts := Options{Bugs: []string{name}, Replicas: b.found.replicas}
+			days := *flagDays
+			if b.found.replicas > 1 {
+				cluster, err := ConnectEtcd(etcdtest.Start(t).Endpoint)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { cluster.Close() })
+				opts.Etcd, days = cluster, *flagRDays
+			}
+			res, err := Run(b.found.seed, days, opts)
 			if err != nil {
 				t.Fatal(err)
 			}

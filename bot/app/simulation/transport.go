@@ -19,15 +19,11 @@ import (
 // and is where a crash takes effect: from the crash on, nothing cakegate sends arrives.
 type transport struct {
 	w     *World
+	node  *node // whose calls these are
 	dcURL string
 	// The fakes' handlers, served in process: a call costs no connection, and nothing
 	// runs on another goroutine.
 	datacake, slack http.Handler
-	// changes counts calls that may have changed a fake (not the reads), so the driver can
-	// tell a step that changed nothing.
-	changes int
-	// calls counts every call cakegate made.
-	calls int
 }
 
 // errCrashed is what every call and write of a crashed process gets.
@@ -39,19 +35,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	w := t.w
-	t.calls++
+	w.netCalls++
 	var vars gqlVariables // of the calls that make or delete an API user
 	if name == "datacake.NewApiUser" || name == "datacake.DeleteApiUser" {
 		vars = t.variables(req)
 	}
-	if w.crashed != "" {
+	n := t.node
+	if w.crashPoint(n, "before "+name) {
 		return nil, errCrashed
 	}
-	if w.crashPoint("before " + name) {
-		return nil, errCrashed
-	}
-	w.interleave("before "+name, vars)
-	if w.crashed != "" {
+	w.interleave(n, "before "+name, vars)
+	if n.crashed != "" {
 		return nil, errCrashed
 	}
 	f := w.faults.forCall(name)
@@ -64,7 +58,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	switch f.kind {
 	case faultLatency:
+		// A slow answer holds up only its caller in production; here one driver waits
+		// for it, so the whole world is paused meanwhile, as a clock jump pauses it.
+		before := w.clock.Now()
 		w.clock.Advance(f.delay)
+		w.faults.out.down(depClock, before, w.clock.Now())
 	case faultTimeout:
 		// Before or after the request was written, as the seed says: the client cannot
 		// tell which, so a create must not be repeated blindly either way.
@@ -78,7 +76,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	wrote(req)
 	if !readOnly[name] {
-		t.changes++
+		w.netChanges++
 	}
 	if what := t.mutation(vars, name); what != "" {
 		w.trace.add(w.clock.Now(), "cakegate", name, what)
@@ -86,20 +84,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	existed := false
 	if name == "datacake.DeleteApiUser" {
 		_, existed = w.dc.APIUser(vars.ID)
-		w.model.lastDelete[vars.ID] = t.calls
+		w.model.lastDelete[vars.ID] = w.netCalls
 	}
 	resp, err := t.serve(req, name)
 	if err != nil {
 		return nil, err
 	}
 	if _, still := w.dc.APIUser(vars.ID); existed && !still {
-		w.model.removedBy[vars.ID] = t.calls
+		w.model.removedBy[vars.ID] = w.netCalls
 	}
-	if w.crashPoint("after " + name) {
+	if w.crashPoint(n, "after "+name) {
 		resp.Body.Close()
 		return nil, errCrashed
 	}
-	w.interleave("after "+name, vars)
+	w.interleave(n, "after "+name, vars)
 	switch f.kind {
 	case faultLostAnswer:
 		resp.Body.Close()
@@ -196,10 +194,10 @@ func synthesized(req *http.Request, status int, retryAfter time.Duration, body s
 	}
 }
 
-// crashPoint counts down the armed crash at its named step and reports whether the process
-// dies here.
-func (w *World) crashPoint(step string) bool {
-	if w.crashed != "" {
+// crashPoint counts down the armed crash at its named step and reports whether node n
+// dies here (or died before).
+func (w *World) crashPoint(n *node, step string) bool {
+	if n.crashed != "" {
 		return true
 	}
 	if w.crashCountdown <= 0 || step != w.crashTarget {
@@ -209,20 +207,20 @@ func (w *World) crashPoint(step string) bool {
 	if w.crashCountdown > 0 {
 		return false
 	}
-	w.crashed = step
+	n.crashed, w.crashed = step, step
 	w.counts["crash "+step]++
-	w.trace.add(w.clock.Now(), "fault", "crash", step)
+	w.trace.add(w.clock.Now(), "fault", "crash", n.name+": "+step)
 	return true
 }
 
-// writeFault is the store's write hook: a crashed process writes nothing, an armed crash
-// may strike before the write, a full disk refuses it.
-func (w *World) writeFault(op string) error {
-	if w.crashPoint("before store." + op) {
+// writeFault is node n's store write hook: a crashed process writes nothing, an armed
+// crash may strike before the write, a full disk refuses it.
+func (w *World) writeFault(n *node, op string) error {
+	if w.crashPoint(n, "before store."+op) {
 		return errCrashed
 	}
-	w.interleave("before store."+op, gqlVariables{})
-	if w.crashed != "" {
+	w.interleave(n, "before store."+op, gqlVariables{})
+	if n.crashed != "" {
 		return errCrashed
 	}
 	if w.clock.Now().Before(w.diskFullUntil) && !w.faults.off && w.rng.IntN(2) == 0 {

@@ -5,14 +5,15 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -23,7 +24,6 @@ import (
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/commands/commandstest"
 	"github.com/cakegate/cakegate/datacake/datacaketest"
-	"github.com/cakegate/cakegate/state"
 )
 
 // start is where every simulated history begins.
@@ -44,18 +44,26 @@ type World struct {
 	dc    *datacaketest.Server
 	dir   string
 
-	app *app.App
+	// nodes are the cakegates running: one on bbolt, Options.Replicas on etcd
+	// (nodes.go). app is the leader's: the one that runs the sweeps and the alarm, and
+	// whose store the invariants read (on etcd, every replica's store is the same).
+	nodes []*node
+	app   *app.App
 	// stoppedAt is when cakegate last stopped (died or was stopped).
 	stoppedAt time.Time
-	// outbox watches the bot's outbox (notifications.go).
-	outbox  *outboxWatch
-	handler http.Handler
-	logs    *bytes.Buffer // every line cakegate logged, across restarts
-	net     *transport
-	faults  *faultModel
-	trace   *trace
-	model   *model
-	opts    Options
+	// outbox watches the bots' outboxes (notifications.go).
+	outbox *outboxWatch
+	logs   *bytes.Buffer // every line cakegate logged, across restarts
+	// netCalls counts every call cakegate made, and netChanges those that may have
+	// changed a fake (not the reads), so the driver can tell a step that changed nothing.
+	netCalls, netChanges int
+	// etcd is the cluster the replicas share, and prefix this history's place in it.
+	etcd   *Etcd
+	prefix string
+	faults *faultModel
+	trace  *trace
+	model  *model
+	opts   Options
 
 	policy policy // the policy in force
 	// generation counts the database files cakegate has run on: a restore or an empty
@@ -74,7 +82,7 @@ type World struct {
 	// write fails without effect, as if the process were gone, until the restart.
 	crashTarget    string
 	crashCountdown int
-	crashed        string // the named step it crashed at, "" while alive
+	crashed        string // the named step a node crashed at in this step, "" if none
 	// writes counts store writes, so the driver can tell a step that changed nothing;
 	// requestWrites only those that may change a request (not the outbox's bookkeeping),
 	// so what was read of the requests can be kept until one does.
@@ -117,6 +125,11 @@ type Options struct {
 	Log io.Writer
 	// KeepGoing runs every seed even after one failed (RunSeeds), to see every failure.
 	KeepGoing bool
+	// Replicas, when 2 or more, runs that many cakegates on one etcd (Etcd) instead of one
+	// on a bbolt file: the driver picks which replica takes each delivery, runs the
+	// sweeps on the one it elected, and kills replicas, whose sessions then end.
+	Replicas int
+	Etcd     *Etcd
 }
 
 // newWorld builds the fakes and starts cakegate on a fresh database.
@@ -156,7 +169,13 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		w.dc.AddDevice(workspace, datacaketest.Device{Name: "Device " + serial, Serial: serial, Tags: []string{[]string{"heating", "lab", "field-test"}[i]}, Online: true})
 	}
 	w.dc.AddToken(ownerToken, map[string][]string{workspace: {"members"}})
-	w.net = &transport{w: w, dcURL: w.dc.URL(), datacake: w.dc, slack: w.slack.Handler()}
+	if opts.Replicas > 1 {
+		if opts.Etcd == nil {
+			w.Close()
+			return nil, errors.New("simulation: replicas need an etcd cluster (Options.Etcd)")
+		}
+		w.etcd, w.prefix = opts.Etcd, opts.Etcd.prefixFor(seed)
+	}
 
 	// The database file lives in memory where the machine has a tmpfs: it is the real bbolt
 	// file all the same, and crashes are the process's, not the disk's, so nothing is lost
@@ -189,82 +208,6 @@ func lowerName(id string) string { return string(bytes.ToLower([]byte(id[2:]))) 
 
 func (w *World) dbPath() string     { return filepath.Join(w.dir, "cakegate.db") }
 func (w *World) policyPath() string { return filepath.Join(w.dir, "cakegate.yaml") }
-
-// startApp starts cakegate on the database file as it is, with the policy in force, and
-// runs every job once, as the scheduler does at start.
-func (w *World) startApp() error {
-	if err := os.WriteFile(w.policyPath(), []byte(w.policy.text()), 0o600); err != nil {
-		return err
-	}
-	cfg := app.Config{
-		SlackBotToken:      slacktest.DefaultBotToken,
-		SlackSigningSecret: signingSecret,
-		SlackAPIURL:        w.slack.URL(),
-		DatacakeToken:      ownerToken,
-		DatacakeAPIURL:     w.dc.URL(),
-		DatacakeMaxRPS:     1e6,
-		DatacakeMaxConc:    16,
-		PolicyPath:         w.policyPath(),
-		DBPath:             w.dbPath(),
-		Addr:               "127.0.0.1:0",
-		LogFormat:          "text",
-	}
-	out := io.Writer(w.logs)
-	if w.opts.Log != nil {
-		out = io.MultiWriter(w.logs, w.opts.Log)
-	}
-	w.starts++
-	// Debug level: a token must not reach a log line at any level.
-	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(cfg, log, app.Options{
-		Clock: w.clock,
-		// Backoff waits take no virtual time: latency faults move the clock instead.
-		DatacakeSleep: func(context.Context, time.Duration) error { return nil },
-		StoreOptions: []state.Option{state.WithoutSync(), state.WithWriteFault(w.writeFault),
-			// A new database's id and birth come from the world, not crypto/rand and the
-			// wall clock: one seed, one history.
-			state.WithNewInstallation(func() (string, time.Time) {
-				return fmt.Sprintf("sim%04d", w.installation), w.clock.Now()
-			})},
-		Transport:    w.net,
-		Go:           func(work func()) { work() },
-		OneGoroutine: true,
-		// The driver fires the alarm itself, at the time it would wake (alarmDue).
-		NoAlarm:    true,
-		Rand:       rand.New(rand.NewPCG(w.seed, uint64(w.starts))),
-		WrapOutbox: w.outbox.wrap,
-	})
-	if err != nil {
-		return fmt.Errorf("start cakegate: %w", err)
-	}
-	w.app, w.handler = a, a.Handler()
-	w.jobs = a.Jobs()
-	for _, j := range w.jobs {
-		w.nextJob[j.Name] = nextRun(j.Spec, w.clock.Now(), a.Location())
-	}
-	w.swept, w.alarmCache = time.Time{}, alarmAnswer{}
-	if !w.stoppedAt.IsZero() {
-		// What was due while it was down, or cut short by its death, is due again now.
-		w.faults.out.down(depProcess, w.stoppedAt, w.clock.Now())
-	}
-	w.trace.add(w.clock.Now(), "cakegate", "start", fmt.Sprintf("%s, installation %d", w.policy, w.installation))
-	// App.Run's health checks (not run here: no goroutines) learn at start which team and
-	// app cakegate serves; the driver does that one step inline.
-	if _, err := a.Bot().LearnIdentity(context.Background()); err != nil {
-		w.trace.add(w.clock.Now(), "cakegate", "learn identity", "error: "+firstLine(err.Error()))
-	}
-	w.runAllJobs()
-	return nil
-}
-
-// stopApp drops cakegate: the database is closed as the process's death would leave it.
-func (w *World) stopApp() {
-	if w.app != nil {
-		w.stoppedAt = w.clock.Now()
-		w.app.Close()
-		w.app, w.handler = nil, nil
-	}
-}
 
 // Close stops cakegate and the fakes and removes the files.
 func (w *World) Close() {
@@ -351,11 +294,24 @@ func (w *World) runJob(ctx context.Context, name string) {
 	} else if err := w.app.RunJob(ctx, name); err != nil {
 		w.trace.add(w.clock.Now(), "cakegate", "job "+name, "error: "+firstLine(err.Error()))
 	}
-	if w.app != nil && (name == "outbox" || w.changes() != before) {
-		// Jobs kick the outbox worker; here it delivers at once, after a job that changed
-		// something (what it queued) and at the outbox job's own ticks (retries now due).
-		if _, err := w.app.Bot().DeliverOutbox(ctx); err != nil {
-			w.trace.add(w.clock.Now(), "cakegate", "deliver outbox", "error: "+firstLine(err.Error()))
+	if name == "outbox" || w.changes() != before {
+		w.deliverOutboxes(ctx)
+	}
+}
+
+// deliverOutboxes has every live cakegate deliver the outbox (on etcd, each what it
+// claims), in an order the seed picks: jobs kick the outbox worker, so here it delivers
+// at once, after a job that changed something (what it queued) and at the outbox job's
+// own ticks (retries now due).
+func (w *World) deliverOutboxes(ctx context.Context) {
+	nodes := slices.Clone(w.nodes)
+	w.rng.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] })
+	for _, n := range nodes {
+		if n.crashed != "" {
+			continue
+		}
+		if _, err := n.app.Bot().DeliverOutbox(ctx); err != nil {
+			w.trace.add(w.clock.Now(), "cakegate", "deliver outbox", n.name+": error: "+firstLine(err.Error()))
 		}
 	}
 }
@@ -416,17 +372,21 @@ func (w *World) postRetry(path string, body []byte, retry int) (string, string) 
 		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
 		req.Header.Set("X-Slack-Retry-Reason", "http_error")
 	}
-	status, answer := w.serveSigned(req, body)
+	n := w.pickNode()
+	if n == nil {
+		return "cakegate is down", ""
+	}
+	status, answer := w.serveSigned(n, req, body)
 	if status == "" && retry == 0 && w.rng.IntN(25) == 0 {
-		w.replay(req, body)
+		w.replay(n, req, body)
 	}
 	return status, answer
 }
 
-func (w *World) serveSigned(req *http.Request, body []byte) (status, answer string) {
+func (w *World) serveSigned(n *node, req *http.Request, body []byte) (status, answer string) {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
+	n.handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		return fmt.Sprintf("HTTP %d %s", rec.Code, firstLine(rec.Body.String())), ""
 	}
@@ -435,14 +395,17 @@ func (w *World) serveSigned(req *http.Request, body []byte) (status, answer stri
 
 // replay sends a delivery cakegate took once more, byte for byte and with the same
 // signature, as anyone who saw it could: cakegate must answer 200 and do nothing at all.
-func (w *World) replay(req *http.Request, body []byte) {
-	writes, changes, calls := w.writes, w.net.changes, w.net.calls
-	status, _ := w.serveSigned(req, body)
+func (w *World) replay(n *node, req *http.Request, body []byte) {
+	if len(w.nodes) > 1 && w.enabled(triggerReplayElsewhere) {
+		n = w.pickNode() // another replica, perhaps: the replay record must be shared
+	}
+	writes, changes, calls := w.writes, w.netChanges, w.netCalls
+	status, _ := w.serveSigned(n, req, body)
 	w.counts["replayed a signed request"]++
-	w.trace.add(w.clock.Now(), "attacker", "replay "+req.URL.Path, cmp.Or(status, "ok"))
-	if status != "" || w.writes != writes || w.net.changes != changes || w.net.calls != calls {
+	w.trace.add(w.clock.Now(), "attacker", "replay "+req.URL.Path+" to "+n.name, cmp.Or(status, "ok"))
+	if status != "" || w.writes != writes || w.netChanges != changes || w.netCalls != calls {
 		w.model.broken = append(w.model.broken, violation{invReplayDropped, fmt.Sprintf(
-			"a replay of %s was answered %q and made %d writes and %d calls", req.URL.Path, cmp.Or(status, "200"), w.writes-writes, w.net.calls-calls)})
+			"a replay of %s was answered %q and made %d writes and %d calls", req.URL.Path, cmp.Or(status, "200"), w.writes-writes, w.netCalls-calls)})
 	}
 }
 
@@ -500,7 +463,7 @@ func (w *World) redeliverEvents() {
 	pending := w.unacked
 	w.unacked = nil
 	for _, e := range pending {
-		if w.app == nil || w.crashed != "" {
+		if len(w.nodes) == 0 || w.crashed != "" {
 			w.unacked = append(w.unacked, e)
 			continue
 		}
