@@ -3,6 +3,7 @@ package simulation
 import (
 	"cmp"
 	"context"
+	"strings"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -54,6 +55,12 @@ func (w *World) interleave(n *node, point string, vars gqlVariables) {
 	}
 	w.interleaving = true
 	defer func() { w.interleaving = false }()
+	if w.replicated() && strings.HasPrefix(point, "before store.") {
+		// The etcd store holds its process's write lock there, between its read and its
+		// commit: the concurrent writer is another replica.
+		w.avoid = n
+		defer func() { w.avoid = nil }()
+	}
 	w.counts["interleaved at "+point]++
 	do()
 }

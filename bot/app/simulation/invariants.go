@@ -33,17 +33,23 @@ const (
 	invAuditChain       = "audit-chain-verifies"
 	invOutbox           = "outbox-delivered"
 	invDeadLetter       = "dead-letters-alerted"
-	invPolicy           = "grant-only-by-policy"     // granted only for a role the policy has, by that role's approvers
-	invNoPanic          = "no-panics"                // nothing cakegate does panics (it would recover, and skip the rest of that work)
-	invReplayDropped    = "replayed-request-dropped" // a signed request sent again byte for byte is answered 200 and does nothing
-	invLeaverLoses      = "leaver-loses-access"      // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
-	invLeaverIn2s       = "leaver-holds-no-token-2s" // a deactivated person holds no live API user 2 s after their deactivation is acknowledged
-	invLifetime         = "grant-within-role-max"    // a grant's end − its first reveal ≤ its role's max_duration, across re-issues and extensions
-	invOneUser          = "one-api-user-per-request" // at most one live API user per request, at every step
-	invFalseOrphan      = "orphan-only-when-unowned" // cakegate deletes or reports as an orphan only an API user it has not deleted already
-	invOpenCap          = "open-requests-capped"     // nobody has more than max_open_requests waiting for approval, however fast they ask
-	invOneDelivery      = "one-request-per-delivery" // one Slack delivery (its trigger id) makes at most one request, however often it arrives
+	invPolicy           = "grant-only-by-policy"         // granted only for a role the policy has, by that role's approvers
+	invNoPanic          = "no-panics"                    // nothing cakegate does panics (it would recover, and skip the rest of that work)
+	invReplayDropped    = "replayed-request-dropped"     // a signed request sent again byte for byte is answered 200 and does nothing
+	invLeaverLoses      = "leaver-loses-access"          // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
+	invLeaverIn2s       = "leaver-holds-no-token-2s"     // a deactivated person holds no live API user 2 s after their deactivation is acknowledged
+	invLifetime         = "grant-within-role-max"        // a grant's end − its first reveal ≤ its role's max_duration, across re-issues and extensions
+	invOneUser          = "one-api-user-per-request"     // at most one live API user per request, at every step
+	invFalseOrphan      = "orphan-only-when-unowned"     // cakegate deletes or reports as an orphan only an API user it has not deleted already
+	invOpenCap          = "open-requests-capped"         // nobody has more than max_open_requests waiting for approval, however fast they ask
+	invOneDelivery      = "one-request-per-delivery"     // one Slack delivery (its trigger id) makes at most one request, however often it arrives
+	invTakenOver        = "dead-replica-work-taken-over" // what a killed replica was provisioning is taken over within 10 s (issue 23's goal)
 )
+
+// takeoverBound is how soon another replica must take over what a killed one was
+// provisioning: its session ends at once (the driver revokes it), so only the takeover's
+// own work remains.
+const takeoverBound = 10 * time.Second
 
 // maxOpenRequests is the policy's max_open_requests (the default: the simulated policy sets none).
 const maxOpenRequests = commands.DefaultMaxOpenRequests
@@ -265,6 +271,13 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			prev = w.model.seen[r.ID]
 		}
 		w.checkLifetime(r, add)
+		if died, dead := w.model.deadRuns[r.ProvisionedBy]; dead && r.State == commands.StateProvisioning {
+			d := later(died, prev.since).Add(takeoverBound)
+			if now.After(d) {
+				add(invTakenOver, "%s is still provisioning by a replica killed at %s", r.ID, died.Format(time.DateTime))
+			}
+			deadline(d)
+		}
 		if r.State == commands.StateProvisioning || r.State == commands.StateRevoking {
 			d := out.due(pNoRest, prev.since, "")
 			if now.After(d) {

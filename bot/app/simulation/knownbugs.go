@@ -49,13 +49,18 @@ const (
 // by one; each fix deleted its entry. An entry without a trigger names its invariants and
 // the seed that breaks the first: {name, issue, invariants: []string{inv}, found: {seed, inv}}.
 var knownBugs = []knownBug{
+	replicaBug("a replica that dies while creating a token leaves the request to the leader's next reconcile, up to 15 minutes", "issue 23, item 1", "", 1, invTakenOver),
 	replicaBug("a signed request replayed to another replica acts again: replay records live in each process", "issue 23, item 2", triggerReplayElsewhere, 1, invReplayDropped),
 }
 
-// replicaBug is a known bug of replicas on etcd, provoked by trigger, found by seed with
-// three replicas breaking invariant.
+// replicaBug is a known bug of replicas on etcd, found by seed with three replicas breaking
+// invariant: provoked by trigger, or, without one, by the faults every run has (its
+// invariant is then skipped).
 func replicaBug(name, issue, trigger string, seed uint64, invariant string) knownBug {
 	b := knownBug{name: name, issue: issue, trigger: trigger}
+	if trigger == "" {
+		b.invariants = []string{invariant}
+	}
 	b.found.seed, b.found.invariant, b.found.replicas = seed, invariant, 3
 	return b
 }

@@ -42,6 +42,8 @@ type model struct {
 	revealed map[requestKey][]*userFact
 	// ends is the grant end each request was last seen with, to judge each new end once.
 	ends map[commands.RequestID]time.Time
+	// deadRuns are the runs of replicas that were killed, and when (nodes.go).
+	deadRuns map[string]time.Time
 	// lastDelete is the last call that asked Datacake to delete each API user, and
 	// removedBy the call that did delete it (transport.calls), by id.
 	lastDelete, removedBy map[string]int
@@ -104,6 +106,7 @@ func newModel() *model {
 
 		revealed:   map[requestKey][]*userFact{},
 		lastDelete: map[string]int{},
+		deadRuns:   map[string]time.Time{},
 		removedBy:  map[string]int{},
 		ends:       map[commands.RequestID]time.Time{},
 	}

@@ -36,7 +36,7 @@ func (w *World) replicated() bool { return w.etcd != nil }
 func (w *World) pickNode() *node {
 	var live []*node
 	for _, n := range w.nodes {
-		if n.crashed == "" {
+		if n.crashed == "" && n != w.avoid {
 			live = append(live, n)
 		}
 	}
@@ -53,7 +53,11 @@ func (w *World) pickNode() *node {
 // it is; on etcd, as many replicas as the world runs, with a leader. Each start runs the
 // jobs once, as the scheduler does at start.
 func (w *World) startApp() error {
-	if err := os.WriteFile(w.policyPath(), []byte(w.policy.text()), 0o600); err != nil {
+	sweep := "1m"
+	if w.replicated() {
+		sweep = "5m"
+	}
+	if err := os.WriteFile(w.policyPath(), []byte(w.policy.text(sweep)), 0o600); err != nil {
 		return err
 	}
 	want := max(w.opts.Replicas, 1)
@@ -198,6 +202,7 @@ func (w *World) stopApp() {
 // replica's election; on bbolt the process is started again by the caller.
 func (w *World) kill(n *node) {
 	w.counts["replica killed"]++
+	w.model.deadRuns[n.app.Service().InstanceID()] = w.clock.Now()
 	lease, hasLease := n.app.SessionLease()
 	n.app.Close()
 	if hasLease {

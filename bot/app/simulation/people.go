@@ -149,8 +149,10 @@ func (p policy) maxDuration(role string) time.Duration {
 	return 8 * time.Hour
 }
 
-// text is the policy file.
-func (p policy) text() string {
+// text is the policy file. sweep is how often the expire and outbox sweeps run: every
+// minute, as by default; replicas on etcd, where each sweep is a round trip, every five
+// (the expiry alarm, precise to the second, does not wait for them).
+func (p policy) text(sweep string) string {
 	var b strings.Builder
 	reqs := "all"
 	if p.danLeavesList {
@@ -164,13 +166,13 @@ timezone: Europe/Berlin
 reminders: [24h, 1h]
 pending_timeout: 48h
 schedule:
-  expire: "@every 1m"
+  expire: "@every %[5]s"
   remind: "@every 5m"
   pending: "@every 5m"
-  outbox: "@every 1m"
+  outbox: "@every %[5]s"
   reconcile: "@every 15m"
 roles:
-`, workspace, approvalsChannel, strings.Join(p.approvers(), ", "), reqs)
+`, workspace, approvalsChannel, strings.Join(p.approvers(), ", "), reqs, sweep)
 	viewerMax, editorApprovals := "7d", 2
 	if p.shorterViewerMax {
 		viewerMax, editorApprovals = "2d", 1

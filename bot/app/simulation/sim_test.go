@@ -17,7 +17,7 @@ import (
 
 var (
 	flagSeeds     = flag.Int("sim.seeds", 50, "how many seeds to simulate (seeds 1…N)")
-	flagDays      = flag.Int("sim.days", 40, "simulated days per seed")
+	flagDays      = flag.Int("sim.days", 30, "simulated days per seed")
 	flagSeed      = flag.Uint64("sim.seed", 0, "replay this one seed (0: run -sim.seeds seeds)")
 	flagKnownBugs = flag.Bool("sim.knownbugs", false, "turn on the faults and invariants of known bugs (knownbugs.go)")
 	flagBug       = flag.String("sim.bug", "", "turn on one known bug, by its trigger or invariant name (see knownbugs.go)")
@@ -26,8 +26,8 @@ var (
 	flagTrace     = flag.Bool("sim.trace", false, "print the last events of each seed even when it passes")
 	flagKeepGoing = flag.Bool("sim.keepgoing", false, "run every seed after a failure and list each seed's broken promise")
 	flagReplicas  = flag.Int("sim.replicas", 0, "run this many replicas on an embedded etcd (0: one cakegate on bbolt)")
-	flagRSeeds    = flag.Int("sim.rseeds", 12, "how many seeds TestSimulationReplicas runs")
-	flagRDays     = flag.Int("sim.rdays", 20, "simulated days per seed in TestSimulationReplicas")
+	flagRSeeds    = flag.Int("sim.rseeds", 6, "how many seeds TestSimulationReplicas runs")
+	flagRDays     = flag.Int("sim.rdays", 5, "simulated days per seed in TestSimulationReplicas")
 )
 
 // TestSimulation runs the CI seed set, or one seed to replay it (-sim.seed). A failure

@@ -57,6 +57,8 @@ type World struct {
 	// netCalls counts every call cakegate made, and netChanges those that may have
 	// changed a fake (not the reads), so the driver can tell a step that changed nothing.
 	netCalls, netChanges int
+	// avoid is a replica that must not take a delivery now (see interleave).
+	avoid *node
 	// etcd is the cluster the replicas share, and prefix this history's place in it.
 	etcd   *Etcd
 	prefix string
