@@ -94,7 +94,7 @@ var verbs = []struct {
 	{VerbApprove, "ID", "approve a request"},
 	{VerbDeny, "ID [reason…]", "deny a request"},
 	{VerbCancel, "ID", "withdraw your request"},
-	{VerbRevoke, "ID [reason…]", "end a grant now"},
+	{VerbRevoke, "ID [reason…]", "end a grant now, or withdraw an approval whose token was not revealed yet"},
 	{VerbExtend, "ID DURATION", "ask for more time, like: extend R42 24h"},
 	{VerbRoles, "", "the roles you can ask for"},
 	{VerbAudit, "[N]", "the last N audit entries"},

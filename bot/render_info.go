@@ -155,8 +155,8 @@ func auditLine(e commands.AuditEvent, loc *time.Location) string {
 func HelpMessage(usage string) (fallback string, blocks []slack.Block) {
 	var s blockSet
 	s.section("help_intro", "*cakegate* hands out scoped, time-limited Datacake API tokens with an owner's approval. "+
-		"Ask for a role; an approver says yes or no in the approvals channel; the token reaches you once, in a private message, "+
-		"and stops working when its time is up or when you revoke it.")
+		"Ask for a role; an approver says yes or no in the approvals channel; you click *Reveal token* and see the token once, "+
+		"in a window only you see, and it stops working when its time is up or when you revoke it.")
 	lines := strings.Split(strings.TrimSpace(usage), "\n")
 	for i := range lines {
 		lines[i] = escapeMrkdwn(lines[i])

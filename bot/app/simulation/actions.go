@@ -39,7 +39,7 @@ var actions = []action{
 	{"cancel", 2, (*World).cancel},
 	{"revoke", 3, (*World).revoke},
 	{"revoke-from-reminder", 2, (*World).revokeFromReminder},
-	{"extend", 3, (*World).extend},
+	{"extend", 5, (*World).extend},
 	{"extend-from-reminder", 2, (*World).extendFromReminder},
 	{"repeat-click", 3, (*World).repeatClick},
 	{"list", 1, (*World).list},
@@ -61,6 +61,8 @@ var actions = []action{
 	{"reissue-then-extend", 1, (*World).reissueThenExtend},
 	{"request-burst", 1, (*World).requestBurst},
 	{"orphans-delete", 1, (*World).orphansDelete},
+	{"approve-own", 2, (*World).approveOwn},
+	{"decide-extension", 4, (*World).decideExtension},
 }
 
 var actionWeights = func() int {
@@ -232,6 +234,10 @@ func (w *World) reveal() {
 	w.counts["click reveal"]++
 	w.say(r.Requester, "click Reveal token on "+r.ID.String(), w.interact(cb))
 	w.slack.CloseModals(r.Requester)
+	if got, err := w.app.Store().Get(context.Background(), r.ID); err == nil && got.State == commands.StateActive && w.rng.IntN(3) == 0 {
+		// Often the first thing done with a token: "I will need it longer".
+		w.extendBy(got)
+	}
 }
 
 // reissue has the requester of an active grant press Reveal token again, which offers to
@@ -380,7 +386,7 @@ func (w *World) extend() {
 // extendBy has r's requester ask for more time, sometimes as much as the role could ever
 // give, so the cap on a grant's whole life is tried.
 func (w *World) extendBy(r *commands.Request) {
-	d := pick(w, []string{"1h", "4h", "1d", "3d", "7d"})
+	d := pick(w, []string{"1h", "1h", "2h", "4h", "1d", "3d", "7d"})
 	w.say(r.Requester, "/cakegate extend "+r.ID.String()+" "+d, w.slash(r.Requester, "extend "+r.ID.String()+" "+d))
 }
 
@@ -431,6 +437,45 @@ func (w *World) revealAgain(id commands.RequestID, user string) {
 	}
 	w.counts["click reveal again"]++
 	w.say(user, "click Reveal token on "+id.String()+" again", w.interact(cb))
+}
+
+// decideExtension has someone (mostly an approver of the role) approve or deny an
+// extension that waits.
+func (w *World) decideExtension() {
+	var waiting []*commands.Request
+	for _, r := range w.inState(commands.StateActive) {
+		if r.Extension != nil {
+			waiting = append(waiting, r)
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	r := pick(w, waiting)
+	user := w.decider(r)
+	verb := "approve " + r.ID.String()
+	if w.rng.IntN(4) == 0 {
+		verb = "deny " + r.ID.String() + " not needed"
+	}
+	w.say(user, "/cakegate "+verb, w.slash(user, verb))
+}
+
+// approveOwn has an approver who also asks for tokens try to approve their own request, or
+// their own extension: nobody may, on any path.
+func (w *World) approveOwn() {
+	var own []*commands.Request
+	for _, st := range []commands.State{commands.StatePending, commands.StateActive} {
+		for _, r := range w.inState(st) {
+			if slices.Contains(w.policy.roleApprovers(r.Role), r.Requester) && (st == commands.StatePending || r.Extension != nil) {
+				own = append(own, r)
+			}
+		}
+	}
+	if len(own) == 0 {
+		return
+	}
+	r := pick(w, own)
+	w.say(r.Requester, "/cakegate approve "+r.ID.String()+" (their own)", w.slash(r.Requester, "approve "+r.ID.String()))
 }
 
 // requestBurst has a script type several requests in a row for one person: no more than
@@ -557,7 +602,24 @@ func (w *World) toggleDMs() {
 	}
 	w.slack.BlockDMs(user, pick(w, []string{"cannot_dm_bot", "user_disabled"}))
 	w.dmsBlocked = append(w.dmsBlocked, user)
-	w.trace.add(w.clock.Now(), "slack", "DMs refused", user)
+	// Most people notice within hours (nothing reaches them), some only after days.
+	spell := time.Duration(1+w.rng.IntN(12)) * time.Hour
+	if w.rng.IntN(5) == 0 {
+		spell = time.Duration(1+w.rng.IntN(4)) * 24 * time.Hour
+	}
+	w.dmsBackAt[user] = w.clock.Now().Add(spell)
+	w.trace.add(w.clock.Now(), "slack", "DMs refused", user+" until "+w.dmsBackAt[user].Format(time.DateTime))
+}
+
+// acceptDMs ends the spells of refused direct messages that are over.
+func (w *World) acceptDMs() {
+	for _, user := range slices.Clone(w.dmsBlocked) {
+		if !w.clock.Now().Before(w.dmsBackAt[user]) {
+			w.slack.UnblockDMs(user)
+			w.dmsBlocked = slices.DeleteFunc(w.dmsBlocked, func(u string) bool { return u == user })
+			w.trace.add(w.clock.Now(), "slack", "DMs accepted again", user)
+		}
+	}
 }
 
 // toggleChannel archives the approvals channel (every post and update there fails with

@@ -98,6 +98,7 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 			w.restoreChannel()
 		}
 		w.comeBack()
+		w.acceptDMs()
 		job, jobAt := w.nextJobDue()
 		switch {
 		case nextAction.Before(jobAt) || nextAction.Equal(jobAt):

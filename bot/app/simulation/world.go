@@ -98,14 +98,15 @@ type World struct {
 	interleaving  bool
 	runningJob    string
 	delivering    delivery
-	sender        string         // who sends the delivery being posted
-	dmsBlocked    []string       // users refusing DMs now
-	channelGone   bool           // the approvals channel is archived
-	channelBackAt time.Time      // … until then
-	installations int            // installations made so far (0 is the first)
-	counts        map[string]int // actions and faults by name, for the report
-	signAnchor    time.Time      // see signAt
-	signed        int            // deliveries signed so far
+	sender        string               // who sends the delivery being posted
+	dmsBlocked    []string             // users refusing DMs now
+	dmsBackAt     map[string]time.Time // … until then
+	channelGone   bool                 // the approvals channel is archived
+	channelBackAt time.Time            // … until then
+	installations int                  // installations made so far (0 is the first)
+	counts        map[string]int       // actions and faults by name, for the report
+	signAnchor    time.Time            // see signAt
+	signed        int                  // deliveries signed so far
 }
 
 // backup is a copy of the database file taken while cakegate ran.
@@ -146,6 +147,8 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		opts:    opts,
 		nextJob: map[string]time.Time{},
 		counts:  map[string]int{},
+
+		dmsBackAt: map[string]time.Time{},
 	}
 	w.faults = newFaultModel(w)
 	w.outbox = newOutboxWatch(w)
