@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -234,9 +235,21 @@ func (w *World) reveal() {
 	w.counts["click reveal"]++
 	w.say(r.Requester, "click Reveal token on "+r.ID.String(), w.interact(cb))
 	w.slack.CloseModals(r.Requester)
-	if got, err := w.app.Store().Get(context.Background(), r.ID); err == nil && got.State == commands.StateActive && w.rng.IntN(3) == 0 {
+	got, err := w.app.Store().Get(context.Background(), r.ID)
+	if err != nil || got.State != commands.StateActive {
+		return
+	}
+	switch w.rng.IntN(6) {
+	case 0, 1:
 		// Often the first thing done with a token: "I will need it longer".
 		w.extendBy(got)
+	case 2:
+		// Or it is lost soon: re-issue it, and ask for more time with the new one.
+		w.followUp(time.Duration(1+w.rng.IntN(120))*time.Minute, "re-issue then extend", func() {
+			if r, err := w.app.Store().Get(context.Background(), got.ID); err == nil && r.State == commands.StateActive {
+				w.reissueThen(r)
+			}
+		})
 	}
 }
 
@@ -387,8 +400,16 @@ func (w *World) extend() {
 // give, so the cap on a grant's whole life is tried.
 func (w *World) extendBy(r *commands.Request) {
 	d := pick(w, []string{"1h", "1h", "2h", "4h", "1d", "3d", "7d"})
-	w.say(r.Requester, "/cakegate extend "+r.ID.String()+" "+d, w.slash(r.Requester, "extend "+r.ID.String()+" "+d))
+	answer := w.slash(r.Requester, "extend "+r.ID.String()+" "+d)
+	w.say(r.Requester, "/cakegate extend "+r.ID.String()+" "+d, answer)
+	if m := mostOffered.FindStringSubmatch(answer); m != nil {
+		// Told how much is left, people ask for all of it.
+		w.say(r.Requester, "/cakegate extend "+r.ID.String()+" "+m[1], w.slash(r.Requester, "extend "+r.ID.String()+" "+m[1]))
+	}
 }
+
+// mostOffered finds how much longer cakegate says a grant may be extended at most.
+var mostOffered = regexp.MustCompile(`can be extended by at most ([0-9dhm]+)`)
 
 // reissueThenExtend has a requester re-issue their token and then ask for more time: the
 // grant's life still counts from its first reveal.
@@ -397,7 +418,11 @@ func (w *World) reissueThenExtend() {
 	if len(active) == 0 {
 		return
 	}
-	r := pick(w, active)
+	w.reissueThen(pick(w, active))
+}
+
+// reissueThen has r's requester re-issue their token, then ask for more time.
+func (w *World) reissueThen(r *commands.Request) {
 	w.reissueOf(r)
 	if got, err := w.app.Store().Get(context.Background(), r.ID); err == nil && got.State == commands.StateActive {
 		w.extendBy(got)

@@ -39,8 +39,10 @@ func (w *World) interleave(n *node, point string, vars gqlVariables) {
 	case "before store.create":
 		do = w.duringCreate()
 	case "before store.update":
-		if w.runningJob == "" {
-			do = w.duringUpdate // a person's change meets another's on the same requests
+		if w.runningJob == "" || w.runningJob == "outbox" {
+			// A person's change, or the outbox recording where it posted, meets another
+			// person's decision on the same requests.
+			do = w.duringUpdate
 		}
 	}
 	odds := interleaveOdds

@@ -101,6 +101,16 @@ func Run(seed uint64, days int, opts Options) (*Result, error) {
 		w.acceptDMs()
 		job, jobAt := w.nextJobDue()
 		switch {
+		case len(w.followUps) > 0 && !w.followUps[0].at.After(jobAt) && w.followUps[0].at.Before(nextAction):
+			f := w.followUps[0]
+			w.followUps = w.followUps[1:]
+			w.clock.Set(later(now, f.at))
+			res.Actions++
+			w.counts["follow-up "+f.name]++
+			if w.app == nil {
+				w.mustStart()
+			}
+			f.do()
 		case nextAction.Before(jobAt) || nextAction.Equal(jobAt):
 			w.clock.Set(later(now, nextAction))
 			a := w.pickAction()

@@ -93,6 +93,9 @@ type World struct {
 	diskFullUntil time.Time
 
 	past []slack.InteractionCallback // recent interactions, to repeat
+	// followUps are what people do later, in time order: an action that sets one off
+	// does not pause the world meanwhile (followUp).
+	followUps []followUp
 	// interleaving is set while a concurrent action runs (interleave.go), runningJob names
 	// the scheduled job running, and delivering the Slack request being delivered.
 	interleaving  bool
@@ -107,6 +110,23 @@ type World struct {
 	counts        map[string]int       // actions and faults by name, for the report
 	signAnchor    time.Time            // see signAt
 	signed        int                  // deliveries signed so far
+}
+
+// followUp is something a person does at a later time.
+type followUp struct {
+	at   time.Time
+	name string
+	do   func()
+}
+
+// followUp has do run after d, in its turn among the world's events.
+func (w *World) followUp(d time.Duration, name string, do func()) {
+	f := followUp{at: w.clock.Now().Add(d), name: name, do: do}
+	i := len(w.followUps)
+	for i > 0 && w.followUps[i-1].at.After(f.at) {
+		i--
+	}
+	w.followUps = slices.Insert(w.followUps, i, f)
 }
 
 // backup is a copy of the database file taken while cakegate ran.
