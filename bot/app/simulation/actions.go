@@ -100,6 +100,9 @@ func (w *World) inState(s commands.State) []*commands.Request {
 // decider picks who decides on r: mostly someone allowed, sometimes anyone (the wrong
 // people click too).
 func (w *World) decider(r *commands.Request) string {
+	if r.State == commands.StatePending && len(r.Escalation.To) > 0 && w.rng.IntN(2) == 0 {
+		return pick(w, r.Escalation.To) // brought in, and keen to help
+	}
 	if approvers := w.policy.roleApprovers(r.Role); len(approvers) > 0 && w.rng.IntN(10) < 7 {
 		return pick(w, append(slices.Clone(approvers), r.Escalation.To...))
 	}
@@ -766,10 +769,19 @@ func (w *World) redeploy() {
 	detail := "same policy"
 	if w.rng.IntN(2) == 0 {
 		w.policy = w.nextPolicy()
+		if w.escalatedWaiting() && w.rng.IntN(2) == 0 {
+			// The operator drops escalate_to while requests escalated under it wait.
+			w.policy.noEscalation = true
+		}
 		detail = w.policy.String()
 	}
 	w.trace.add(w.clock.Now(), "operator", "restart", detail)
 	w.restart()
+}
+
+// escalatedWaiting reports whether a pending request was escalated to someone.
+func (w *World) escalatedWaiting() bool {
+	return slices.ContainsFunc(w.inState(commands.StatePending), func(r *commands.Request) bool { return len(r.Escalation.To) > 0 })
 }
 
 // restore restarts cakegate on an older backup, or on an empty database.

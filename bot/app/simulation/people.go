@@ -207,7 +207,7 @@ roles:
     default_duration: 2h
     approvers: [%s]
     notify_approvers: dm
-    escalate_after: 4h
+    escalate_after: 1h
 `, erin)
 		if !p.noEscalation {
 			fmt.Fprintf(&b, "    escalate_to: [%s]\n", carol)
