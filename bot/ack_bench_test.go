@@ -109,8 +109,24 @@ func ackRound(b *testing.B, client *http.Client, fake *slacktest.Server, t ackTa
 		}
 		reqs[i] = ackSignedCommand(b, t.url, responseURL, i)
 	}
-	got := make([]time.Duration, ackBurst)
-	errs := make([]error, ackBurst)
+	got, errs := sendAtOnce(b, client, reqs, timed)
+	for _, err := range errs {
+		if err != nil {
+			b.Fatalf("slash command to %s: %v", t.url, err)
+		}
+	}
+	if t.settle != nil {
+		t.settle()
+	}
+	return got
+}
+
+// sendAtOnce sends every request at once, each on its own goroutine, and returns how long
+// each took to be answered and whether it failed (an answer other than 200 fails). With
+// timed, the benchmark's timer runs while they are in flight.
+func sendAtOnce(b *testing.B, client *http.Client, reqs []*http.Request, timed bool) ([]time.Duration, []error) {
+	got := make([]time.Duration, len(reqs))
+	errs := make([]error, len(reqs))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, req := range reqs {
@@ -139,15 +155,7 @@ func ackRound(b *testing.B, client *http.Client, fake *slacktest.Server, t ackTa
 	if timed {
 		b.StopTimer()
 	}
-	for _, err := range errs {
-		if err != nil {
-			b.Fatalf("slash command to %s: %v", t.url, err)
-		}
-	}
-	if t.settle != nil {
-		t.settle()
-	}
-	return got
+	return got, errs
 }
 
 // ackReport reports the p50 and p99 of latencies as prefix+"p50-µs" and prefix+"p99-µs",

@@ -6,11 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -135,36 +133,7 @@ func leakRound(b *testing.B, client *http.Client, fake *slacktest.Server, base s
 			b.Fatal(err)
 		}
 	}
-	got := make([]time.Duration, leakBurst)
-	errs := make([]error, leakBurst)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, req := range reqs {
-		wg.Go(func() {
-			<-start
-			began := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			got[i] = time.Since(began)
-			if err == nil && resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("answered %s", resp.Status)
-			}
-			errs[i] = err
-		})
-	}
-	if timed {
-		b.StartTimer()
-	}
-	close(start)
-	wg.Wait()
-	if timed {
-		b.StopTimer()
-	}
+	got, errs := sendAtOnce(b, client, reqs, timed)
 	for _, err := range errs {
 		if err != nil {
 			b.Fatalf("message event: %v", err)

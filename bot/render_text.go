@@ -356,25 +356,24 @@ func valueButton(actionID, text, value string, style slack.Style) *slack.ButtonB
 // revokeButton asks once more before revoking: unlike the other buttons, a slip cannot be
 // undone, and the holder's scripts stop working at once.
 func revokeButton(r *commands.Request) *slack.ButtonBlockElement {
-	id := r.ID
+	return confirmedButton(r, "Revoke", "Revoke "+r.ID.String()+"?", "Revoke "+r.ID.String()+"? The token stops working at once.", "Revoke")
+}
+
+// confirmedButton is a danger button of ActionRevoke labelled label, which asks title and
+// text, confirmed with yes or kept.
+func confirmedButton(r *commands.Request, label, title, text, yes string) *slack.ButtonBlockElement {
 	confirm := slack.NewConfirmationBlockObject(
-		plainText(truncateRunes("Revoke "+id.String()+"?", maxConfirmTitle)),
-		plainText(truncateRunes("Revoke "+id.String()+"? The token stops working at once.", maxConfirmText)),
-		plainText("Revoke"),
+		plainText(truncateRunes(title, maxConfirmTitle)),
+		plainText(truncateRunes(text, maxConfirmText)),
+		plainText(yes),
 		plainText("Keep it"),
 	).WithStyle(slack.StyleDanger)
-	return button(ActionRevoke, "Revoke", r, slack.StyleDanger).WithConfirm(confirm)
+	return button(ActionRevoke, label, r, slack.StyleDanger).WithConfirm(confirm)
 }
 
 // withdrawButton takes an approval back before its token is revealed, asking once more:
 // the requester's Reveal button stops working.
 func withdrawButton(r *commands.Request) *slack.ButtonBlockElement {
-	id := r.ID
-	confirm := slack.NewConfirmationBlockObject(
-		plainText(truncateRunes("Withdraw the approval of "+id.String()+"?", maxConfirmTitle)),
-		plainText(truncateRunes("No token will be made for "+id.String()+", and its requester's Reveal button stops working.", maxConfirmText)),
-		plainText("Withdraw"),
-		plainText("Keep it"),
-	).WithStyle(slack.StyleDanger)
-	return button(ActionRevoke, "Withdraw approval", r, slack.StyleDanger).WithConfirm(confirm)
+	id := r.ID.String()
+	return confirmedButton(r, "Withdraw approval", "Withdraw the approval of "+id+"?", "No token will be made for "+id+", and its requester's Reveal button stops working.", "Withdraw")
 }
