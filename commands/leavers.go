@@ -140,11 +140,9 @@ func (s *Service) markDeactivated(ctx context.Context, id RequestID) (*Request, 
 
 // Reactivated forgets that user's account was deactivated: Slack says it is active again
 // (a user_change event). Their ended grants and requests stay ended; they may ask anew.
+// With no deactivation recorded, as for almost every user_change (a new status, a new
+// photo), the store writes nothing.
 func (s *Service) Reactivated(ctx context.Context, user string) error {
-	_, gone, err := s.Store.DeactivatedAt(ctx, user)
-	if err != nil || !gone {
-		return err
-	}
 	return s.Store.ClearDeactivation(ctx, user, Change{Audit: []AuditEvent{{At: s.now(), Actor: Actor, Action: "reactivated", Detail: Mention(user) + "'s Slack account is active again"}}})
 }
 
