@@ -81,11 +81,12 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 // groups, so it runs before the write.
 func (s *Service) staleApprovals(ctx context.Context, r *Request, approvals []Approval, role *Role) (map[string]bool, error) {
 	stale := map[string]bool{}
+	deciders := s.deciders(r, role)
 	for _, a := range approvals {
 		if a.User == Actor {
 			continue
 		}
-		ok, err := s.inList(ctx, s.deciders(r, role), a.User)
+		ok, err := s.inList(ctx, deciders, a.User)
 		if err != nil {
 			return nil, err
 		}
