@@ -76,34 +76,32 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 	}
 	_, err = s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 		now := s.now()
-		from := r.State
+		// end moves r, not yet granted, to state to (audited as action), and tells the
+		// approvers and the requester.
+		end := func(to State, verb, action, toApprovers, toRequester string) (Change, error) {
+			from := r.State
+			if err := moveTo(r, to, verb); err != nil {
+				return Change{}, err
+			}
+			r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = Actor, now, why, now
+			return Change{
+				Audit: []AuditEvent{s.event(r, Actor, action, from, why)},
+				Outbox: []Notification{
+					s.notify(r, NotifyApprovalUpdate, ""),
+					s.notify(r, NotifyApprovers, toApprovers),
+					s.notify(r, NotifyRequester, toRequester),
+				},
+			}, nil
+		}
 		switch {
 		case r.State == StatePending || (r.State == StateApproved && !dropped):
-			if err := moveTo(r, StateCancelled, "cancel"); err != nil {
-				return Change{}, err
-			}
-			r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = Actor, now, why, now
-			return Change{
-				Audit: []AuditEvent{s.event(r, Actor, "cancelled", from, why)},
-				Outbox: []Notification{
-					s.notify(r, NotifyApprovalUpdate, ""),
-					s.notify(r, NotifyApprovers, fmt.Sprintf("cakegate cancelled %s from %s: %s.", r.ID, Mention(r.Requester), why)),
-					s.notify(r, NotifyRequester, fmt.Sprintf("cakegate cancelled your request %s: %s. `/cakegate roles` shows what you can ask for now.", r.ID, why)),
-				},
-			}, nil
+			return end(StateCancelled, "cancel", "cancelled",
+				fmt.Sprintf("cakegate cancelled %s from %s: %s.", r.ID, Mention(r.Requester), why),
+				fmt.Sprintf("cakegate cancelled your request %s: %s. `/cakegate roles` shows what you can ask for now.", r.ID, why))
 		case r.State == StateApproved:
-			if err := moveTo(r, StateLapsed, "lapse"); err != nil {
-				return Change{}, err
-			}
-			r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = Actor, now, why, now
-			return Change{
-				Audit: []AuditEvent{s.event(r, Actor, "lapsed", from, why)},
-				Outbox: []Notification{
-					s.notify(r, NotifyApprovalUpdate, ""),
-					s.notify(r, NotifyApprovers, fmt.Sprintf("The approval of %s from %s lapsed: %s. No token was made.", r.ID, Mention(r.Requester), why)),
-					s.notify(r, NotifyRequester, fmt.Sprintf("The approval of your request %s lapsed before its token was revealed: %s. No token was made. `/cakegate roles` shows what you can ask for now.", r.ID, why)),
-				},
-			}, nil
+			return end(StateLapsed, "lapse", "lapsed",
+				fmt.Sprintf("The approval of %s from %s lapsed: %s. No token was made.", r.ID, Mention(r.Requester), why),
+				fmt.Sprintf("The approval of your request %s lapsed before its token was revealed: %s. No token was made. `/cakegate roles` shows what you can ask for now.", r.ID, why))
 		case r.State == StateActive && r.Extension != nil:
 			d := r.Extension.Duration
 			r.Extension, r.UpdatedAt = nil, now
@@ -130,8 +128,10 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 	return Errorf(CodeWrongState, "%s can no longer be extended: %s. cakegate has refused the extension and told %s; the token still ends at %s.", r.ID, why, Mention(r.Requester), when(r.Grant))
 }
 
-// dropAllUngrantable runs dropUngrantable over every pending request and every active one
-// with an extension waiting: at start (reconcile), after the policy may have changed.
+// dropAllUngrantable runs dropUngrantable over every pending or approved request and every
+// active one with an extension waiting: at start and at each reconcile, after the policy
+// may have changed. Each asks whether its requester may still ask (mayRequest, which may
+// look up a user group), as the person acting on it would.
 func (s *Service) dropAllUngrantable(ctx context.Context, res *ReconcileResult) error {
 	for _, st := range []State{StatePending, StateApproved, StateActive} {
 		rs, err := s.Store.InState(ctx, st)
