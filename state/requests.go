@@ -75,7 +75,7 @@ func checkCreate(tx *bbolt.Tx, r *commands.Request, rules commands.CreateRules) 
 	if rules.MaxPending <= 0 {
 		return nil
 	}
-	prefix := stringIDKey(r.Requester, 0)[:len(r.Requester)+1]
+	prefix := stringPrefix(r.Requester)
 	pending := 0
 	c := tx.Bucket(bucketPendingByUser).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -89,7 +89,7 @@ func checkCreate(tx *bbolt.Tx, r *commands.Request, rules commands.CreateRules) 
 // deliveryKey is the key under which r's delivery key is remembered: keys are Slack's
 // trigger ids, unique per person and delivery.
 func deliveryKey(r *commands.Request) []byte {
-	return append(append([]byte(r.Requester), sep), r.Key...)
+	return append(stringPrefix(r.Requester), r.Key...)
 }
 
 // refused reports whether err is one of Create's refusals, returned as they are.

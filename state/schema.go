@@ -55,10 +55,10 @@ func addPerRequesterChecks(tx *bbolt.Tx, _ *options) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	prefix := stringIDKey(string(commands.StatePending), 0)[:len(commands.StatePending)+1]
+	prefix := stringPrefix(string(commands.StatePending))
 	c := tx.Bucket(bucketByState).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		id := readU64(k[len(prefix):])
+		id := idOf(k)
 		r, err := getRequest(tx, nil, commands.RequestID(id))
 		if err != nil {
 			return err
