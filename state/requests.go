@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -52,9 +51,6 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		}
 		return s.writeChange(tx, id, c)
 	})
-	if refused(err) {
-		return err
-	}
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
@@ -90,13 +86,6 @@ func checkCreate(tx *bbolt.Tx, r *commands.Request, rules commands.CreateRules) 
 // trigger ids, unique per person and delivery.
 func deliveryKey(r *commands.Request) []byte {
 	return append(stringPrefix(r.Requester), r.Key...)
-}
-
-// refused reports whether err is one of Create's refusals, returned as they are.
-func refused(err error) bool {
-	var same *commands.SameDeliveryError
-	var capped *commands.PendingCapError
-	return errors.As(err, &same) || errors.As(err, &capped) || errors.Is(err, commands.ErrDeactivated)
 }
 
 // Update loads request id, hands a private copy to fn, and if fn succeeds stores the copy

@@ -2,7 +2,6 @@ package etcdstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -87,21 +86,11 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		}
 		return b, b.writeChange(id, c)
 	})
-	if refused(err) {
-		return err
-	}
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
 	r.ID = id
 	return nil
-}
-
-// refused reports whether err is one of Create's refusals, returned as they are.
-func refused(err error) bool {
-	var same *commands.SameDeliveryError
-	var capped *commands.PendingCapError
-	return errors.As(err, &same) || errors.As(err, &capped) || errors.Is(err, commands.ErrDeactivated)
 }
 
 // Update loads request id, hands a private copy to fn, and if fn succeeds stores the copy
