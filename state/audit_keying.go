@@ -68,8 +68,8 @@ func (s *Store) AuditKeying(ctx context.Context) (AuditKeying, error) {
 	return k, err
 }
 
-// errNoAuditKey is KeyAudit's answer for a store opened without a key.
-var errNoAuditKey = errors.New("key the audit chain: the store has no audit key")
+// ErrNoAuditKey is KeyAudit's answer for a store opened without a key, in both stores.
+var ErrNoAuditKey = errors.New("key the audit chain: the store has no audit key")
 
 // KeyAudit keys the audit chain with the store's key: if the chain is not keyed yet, it
 // appends e as its first keyed event and records the chain as keyed from it, in one
@@ -82,7 +82,7 @@ func (s *Store) KeyAudit(ctx context.Context, e commands.AuditEvent) (AuditKeyin
 		return AuditKeying{}, false, err
 	}
 	if s.auditKey == nil {
-		return AuditKeying{}, false, errNoAuditKey
+		return AuditKeying{}, false, ErrNoAuditKey
 	}
 	var k AuditKeying
 	var wrote bool

@@ -29,9 +29,6 @@ func (s *Store) AuditKeying(ctx context.Context) (state.AuditKeying, error) {
 	return h.keying(), nil
 }
 
-// errKeyedAlready stops KeyAudit's write when the head it read shows the chain keyed.
-var errKeyedAlready = errors.New("the audit chain is keyed already")
-
 // KeyAudit keys the audit chain with the store's key, as state.Store.KeyAudit does: if the
 // chain is not keyed yet, it appends e as the first keyed event and records it in the head,
 // in one transaction guarded by the head, so of replicas starting at once with the same
@@ -39,10 +36,10 @@ var errKeyedAlready = errors.New("the audit chain is keyed already")
 // whether e was written.
 func (s *Store) KeyAudit(ctx context.Context, e commands.AuditEvent) (state.AuditKeying, bool, error) {
 	if s.auditKey == nil {
-		return state.AuditKeying{}, false, errors.New("key the audit chain: the store has no audit key")
+		return state.AuditKeying{}, false, state.ErrNoAuditKey
 	}
 	var k state.AuditKeying
-	err := s.writeLoop(ctx, "record", []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
+	err := s.writeLoop(ctx, "key_audit", []clientv3.Op{clientv3.OpGet(s.keys.of(keyHead))}, func(got []*pb.ResponseOp) (*batch, error) {
 		b, err := s.newBatch(got[0])
 		if err != nil {
 			return nil, err
@@ -51,7 +48,7 @@ func (s *Store) KeyAudit(ctx context.Context, e commands.AuditEvent) (state.Audi
 			if err := state.CheckAuditWriteKey(k, s.auditKey); err != nil {
 				return nil, err
 			}
-			return nil, errKeyedAlready
+			return nil, errUnchanged
 		}
 		rec, err := b.appendAudit(e)
 		if err != nil {
@@ -61,7 +58,7 @@ func (s *Store) KeyAudit(ctx context.Context, e commands.AuditEvent) (state.Audi
 		k = b.head.keying()
 		return b, nil
 	})
-	if errors.Is(err, errKeyedAlready) {
+	if errors.Is(err, errUnchanged) { // keyed already, with this key
 		return k, false, nil
 	}
 	if err != nil {

@@ -13,9 +13,6 @@ import (
 	"github.com/cakegate/cakegate/state"
 )
 
-// errUnchanged ends a writeLoop that finds nothing to write.
-var errUnchanged = errors.New("nothing to change")
-
 // RecordDeactivation records that user was deactivated at, with c, in one transaction. One
 // recorded already keeps its time, and nothing is written. It implements
 // commands.Deactivations.

@@ -11,9 +11,9 @@ import (
 
 // head holds what every write allocates from: the last request id, audit sequence number
 // and notification id handed out, the newest audit record's hash, which the next record
-// chains to, and from which event the chain is keyed and with which key. It is one key, advanced by compare-and-set on its ModRevision in the
-// transaction that uses what it hands out, so ids are never reused and the chain never
-// forks, whatever replica writes.
+// chains to, and from which event the chain is keyed and with which key. It is one key,
+// advanced by compare-and-set on its ModRevision in the transaction that uses what it hands
+// out, so ids are never reused and the chain never forks, whatever replica writes.
 type head struct {
 	Requests      uint64 `json:"requests"`
 	Audit         uint64 `json:"audit"`

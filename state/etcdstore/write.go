@@ -2,6 +2,7 @@ package etcdstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -165,16 +166,19 @@ func (b *batch) finish() error {
 	return nil
 }
 
-// writeLoop reads with reads (for the write op, which a write fault may refuse), lets build turn what it read into a batch, and commits the
-// batch under its guards. When a guard fails, another writer got there first: the
-// transaction's Else branch has already re-read the same keys, so build runs again on the
-// fresh values, which is how a use case's check of the current state stays a
-// compare-and-set. An error from build is returned as it is and nothing is written.
+// errUnchanged ends a writeLoop whose build finds nothing to write.
+var errUnchanged = errors.New("nothing to change")
+
+// writeLoop reads with reads (for the write op, which a write fault may refuse), lets build
+// turn what it read into a batch, and commits the batch under its guards. When a guard
+// fails, another writer got there first: the transaction's Else branch has already re-read
+// the same keys, so build runs again on the fresh values, which is how a use case's check
+// of the current state stays a compare-and-set. An error from build is returned as it is
+// and nothing is written (errUnchanged: build found nothing to write).
 func (s *Store) writeLoop(ctx context.Context, op string, reads []clientv3.Op, build func(got []*pb.ResponseOp) (*batch, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-
 	if s.rev != 0 {
 		return fmt.Errorf("the etcd store is a read-only view at revision %d", s.rev)
 	}
