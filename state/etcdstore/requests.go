@@ -33,7 +33,7 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 	reads := []clientv3.Op{
 		clientv3.OpGet(s.keys.of(keyHead)),
 		clientv3.OpGet(s.keys.deactivated(r.Requester)),
-		clientv3.OpGet(pending, clientv3.WithPrefix(), clientv3.WithKeysOnly()),
+		clientv3.OpGet(pending, clientv3.WithPrefix(), clientv3.WithCountOnly()),
 	}
 	if r.Key != "" {
 		reads = append(reads, clientv3.OpGet(s.keys.deliveryKey(r.Requester, r.Key)))
@@ -53,8 +53,8 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 			}
 		}
 		open := got[2].GetResponseRange()
-		if rules.MaxPending > 0 && len(open.GetKvs()) >= rules.MaxPending {
-			return nil, &commands.PendingCapError{Pending: len(open.GetKvs())}
+		if n := int(open.GetCount()); rules.MaxPending > 0 && n >= rules.MaxPending {
+			return nil, &commands.PendingCapError{Pending: n}
 		}
 		b, err := s.newBatch(got[0])
 		if err != nil {
