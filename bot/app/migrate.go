@@ -63,7 +63,7 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key
 	if err != nil {
 		return err
 	}
-	if keying.Keyed() && (key == nil || key.ID() != keying.KeyID) {
+	if auditKeyMismatch(keying, key) != "" {
 		// Found before anything is copied: the copy's chain could not be checked.
 		return configError{fmt.Sprintf("the audit chain is keyed from event %d with key %s, and the copy is checked with it: "+
 			"set %s to the key file cakegate runs with", keying.From, keying.KeyID, auditKeyVariable)}
