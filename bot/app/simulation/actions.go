@@ -10,7 +10,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -297,11 +296,10 @@ func (w *World) leak() {
 		return
 	}
 	f := pick(w, shown)
-	_, requester, ok := madeFor(f.name)
+	_, user, ok := madeFor(f.name)
 	if !ok {
 		return
 	}
-	user := strings.ToUpper(requester)
 	if _, gone := w.model.left[user]; gone {
 		return // a deactivated account posts nothing
 	}

@@ -75,15 +75,14 @@ func (w *World) duringReveal(name string) func() {
 	if !ok {
 		return nil
 	}
-	user := upper(requester)
 	return func() {
 		switch w.rng.IntN(3) {
 		case 0:
-			w.leaveNow(user, "while the token of "+id.String()+" is being made")
+			w.leaveNow(requester, "while the token of "+id.String()+" is being made")
 		case 1:
 			w.withdraw(id, "while its token is being made")
 		default:
-			w.revealAgain(id, user)
+			w.revealAgain(id, requester)
 		}
 	}
 }
@@ -165,14 +164,4 @@ type delivery struct {
 	path string
 	body []byte
 	user string // who sent it, when known
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }

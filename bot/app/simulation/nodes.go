@@ -34,12 +34,7 @@ func (w *World) replicated() bool { return w.etcd != nil }
 // pickNode is the cakegate a delivery from Slack reaches: the only one, or a replica the
 // seed picks (a load balancer, or Socket Mode handing the envelope to any connection).
 func (w *World) pickNode() *node {
-	var live []*node
-	for _, n := range w.nodes {
-		if n.crashed == "" && n != w.avoid {
-			live = append(live, n)
-		}
-	}
+	live := w.liveNodes(w.avoid)
 	if len(live) == 0 {
 		return nil
 	}
@@ -47,6 +42,17 @@ func (w *World) pickNode() *node {
 		return live[0]
 	}
 	return live[w.rng.IntN(len(live))]
+}
+
+// liveNodes are the nodes that have not crashed, but for except (nil: none).
+func (w *World) liveNodes(except *node) []*node {
+	var live []*node
+	for _, n := range w.nodes {
+		if n.crashed == "" && n != except {
+			live = append(live, n)
+		}
+	}
+	return live
 }
 
 // startApp starts cakegate as it should run: on bbolt, one process on the database file as
@@ -158,12 +164,7 @@ func (w *World) startNode() (*node, error) {
 // session ended, and has it run every job once, as its scheduler does when it starts to
 // lead.
 func (w *World) elect() {
-	var live []*node
-	for _, n := range w.nodes {
-		if n.crashed == "" {
-			live = append(live, n)
-		}
-	}
+	live := w.liveNodes(nil)
 	if len(live) == 0 {
 		w.app = nil
 		return

@@ -2,7 +2,6 @@ package simulation
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/cakegate/cakegate/commands"
 )
@@ -13,14 +12,14 @@ import (
 // (which installation created a user), never from names; names only say which request and
 // which requester a token was made for.
 
-// madeFor returns the request and the requester (lower case Slack id) an API user name
-// made by cakegate points at.
+// madeFor returns the request and the requester (their Slack id, as Slack writes it) an
+// API user name made by cakegate points at.
 func madeFor(name string) (commands.RequestID, string, bool) {
 	o, ok := commands.ParseAPIUserName(name)
 	if !ok || o.User == "" {
 		return 0, "", false
 	}
-	return o.Request, strings.ToLower(o.User), true
+	return o.Request, o.User, true
 }
 
 // foreignInstallations are the installation ids of other cakegates on the same workspace;
