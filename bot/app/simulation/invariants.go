@@ -37,7 +37,7 @@ const (
 	invNoPanic          = "no-panics"                    // nothing cakegate does panics (it would recover, and skip the rest of that work)
 	invReplayDropped    = "replayed-request-dropped"     // a signed request sent again byte for byte is answered 200 and does nothing
 	invLeaverLoses      = "leaver-loses-access"          // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
-	invLeaverIn2s       = "leaver-holds-no-token-2s"     // a deactivated person holds no live API user 2 s after their deactivation is acknowledged
+	invLeaverIn2s       = "leaver-holds-no-token-2s"     // no token that reached a deactivated person lives 2 s after their deactivation is acknowledged
 	invLifetime         = "grant-within-role-max"        // a grant's end − its first reveal ≤ its role's max_duration, across re-issues and extensions
 	invOneUser          = "one-api-user-per-request"     // at most one live API user per request, at every step
 	invFalseOrphan      = "orphan-only-when-unowned"     // cakegate deletes or reports as an orphan only an API user it has not deleted already
@@ -400,7 +400,7 @@ const (
 )
 
 // checkLeavers: a deactivated account keeps no grant and no request waiting to become one,
-// and, once cakegate acknowledged the deactivation, no live API user after 2 s.
+// and, once cakegate acknowledged the deactivation, no token it received lives after 2 s.
 func (w *World) checkLeavers(now time.Time, open []*commands.Request, live map[string]bool, add func(string, string, ...any), deadline func(time.Time)) {
 	out := w.faults.out
 	for _, user := range sortedKeys(w.model.left) {
@@ -409,6 +409,12 @@ func (w *World) checkLeavers(now time.Time, open []*commands.Request, live map[s
 			for _, id := range w.model.order {
 				f := w.model.users[id]
 				if _, requester, ok := madeFor(f.name); !ok || f.gone || !live[id] || f.origin != "cakegate" || f.installation != w.installation || !strings.EqualFold(requester, user) {
+					continue
+				}
+				if f.delivered == 0 {
+					// Its token never reached them (its answer was lost on the way to
+					// cakegate, or it was deleted unseen): nothing to hold. Its API user
+					// still ends by no-token-without-grant's bound.
 					continue
 				}
 				d := out.due(pLeaverIn2s, l.at, f.id)
