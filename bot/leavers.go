@@ -57,16 +57,14 @@ func (b *Bot) userChanged(e *slackevents.UserChangeEvent) error {
 	return err
 }
 
-// endAccessOf ends, in the background, every grant and waiting request of user, whose Slack
-// account is deactivated.
-func (b *Bot) endAccessOf(user string) {
-	b.async(func(ctx context.Context) {
-		marked, res, err := b.svc.MarkDeactivated(ctx, user)
-		if err != nil {
-			b.log.Error("end the access of a deactivated user", "user", user, "err", err)
-		}
-		b.finishDeactivation(ctx, user, marked, res)
-	})
+// endAccessOf ends every grant and waiting request of user, whose Slack account is
+// deactivated.
+func (b *Bot) endAccessOf(ctx context.Context, user string) {
+	marked, res, err := b.svc.MarkDeactivated(ctx, user)
+	if err != nil {
+		b.log.Error("end the access of a deactivated user", "user", user, "err", err)
+	}
+	b.finishDeactivation(ctx, user, marked, res)
 }
 
 // finishDeactivation deletes the API users of the grants MarkDeactivated moved to revoking,
@@ -79,10 +77,13 @@ func (b *Bot) finishDeactivation(ctx context.Context, user string, marked []*com
 	b.Kick()
 }
 
-// disabledAnswer takes Slack's user_disabled, met when cakegate tried to message user, for
-// what it is: the account is deactivated, so the user's access ends now rather than at the
-// next leavers sweep, in case the user_change event was missed. A queue of messages to a
-// leaver ends it once, not once per message: again only after disabledRecheck.
+// disabledAnswer takes Slack's user_disabled, met when cakegate tried to message user, as a
+// sign that the account was deactivated and the user_change event missed. It asks Slack
+// (users.info) in the background and, unless Slack says the account is active, ends the
+// user's access now rather than at the next leavers sweep. An account Slack says is active
+// keeps its access: ending it would also record the person as gone, and refuse their
+// requests, on the word of one refused message. A queue of messages to a leaver asks once,
+// not once per message: again only after disabledRecheck.
 func (b *Bot) disabledAnswer(user string, err error) {
 	var se slack.SlackErrorResponse
 	if !errors.As(err, &se) || se.Err != "user_disabled" || user == "" {
@@ -100,8 +101,16 @@ func (b *Bot) disabledAnswer(user string, err error) {
 	}
 	b.disabledAt[user] = now
 	b.disabledMu.Unlock()
-	b.log.Info("Slack says the account is deactivated; ending its access", "user", user)
-	b.endAccessOf(user)
+	b.async(func(ctx context.Context) {
+		// If Slack cannot say, the refusal stands: a leaver must not keep access because
+		// users.info failed once.
+		if active, err := b.IsActive(ctx, user); err == nil && active {
+			b.log.Warn("Slack refused a direct message as user_disabled but says the account is active; its access stays", "user", user)
+			return
+		}
+		b.log.Info("Slack says the account is deactivated; ending its access", "user", user)
+		b.endAccessOf(ctx, user)
+	})
 }
 
 // disabledRecheck is how long a user_disabled answer about one user is not acted on again.

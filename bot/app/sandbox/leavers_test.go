@@ -98,3 +98,36 @@ func TestDisabledAnswerEndsAccess(t *testing.T) {
 		t.Fatal("the access was not ended by the user_disabled answer")
 	}
 }
+
+// TestDisabledAnswerOfAnActiveAccount: Slack refuses the reminder to alice with
+// user_disabled, but users.info says her account is active: her grant stays, and she is not
+// recorded as gone (which would refuse her next request).
+func TestDisabledAnswerOfAnActiveAccount(t *testing.T) {
+	logs := &apptest.SyncBuffer{}
+	s := startSandbox(t, sandboxOptions{log: logs})
+	ctx := testContext(t)
+	approveR1(t, ctx, s, "8h")
+	s.slack.BlockDMs(sandboxAlice, "user_disabled")
+	s.clock.Advance(7*time.Hour + time.Minute) // the 1-hour reminder is due
+	if err := s.app.RunJob(ctx, "remind"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Bot().DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.app.Bot().Shutdown(ctx); err != nil { // the check with Slack runs in the background
+		t.Fatal(err)
+	}
+	if len(s.slack.CallsTo("users.info")) == 0 {
+		t.Fatal("Slack was not asked whether the account is active")
+	}
+	if r := s.request(t, ctx, 1); r.State != commands.StateActive {
+		t.Fatalf("R1 is %s (%q), want still active", r.State, r.DecisionNote)
+	}
+	if _, gone, err := s.app.Store().DeactivatedAt(ctx, sandboxAlice); err != nil || gone {
+		t.Fatalf("alice recorded as deactivated: %v, %v", gone, err)
+	}
+	if !strings.Contains(logs.String(), "its access stays") {
+		t.Fatal("the refused message was not logged")
+	}
+}
