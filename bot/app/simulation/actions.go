@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -110,6 +111,9 @@ func (w *World) decider(r *commands.Request) string {
 
 func (w *World) say(user, what, answer string) {
 	w.trace.add(w.clock.Now(), lowerName(user), what, "→ "+answer)
+	if strings.Contains(answer, deactivatedRefusal) {
+		w.judgeRefusal(user)
+	}
 }
 
 func (w *World) requestByText() {
@@ -916,6 +920,7 @@ func (w *World) comeBack() {
 		if l, gone := w.model.left[user]; gone && !w.clock.Now().Before(l.back) {
 			w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user)})
 			delete(w.model.left, user)
+			w.model.back[user] = w.clock.Now()
 			what := "no event"
 			if w.app != nil && w.crashed == "" && w.rng.IntN(3) > 0 {
 				what = "user_change " + cmp.Or(w.userChange(user, false), "ok")

@@ -82,7 +82,8 @@ var (
 	pLapse       = timed{invLapse, depProcess | depDisk | depClock, lapseBound, false}
 	pReached     = timed{invTokenReached, depProcess | depDisk | depClock | depDatacake | depReplica, undeliveredBound, false}
 	pNoOrphan    = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake | depSlack | depChannel, settleBound, false}
-	timedAll     = []timed{pDiesAtEnd, pDiesIn2s, pLeakDies, pLeaverIn2s, pLeaverTold, pNoRest, pLapse, pReached, pNoOrphan}
+	pReturner    = timed{invReturnerServed, depProcess | depDisk | depClock | depSlack, 0, false}
+	timedAll     = []timed{pDiesAtEnd, pDiesIn2s, pLeakDies, pLeaverIn2s, pLeaverTold, pNoRest, pLapse, pReached, pNoOrphan, pReturner}
 )
 
 // outages holds, per dependency, the last outage: when it began and until when it (with

@@ -44,6 +44,7 @@ const (
 	invOpenCap          = "open-requests-capped"         // nobody has more than max_open_requests waiting for approval, however fast they ask
 	invOneDelivery      = "one-request-per-delivery"     // one Slack delivery (its trigger id) makes at most one request, however often it arrives
 	invTakenOver        = "dead-replica-work-taken-over" // what a killed replica was provisioning is taken over within 10 s (issue 23's goal)
+	invReturnerServed   = "returner-may-ask-again"       // a person whose account is active again is never refused as deactivated, told by an event or not
 )
 
 // takeoverBound is how soon another replica must take over what a killed one was
@@ -439,6 +440,28 @@ func (w *World) checkLeavers(now time.Time, open []*commands.Request, live map[s
 			}
 		}
 	}
+}
+
+// deactivatedRefusal is in cakegate's answer to a request of a person it holds deactivated.
+const deactivatedRefusal = "your account was deactivated"
+
+// judgeRefusal: user was refused as deactivated. A person whose account is active, never
+// deactivated or back, may ask: cakegate forgets the deactivation when Slack's event says
+// they are back, and asks Slack at their request when that event was lost. Only Slack or
+// the disk being down (or cakegate itself) excuses the refusal.
+func (w *World) judgeRefusal(user string) {
+	if _, gone := w.model.left[user]; gone {
+		return
+	}
+	now, back := w.clock.Now(), w.model.back[user]
+	if w.crashed != "" || w.faults.out.excusedUntil(pReturner).After(now) {
+		return // the process died while forgetting it, or Slack or the disk is down
+	}
+	since := "never deactivated"
+	if !back.IsZero() {
+		since = "active again since " + back.Format(time.DateTime)
+	}
+	w.model.broken = append(w.model.broken, violation{invReturnerServed, fmt.Sprintf("%s (%s) was refused as deactivated", lowerName(user), since)})
 }
 
 // sortedKeys returns m's keys in order: map order must not decide what a check reports.

@@ -36,6 +36,8 @@ type model struct {
 	// left are the people whose Slack accounts are deactivated now, since when, and
 	// whether cakegate was told by an acknowledged user_change event.
 	left map[string]leaver
+	// back is when each person's account was last reactivated.
+	back map[string]time.Time
 	// audit is what was read of the audit trail.
 	audit auditWatch
 	// revealed are the API users of each request whose token reached its requester.
@@ -100,6 +102,7 @@ func newModel() *model {
 		byToken:  map[string]*userFact{},
 		portal:   map[string]bool{},
 		left:     map[string]leaver{},
+		back:     map[string]time.Time{},
 		seen:     map[commands.RequestID]seenState{},
 		reported: map[string]bool{},
 		knownHit: map[string]string{},
