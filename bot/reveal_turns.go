@@ -114,11 +114,7 @@ func (s *revealSession) done() { <-s.turn }
 func (s *revealSession) newest(ctx context.Context) (string, bool) {
 	for {
 		s.mu.Lock()
-		opening, settled := s.opening, s.settled
-		view := ""
-		if len(s.windows) > 0 {
-			view = s.windows[len(s.windows)-1]
-		}
+		opening, settled, view := s.opening, s.settled, s.lastLocked()
 		s.mu.Unlock()
 		if opening == 0 {
 			return view, true
@@ -136,10 +132,15 @@ func (s *revealSession) newest(ctx context.Context) (string, bool) {
 func (s *revealSession) state() (newest, told, shown string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.windows) > 0 {
-		newest = s.windows[len(s.windows)-1]
+	return s.lastLocked(), s.told, s.shown
+}
+
+// lastLocked is the window opened last, "" if none; s.mu is held.
+func (s *revealSession) lastLocked() string {
+	if len(s.windows) == 0 {
+		return ""
 	}
-	return newest, s.told, s.shown
+	return s.windows[len(s.windows)-1]
 }
 
 // tell records that view now shows the outcome of a turn (a token when token is true),
@@ -148,7 +149,7 @@ func (s *revealSession) state() (newest, told, shown string) {
 func (s *revealSession) tell(view string, token bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.opening > 0 || s.windows[len(s.windows)-1] != view {
+	if s.opening > 0 || s.lastLocked() != view {
 		return false
 	}
 	s.told = view
