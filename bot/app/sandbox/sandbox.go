@@ -94,6 +94,7 @@ type sandbox struct {
 	done     chan error
 	cfg      app.Config
 	logOut   io.Writer
+	work     inflight // what cakegate acknowledged and still runs
 	keep     bool
 
 	closeOnce sync.Once
@@ -201,6 +202,7 @@ func (s *sandbox) startApp() error {
 		NoAlarm:       !s.alarm,
 		// One health check at start; tests that need more ask for them.
 		HealthInterval: time.Hour,
+		Go:             s.work.run,
 	})
 	if err != nil {
 		return err

@@ -218,12 +218,13 @@ func testStory(t *testing.T, opts sandboxOptions, stored func(*testing.T, *sandb
 	}
 	old := u
 	u = users[0]
-	// The new token is shown before the request is marked active again; wait for the mark.
-	if err := s.slack.WaitFor(ctx, func(*slacktest.Server) bool {
-		r, err := s.app.Store().Get(ctx, 1)
-		return err == nil && r.State == commands.StateActive
-	}); err != nil {
-		t.Fatalf("R1 is not active after the re-issue: %v", err)
+	// The new token is shown before the request is marked active again: wait for the
+	// click's work to end.
+	if err := s.work.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.app.Store().Get(ctx, 1); err != nil || r.State != commands.StateActive {
+		t.Fatalf("R1 is not active after the re-issue: %+v, %v", r, err)
 	}
 
 	// Only in views opened for Alice: not in a message, a private answer, anyone else's view.
