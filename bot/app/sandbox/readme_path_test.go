@@ -296,7 +296,7 @@ func TestReadmeFiveMinutePath(t *testing.T) {
 }
 
 // runInDir runs the built cakegate in dir with exactly env.
-func runInDir(t *testing.T, dir string, env []string, args ...string) runResult {
+func runInDir(t *testing.T, dir string, env []string, args ...string) binaryRun {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(dir, "cakegate"), args...)
 	cmd.Dir, cmd.Env = dir, env
@@ -309,11 +309,11 @@ func runInDir(t *testing.T, dir string, env []string, args ...string) runResult 
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return runResult{code, stdout.String(), stderr.String()}
+	return binaryRun{code, stdout.String(), stderr.String()}
 }
 
-// runResult is what one run of cakegate printed and returned.
-type runResult struct {
+// binaryRun is what one run of cakegate printed and returned.
+type binaryRun struct {
 	code           int
 	stdout, stderr string
 }
