@@ -20,10 +20,10 @@ import (
 
 // The README's five-minute path, word for word: TestReadmeFiveMinutePath reads its shell
 // blocks and runs each line as the reader would, in an empty folder, with the built binary,
-// against the demo's fakes of Slack and Datacake. Only what a reader does outside the shell
-// is played by the test: pasting the Datacake token, creating the app in Slack, and the
-// people in step 6. A line the test cannot play fails it, so the path cannot grow a step
-// nobody ran.
+// against the demo's fakes of Slack and Datacake. The test stands in only where the reader
+// leaves the shell (pasting the Datacake token, copying the app's tokens from Slack, the
+// people of step 6) and for `go build`, whose binary the package's tests built already. A
+// line the test cannot play fails it, so the path cannot grow a step nobody ran.
 
 // readmePath is the README's five-minute section.
 func readmePath(t *testing.T) string {
