@@ -9,10 +9,16 @@
 #
 #   docker build --build-context gomodcache=$(go env GOMODCACHE) --build-arg GOPROXY=off -t cakegate .
 #
-# Run it with the database on a volume and the policy file mounted (see README.md):
+# Run it with the database on a volume, and the policy file and the Datacake token file
+# mounted (Socket Mode: SLACK_BOT_TOKEN and SLACK_APP_TOKEN from your shell; docs/running.md,
+# "Container image"). cakegate runs as user 65532, which must be able to read the token file:
+# chown 65532 it, or make it 0640 and add --group-add "$(id -g)" to docker run.
 #
-#   docker run -v cakegate-data:/data -v $PWD/cakegate.yaml:/etc/cakegate/cakegate.yaml:ro \
-#     -e SLACK_BOT_TOKEN -e SLACK_APP_TOKEN -e DATACAKE_TOKEN_FILE=/run/secrets/datacake-token cakegate
+#   docker run -v cakegate-data:/data \
+#     -v "$PWD/cakegate.yaml:/etc/cakegate/cakegate.yaml:ro" \
+#     -v "$PWD/datacake-token:/run/secrets/datacake-token:ro" \
+#     -e DATACAKE_TOKEN_FILE=/run/secrets/datacake-token \
+#     -e SLACK_BOT_TOKEN -e SLACK_APP_TOKEN cakegate
 
 ARG GO_VERSION=1.26
 

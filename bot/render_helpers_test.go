@@ -154,7 +154,7 @@ func actionIDs(bs []renderedButton) []string {
 	return out
 }
 
-// checkLimits checks blocks against Slack's Block Kit limits (README's table) on its own,
+// checkLimits checks blocks against Slack's documented Block Kit limits on its own,
 // whatever the fake Slack checks.
 func checkLimits(t *testing.T, blocks []slack.Block) {
 	t.Helper()

@@ -1,6 +1,6 @@
 package commands
 
-// PolicyKeys are the keys a policy file may use, for the test that the README lists them.
+// PolicyKeys are the keys a policy file may use, for the test that docs/policy.md lists them.
 var PolicyKeys = map[string][]string{
 	"top":      policyTopKeys,
 	"role":     policyRoleKeys,

@@ -14,7 +14,7 @@ import (
 	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
-// Config is cakegate's settings, read from the environment (README → Environment reference).
+// Config is cakegate's settings, read from the environment (docs/running.md → Settings).
 type Config struct {
 	SlackBotToken      string
 	SlackAppToken      string // set: Socket Mode

@@ -13,9 +13,10 @@ import (
 	"testing"
 )
 
-// The module's import rules (README → Layout). Calls flow main → bot/app → bot → commands →
-// (state, datacake), but commands reaches the store and Datacake only through interfaces it
-// declares, so each package stays testable alone and knows nothing of the others' technology.
+// The module's import rules (docs/development.md → Layout). Calls flow main → bot/app → bot →
+// commands → (state, datacake), but commands reaches the store and Datacake only through
+// interfaces it declares, so each package stays testable alone and knows nothing of the
+// others' technology.
 // The rules live here because bot/app is the one package that plugs every other together.
 
 const module = "github.com/cakegate/cakegate"

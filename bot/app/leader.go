@@ -15,7 +15,7 @@ import (
 
 // DefaultSessionTTL is the etcd session's lease TTL: how long a replica that dies keeps
 // its leadership and its outbox claims before another replica takes over. A new leader is
-// elected within it (README → Several replicas).
+// elected within it (docs/replicas.md).
 const DefaultSessionTTL = 5 * time.Second
 
 // leadership elects one replica, among every cakegate on the same etcd prefix, to run the

@@ -9,8 +9,8 @@ import (
 	"github.com/cakegate/cakegate/commands"
 )
 
-// The gauges the README's alert rules rest on, beside the ones in metrics_state.go: what
-// /readyz says, per dependency, and grants whose token outlived its end.
+// The gauges the alert rules in docs/running.md rest on, beside the ones in metrics_state.go:
+// what /readyz says, per dependency, and grants whose token outlived its end.
 
 // pastEndGrace is how late a grant's deletion may be before it counts as past its end: the
 // precise expiry timer deletes within seconds, the sweep within its schedule (1m).

@@ -7,8 +7,8 @@ import (
 	"github.com/cakegate/cakegate/bot/app/apptest"
 )
 
-// TestAlertMetrics: the gauges the README's alert rules use follow what they name: each
-// dependency's readiness, and a grant whose end has passed while its token still works.
+// TestAlertMetrics: the gauges the alert rules in docs/running.md use follow what they name:
+// each dependency's readiness, and a grant whose end has passed while its token still works.
 func TestAlertMetrics(t *testing.T) {
 	s := startSandbox(t, sandboxOptions{})
 	ctx := testContext(t)

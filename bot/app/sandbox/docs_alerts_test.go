@@ -11,17 +11,17 @@ import (
 	"github.com/cakegate/cakegate/bot/app/apptest"
 )
 
-// TestReadmeAlertRules: the README's example alert rules parse as Prometheus rule groups and
-// use only metrics cakegate serves (besides Prometheus' own up), so an operator who copies
-// them gets rules that can fire.
-func TestReadmeAlertRules(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
+// TestDocsAlertRules: the example alert rules in docs/running.md parse as Prometheus rule
+// groups and use only metrics cakegate serves (besides Prometheus' own up), so an operator
+// who copies them gets rules that can fire.
+func TestDocsAlertRules(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/running.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(readme), "### Alert rules")
+	_, rest, ok := strings.Cut(string(doc), "\n## Alert rules\n")
 	if !ok {
-		t.Fatal("README.md has no Alert rules section")
+		t.Fatal("docs/running.md has no Alert rules section")
 	}
 	_, block, _ := strings.Cut(rest, "```yaml\n")
 	block, _, _ = strings.Cut(block, "```")
@@ -52,7 +52,7 @@ func TestReadmeAlertRules(t *testing.T) {
 	}
 	for _, want := range []string{"NotReady", "RevocationsFailing", "OutboxStuck", "GrantPastItsEnd"} {
 		if !strings.Contains(block, "Cakegate"+want) {
-			t.Errorf("the README's alert rules lack one for %s", want)
+			t.Errorf("the alert rules in docs/running.md lack one for %s", want)
 		}
 	}
 	t.Logf("%d rules checked", n)
