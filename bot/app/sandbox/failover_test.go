@@ -326,8 +326,9 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 }
 
 // TestFailoverDuringProvisioning kills, with SIGKILL, the replica creating the API user of
-// a token its requester is revealing: the next leader's reconcile finds the request its
-// dead owner left, deletes the half-made API user and puts the approval back, so a second
+// a token its requester is revealing: the next leader, as it starts to lead, finds the
+// request its dead owner left, deletes the half-made API user and puts the approval back
+// (takeover_test.go times this with the default TTL), so a second
 // Reveal on a live replica ends with exactly one API user, whose token only its requester
 // saw, in a view.
 func TestFailoverDuringProvisioning(t *testing.T) {
