@@ -14,9 +14,8 @@ import (
 )
 
 // DefaultSessionTTL is the etcd session's lease TTL: how long a replica that dies keeps
-// its leadership, its outbox claims and the tokens it was creating before another replica
-// takes over. A new leader is elected within it (README → Several replicas), and the
-// leader takes over the tokens at once after it (takeover.go).
+// its leadership and its outbox claims before another replica takes over. A new leader is
+// elected within it (README → Several replicas).
 const DefaultSessionTTL = 5 * time.Second
 
 // leadership elects one replica, among every cakegate on the same etcd prefix, to run the
