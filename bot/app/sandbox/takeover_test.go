@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/cakegate/cakegate/bot/app"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/state"
 )
 
 // takeoverPromise is how soon after a replica dies creating a token its requester's Reveal
@@ -134,5 +137,76 @@ func testTakeover(t *testing.T, killLeader bool) {
 	// reveal takes, longer on a loaded machine, and is bounded by the test's context.
 	if back > takeoverPromise {
 		t.Errorf("Reveal worked again %v after the kill, want within %v", back, takeoverPromise)
+	}
+}
+
+// TestShutdownKeepsSessionUntilRevealDone: a replica asked to stop (SIGTERM) while it
+// creates a token finishes the reveal before its session ends, so the leader, which takes
+// over what a replica whose session ended was provisioning, never takes this one from it.
+func TestShutdownKeepsSessionUntilRevealDone(t *testing.T) {
+	c := startClusterWith(t, 3, takeoverSchedule, 0)
+	ctx := testContext(t)
+	leader := c.nextLeader(ctx, nil).proc
+	var victim *process
+	for _, p := range c.procs {
+		if p != leader {
+			victim = p
+		}
+	}
+	if err := c.post(ctx, victim, "/slack/commands", slacktest.SlashCommandForm(slack.SlashCommand{
+		Command: "/cakegate", Text: `request role=viewer devices=SN-1001 for=1h reason="shutdown test"`,
+		UserID: sandboxAlice, ChannelID: sandboxChannel, TeamID: slacktest.DefaultTeamID,
+		ResponseURL: c.slack.ResponseURLFor(sandboxChannel, sandboxAlice, ""), TriggerID: c.slack.NewTriggerID(sandboxAlice),
+	})); err != nil {
+		t.Fatal(err)
+	}
+	msg := c.waitMessage(ctx, t, "approval message", func(s *slacktest.Server) []slacktest.Message { return s.Messages(sandboxChannel) }, "[Approve]")
+	c.click(ctx, t, victim, sandboxAnn, msg, "cakegate_approve")
+	reveal := c.waitMessage(ctx, t, "Reveal DM", func(s *slacktest.Server) []slacktest.Message { return s.DMs(sandboxAlice) }, "[Reveal token]")
+
+	c.datacake.Hold()
+	c.click(ctx, t, victim, sandboxAlice, reveal, "cakegate_reveal")
+	if err := c.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
+		t.Fatalf("the reveal never reached Datacake: %v", err)
+	}
+	client := c.etcd.Client(t)
+	before, err := client.Get(ctx, c.prefix+"runs/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := client.Watch(ctx, c.prefix+"runs/", clientv3.WithPrefix(), clientv3.WithFilterPut(), clientv3.WithRev(before.Header.Revision+1))
+	victim.killed = true // stopped by the test: not a leader to wait for, not stopped again
+	if err := victim.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	c.datacake.Release()
+	if err := victim.cmd.Wait(); err != nil {
+		t.Fatalf("the replica did not stop cleanly: %v\n%s", err, victim.logs())
+	}
+
+	// The revision at which etcd ended the victim's session, and the request just before.
+	var ended int64
+	select {
+	case w := <-runs:
+		if len(w.Events) == 0 {
+			t.Fatalf("watch of the sessions: %v", w.Err())
+		}
+		ended = w.Events[0].Kv.ModRevision
+	case <-ctx.Done():
+		t.Fatal("the stopped replica's session never ended")
+	}
+	resp, err := client.Get(ctx, c.prefix+"requests/"+fmt.Sprintf("%020d", 1), clientv3.WithRev(ended-1))
+	if err != nil || len(resp.Kvs) == 0 {
+		t.Fatalf("read R1 before the session ended: %v", err)
+	}
+	r, err := state.DecodeRequest(1, resp.Kvs[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != commands.StateActive || r.Grant == nil {
+		t.Fatalf("R1 was %s when the stopped replica's session ended, want active: the reveal finished first", r.State)
+	}
+	if _, ok := c.datacake.APIUser(r.Grant.APIUserID); !ok {
+		t.Fatalf("the API user %s of the finished reveal is gone", r.Grant.APIUserID)
 	}
 }
