@@ -79,3 +79,68 @@ func TestTakeOverByTwoLeaders(t *testing.T) {
 		t.Fatalf("the half-made API user %s outlived the takeover", half.ID)
 	}
 }
+
+// TestTakeOverMeetsOtherEnds: what happens to a request whose replica died creating its
+// token, before the leader takes it over, decides how the takeover ends it. In every case
+// the API user nobody saw is deleted and the request is left where people can act on it.
+func TestTakeOverMeetsOtherEnds(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		recorded  bool // the dead replica recorded the API user before it died
+		meanwhile func(e *env, r *commands.Request) error
+		want      commands.State
+	}{
+		{"Nothing", false, nil, commands.StateApproved},
+		{"RevokedByAnApprover", false, func(e *env, r *commands.Request) error {
+			_, err := e.svc.Revoke(ctx, r.ID, bob, "not needed")
+			return err
+		}, commands.StateRevoked},
+		{"RequesterLeft", false, func(e *env, r *commands.Request) error {
+			_, err := e.svc.Deactivated(ctx, carol)
+			return err
+		}, commands.StateRevoked},
+		{"RecordedThenItsEndPassed", true, func(e *env, r *commands.Request) error {
+			e.clock.Advance(9 * time.Hour)
+			return nil
+		}, commands.StateFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.svc.Runs = liveRuns{}
+			r := e.storeInState(t, commands.StateProvisioning)
+			half, _, err := e.datacake.CreateAPIUser(ctx, commands.APIUserSpec{Workspace: "ws-1", Name: commands.APIUserName(testInstallation, r.ID, carol)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.store.Update(ctx, r.ID, func(r *commands.Request) (commands.Change, error) {
+				r.ProvisionedBy, r.LeaseUntil = "dead-replica", e.clock.Now().Add(commands.ProvisionLease)
+				if tt.recorded {
+					r.Grant = &commands.Grant{APIUserID: half.ID, APIUserName: half.Name, CreatedAt: e.clock.Now(), ExpiresAt: e.clock.Now().Add(8 * time.Hour)}
+				}
+				return commands.Change{}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.meanwhile != nil {
+				if err := tt.meanwhile(e, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if res, err := e.svc.TakeOverProvisioning(ctx); err != nil || res.Errors != 0 {
+				t.Fatalf("TakeOverProvisioning: %+v, %v", res, err)
+			}
+			got, err := e.store.Get(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != tt.want {
+				t.Errorf("request %s, want %s", got.State, tt.want)
+			}
+			if _, ok := e.datacake.Spec(half.ID); ok {
+				t.Errorf("the API user %s nobody saw outlived the takeover", half.ID)
+			}
+		})
+	}
+}
