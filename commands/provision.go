@@ -189,6 +189,9 @@ func noteOf(r *Request) string {
 func (s *Service) fail(ctx context.Context, id RequestID, reason string) (*Request, error) {
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		from := r.State
+		if r.State == StateProvisioning && r.ProvisionedBy != s.instanceID() {
+			return Change{}, wrongState(r, "provision") // another run took it over meanwhile
+		}
 		if err := moveTo(r, StateFailed, "fail"); err != nil {
 			return Change{}, err
 		}

@@ -136,6 +136,9 @@ func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why strin
 		if r.State != StateProvisioning || (apiUser != "" && (r.Grant == nil || r.Grant.APIUserID != apiUser)) {
 			return Change{}, wrongState(r, "reveal")
 		}
+		if r.ProvisionedBy != s.instanceID() {
+			return Change{}, wrongState(r, "reveal") // another run took it over meanwhile
+		}
 		if err := moveTo(r, StateApproved, "reveal"); err != nil {
 			return Change{}, err
 		}

@@ -88,8 +88,8 @@ func (s *Service) withdraw(r *Request, user, reason string) (Change, error) {
 func (s *Service) endHalted(ctx context.Context, id RequestID) (*Request, error) {
 	return s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		from := r.State
-		if r.State != StateProvisioning || !r.Halted {
-			return Change{}, errNotDue
+		if r.State != StateProvisioning || !r.Halted || r.ProvisionedBy != s.instanceID() {
+			return Change{}, errNotDue // or another run took it over meanwhile
 		}
 		if err := moveTo(r, StateRevoked, "revoke"); err != nil {
 			return Change{}, err

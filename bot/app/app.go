@@ -309,6 +309,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	})
 	wg.Go(func() { a.bot.RunOutbox(ctx) })
 	everywhere := a.sched
+	sessionCtx, endSession := context.WithCancel(context.WithoutCancel(ctx))
+	defer endSession()
 	if a.leader == nil {
 		if a.alarm != nil {
 			wg.Go(func() { a.alarm.Run(ctx) })
@@ -318,7 +320,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		// Every replica delivers the outbox (each notification claimed by one); the
 		// rest runs on the leader only.
 		everywhere, _ = a.newScheduler(replicaJobs(a.sched.jobs))
-		wg.Go(func() { a.leader.run(ctx, a.lead) })
+		// The session outlives the serving until the work already acknowledged is done:
+		// its end tells the leader to take over what this replica was provisioning.
+		wg.Go(func() { a.leader.run(sessionCtx, a.lead) })
 	}
 	everywhere.start(ctx)
 
@@ -337,6 +341,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if berr := a.bot.Shutdown(shutdownCtx); berr != nil {
 		a.log.Warn("unfinished work at shutdown", "err", berr)
 	}
+	endSession()
 	everywhere.stop()
 	wg.Wait()
 	return err
@@ -362,6 +367,8 @@ func (a *App) lead(ctx context.Context) {
 			})
 		}
 	}
+	// What a replica whose session ends was provisioning is taken over at once (takeover.go).
+	wg.Go(func() { a.takeOverEndedSessions(ctx) })
 	sched.start(ctx)
 	go a.markCaughtUp(sched)
 	<-ctx.Done()

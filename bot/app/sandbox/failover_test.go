@@ -70,6 +70,13 @@ type leadEvent struct {
 
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
+	return startClusterWith(t, n, failoverSchedule, failoverTTL)
+}
+
+// startClusterWith starts n replicas with schedule added to the sandbox policy and a
+// session TTL of ttl (0: the default).
+func startClusterWith(t *testing.T, n int, schedule string, ttl time.Duration) *cluster {
+	t.Helper()
 	c := &cluster{t: t, slack: slacktest.New(), datacake: datacaketest.NewServer(t), etcd: etcdtest.Start(t),
 		prefix: etcdtest.Prefix(t), leading: make(chan leadEvent, 16)}
 	c.slack.Start()
@@ -83,11 +90,13 @@ func startCluster(t *testing.T, n int) *cluster {
 	c.datacake.AddToken(sandboxDCToken, map[string][]string{sandboxWorkspace: {"members"}})
 
 	w := &checkConfigWorld{slack: c.slack, datacake: c.datacake, dir: t.TempDir()}
-	env := append(w.env(t, sandboxPolicy+failoverSchedule),
+	env := append(w.env(t, sandboxPolicy+schedule),
 		"SLACK_API_URL="+c.slack.URL(), "DATACAKE_API_URL="+c.datacake.URL(), "SLACK_SIGNING_SECRET="+sandboxSecret,
 		"DATACAKE_MAX_RPS=1000", "CAKEGATE_LOG_FORMAT=json",
-		"CAKEGATE_STORE=etcd", "CAKEGATE_ETCD_ENDPOINTS="+c.etcd.Endpoint, "CAKEGATE_ETCD_PREFIX="+c.prefix,
-		fmt.Sprintf("CAKEGATE_ETCD_SESSION_TTL=%ds", int(failoverTTL/time.Second)))
+		"CAKEGATE_STORE=etcd", "CAKEGATE_ETCD_ENDPOINTS="+c.etcd.Endpoint, "CAKEGATE_ETCD_PREFIX="+c.prefix)
+	if ttl > 0 {
+		env = append(env, fmt.Sprintf("CAKEGATE_ETCD_SESSION_TTL=%ds", int(ttl/time.Second)))
+	}
 	bin := cakegateBinary(t)
 	for i := range n {
 		c.procs = append(c.procs, c.start(t, bin, env, i))
@@ -317,8 +326,9 @@ func TestFailoverDuringExpirySweep(t *testing.T) {
 }
 
 // TestFailoverDuringProvisioning kills, with SIGKILL, the replica creating the API user of
-// a token its requester is revealing: the next leader's reconcile finds the request its
-// dead owner left, deletes the half-made API user and puts the approval back, so a second
+// a token its requester is revealing: the next leader, as it starts to lead, finds the
+// request its dead owner left, deletes the half-made API user and puts the approval back
+// (takeover_test.go times this with the default TTL), so a second
 // Reveal on a live replica ends with exactly one API user, whose token only its requester
 // saw, in a view.
 func TestFailoverDuringProvisioning(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cakegate/cakegate/bot/app"
 	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
 )
@@ -48,9 +49,10 @@ const (
 )
 
 // takeoverBound is how soon another replica must take over what a killed one was
-// provisioning: its session ends at once (the driver revokes it), so only the takeover's
-// own work remains.
-const takeoverBound = 10 * time.Second
+// provisioning. The promise is 10 s from the kill to a working Reveal; in production up to
+// a session TTL of it passes before etcd ends the dead replica's session, but here the
+// driver ends it at once, so only the rest is left to the takeover's own work.
+const takeoverBound = 10*time.Second - app.DefaultSessionTTL
 
 // maxOpenRequests is the policy's max_open_requests (the default: the simulated policy sets none).
 const maxOpenRequests = commands.DefaultMaxOpenRequests

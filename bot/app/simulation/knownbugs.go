@@ -49,7 +49,6 @@ const (
 // by one; each fix deleted its entry. An entry without a trigger names its invariants and
 // the seed that breaks the first: {name, issue, invariants: []string{inv}, found: {seed, inv}}.
 var knownBugs = []knownBug{
-	replicaBug("a replica that dies while creating a token leaves the request to the leader's next reconcile, up to 15 minutes", "issue 23, item 1", "", 8, invTakenOver),
 	replicaBug("a signed request replayed to another replica acts again: replay records live in each process", "issue 23, item 2", triggerReplayElsewhere, 1, invReplayDropped),
 }
 

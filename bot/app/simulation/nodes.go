@@ -180,6 +180,7 @@ func (w *World) elect() {
 	if w.replicated() {
 		w.trace.add(w.clock.Now(), "etcd", "leader", leader.name)
 	}
+	w.takeOver("elected")
 	w.runAllJobs()
 }
 
@@ -216,5 +217,26 @@ func (w *World) kill(n *node) {
 	if w.app == n.app {
 		w.app = nil
 		w.elect()
+		return
+	}
+	// The leader's watch sees the session end and takes over at once what n was
+	// provisioning.
+	w.takeOver("session of " + n.name + " ended")
+}
+
+// takeOver has the leader take over what replicas whose session ended were provisioning,
+// as App.Run's leader does when it starts to lead and whenever its watch sees a session
+// end, then deliver what that queued.
+func (w *World) takeOver(why string) {
+	if w.app == nil || !w.replicated() {
+		return
+	}
+	before := w.changes()
+	ok := w.app.TakeOverEndedSessions(context.Background())
+	if w.changes() != before || !ok {
+		w.trace.add(w.clock.Now(), "cakegate", "take over", fmt.Sprintf("%s (all done: %v)", why, ok))
+	}
+	if w.changes() != before {
+		w.deliverOutboxes(context.Background())
 	}
 }
