@@ -38,7 +38,7 @@ const (
 	triggerForeign      = "foreign-installation"           // another installation's API users; restarts on an empty database
 	triggerRoleRemoved  = "role-removed"                   // the policy loses a role between restarts
 	// triggerReplayElsewhere sends a replayed signed request to another replica than the
-	// first delivery reached: replay records live in each process (issue 23, item 2).
+	// first delivery reached: the replay record must be the store's (issue 23, item 2, fixed).
 	triggerReplayElsewhere = "replay-to-another-replica"
 )
 
@@ -50,7 +50,6 @@ const (
 // the seed that breaks the first: {name, issue, invariants: []string{inv}, found: {seed, inv}}.
 var knownBugs = []knownBug{
 	replicaBug("a replica that dies while creating a token leaves the request to the leader's next reconcile, up to 15 minutes", "issue 23, item 1", "", 8, invTakenOver),
-	replicaBug("a signed request replayed to another replica acts again: replay records live in each process", "issue 23, item 2", triggerReplayElsewhere, 1, invReplayDropped),
 }
 
 // replicaBug is a known bug of replicas on etcd, found by seed with three replicas breaking
