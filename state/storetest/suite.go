@@ -76,6 +76,7 @@ func Run(t *testing.T, h Harness) {
 		{"Stats", testStats},
 		{"Installation", testInstallation},
 		{"Linearizable", testLinearizable},
+		{"NoLostUpdates", testNoLostUpdates},
 		{"Memos", testMemos},
 	}
 	for _, tt := range tests {
