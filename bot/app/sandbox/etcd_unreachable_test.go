@@ -48,7 +48,7 @@ func unreachableEndpoints(t *testing.T) map[string]string {
 // (worth a restart), check-config reports it as a failed check.
 func TestEtcdUnreachable(t *testing.T) {
 	w := newCheckConfigWorld(t)
-	cakegateBinary(t) // built before any clock starts
+	cakegateBinary(t)                         // built before any clock starts
 	db := filepath.Join(w.dir, "cakegate.db") // migrate copies a database: give it one
 	s, err := state.Open(db)
 	if err != nil {
