@@ -46,7 +46,7 @@ const memoGrace = time.Minute
 func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) (bool, error) {
 	k := s.keys.memo(key)
 	v := num(timeNum(until))
-	for attempt := 0; ; attempt++ {
+	for attempt := 0; attempt < 3; attempt++ {
 		lease, err := s.memoLease(ctx, now, until)
 		if err != nil {
 			return false, err
@@ -84,6 +84,7 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		}
 		return resp.Succeeded, nil
 	}
+	return false, fmt.Errorf("etcd remember %s: its memo kept changing under this replica", key)
 }
 
 // Forget deletes key's memo. It implements commands.Memos.
