@@ -20,8 +20,8 @@ const memoSweepEvery = time.Minute
 
 // Remember records key until until and reports whether it was new: false when the memos
 // bucket holds it with an until after now. A memo already held is answered by a read
-// transaction; a new one is written with db.Batch, so a burst of Slack requests shares
-// one commit and one fsync. The write is no use case's: the write fault is not asked. It
+// transaction; a new one is written in a transaction of its own when it is the only one,
+// else with db.Batch, so that a burst of Slack requests shares commits and fsyncs. The write is no use case's: the write fault is not asked. It
 // implements commands.Memos.
 func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
@@ -40,7 +40,14 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		return false, nil
 	}
 	var first bool
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	write := s.db.Update
+	if s.remembering.Add(1) > 1 {
+		// Others are writing theirs: share their commit rather than queue for one each.
+		// Alone, Batch would wait its MaxBatchDelay for company that does not come.
+		write = s.db.Batch
+	}
+	defer s.remembering.Add(-1)
+	err := write(func(tx *bbolt.Tx) error {
 		// Batch may run this again, alone, if another function of the batch fails.
 		first = !held(tx)
 		if !first {

@@ -28,6 +28,8 @@ type Store struct {
 	// memoSwept is the clock's reading, Unix nanoseconds, at the last sweep of the memos
 	// (memos.go).
 	memoSwept atomic.Int64
+	// remembering counts the memo writes under way (memos.go).
+	remembering atomic.Int32
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and
