@@ -36,6 +36,9 @@ type Config struct {
 	SigningSecret string
 	Requests      Requests
 	Outbox        Outbox
+	// Replays is the store's record of deliveries taken, shared by every replica; nil:
+	// this process remembers them alone, and forgets them when it stops.
+	Replays Replays
 	// CommandName is the slash command as installed, for usage texts. Default "/cakegate".
 	CommandName string
 	Log         *slog.Logger
@@ -105,7 +108,8 @@ type Bot struct {
 	// replays remembers deliveries already taken (a signature, an envelope id, a slash
 	// command's trigger id) for longer than Slack's 5-minute signature window, so a
 	// replayed or repeated delivery is acknowledged and dropped; see replay.go.
-	replays eventDedupe
+	replays       eventDedupe
+	sharedReplays Replays
 	// disabledAt is when a user_disabled answer last ended each user's access (disabledAnswer).
 	disabledMu sync.Mutex
 	disabledAt map[string]time.Time
@@ -118,21 +122,22 @@ type Bot struct {
 // New builds a Bot.
 func New(cfg Config) *Bot {
 	b := &Bot{
-		svc:         cfg.Service,
-		slack:       cfg.Slack,
-		secret:      cfg.SigningSecret,
-		requests:    cfg.Requests,
-		outbox:      cfg.Outbox,
-		name:        cfg.CommandName,
-		log:         cfg.Log,
-		timeout:     cfg.WorkTimeout,
-		http:        cfg.HTTPClient,
-		datacakeURL: cfg.DatacakeURL,
-		onPanic:     cfg.OnPanic,
-		pin:         cfg.Identity,
-		kick:        make(chan struct{}, 1),
-		goFn:        cfg.Go,
-		rand:        cfg.Rand,
+		svc:           cfg.Service,
+		slack:         cfg.Slack,
+		secret:        cfg.SigningSecret,
+		requests:      cfg.Requests,
+		outbox:        cfg.Outbox,
+		sharedReplays: cfg.Replays,
+		name:          cfg.CommandName,
+		log:           cfg.Log,
+		timeout:       cfg.WorkTimeout,
+		http:          cfg.HTTPClient,
+		datacakeURL:   cfg.DatacakeURL,
+		onPanic:       cfg.OnPanic,
+		pin:           cfg.Identity,
+		kick:          make(chan struct{}, 1),
+		goFn:          cfg.Go,
+		rand:          cfg.Rand,
 	}
 	if b.goFn == nil {
 		b.goFn = func(work func()) { go work() }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -12,25 +13,75 @@ import (
 // arrive up to 10 minutes after the first; a little more covers clock skew.
 const replayWindow = 11 * time.Minute
 
+// replayCheckTimeout bounds the store's answer to "taken before?": it runs before the
+// acknowledgement, within Slack's 3 s.
+const replayCheckTimeout = time.Second
+
+// Replays is the store's record of deliveries taken, shared by every replica and kept
+// across restarts (commands.Memos is one).
+type Replays interface {
+	// Remember records key until until and reports whether it was new.
+	Remember(ctx context.Context, key string, now, until time.Time) (bool, error)
+	// Forget drops key, so that its next delivery is taken.
+	Forget(ctx context.Context, key string) error
+}
+
 // Repeated deliveries. Slack signs each request once; the same signature arriving again is
 // a replay (anyone who saw the request can send it again within the signature's window) or
 // a proxy repeating itself, and acting on it twice would approve, deny or ask twice. Over
 // Socket Mode the envelope id plays the signature's part. Either is acknowledged (so Slack
-// and the sender are satisfied) and dropped.
+// and the sender are satisfied) and dropped. A replay may reach another replica than the
+// first delivery did, or this one after a restart: the store decides (Config.Replays),
+// and this process's memory only spares it the question for what it took itself.
 
 // replayedSignature reports whether a request with this signature was taken before.
 func (b *Bot) replayedSignature(signature string) bool {
-	return signature != "" && b.replays.seen("sig:"+signature, b.now())
+	return signature != "" && b.replayed("sig:"+signature)
 }
 
 // replayedEnvelope reports whether a Socket Mode envelope with this id was taken before.
 func (b *Bot) replayedEnvelope(req *socketmode.Request) bool {
-	return req != nil && req.EnvelopeID != "" && b.replays.seen("env:"+req.EnvelopeID, b.now())
+	return req != nil && req.EnvelopeID != "" && b.replayed("env:"+req.EnvelopeID)
 }
 
 // replayedCommand reports whether this slash command was taken before, by either
 // transport: each command Slack sends has its own trigger id, so a second one with the
 // same id is the first again, and must not open a second request.
 func (b *Bot) replayedCommand(sc slack.SlashCommand) bool {
-	return sc.TriggerID != "" && b.replays.seen("trigger:"+sc.TriggerID, b.now())
+	return sc.TriggerID != "" && b.replayed("trigger:"+sc.TriggerID)
+}
+
+// replayed records key as taken now and reports whether it was taken before: by this
+// process (memory), or by any replica, before a restart too (the store). When the store
+// does not answer, memory decides and the delivery is taken: the work it starts needs the
+// store anyway, and dropping a person's click without a word is worse.
+func (b *Bot) replayed(key string) bool {
+	now := b.now()
+	if b.replays.seen(key, now) {
+		return true
+	}
+	if b.sharedReplays == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), replayCheckTimeout)
+	defer cancel()
+	first, err := b.sharedReplays.Remember(ctx, "replay:"+key, now, now.Add(replayWindow))
+	if err != nil {
+		b.log.Warn("replay check: the store did not answer; only this replica's memory was asked", "err", err)
+		return false
+	}
+	return !first
+}
+
+// forgetReplay drops key, so that Slack's next delivery of what was not taken is taken.
+func (b *Bot) forgetReplay(key string) {
+	b.replays.forget(key)
+	if b.sharedReplays == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), replayCheckTimeout)
+	defer cancel()
+	if err := b.sharedReplays.Forget(ctx, "replay:"+key); err != nil {
+		b.log.Warn("replay record: could not forget a delivery that was not taken; Slack's next delivery of it may be dropped", "err", err)
+	}
 }

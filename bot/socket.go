@@ -139,7 +139,7 @@ func (b *Bot) ackTaken(client socketAcker, req *socketmode.Request, err error) {
 	}
 	if err != nil {
 		// Not taken: Slack's next delivery of the envelope must be taken then.
-		b.replays.forget("env:" + req.EnvelopeID)
+		b.forgetReplay("env:" + req.EnvelopeID)
 		return
 	}
 	b.ack(client, socketmode.Event{Request: req}, nil)

@@ -118,8 +118,8 @@ func (s *Service) readLeaks(ctx context.Context) error {
 			return fmt.Errorf("find %s grants: %w", st, err)
 		}
 		for _, r := range rs {
-			if r.Grant != nil && r.Grant.Fingerprint != "" {
-				byFP[r.Grant.Fingerprint] = r.ID
+			if fp := LiveFingerprint(r); fp != "" {
+				byFP[fp] = r.ID
 			}
 		}
 	}
@@ -136,12 +136,20 @@ func (s *Service) readLeaks(ctx context.Context) error {
 // MaxTokenRun token characters is hashed and looked up in memory; text is neither kept
 // nor logged.
 func (s *Service) FindLeaks(ctx context.Context, text string) []LeakMatch {
+	if s.Fingerprints != nil {
+		// Memory follows the store's index; whatever it does not know, the index decides.
+		out, unmatched := s.matchLeaks(text)
+		if len(unmatched) > 0 {
+			out = append(out, s.lookupLeaks(ctx, unmatched)...)
+		}
+		return out
+	}
 	notLoaded := func(loaded bool, _ time.Time) bool { return !loaded }
 	if _, err := s.loadLeaks(ctx, notLoaded); err != nil {
 		s.log().Error("load the fingerprints of live tokens", "err", err)
 	}
-	out, candidates := s.matchLeaks(text)
-	if len(out) > 0 || candidates == 0 {
+	out, unmatched := s.matchLeaks(text)
+	if len(out) > 0 || len(unmatched) == 0 {
 		return out
 	}
 	// Perhaps a token this process did not reveal (another replica did): look again, unless
@@ -160,20 +168,21 @@ func (s *Service) FindLeaks(ctx context.Context, text string) []LeakMatch {
 	return out
 }
 
-// matchLeaks looks every candidate of text up among the known fingerprints, and counts the
-// candidates.
-func (s *Service) matchLeaks(text string) (out []LeakMatch, candidates int) {
+// matchLeaks looks every candidate of text up among the known fingerprints, and returns
+// the fingerprints of the candidates that matched none.
+func (s *Service) matchLeaks(text string) (out []LeakMatch, unmatched []string) {
 	TokenCandidates(text, func(c string) {
-		candidates++
 		fp := Fingerprint(c)
 		s.leaks.mu.RLock()
 		id, ok := s.leaks.byFP[fp]
 		s.leaks.mu.RUnlock()
 		if ok {
 			out = append(out, LeakMatch{Request: id, Fingerprint: fp})
+		} else {
+			unmatched = append(unmatched, fp)
 		}
 	})
-	return out, candidates
+	return out, unmatched
 }
 
 // RevokeLeaked revokes at once the grant whose token was seen in a message (reason

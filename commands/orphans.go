@@ -78,11 +78,11 @@ func (s *Service) orphans(ctx context.Context, users []APIUser, listedAt time.Ti
 	return mine, foreign, errs
 }
 
-// reportForeign tells the approvers, once per run, of an API user that another cakegate
+// reportForeign tells the approvers, once (firstReport), of an API user that another cakegate
 // installation (or one from before installation ids) made and no grant here owns. It is
 // never deleted: its token may be in use by someone this database knows nothing of.
 func (s *Service) reportForeign(ctx context.Context, o orphan, res *ReconcileResult) {
-	if _, seen := s.reportedOrphans.LoadOrStore(o.user.ID, struct{}{}); seen {
+	if !s.firstReport(ctx, o.user.ID) {
 		return
 	}
 	whose := "a cakegate from before installation ids"
@@ -104,7 +104,7 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 	}
 	if s.Policy.Orphans == OrphansReport {
 		for _, o := range mine {
-			if _, seen := s.reportedOrphans.LoadOrStore(o.user.ID, struct{}{}); seen {
+			if !s.firstReport(ctx, o.user.ID) {
 				continue
 			}
 			s.journal(ctx, Actor, "orphan_found", o.describe(), fmt.Sprintf(":warning: %s is no grant's, but it exists in Datacake and its token works. Delete it in the Datacake portal if nobody needs it (the policy says orphans: report).", o.describe()))
@@ -118,7 +118,7 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 			ids[i] = o.user.ID
 		}
 		slices.Sort(ids)
-		if _, seen := s.reportedOrphans.LoadOrStore("brake:"+strings.Join(ids, ","), struct{}{}); seen {
+		if !s.firstReport(ctx, "brake:"+strings.Join(ids, ",")) {
 			return
 		}
 		var list []string

@@ -42,6 +42,12 @@ type Service struct {
 	// process is the only one, and a claim by another run is a dead run's.
 	Runs Runs
 
+	// Memos, if set, remembers in the store what was reported once (memos.go); nil: in
+	// this process only. Fingerprints, if set, is the store's index of live tokens, which
+	// every replica follows (leak_index.go); nil: each process loads them itself.
+	Memos        Memos
+	Fingerprints Fingerprints
+
 	// instance names this run of cakegate. A request is moved to provisioning with it, so
 	// reconcile can tell the provisioning this process is doing now from what a process that
 	// died left half done.
@@ -52,7 +58,8 @@ type Service struct {
 	expiring sync.Mutex
 	// leaks maps the fingerprints of live tokens to their requests (leak.go).
 	leaks leakWatch
-	// reportedOrphans holds API users already reported, so each is reported once per run.
+	// reportedOrphans holds API users already reported by this process; Memos holds them
+	// for every replica and across restarts (firstReport).
 	reportedOrphans sync.Map // API user id → struct{}
 }
 

@@ -27,13 +27,16 @@ var (
 	bucketPendingByUser = []byte("pending_by_user") // requester, 0x00, id → "" (pending requests only)
 	bucketDeliveryKeys  = []byte("delivery_keys")   // requester, 0x00, delivery key → id
 	bucketDeactivated   = []byte("deactivated")     // Slack user id → JSON deactivation
+
+	// Added by schema version 5.
+	bucketMemos = []byte("memos") // memo key → until, 8-byte Unix nanos (memos.go)
 )
 
 var keySchemaVersion = []byte("schema_version")
 
 // SchemaVersion is the database layout this code reads and writes. Opening a file with a
 // newer version fails rather than risk misreading it; an older one is migrated.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations[v] brings a database from schema version v to v+1. A new layout adds one
 // function here and bumps SchemaVersion. The array has SchemaVersion entries, so an extra
@@ -44,6 +47,7 @@ var migrations = [SchemaVersion]func(tx *bbolt.Tx, o *options) error{
 	addInstallation,
 	markTokenDMs,
 	addPerRequesterChecks,
+	addMemos,
 }
 
 // addPerRequesterChecks creates what Create checks a new request against in its own

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -24,6 +25,11 @@ type Store struct {
 	requests requestCache
 	// auditKey chains and checks the audit log (WithAuditKey); nil: unkeyed.
 	auditKey *AuditKey
+	// memoSwept is the clock's reading, Unix nanoseconds, at the last sweep of the memos
+	// (memos.go).
+	memoSwept atomic.Int64
+	// remembering counts the memo writes under way (memos.go).
+	remembering atomic.Int32
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and

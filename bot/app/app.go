@@ -166,7 +166,9 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		leader = newLeadership(es.Client(), es.Prefix(), svc.InstanceID(), cfg.EtcdSessionTTL, log.With("component", "leader"))
 		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
 		svc.Runs = leader
+		svc.Fingerprints = es
 	}
+	svc.Memos = store
 	if opts.WrapOutbox != nil {
 		outbox = opts.WrapOutbox(outbox)
 	}
@@ -185,6 +187,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		SigningSecret: cfg.SlackSigningSecret,
 		Requests:      store,
 		Outbox:        outbox,
+		Replays:       store,
 		Log:           log.With("component", "bot"),
 		DatacakeURL:   cfg.DatacakeAPIURL,
 		CommandName:   cfg.Command,
@@ -323,6 +326,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		// The session outlives the serving until the work already acknowledged is done:
 		// its end tells the leader to take over what this replica was provisioning.
 		wg.Go(func() { a.leader.run(sessionCtx, a.lead) })
+		// Every replica follows the live tokens' fingerprints, so a token revealed on
+		// another is recognised in a message here at once.
+		wg.Go(func() { a.svc.FollowLeaks(ctx) })
 	}
 	everywhere.start(ctx)
 

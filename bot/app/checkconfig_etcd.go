@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -12,11 +13,14 @@ import (
 // under the prefix, and the prefix is either empty (the first start creates the store) or
 // a cakegate store, whose installation is shown as checkDatabase shows the file's.
 func checkEtcd(ctx context.Context, c *checker, cfg Config) {
-	// A healthy cluster answers in milliseconds; an operator waiting on a wrong address
-	// learns sooner.
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
+	// A healthy cluster answers in milliseconds; ProbeStore waits etcdstore.ReachTimeout
+	// for the first answer, and as long for each member's.
 	p, err := etcdstore.ProbeStore(ctx, cfg.Etcd)
+	var unreachable *etcdstore.UnreachableError
+	if errors.As(err, &unreachable) {
+		c.fail("%v", err) // it names the endpoints, what was tried and what to check
+		return
+	}
 	if err != nil {
 		c.fail("%v: check CAKEGATE_ETCD_ENDPOINTS, the TLS settings (CAKEGATE_ETCD_CA/CERT/KEY) and the network", err)
 		return

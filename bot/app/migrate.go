@@ -73,6 +73,9 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key
 		return err
 	}
 	defer client.Close()
+	if err := etcdstore.Reach(ctx, client, cfg); err != nil {
+		return err
+	}
 	prefix := orDefault(cfg.Prefix, etcdstore.DefaultPrefix)
 	if err := src.Export(ctx, func(c state.Content) error {
 		return etcdstore.Import(ctx, client, prefix, c, cfg.MaxTxnOps)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -59,7 +60,7 @@ func Dial(cfg Config) (*clientv3.Client, error) {
 		Logger:      zap.NewNop(),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("connect to etcd %v: %w", cfg.Endpoints, err)
+		return nil, fmt.Errorf("connect to etcd %s: %w: check CAKEGATE_ETCD_ENDPOINTS", strings.Join(cfg.Endpoints, ", "), err)
 	}
 	return client, nil
 }
@@ -69,6 +70,10 @@ func Dial(cfg Config) (*clientv3.Client, error) {
 func Connect(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 	client, err := Dial(cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := Reach(ctx, client, cfg); err != nil {
+		client.Close()
 		return nil, err
 	}
 	if cfg.MaxTxnOps > 0 {
@@ -83,6 +88,9 @@ func Connect(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 	s, err := Open(octx, client, cfg.Prefix, opts...)
 	if err != nil {
 		client.Close()
+		if u := unreachable(octx, cfg.Endpoints, "open the store under "+orDefaultPrefix(cfg.Prefix), err); u != nil {
+			return nil, u // answered the first read, then stopped answering
+		}
 		return nil, err
 	}
 	s.owned = true

@@ -27,6 +27,9 @@ import (
 //	outbox/<id>                       JSON commands.Notification (state.EncodeNotification)
 //	outbox_due/<nanos>/<id>           ""
 //	outbox_claims/<id>                the replica delivering it, under that replica's lease
+//	live_fingerprints/<fp>/<id>       ""  (a live token's SHA-256, commands.LiveFingerprint; schema version 3)
+//	memos/<key>                       until, nanos: a delivery taken, an API user reported (commands.Memos),
+//	                                  under a lease that ends soon after until
 const (
 	keySchemaVersion = "meta/schema_version"
 	keyInstallation  = "meta/installation"
@@ -45,11 +48,14 @@ const (
 	dirOutbox         = "outbox/"
 	dirOutboxDue      = "outbox_due/"
 	dirOutboxClaims   = "outbox_claims/"
+	dirFingerprints   = "live_fingerprints/"
+	dirMemos          = "memos/"
 )
 
 // schemaVersion is the key layout this code reads and writes. Version 2 added
-// pending_by_user (filled by migratePendingByUser), delivery_keys and deactivated.
-const schemaVersion = 2
+// pending_by_user (filled by migratePendingByUser), delivery_keys and deactivated; version
+// 3 live_fingerprints (filled by migrateFingerprints) and memos.
+const schemaVersion = 3
 
 // userSep ends the user part of a by_user key. It is the smallest byte, so "U1"+sep sorts
 // before "U1X"+sep and one user's range never strays into another's; a requester with a
@@ -126,6 +132,15 @@ func (k keys) outboxDue(t time.Time, id uint64) string {
 }
 
 func (k keys) outboxClaim(id uint64) string { return k.prefix + dirOutboxClaims + num(id) }
+
+func (k keys) fingerprint(fp string, id commands.RequestID) string {
+	return k.fingerprintOf(fp) + num(uint64(id))
+}
+
+// fingerprintOf is the prefix of fp's live_fingerprints key.
+func (k keys) fingerprintOf(fp string) string { return k.prefix + dirFingerprints + fp + "/" }
+
+func (k keys) memo(key string) string { return k.prefix + dirMemos + key }
 
 // lastNum returns the number after the last "/" or NUL of an index key: the id it points at.
 func lastNum(key string) (uint64, error) {

@@ -20,6 +20,11 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 			return err
 		}
 	}
+	if from < 3 {
+		if err := s.migrateFingerprints(ctx); err != nil {
+			return err
+		}
+	}
 	_, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.Value(s.keys.of(keySchemaVersion)), "=", strconv.Itoa(from))).
 		Then(clientv3.OpPut(s.keys.of(keySchemaVersion), strconv.Itoa(schemaVersion))).
@@ -64,6 +69,47 @@ func (s *Store) migratePendingByUser(ctx context.Context) error {
 			Commit()
 		if err != nil {
 			return fmt.Errorf("etcd index request %d: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// migrateFingerprints adds the live_fingerprints key of every live grant (schema version
+// 3), each guarded by its request as migratePendingByUser's are.
+func (s *Store) migrateFingerprints(ctx context.Context) error {
+	for _, st := range []commands.State{commands.StateActive, commands.StateProvisioning} {
+		resp, err := s.client.Get(ctx, s.keys.byStatePrefix(st), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+		if err != nil {
+			return fmt.Errorf("etcd read %s requests: %w", st, err)
+		}
+		for _, kv := range resp.Kvs {
+			n, err := lastNum(string(kv.Key))
+			if err != nil {
+				return fmt.Errorf("index key %q does not end in an id: the etcd store is damaged", kv.Key)
+			}
+			key := s.keys.request(commands.RequestID(n))
+			got, err := s.client.Get(ctx, key)
+			if err != nil {
+				return fmt.Errorf("etcd read request %d: %w", n, err)
+			}
+			if len(got.Kvs) == 0 {
+				continue
+			}
+			r, err := state.DecodeRequest(commands.RequestID(n), got.Kvs[0].Value)
+			if err != nil {
+				return err
+			}
+			fp := commands.LiveFingerprint(r)
+			if fp == "" {
+				continue
+			}
+			_, err = s.client.Txn(ctx).
+				If(clientv3.Compare(clientv3.ModRevision(key), "=", got.Kvs[0].ModRevision)).
+				Then(clientv3.OpPut(s.keys.fingerprint(fp, r.ID), "")).
+				Commit()
+			if err != nil {
+				return fmt.Errorf("etcd index request %d: %w", n, err)
+			}
 		}
 	}
 	return nil

@@ -40,7 +40,7 @@ func TestMigratePendingByUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := client.Get(ctx, prefix+"meta/schema_version"); err != nil || string(v.Kvs[0].Value) != "2" {
+	if v, err := client.Get(ctx, prefix+"meta/schema_version"); err != nil || string(v.Kvs[0].Value) != "3" {
 		t.Fatalf("schema version after opening: %v, %v", v, err)
 	}
 	rules := commands.CreateRules{MaxPending: 4}

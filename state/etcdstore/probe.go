@@ -36,8 +36,17 @@ func ProbeStore(ctx context.Context, cfg Config) (Probe, error) {
 		return p, err
 	}
 	defer client.Close()
+	if err := Reach(ctx, client, cfg); err != nil {
+		return p, err
+	}
 	for _, ep := range cfg.Endpoints {
-		st, err := client.Status(ctx, ep)
+		sctx, cancel := context.WithTimeout(ctx, ReachTimeout)
+		st, err := client.Status(sctx, ep)
+		u := unreachable(sctx, []string{ep}, "ask the member for its status", err)
+		cancel()
+		if u != nil {
+			return p, u // the cluster answers, but not this member
+		}
 		if err != nil {
 			return p, fmt.Errorf("etcd member %s does not answer: %w", ep, err)
 		}

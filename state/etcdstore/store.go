@@ -41,6 +41,8 @@ type Store struct {
 	// newInstallation makes a new store's installation id and created_at
 	// (WithNewInstallation); nil: a random id and the wall clock.
 	newInstallation func() (string, time.Time)
+	// memoLeases are the leases of Remember's keys (memos.go).
+	memoLeases memoLeases
 }
 
 // DefaultPrefix is the key prefix when none is configured.

@@ -59,6 +59,11 @@ func (k keys) indexKeys(r *commands.Request) []string {
 	if r.State == commands.StatePending {
 		out = append(out, k.pendingByUser(r.Requester, r.ID))
 	}
+	if fp := commands.LiveFingerprint(r); fp != "" {
+		// Every replica follows these (FollowFingerprints): written in the same
+		// transaction as the grant, before the token is shown.
+		out = append(out, k.fingerprint(fp, r.ID))
+	}
 	return out
 }
 

@@ -19,6 +19,7 @@ type Store interface {
 	commands.Store
 	commands.Journal
 	commands.AuditReader
+	commands.Memos
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error)
 	CompleteNotification(ctx context.Context, id uint64) error
 	RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error
@@ -75,6 +76,8 @@ func Run(t *testing.T, h Harness) {
 		{"Stats", testStats},
 		{"Installation", testInstallation},
 		{"Linearizable", testLinearizable},
+		{"NoLostUpdates", testNoLostUpdates},
+		{"Memos", testMemos},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, h) })

@@ -36,7 +36,7 @@ func TestCheckConfigEtcd(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, []string{"FAIL  etcd prefix /other/ holds 1 keys but no cakegate installation"}},
-		{"ErrUnreachable", []string{"CAKEGATE_ETCD_ENDPOINTS=http://127.0.0.1:1"}, nil, []string{"FAIL  ", "check CAKEGATE_ETCD_ENDPOINTS"}},
+		{"ErrUnreachable", []string{"CAKEGATE_ETCD_ENDPOINTS=http://127.0.0.1:1"}, nil, []string{"FAIL  cannot reach etcd at http://127.0.0.1:1", "Check CAKEGATE_ETCD_ENDPOINTS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
