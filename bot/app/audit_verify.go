@@ -12,14 +12,14 @@ import (
 // verifyAudit is `cakegate audit verify`: it checks the audit chain of the store as it is
 // now, keyed events with key (CAKEGATE_AUDIT_KEY_FILE; nil: none), and says how the chain
 // is keyed. It exits 0 when the whole chain holds and is checked: keyed with key, or
-// unkeyed with no key given (said plainly); 1 when an event does not hold, or the store
-// cannot be read; 2 when the key setting must be fixed first: a keyed chain and no key,
-// another key, or a key and a chain not keyed.
+// unkeyed with no key given (said plainly); 2 when an event does not hold (no retry mends
+// that), or the key setting must be fixed first: a keyed chain and no key, another key, or
+// a key and a chain not keyed; 1 when the store cannot be read at this moment.
 func verifyAudit(ctx context.Context, getenv func(string) string, key *state.AuditKey, stdout, stderr io.Writer) int {
 	s, closeSnapshot, err := openSnapshot(ctx, getenv, key)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return exitCodeOf(err)
 	}
 	defer closeSnapshot()
 	broken, err := s.VerifyAudit(ctx)
@@ -44,7 +44,7 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 		return 2
 	case broken != 0:
 		fmt.Fprintf(stderr, "cakegate: the audit log is broken at event %d: %v\n", broken, err)
-		return 1
+		return ExitFix
 	case err != nil:
 		fmt.Fprintln(stderr, "cakegate:", err)
 		return 1

@@ -30,28 +30,24 @@ func Migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if err := migrateToEtcd(ctx, dbPathFrom(getenv), etcdConfig(getenv), key.Key, stdout); err != nil {
 		fmt.Fprintln(stderr, "migrate:", err)
-		if errors.As(err, new(configError)) {
-			return 2
-		}
-		return 1
+		return exitCodeOf(err)
 	}
-	return 0
+	return ExitOK
 }
 
 // migrateToEtcd copies the file at dbPath into etcd and checks the copy, a keyed audit
 // chain with key, which must then be the chain's.
 func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key *state.AuditKey, stdout io.Writer) error {
 	if len(cfg.Endpoints) == 0 {
-		return errors.New("CAKEGATE_ETCD_ENDPOINTS is not set: give the etcd members' client URLs")
+		return configError{"CAKEGATE_ETCD_ENDPOINTS is not set: give the etcd members' client URLs"}
 	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("no database at %s (CAKEGATE_DB): %w", dbPath, errors.Unwrap(err))
 	}
 	src, err := state.Open(dbPath, state.WithLockTimeout(300*time.Millisecond))
-	if errors.Is(err, state.ErrLocked) {
-		return fmt.Errorf("%s is in use: stop cakegate before migrating, or what it writes after the copy is lost", dbPath)
-	}
 	if err != nil {
+		// In use: Open's error names the holder and says to stop it; what cakegate wrote
+		// after the copy would be lost.
 		return err
 	}
 	defer src.Close()
