@@ -155,7 +155,7 @@ func TestAuditVerifyKeyed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := keyedDatabase(t, keyFile)
 			rechain(t, path, tc.from, func(rec *state.AuditRecord) { rec.Actor = "U8" })
-			runVerify(map[string]string{"CAKEGATE_DB": path, auditKeyVariable: keyFile}).expect(t, "a rewritten chain", 1, tc.want)
+			runVerify(map[string]string{"CAKEGATE_DB": path, auditKeyVariable: keyFile}).expect(t, "a rewritten chain", 2, tc.want)
 		})
 	}
 }
@@ -226,7 +226,7 @@ func TestAuditVerifyKeyedEtcd(t *testing.T) {
 	if _, err := client.Put(ctx, prefix+"head", string(hv)); err != nil {
 		t.Fatal(err)
 	}
-	runVerify(env).expect(t, "a rewritten event", 1, "broken at event 2")
+	runVerify(env).expect(t, "a rewritten event", 2, "broken at event 2")
 	delete(env, auditKeyVariable)
 	runVerify(env).expect(t, "without the key", 2, "keyed from event 1", "CAKEGATE_AUDIT_KEY_FILE is not set")
 }

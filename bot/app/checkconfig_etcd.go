@@ -18,7 +18,7 @@ func checkEtcd(ctx context.Context, c *checker, cfg Config) {
 	defer cancel()
 	p, err := etcdstore.ProbeStore(ctx, cfg.Etcd)
 	if err != nil {
-		c.fail("%v: check CAKEGATE_ETCD_ENDPOINTS, the TLS settings (CAKEGATE_ETCD_CA/CERT/KEY) and the network", err)
+		c.unavailable("%v: check CAKEGATE_ETCD_ENDPOINTS, the TLS settings (CAKEGATE_ETCD_CA/CERT/KEY) and the network", err)
 		return
 	}
 	c.ok("etcd answers: %s", strings.Join(p.Members, "; "))
