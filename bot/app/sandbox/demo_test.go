@@ -82,7 +82,7 @@ func TestDemoBinary(t *testing.T) {
 		t.Errorf("audit verify: exit %d:\n%s%s", code, got, errOut)
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")
-	if code != 1 || got != "" || !strings.Contains(errOut, "there is no request R99 in "+db) {
+	if code != 2 || got != "" || !strings.Contains(errOut, "there is no request R99 in "+db) {
 		t.Errorf("audit export --request R99: exit %d, stdout %q, stderr %q; want exit 1 saying there is no R99", code, got, errOut)
 	}
 }
