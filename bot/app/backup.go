@@ -23,6 +23,10 @@ const backupUsage = "usage: cakegate backup [--force] FILE"
 // file: it opens like any cakegate database, and `cakegate migrate --to etcd` restores it
 // into an empty prefix.
 func Backup(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		fmt.Fprintln(stderr, backupUsage)
+		return ExitOK
+	}
 	force := false
 	var files []string
 	for _, a := range args {

@@ -81,7 +81,7 @@ func CheckConfig(ctx context.Context, args []string, getenv func(string) string,
 	verbose := flags.Bool("verbose", false, "also list every setting as read, with the defaults taken (secrets only as set or not)")
 	if err := flags.Parse(args); err != nil || flags.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: cakegate check-config [--verbose]")
-		return ExitFix
+		return usageExit(err)
 	}
 	c := &checker{out: stdout}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)

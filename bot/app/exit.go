@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"flag"
 	"io/fs"
+	"slices"
 
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/state"
@@ -23,23 +25,29 @@ const (
 	ExitFix = 2
 )
 
-// exitCause is one kind of failure, the code it exits with and the commands that can fail
+// ExitCause is one kind of outcome, the code it exits with and the commands that can end
 // that way: one row of the table in docs/exit-codes.md.
-type exitCause struct {
-	Code     int
+type ExitCause struct {
+	Code int
+	// Kind names the cause in one word, for the table and the tests.
 	Kind     string
 	Commands []string
-	What     string
+	// What says when it happens, for the table.
+	What string
 }
 
-// commandNames are cakegate's commands, for the causes every command shares.
-var commandNames = []string{"serve", "demo", "check-config", "manifest", "backup", "audit", "migrate", "version"}
+// CommandNames are cakegate's commands, in the order of its help.
+var CommandNames = []string{"serve", "demo", "check-config", "manifest", "backup", "audit", "migrate", "version"}
 
-// exitCauses lists every kind of failure. TestExitCodesOfEveryCommand makes each command
-// fail in each way listed for it, and TestExitCodesDocumented keeps docs/exit-codes.md
-// the same table.
-var exitCauses = []exitCause{
-	{ExitFix, "usage", commandNames,
+// exitCauses lists every outcome. TestExitCodesOfEveryCommand (sandbox) makes each command
+// fail in each way listed for it, and TestExitCodesDocumented keeps docs/exit-codes.md the
+// same table.
+var exitCauses = []ExitCause{
+	{ExitOK, "ok", CommandNames,
+		"the command did what it was asked (serve: it was stopped by SIGTERM or Ctrl-C)"},
+	{ExitRetry, "unavailable", []string{"serve", "demo", "check-config", "backup", "audit", "migrate"},
+		"Slack, Datacake, etcd, the running cakegate or the disk did not answer or failed at that moment"},
+	{ExitFix, "usage", CommandNames,
 		"the command line: an unknown command or flag, a missing or extra argument"},
 	{ExitFix, "settings", []string{"serve", "check-config", "audit", "migrate"},
 		"a setting (environment variable) is missing or wrong, or names a file this user cannot read"},
@@ -57,9 +65,10 @@ var exitCauses = []exitCause{
 		"the backup's target is the database itself, exists (without --force), or is in a folder this user cannot write"},
 	{ExitFix, "audit-log", []string{"audit"},
 		"verify: an event does not hold, or the chain's key is not the one given; export: no such request"},
-	{ExitRetry, "unavailable", []string{"serve", "demo", "check-config", "backup", "audit", "migrate"},
-		"Slack, Datacake, etcd, the running cakegate or the disk did not answer or failed at that moment"},
 }
+
+// ExitCauses returns the table of exit codes (exitCauses).
+func ExitCauses() []ExitCause { return slices.Clone(exitCauses) }
 
 // exitCodeOf is the exit code of a command that failed with err: ExitFix for what the
 // operator must fix (settings, the policy, the database file, a refused token, another
@@ -82,3 +91,17 @@ func exitCodeOf(err error) int {
 type fixError struct{ error }
 
 func (e fixError) Unwrap() error { return e.error }
+
+// isHelpFlag reports whether arg asks for a command's help: -h, -help or --help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+// usageExit is the exit code of a command whose flags did not parse (err): ExitOK when
+// they asked for help, which the flag package has printed, else ExitFix.
+func usageExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	return ExitFix
+}

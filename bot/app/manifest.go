@@ -139,7 +139,7 @@ func Manifest(args []string, getenv func(string) string, stdout, stderr io.Write
 	name := fs.String("name", "cakegate", "the app's name in Slack")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, usage)
-		return 2
+		return usageExit(err)
 	}
 	switch {
 	case *socket && *base != "":

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cakegate/cakegate/state"
 	"github.com/cakegate/cakegate/state/etcdstore"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 const migrateUsage = "usage: cakegate migrate --to etcd"
@@ -19,9 +21,13 @@ const migrateUsage = "usage: cakegate migrate --to etcd"
 // installation id, counts and an intact audit chain. cakegate must be stopped, since
 // what it wrote after the copy would be lost; the bbolt file is left as it was.
 func Migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		fmt.Fprintln(stderr, migrateUsage)
+		return ExitOK
+	}
 	if len(args) != 2 || args[0] != "--to" || args[1] != "etcd" {
 		fmt.Fprintln(stderr, migrateUsage)
-		return 2
+		return ExitFix
 	}
 	key, problem := loadAuditKey(getenv)
 	if problem != "" {
@@ -70,6 +76,14 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key
 	}
 	defer client.Close()
 	prefix := orDefault(cfg.Prefix, etcdstore.DefaultPrefix)
+	// The client does not wait for a connection; without this an etcd that does not
+	// answer would hold the copy's first write forever.
+	answered, cancel := context.WithTimeout(ctx, etcdstore.DefaultDialTimeout)
+	_, err = client.Get(answered, prefix, clientv3.WithCountOnly())
+	cancel()
+	if err != nil {
+		return fmt.Errorf("etcd at %s does not answer (%v): check CAKEGATE_ETCD_ENDPOINTS, its TLS settings and the network; nothing was copied", strings.Join(cfg.Endpoints, ","), err)
+	}
 	if err := src.Export(ctx, func(c state.Content) error {
 		return etcdstore.Import(ctx, client, prefix, c, cfg.MaxTxnOps)
 	}); err != nil {

@@ -23,9 +23,13 @@ func dbPathFrom(getenv func(string) string) string {
 // Audit is `cakegate audit export [--since T] [--request R42]` and `cakegate audit verify`.
 func Audit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	const usage = "usage: cakegate audit export [--since TIME] [--request R42] | cakegate audit verify"
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		fmt.Fprintln(stderr, usage)
+		return ExitOK
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
-		return 2
+		return ExitFix
 	}
 	switch args[0] {
 	case "export":
@@ -35,7 +39,7 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 		request := fs.String("request", "", "only the events of one request, e.g. R42")
 		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
 			fmt.Fprintln(stderr, usage)
-			return 2
+			return usageExit(err)
 		}
 		var from time.Time
 		if *since != "" {

@@ -20,7 +20,7 @@ func Serve(ctx context.Context, args []string, getenv func(string) string, stder
 	logFormat := fs.String("log-format", "", "log as text or json (default: CAKEGATE_LOG_FORMAT, else text)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: cakegate serve [--log-format text|json]")
-		return ExitFix
+		return usageExit(err)
 	}
 	switch *logFormat {
 	case "":

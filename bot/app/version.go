@@ -68,7 +68,7 @@ func VersionCommand(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the version as a JSON object")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: cakegate version [--json]")
-		return ExitFix
+		return usageExit(err)
 	}
 	if !*asJSON {
 		fmt.Fprintln(stdout, "cakegate", Version())
