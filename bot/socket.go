@@ -82,7 +82,7 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		case errors.Is(err, ErrForeign):
 			b.ack(client, evt, nil) // acknowledged, so Slack does not send it again; dropped
 		case err != nil:
-			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; please try again in a minute."})
+			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; try again in a minute."})
 		default:
 			b.ack(client, evt, nil)
 		}
