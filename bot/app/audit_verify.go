@@ -31,7 +31,7 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 		}
 		fmt.Fprintf(stderr, "cakegate: the audit log is keyed from event %d, and %s is not set: %s. "+
 			"Set %s to the key file cakegate runs with.\n", broken, auditKeyVariable, held, auditKeyVariable)
-		return 2
+		return ExitFix
 	case errors.Is(err, state.ErrAuditWrongKey):
 		chainKey := "another key"
 		if k, kerr := s.AuditKeying(ctx); kerr == nil && k.Keyed() {
@@ -41,23 +41,23 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 			"event %d, the first keyed one, is the first that fails. Set %s to the key file cakegate runs with; "+
 			"if it is that file, the log was rewritten from event %d on.\n",
 			chainKey, auditKeyVariable, key.ID(), broken, auditKeyVariable, broken)
-		return 2
+		return ExitFix
 	case broken != 0:
 		fmt.Fprintf(stderr, "cakegate: the audit log is broken at event %d: %v\n", broken, err)
 		return ExitFix
 	case err != nil:
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return ExitRetry
 	}
 	st, err := s.Stats(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return ExitRetry
 	}
 	k, err := s.AuditKeying(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return ExitRetry
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d events, every link of the hash chain holds\n", st.AuditEvents)
 	switch {
@@ -71,9 +71,9 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 		fmt.Fprintf(stderr, "cakegate: but the chain is not keyed, although %s is set: if you have just set it, "+
 			"start cakegate once and it keys the chain from its next event; if cakegate has run with this key, "+
 			"the chain was rewritten without it.\n", auditKeyVariable)
-		return 2
+		return ExitFix
 	default:
 		fmt.Fprintf(stdout, "the chain is unkeyed: %s; %s\n", unkeyedRisk, howToKey)
 	}
-	return 0
+	return ExitOK
 }

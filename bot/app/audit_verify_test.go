@@ -130,7 +130,7 @@ func rechain(t *testing.T, path string, from uint64, change func(rec *state.Audi
 // TestAuditVerifyKeyed: `cakegate audit verify` checks a keyed chain with the key and says
 // from which event it is keyed; without the key or with another it exits 2 naming the
 // event it could not check; an event rewritten with the chain recomputed without the key
-// exits 1 naming the first event that no longer holds.
+// exits 2 (no retry mends it) naming the first event that no longer holds.
 func TestAuditVerifyKeyed(t *testing.T) {
 	keyFile := writeKeyFile(t, testAuditKey, 0o600)
 	otherKey := writeKeyFile(t, strings.ToUpper(testAuditKey), 0o600)

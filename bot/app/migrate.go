@@ -32,7 +32,7 @@ func Migrate(ctx context.Context, args []string, getenv func(string) string, std
 	key, problem := loadAuditKey(getenv)
 	if problem != "" {
 		fmt.Fprintln(stderr, "migrate:", problem)
-		return 2
+		return ExitFix
 	}
 	if err := migrateToEtcd(ctx, dbPathFrom(getenv), etcdConfig(getenv), key.Key, stdout); err != nil {
 		fmt.Fprintln(stderr, "migrate:", err)

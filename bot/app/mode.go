@@ -7,14 +7,6 @@ import "fmt"
 // request URLs, signed with SLACK_SIGNING_SECRET). Both serve and check-config say which,
 // since an app made for one mode and run in the other simply never hears from Slack.
 
-// modeName is "Socket Mode" or "HTTP mode".
-func (c Config) modeName() string {
-	if c.SlackAppToken != "" {
-		return "Socket Mode"
-	}
-	return "HTTP mode"
-}
-
 // modeDescription says how Slack reaches cakegate in cfg's mode, and what that needs.
 func (c Config) modeDescription() string {
 	if c.SlackAppToken != "" {

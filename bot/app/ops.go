@@ -46,7 +46,7 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 			t, err := parseSince(*since, time.Now())
 			if err != nil {
 				fmt.Fprintln(stderr, "audit export:", err)
-				return 2
+				return ExitFix
 			}
 			from = t
 		}
@@ -55,7 +55,7 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 			var err error
 			if id, err = commands.ParseRequestID(*request); err != nil {
 				fmt.Fprintln(stderr, "audit export:", err)
-				return 2
+				return ExitFix
 			}
 		}
 		return withSnapshot(ctx, getenv, nil, stderr, func(s auditSource) error {
@@ -72,17 +72,17 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	case "verify":
 		if len(args) > 1 {
 			fmt.Fprintln(stderr, usage)
-			return 2
+			return ExitFix
 		}
 		key, problem := loadAuditKey(getenv)
 		if problem != "" {
 			fmt.Fprintln(stderr, "cakegate:", problem)
-			return 2
+			return ExitFix
 		}
 		return verifyAudit(ctx, getenv, key.Key, stdout, stderr)
 	}
 	fmt.Fprintln(stderr, usage)
-	return 2
+	return ExitFix
 }
 
 // auditSource is what the audit commands read, from a bbolt snapshot or an etcd view.

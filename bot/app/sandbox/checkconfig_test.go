@@ -173,6 +173,9 @@ func TestCheckConfig(t *testing.T) {
 					t.Errorf("want %q in:\n%s", want, out)
 				}
 			}
+			if strings.Contains(out, "Mode mode") {
+				t.Errorf("check-config names the mode twice over:\n%s", out)
+			}
 			if strings.Contains(out, "is refused by") && strings.Contains(tt.name, "Unreachable") {
 				t.Errorf("check-config blames a token when the service cannot be reached:\n%s", out)
 			}

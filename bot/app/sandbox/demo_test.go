@@ -83,6 +83,6 @@ func TestDemoBinary(t *testing.T) {
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")
 	if code != 2 || got != "" || !strings.Contains(errOut, "there is no request R99 in "+db) {
-		t.Errorf("audit export --request R99: exit %d, stdout %q, stderr %q; want exit 1 saying there is no R99", code, got, errOut)
+		t.Errorf("audit export --request R99: exit %d, stdout %q, stderr %q; want exit 2 saying there is no R99", code, got, errOut)
 	}
 }

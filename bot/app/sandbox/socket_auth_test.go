@@ -15,7 +15,7 @@ import (
 
 // TestServeStopsWhenSlackRefusesTheAppToken: in Socket Mode a refused app-level token is
 // fatal (no amount of reconnecting mends it): serve stops with a message saying which
-// setting to check, and exits non-zero.
+// setting to check, and exits 2 (a token to fix: restarting will not mend it).
 func TestServeStopsWhenSlackRefusesTheAppToken(t *testing.T) {
 	ctx := testContext(t)
 	fakeSlack := slacktest.New()
