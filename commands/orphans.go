@@ -136,7 +136,7 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 		return
 	}
 	for _, o := range mine {
-		switch deleted, err := s.deleteOrphan(ctx, Actor, o, "no grant owned it"); {
+		switch deleted, err := s.deleteOrphan(ctx, Actor, o, "no request used it any more"); {
 		case err != nil:
 			res.Errors++
 		case deleted:
@@ -173,13 +173,13 @@ func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why 
 	var more []Notification
 	if o.origin.User != "" {
 		more = append(more, Notification{Kind: NotifyUser, To: o.origin.User, CreatedAt: s.now(),
-			Text: fmt.Sprintf("cakegate deleted the Datacake API user %s, which was made for you (request %s): %s. Its token no longer works; ask again with `/cakegate request` if you still need access.", Escape(o.user.Name), o.origin.Request, why)})
+			Text: fmt.Sprintf(":no_entry: cakegate deleted the Datacake API user %s, which was made for you (request %s): %s. Its token no longer works; ask again with `/cakegate request` if you still need access.", Escape(o.user.Name), o.origin.Request, why)})
 	}
 	by := "cakegate"
 	if actor != Actor {
 		by = Mention(actor)
 	}
-	s.journal(ctx, actor, "orphan_deleted", o.describe(), fmt.Sprintf("%s deleted %s: %s.", by, o.describe(), why), more...)
+	s.journal(ctx, actor, "orphan_deleted", o.describe(), fmt.Sprintf(":wastebasket: %s deleted %s: %s.", by, o.describe(), why), more...)
 	return true, nil
 }
 
@@ -202,7 +202,7 @@ func (s *Service) DeleteOrphans(ctx context.Context, user string) (deleted, fail
 	}
 	mine, _, _ := s.orphans(ctx, users, listedAt)
 	for _, o := range mine {
-		switch ok, err := s.deleteOrphan(ctx, user, o, "an approver confirmed that no grant owns it"); {
+		switch ok, err := s.deleteOrphan(ctx, user, o, "an approver confirmed that no request uses it any more"); {
 		case err != nil:
 			failed++
 		case ok:
