@@ -104,8 +104,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 			path, describeHolder(path), ErrLocked)
 	}
 	if notABoltFile(err) {
-		return nil, fmt.Errorf("database %s is not a database file (%v): check that CAKEGATE_DB names cakegate's database, "+
-			"not the policy or another file; to start afresh, move it away: %w", path, err, ErrNotCakegate)
+		return nil, fmt.Errorf("database %s is not a database file, or a damaged one (%v): check that CAKEGATE_DB names cakegate's database, "+
+			"not the policy or another file; if it does, restore the last backup (cakegate backup makes them): %w", path, err, ErrNotCakegate)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open db %s: %w", path, err)

@@ -91,14 +91,13 @@ func checkBackupTarget(dest string, getenv func(string) string, force bool) stri
 	}
 	if storeKind(getenv) != storeEtcd {
 		db := dbPathFrom(getenv)
-		absDest, _ := filepath.Abs(dest)
-		absDB, _ := filepath.Abs(db)
+		absDest, absDB := resolvedPath(dest), resolvedPath(db)
 		dbi, dberr := os.Stat(db)
 		if absDest == absDB || (err == nil && dberr == nil && os.SameFile(fi, dbi)) {
 			return fmt.Sprintf("%s is the database itself (CAKEGATE_DB=%s): a backup there would replace the live file, and everything cakegate writes after would be lost. Give another file name, ideally on another disk", dest, db)
 		}
 		for _, own := range []string{state.ControlPath(db), state.HolderPath(db)} {
-			if ownAbs, _ := filepath.Abs(own); absDest == ownAbs {
+			if absDest == resolvedPath(own) {
 				return fmt.Sprintf("%s is a file the running cakegate keeps beside its database: give another file name", dest)
 			}
 		}
@@ -107,4 +106,18 @@ func checkBackupTarget(dest string, getenv func(string) string, force bool) stri
 		return fmt.Sprintf("%s exists: give a new file name, or add --force to replace it", dest)
 	}
 	return ""
+}
+
+// resolvedPath is path made absolute with its folder's symbolic links resolved, so two
+// spellings of one place compare equal even when the file does not exist yet.
+func resolvedPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return abs
+	}
+	return filepath.Join(dir, filepath.Base(abs))
 }

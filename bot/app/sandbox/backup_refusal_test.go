@@ -28,6 +28,10 @@ func TestBackupNeverReplacesTheDatabase(t *testing.T) {
 	if err := os.Symlink(db, symlink); err != nil {
 		t.Fatal(err)
 	}
+	linkedDir := filepath.Join(dir, "linked-folder")
+	if err := os.Symlink(filepath.Dir(db), linkedDir); err != nil {
+		t.Fatal(err)
+	}
 	hardlink := filepath.Join(dir, "hard.db")
 	if err := os.Link(db, hardlink); err != nil {
 		t.Fatal(err)
@@ -46,6 +50,7 @@ func TestBackupNeverReplacesTheDatabase(t *testing.T) {
 		{"TheDatabaseSpeltOtherwise", []string{"backup", filepath.Join(filepath.Dir(db), ".", filepath.Base(db))}, "is the database itself"},
 		{"ASymlinkToIt", []string{"backup", "--force", symlink}, "is the database itself"},
 		{"AHardLinkToIt", []string{"backup", hardlink, "--force"}, "is the database itself"},
+		{"ThroughALinkedFolder", []string{"backup", "--force", filepath.Join(linkedDir, filepath.Base(db))}, "is the database itself"},
 		{"TheControlSocket", []string{"backup", "--force", state.ControlPath(db)}, "beside its database"},
 		{"AnExistingFile", []string{"backup", existing}, existing + " exists: give a new file name, or add --force to replace it"},
 		{"AFolder", []string{"backup", dir}, dir + " is a folder"},
