@@ -346,6 +346,7 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 		return
 	}
 	c.ok("Slack bot token works: @%s in %s", auth.User, auth.Team)
+	checkIdentityPins(ctx, c, api, cfg, auth)
 	if cfg.SlackAppToken != "" {
 		appAPI := slack.New(cfg.SlackBotToken, append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))...)
 		_, _, err := appAPI.StartSocketModeContext(ctx)

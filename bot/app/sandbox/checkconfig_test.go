@@ -115,6 +115,10 @@ func TestCheckConfig(t *testing.T) {
 			"cakegate.yaml:9: indented with a tab: YAML indents with spaces only"}},
 		{"ErrRoleApproversEmpty", strings.Replace(sandboxPolicy, "    approvals: 2\n", "    approvals: 2\n    approvers: []\n", 1), nil, nil, []string{
 			`cakegate.yaml:23: role "device-editor": approvers: [] lists nobody`}},
+		{"OKIdentityPins", sandboxPolicy, []string{"SLACK_TEAM_ID=" + slacktest.DefaultTeamID, "SLACK_APP_ID=" + slacktest.DefaultAppID}, nil, []string{
+			"ok    the bot token belongs to the workspace and app the SLACK_*_ID settings name"}},
+		{"ErrIdentityPins", sandboxPolicy, []string{"SLACK_TEAM_ID=T0ELSEWHERE", "SLACK_APP_ID=" + slacktest.DefaultAppID}, nil, []string{
+			`FAIL  SLACK_TEAM_ID=T0ELSEWHERE, but the bot token belongs to workspace "` + slacktest.DefaultTeamID + `"`}},
 		{"OKSocketModeWithASigningSecret", sandboxPolicy, []string{"SLACK_APP_TOKEN=" + slacktest.DefaultAppToken}, nil, []string{
 			"ok    environment: Socket Mode (SLACK_APP_TOKEN is set)", "warn  SLACK_SIGNING_SECRET is set, but Socket Mode does not use it", "ok    Slack app-level token works"}},
 		{"ErrEnvironment", sandboxPolicy, []string{"SLACK_SIGNING_SECRET=", "DATACAKE_MAX_RPS=fast"}, nil,
