@@ -129,7 +129,7 @@ func CheckConfig(ctx context.Context, args []string, getenv func(string) string,
 	case perr != nil:
 		c.fail("policy file (CAKEGATE_CONFIG=%s): %v", cfg.PolicyPath, perr)
 	default:
-		c.ok("policy file %s: %s: %s", cfg.PolicyPath, countOf(len(policy.RoleOrder), "role", "roles"), strings.Join(policy.RoleOrder, ", "))
+		c.ok("policy file %s: %s: %s", cfg.PolicyPath, commands.Plural(len(policy.RoleOrder), "role", "roles"), strings.Join(policy.RoleOrder, ", "))
 		var specs []string
 		for _, e := range scheduleEntries(policy.Schedule) {
 			specs = append(specs, e[0]+" "+e[1])
@@ -146,22 +146,14 @@ func CheckConfig(ctx context.Context, args []string, getenv func(string) string,
 
 	switch {
 	case c.problems > 0:
-		fmt.Fprintf(stdout, "\n%s found; each FAIL line says how to fix it.\n", countOf(c.problems+c.unanswered, "problem", "problems"))
+		fmt.Fprintf(stdout, "\n%s found; each FAIL line says how to fix it.\n", commands.Plural(c.problems+c.unanswered, "problem", "problems"))
 		return ExitFix
 	case c.unanswered > 0:
-		fmt.Fprintf(stdout, "\n%s could not be made: a service did not answer. Run check-config again once it does.\n", countOf(c.unanswered, "check", "checks"))
+		fmt.Fprintf(stdout, "\n%s could not be made: a service did not answer. Run check-config again once it does.\n", commands.Plural(c.unanswered, "check", "checks"))
 		return ExitRetry
 	}
 	fmt.Fprintln(stdout, "\nAll checks passed.")
 	return ExitOK
-}
-
-// countOf returns "1 role" or "3 roles".
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // listSettings prints every setting as check-config reads it (--verbose): its value, or
@@ -269,7 +261,7 @@ func checkDatabase(ctx context.Context, c *checker, cfg Config) {
 		return
 	}
 	c.ok("database %s: installation %s, created %s; schema version %d, %s, %s", path, id, created.UTC().Format(time.RFC3339), state.SchemaVersion,
-		countOf(int(st.Requests), "request", "requests"), countOf(int(st.AuditEvents), "audit event", "audit events"))
+		commands.Plural(int(st.Requests), "request", "requests"), commands.Plural(int(st.AuditEvents), "audit event", "audit events"))
 	k, err := s.AuditKeying(ctx)
 	if err != nil {
 		c.failErr(err, "CAKEGATE_DB: %v", err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/state/etcdstore"
 )
 
@@ -30,7 +31,7 @@ func checkEtcd(ctx context.Context, c *checker, cfg Config) {
 		c.ok("etcd prefix %s is empty: the first start creates the store with a new installation id; to keep a bbolt database's grants, run cakegate migrate --to etcd first", cfg.Etcd.Prefix)
 		checkAuditKeying(c, cfg, p.AuditKeying, 0)
 	case p.Installation == "":
-		c.fail("etcd prefix %s holds %s but no cakegate installation: another program's keys, or a migration that did not finish; choose another CAKEGATE_ETCD_PREFIX, or delete the prefix and migrate again", cfg.Etcd.Prefix, countOf(int(p.Keys), "key", "keys"))
+		c.fail("etcd prefix %s holds %s but no cakegate installation: another program's keys, or a migration that did not finish; choose another CAKEGATE_ETCD_PREFIX, or delete the prefix and migrate again", cfg.Etcd.Prefix, commands.Plural(int(p.Keys), "key", "keys"))
 	default:
 		c.ok("etcd prefix %s: installation %s, created %s", cfg.Etcd.Prefix, p.Installation, p.CreatedAt.UTC().Format(time.RFC3339))
 		checkAuditKeying(c, cfg, p.AuditKeying, p.AuditEvents)
