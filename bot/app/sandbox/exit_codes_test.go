@@ -83,19 +83,28 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 	if err := os.WriteFile(badPolicy, []byte(strings.Replace(sandboxPolicy, "max_duration: 7d", "max_duration: 7x", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notDB := filepath.Join(dir, "not-a-database.db")
-	if err := os.WriteFile(notDB, []byte(strings.Repeat(sandboxPolicy, 40)), 0o600); err != nil {
-		t.Fatal(err)
+	notDB := func() string {
+		path := filepath.Join(t.TempDir(), "not-a-database.db")
+		if err := os.WriteFile(path, []byte(strings.Repeat(sandboxPolicy, 40)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
 	}
 	// A database of its own, that the scenarios below hold or read.
 	held := filepath.Join(t.TempDir(), "held.db")
 	holdDatabase(t, held)
-	existing := filepath.Join(t.TempDir(), "existing.db")
-	s, err := state.Open(existing)
-	if err != nil {
-		t.Fatal(err)
+	// A database for each scenario that opens one: the scenarios run at once, and two
+	// processes on one file would refuse each other.
+	existing := func() string {
+		path := filepath.Join(t.TempDir(), "existing.db")
+		s, err := state.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		return path
 	}
-	s.Close()
+	target := existing()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -124,8 +133,8 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"ok/demo":         {nil, []string{"demo", "--help"}, "usage: cakegate demo"},
 		"ok/check-config": {nil, []string{"check-config", "--help"}, "-verbose"},
 		"ok/manifest":     {nil, []string{"manifest", "--socket-mode"}, "socket_mode_enabled: true"},
-		"ok/backup":       {with("CAKEGATE_DB=" + existing), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "backup written to"},
-		"ok/audit":        {with("CAKEGATE_DB=" + existing), []string{"audit", "verify"}, "audit log intact"},
+		"ok/backup":       {with("CAKEGATE_DB=" + existing()), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "backup written to"},
+		"ok/audit":        {with("CAKEGATE_DB=" + existing()), []string{"audit", "verify"}, "audit log intact"},
 		"ok/migrate":      {nil, []string{"migrate", "--help"}, "usage: cakegate migrate"},
 		"ok/version":      {nil, []string{"version", "--json"}, `"version":`},
 
@@ -134,7 +143,7 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"unavailable/check-config": {nil, []string{"check-config"}, "could not be made: a service did not answer"},
 		"unavailable/backup":       {with("CAKEGATE_DB=" + held), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "does not answer"},
 		"unavailable/audit":        {with("CAKEGATE_DB=" + held), []string{"audit", "export"}, "does not answer"},
-		"unavailable/migrate":      {with(append(noEtcd, "CAKEGATE_DB="+existing)...), []string{"migrate", "--to", "etcd"}, "migrate:"},
+		"unavailable/migrate":      {with(append(noEtcd, "CAKEGATE_DB="+existing())...), []string{"migrate", "--to", "etcd"}, "migrate:"},
 
 		"usage/serve":        {nil, []string{"serve", "--bogus"}, "usage: cakegate serve"},
 		"usage/demo":         {nil, []string{"demo", "now"}, "usage: cakegate demo"},
@@ -153,8 +162,8 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"policy/serve":        {with("CAKEGATE_CONFIG=" + badPolicy), []string{"serve"}, "max_duration 7x"},
 		"policy/check-config": {with("CAKEGATE_CONFIG=" + badPolicy), []string{"check-config"}, "max_duration 7x"},
 
-		"database/serve":        {with("CAKEGATE_DB=" + notDB), []string{"serve"}, "is not a database file"},
-		"database/check-config": {with("CAKEGATE_DB=" + notDB), []string{"check-config"}, "is not a database file"},
+		"database/serve":        {with("CAKEGATE_DB=" + notDB()), []string{"serve"}, "is not a database file"},
+		"database/check-config": {with("CAKEGATE_DB=" + notDB()), []string{"check-config"}, "is not a database file"},
 		"database/backup":       {with("CAKEGATE_DB=" + filepath.Join(dir, "missing.db")), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "no database at"},
 		"database/audit":        {with("CAKEGATE_DB=" + filepath.Join(dir, "missing.db")), []string{"audit", "export"}, "no database at"},
 		"database/migrate":      {with(append(noEtcd, "CAKEGATE_DB="+filepath.Join(dir, "missing.db"))...), []string{"migrate", "--to", "etcd"}, "no database at"},
@@ -165,12 +174,12 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"refused-token/serve":        {refusedSlack, []string{"serve"}, "SLACK_BOT_TOKEN is refused by Slack"},
 		"refused-token/check-config": {refusedSlack, []string{"check-config"}, "FAIL  SLACK_BOT_TOKEN is refused by Slack"},
 
-		"address-in-use/serve":        {with("CAKEGATE_ADDR=" + busy.Addr().String()), []string{"serve"}, "another program uses the port"},
+		"address-in-use/serve":        {with("CAKEGATE_ADDR="+busy.Addr().String(), "CAKEGATE_DB="+filepath.Join(t.TempDir(), "cakegate.db")), []string{"serve"}, "another program uses the port"},
 		"address-in-use/check-config": {with("CAKEGATE_ADDR=" + busy.Addr().String()), []string{"check-config"}, "another program uses the port"},
 
-		"backup-target/backup": {with("CAKEGATE_DB=" + existing), []string{"backup", "--force", existing}, "is the database itself"},
+		"backup-target/backup": {with("CAKEGATE_DB=" + target), []string{"backup", "--force", target}, "is the database itself"},
 
-		"audit-log/audit": {with("CAKEGATE_DB=" + existing), []string{"audit", "export", "--request", "R9"}, "there is no request R9"},
+		"audit-log/audit": {with("CAKEGATE_DB=" + existing()), []string{"audit", "export", "--request", "R9"}, "there is no request R9"},
 	}
 
 	seen := map[string]bool{}
