@@ -105,7 +105,7 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 
 // orphansConfirmation answers /cakegate orphans delete.
 func orphansConfirmation(deleted, failed int) string {
-	text := fmt.Sprintf("Deleted %s that cakegate made but no request of it still uses; each is in the audit log, and the person each was made for is told.", plural(deleted, "leftover token", "leftover tokens"))
+	text := fmt.Sprintf("Deleted %s: tokens cakegate made that no request uses any more. Each is in the audit log, and the person it was made for is told.", plural(deleted, "leftover token", "leftover tokens"))
 	if deleted == 0 && failed == 0 {
 		text = "There are no leftover tokens: every token cakegate made belongs to a request."
 	}
