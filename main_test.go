@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
@@ -32,6 +33,22 @@ func TestRunVersionAndUsage(t *testing.T) {
 	got = runCakegate(t, "help")
 	if got.code != 0 || !strings.Contains(got.stdout, "usage: cakegate") {
 		t.Errorf("help: exit %d, stdout %q", got.code, got.stdout)
+	}
+	got = runCakegate(t, "version", "--json")
+	var v struct{ Version, Go string }
+	if err := json.Unmarshal([]byte(got.stdout), &v); got.code != 0 || err != nil || v.Version != app.Version() || v.Go == "" {
+		t.Errorf("version --json: exit %d, stdout %q (%v)", got.code, got.stdout, err)
+	}
+	if got = runCakegate(t, "version", "--yaml"); got.code != 2 {
+		t.Errorf("version --yaml: exit %d, want 2", got.code)
+	}
+	// demo --help explains the demo instead of playing it; anything else is refused.
+	got = runCakegate(t, "demo", "--help")
+	if got.code != 0 || !strings.Contains(got.stdout, "usage: cakegate demo") || strings.Contains(got.stdout, "alice") {
+		t.Errorf("demo --help: exit %d, stdout %q", got.code, got.stdout)
+	}
+	if got = runCakegate(t, "demo", "--fast"); got.code != 2 || !strings.Contains(got.stderr, "usage: cakegate demo") {
+		t.Errorf("demo --fast: exit %d, stderr %q; want 2 with the demo's usage", got.code, got.stderr)
 	}
 	got = runCakegate(t, "frobnicate")
 	if got.code != 2 || !strings.Contains(got.stderr, `unknown command "frobnicate"`) || !strings.Contains(got.stderr, "usage: cakegate") {

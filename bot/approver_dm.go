@@ -68,7 +68,7 @@ func (b *Bot) sendApproverDM(ctx context.Context, r *commands.Request, n command
 	}
 	if len(failed) > 0 {
 		// Reported once n is done, not on every attempt.
-		return fmt.Errorf("%d approver(s) of %s not reached yet: %w", len(failed), r.ID, errors.Join(failed...))
+		return fmt.Errorf("%s of %s not reached yet: %w", plural(len(failed), "approver", "approvers"), r.ID, errors.Join(failed...))
 	}
 	b.reportUnreachable(ctx, r, unreachable)
 	return nil

@@ -213,7 +213,7 @@ func TestHostileTextStaysInert(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"Break-glass", "Reason: &lt;!channel&gt;", "has waited", "Extend it if you need", "no grant", "could not create",
+		"Break-glass", "Reason: &lt;!channel&gt;", "has waited", "Extend it if you need", "no request", "could not create",
 		"asks to extend", "denied extending", "has expired", "has been revoked", "&lt;@U0EVIL&gt;",
 	} {
 		if !strings.Contains(joined, want) {

@@ -98,7 +98,7 @@ var verbs = []struct {
 	{VerbExtend, "ID DURATION", "ask for more time, like: extend R42 24h"},
 	{VerbRoles, "", "the roles you can ask for"},
 	{VerbAudit, "[N]", "the last N audit entries"},
-	{VerbOrphans, "delete", "approvers: delete this installation's API users that no grant owns, after reconcile held them back"},
+	{VerbOrphans, "delete", "approvers: delete leftover tokens that no request uses any more, when cakegate found too many at once to delete them itself"},
 }
 
 // Usage returns the usage text for the slash command called name (e.g. "/cakegate"), one line

@@ -104,7 +104,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	case err != nil:
-		writeEphemeral(w, "cakegate is restarting; please try again in a minute.")
+		writeEphemeral(w, "cakegate is restarting; try again in a minute.")
 		return
 	}
 	// An empty 200 is the acknowledgement; the answer follows through response_url.

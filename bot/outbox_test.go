@@ -191,8 +191,14 @@ func TestDeliverOutboxDeadLettersWhatItGivesUp(t *testing.T) {
 			alert = &n
 		}
 	}
-	if alert == nil || !strings.Contains(alert.Text, "requester notification about "+id.String()+" after 60 attempts") || !strings.Contains(alert.Text, "500") {
-		t.Fatalf("alert %+v, want one naming what was lost and why", alert)
+	// In the approvers' words: whose message was lost, why, and what a person can do.
+	want := ":warning: cakegate could not send a direct message to the person who asked for " + id.String() + " after 60 tries ("
+	todo := "`/cakegate status " + id.String() + "` shows where it stands; tell them yourself, since they do not know."
+	if alert == nil || !strings.HasPrefix(alert.Text, want) || !strings.Contains(alert.Text, "500") || !strings.HasSuffix(alert.Text, todo) {
+		t.Fatalf("alert %+v, want one naming what was lost, why, and what to do", alert)
+	}
+	if strings.Contains(alert.Text, "notification") || strings.Contains(alert.Text, "requester ") {
+		t.Errorf("the alert uses cakegate's own words: %s", alert.Text)
 	}
 
 	// An alert that is given up on is audited, not alerted about again.
@@ -203,7 +209,7 @@ func TestDeliverOutboxDeadLettersWhatItGivesUp(t *testing.T) {
 		t.Fatalf("audit without a request: %v, want one dead_letter", got)
 	}
 	for _, n := range store.Notifications(0) {
-		if n.Kind == commands.NotifyApprovers && strings.Contains(n.Text, "gave up") {
+		if n.Kind == commands.NotifyApprovers && strings.Contains(n.Text, "could not send") {
 			t.Fatalf("an alert about a lost alert was queued: %+v", n)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 func RolesMessage(roles []commands.RoleInfo) (fallback string, blocks []slack.Block) {
 	var s blockSet
 	if len(roles) == 0 {
-		s.section("roles_empty", "There is no role you can ask for. Ask an approver to add you to the policy file.")
+		s.section("roles_empty", "There is no role you can ask for. Ask whoever runs cakegate to give you one; the approvers know who that is.")
 		return "There is no role you can ask for.", s.blocks
 	}
 	s.header("roles_header", "Roles you can ask for")
@@ -126,7 +126,8 @@ func AuditMessage(events []commands.AuditEvent, loc *time.Location) (fallback st
 	return fmt.Sprintf("Audit log: %s.", plural(len(sorted), "event", "events")), s.blocks
 }
 
-// auditLine is one event: "`2026-11-27 17:00 CET` *R42* <@U1> approved (pending → provisioning): detail".
+// auditLine is one event: "`2026-11-27 17:00 CET` *R42* <@U1> approved → token being created: detail".
+// The state it led to is said in people's words (stateWords), not cakegate's state names.
 func auditLine(e commands.AuditEvent, loc *time.Location) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "`%s`", e.At.In(loc).Format("2006-01-02 15:04 MST"))
@@ -134,13 +135,8 @@ func auditLine(e commands.AuditEvent, loc *time.Location) string {
 		fmt.Fprintf(&b, " *%s*", e.Request)
 	}
 	fmt.Fprintf(&b, " %s %s", who(e.Actor), escapeLimit(e.Action, 100))
-	switch {
-	case e.From != "" && e.To != "" && e.From != e.To:
-		fmt.Fprintf(&b, " (%s → %s)", escapeLimit(string(e.From), 50), escapeLimit(string(e.To), 50))
-	case e.To != "":
-		fmt.Fprintf(&b, " (%s)", escapeLimit(string(e.To), 50))
-	case e.From != "":
-		fmt.Fprintf(&b, " (%s)", escapeLimit(string(e.From), 50))
+	if e.To != "" && e.To != e.From {
+		fmt.Fprintf(&b, " → %s", stateWords(e.To))
 	}
 	if d := strings.TrimSpace(e.Detail); d != "" {
 		// One line each: a newline typed into a reason must not start a line of its own.

@@ -17,6 +17,27 @@ func RequestLine(r *commands.Request) string {
 		r.ID, escapeLimit(r.Role, 100), plural(len(r.Devices), "device", "devices"), shortStatus(r), commands.FormatDuration(r.Duration))
 }
 
+// stateWords names a state as the people who use cakegate know it.
+func stateWords(s commands.State) string {
+	switch s {
+	case commands.StatePending:
+		return "waiting for approval"
+	case commands.StateApproved:
+		return "approved, token not revealed yet"
+	case commands.StateProvisioning:
+		return "token being created"
+	case commands.StateActive:
+		return "token works"
+	case commands.StateRevoking:
+		return "being revoked"
+	case commands.StateTimedOut:
+		return "timed out"
+	case commands.StateLapsed:
+		return "lapsed (not revealed in time)"
+	}
+	return escapeLimit(string(s), 50) // expired, revoked, denied, cancelled, failed: plain words already
+}
+
 // shortStatus is a request's state in a few words, for a list line.
 func shortStatus(r *commands.Request) string {
 	switch r.State {

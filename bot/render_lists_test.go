@@ -309,9 +309,9 @@ func TestAuditMessage(t *testing.T) {
 		checkMessage(t, fake, fallback, blocks)
 		joined := strings.Join(texts(t, blocks), "\n")
 		want := strings.Join([]string{
-			"`2026-11-27 10:02 CET` *R42* cakegate provisioned (provisioning → active)",
-			"`2026-11-27 10:01 CET` *R42* <@U0BOB> approved (pending → provisioning)",
-			"`2026-11-27 10:00 CET` *R42* <@U0ALICE> requested (pending): role viewer for 8h: line two",
+			"`2026-11-27 10:02 CET` *R42* cakegate provisioned → token works",
+			"`2026-11-27 10:01 CET` *R42* <@U0BOB> approved → token being created",
+			"`2026-11-27 10:00 CET` *R42* <@U0ALICE> requested → waiting for approval: role viewer for 8h: line two",
 		}, "\n")
 		if !strings.Contains(joined, want) {
 			t.Fatalf("audit lines:\n%s\nwant, newest first, one line each:\n%s", joined, want)

@@ -142,13 +142,8 @@ func whoList(ids []string) string {
 	return strings.Join(out, ", ")
 }
 
-// plural returns "1 device" or "3 devices".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+// plural returns "1 device" or "3 devices" (commands.Plural, the one way to count).
+func plural(n int, one, many string) string { return commands.Plural(n, one, many) }
 
 // deviceList names devices by label, escaped, separated by commas, and ends with
 // "and N more" where the whole would pass limit runes.

@@ -65,7 +65,7 @@ func RevealMessage(r *commands.Request) (string, []slack.Block) {
 	withButton := false
 	switch r.State {
 	case commands.StateApproved:
-		head += fmt.Sprintf("Click *Reveal token* to create your token and see it in a private window. Its %s start when you reveal it; "+
+		head += fmt.Sprintf("Click *Reveal token* to create your token and see it in a private window. It works for %s from the moment you reveal it; "+
 			"reveal it by %s or the approval lapses.", commands.FormatDuration(r.Duration), slackDate(r.RevealBy))
 		withButton = true
 	case commands.StateProvisioning:

@@ -64,7 +64,7 @@ func TestRevealMessage(t *testing.T) {
 		t.Fatalf("buttons %v, want one Reveal token for R42", got)
 	}
 	joined := strings.Join(texts(t, blocks), "\n")
-	for _, want := range []string{"R42", "approved by <@U0ANN>", "for 8h", "start when you reveal it", slackDate(r.RevealBy)} {
+	for _, want := range []string{"R42", "approved by <@U0ANN>", "for 8h", "It works for 8h from the moment you reveal it", slackDate(r.RevealBy)} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("reveal DM lacks %q:\n%s", want, joined)
 		}

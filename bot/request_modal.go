@@ -53,7 +53,7 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 		return slack.ModalViewRequest{}, err
 	}
 	if len(roles) == 0 {
-		return slack.ModalViewRequest{}, commands.Errorf(commands.CodeNotRequester, "there is no role you may ask for. Ask an approver to add you to the policy.")
+		return slack.ModalViewRequest{}, commands.Errorf(commands.CodeNotRequester, "there is no role you can ask for. Ask whoever runs cakegate to give you one; the approvers know who that is.")
 	}
 	if len(roles) == 1 || !slices.ContainsFunc(roles, func(r commands.RoleInfo) bool { return r.Role.Name == chosen }) {
 		chosen = roles[0].Role.Name

@@ -105,9 +105,9 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 
 // orphansConfirmation answers /cakegate orphans delete.
 func orphansConfirmation(deleted, failed int) string {
-	text := fmt.Sprintf("Deleted %d API user(s) of this installation that no grant owned; each is recorded in the audit log and the person it was made for is told.", deleted)
+	text := fmt.Sprintf("Deleted %s: tokens cakegate made that no request uses any more. Each is in the audit log, and the person it was made for is told.", plural(deleted, "leftover token", "leftover tokens"))
 	if deleted == 0 && failed == 0 {
-		text = "There are no API users of this installation that no grant owns."
+		text = "There are no leftover tokens: every token cakegate made belongs to a request."
 	}
 	if failed > 0 {
 		text += fmt.Sprintf(" :warning: %d could not be deleted just now; run it again in a minute.", failed)
@@ -150,8 +150,8 @@ func requestConfirmation(r *commands.Request) string {
 	case commands.StateFailed:
 		return fmt.Sprintf(":warning: %s failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 	}
-	return fmt.Sprintf(":hourglass_flowing_sand: %s is waiting for approval: role %s for %s on %d device(s). I will message you when it is decided.",
-		r.ID, escapeMrkdwn(r.Role), commands.FormatDuration(r.Duration), len(r.Devices))
+	return fmt.Sprintf(":hourglass_flowing_sand: %s is waiting for approval: role %s for %s on %s. I will message you when it is decided.",
+		r.ID, escapeMrkdwn(r.Role), commands.FormatDuration(r.Duration), plural(len(r.Devices), "device", "devices"))
 }
 
 func decisionConfirmation(verb Verb, r *commands.Request) string {
@@ -159,13 +159,13 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 	case VerbApprove:
 		switch {
 		case r.State == commands.StateActive && r.Extension != nil:
-			return fmt.Sprintf("You approved the extension of %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Extension.Approvals))
+			return fmt.Sprintf("You approved the extension of %s; it needs %s.", r.ID, plural(r.ApprovalsNeeded-len(r.Extension.Approvals), "more approval", "more approvals"))
 		case r.State == commands.StateApproved:
 			return fmt.Sprintf(":white_check_mark: You approved %s; %s can now reveal the token (by %s).", r.ID, commands.Mention(r.Requester), slackDate(r.RevealBy))
 		case r.State == commands.StateFailed:
 			return fmt.Sprintf(":warning: You approved %s, but it failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
 		case r.State == commands.StatePending:
-			return fmt.Sprintf("You approved %s; it needs %d more approval(s).", r.ID, r.ApprovalsNeeded-len(r.Approvals))
+			return fmt.Sprintf("You approved %s; it needs %s.", r.ID, plural(r.ApprovalsNeeded-len(r.Approvals), "more approval", "more approvals"))
 		}
 		return fmt.Sprintf("You approved %s.", r.ID)
 	case VerbDeny:

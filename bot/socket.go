@@ -14,7 +14,7 @@ import (
 // RunSocketMode receives Slack's requests over Socket Mode until ctx ends. The bot's Slack
 // client must carry the app-level token (slack.OptionAppLevelToken). Every envelope is
 // acknowledged first and handled afterwards. slack-go reconnects by itself; RunSocketMode
-// returns only when ctx ends or Slack refuses the token for good (invalid_auth,
+// returns only when ctx ends or Slack refuses the app-level token for good (invalid_auth,
 // token_revoked, …), with an error that says so.
 func (b *Bot) RunSocketMode(ctx context.Context, opts ...socketmode.Option) error {
 	client := socketmode.New(b.slack, opts...)
@@ -33,7 +33,9 @@ func (b *Bot) RunSocketMode(ctx context.Context, opts ...socketmode.Option) erro
 	}
 	// RunContext returns only when ctx ends or the connection cannot go on (it reconnects
 	// by itself otherwise), and then never with a nil error.
-	return fmt.Errorf("socket mode stopped: Slack refused the app-level token or bot token (%w); check SLACK_APP_TOKEN and SLACK_BOT_TOKEN", err)
+	// The connection is opened with the app-level token alone (apps.connections.open): the
+	// bot token is checked, and named, by auth.test.
+	return fmt.Errorf("socket mode stopped: Slack refused SLACK_APP_TOKEN (%w): create an app-level token with connections:write under Basic Information → App-Level Tokens, and turn Socket Mode on", err)
 }
 
 // consumeSocketEvents drains the client's events. It never blocks on work: a stalled
@@ -80,7 +82,7 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		case errors.Is(err, ErrForeign):
 			b.ack(client, evt, nil) // acknowledged, so Slack does not send it again; dropped
 		case err != nil:
-			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; please try again in a minute."})
+			b.ack(client, evt, map[string]string{"response_type": "ephemeral", "text": "cakegate is restarting; try again in a minute."})
 		default:
 			b.ack(client, evt, nil)
 		}

@@ -52,7 +52,7 @@ func (s *Service) Approve(ctx context.Context, id RequestID, approver string) (*
 		r.ApprovalsNeeded = needed
 		already := r.ApprovedBy(approver)
 		if already && len(r.Approvals) < r.ApprovalsNeeded {
-			return Change{}, Errorf(CodeAlreadyApproved, "you already approved %s; it needs %d more approval(s) from %s.", r.ID, r.ApprovalsNeeded-len(r.Approvals), s.otherApprovers(r))
+			return Change{}, Errorf(CodeAlreadyApproved, "you already approved %s; it needs %s from %s.", r.ID, Plural(r.ApprovalsNeeded-len(r.Approvals), "more approval", "more approvals"), s.otherApprovers(r))
 		}
 		now := s.now()
 		if !already {

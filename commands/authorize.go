@@ -21,7 +21,7 @@ func (s *Service) inList(ctx context.Context, list []string, user string) (bool,
 		}
 		ok, err := s.Groups.IsMember(ctx, id, user)
 		if err != nil {
-			return false, &Error{Code: CodeUnavailable, Message: "cakegate could not check Slack user group membership just now; please try again in a minute.", Err: fmt.Errorf("user group %s: %w", id, err)}
+			return false, &Error{Code: CodeUnavailable, Message: "cakegate could not check Slack user group membership just now; try again in a minute.", Err: fmt.Errorf("user group %s: %w", id, err)}
 		}
 		if ok {
 			return true, nil
@@ -38,7 +38,7 @@ func (s *Service) mayRequest(ctx context.Context, user string, role *Role) error
 			return err
 		}
 		if !ok {
-			return Errorf(CodeNotRequester, "you are not on cakegate's list of requesters. Ask one of the approvers (%s) to add you to the policy file.", mentions(s.Policy.Approvers))
+			return Errorf(CodeNotRequester, "you are not on cakegate's list of requesters. Ask whoever runs cakegate to add you; the approvers (%s) know who that is.", mentions(s.Policy.Approvers))
 		}
 	}
 	if len(role.Requesters) > 0 {

@@ -36,7 +36,7 @@ func (s *Service) Deny(ctx context.Context, id RequestID, approver, reason strin
 		}
 		now := s.now()
 		r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = approver, now, reason, now
-		text := fmt.Sprintf("%s denied your request %s for role %s.", Mention(approver), r.ID, Escape(r.Role))
+		text := fmt.Sprintf(":no_entry: %s denied your request %s for role %s.", Mention(approver), r.ID, Escape(r.Role))
 		if reason != "" {
 			text += " Reason: " + Escape(reason)
 		}

@@ -87,7 +87,7 @@ func (s *Service) resolveDevices(ctx context.Context, role *Role, refs []string)
 
 // devicesUnavailable is the refusal when Datacake cannot be asked about devices.
 func devicesUnavailable(err error) error {
-	return &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "cakegate could not list the workspace's devices in Datacake just now; please try again in a minute.", Err: fmt.Errorf("look up devices: %w", err)}
+	return &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "cakegate could not list the workspace's devices in Datacake just now; try again in a minute.", Err: fmt.Errorf("look up devices: %w", err)}
 }
 
 func findDevice(devices []Device, ref string) (Device, bool) {

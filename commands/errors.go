@@ -117,5 +117,5 @@ func UserMessage(err error) string {
 	if errors.As(err, &e) && e.Message != "" {
 		return e.Message
 	}
-	return "Something went wrong on cakegate's side. It has been logged; please try again in a minute."
+	return "Something went wrong on cakegate's side. It has been logged; try again in a minute."
 }

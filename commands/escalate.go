@@ -52,13 +52,13 @@ func (s *Service) escalate(ctx context.Context, id RequestID, now time.Time) err
 		waited := FormatDuration(now.Sub(r.CreatedAt).Round(time.Minute))
 		if r.Escalation.Rounds == escalateRound && len(escalateTo) > 0 && len(r.Escalation.To) == 0 {
 			r.Escalation.To = slices.Clone(escalateTo)
-			text := fmt.Sprintf("%s from %s (role %s) got no decision in %s; escalated to %s, who can now approve or deny it.", r.ID, Mention(r.Requester), Escape(r.Role), waited, mentions(escalateTo))
+			text := fmt.Sprintf(":hourglass_flowing_sand: %s from %s (role %s) got no decision in %s; escalated to %s, who can now approve or deny it.", r.ID, Mention(r.Requester), Escape(r.Role), waited, mentions(escalateTo))
 			c := Change{Audit: []AuditEvent{s.event(r, Actor, "escalated", r.State, "to "+strings.Join(escalateTo, ", "))}}
 			c.Outbox = append(c.Outbox, s.approverDMs(r, escalateTo)...)
 			c.Outbox = append(c.Outbox, s.notify(r, NotifyApprovalThread, text), s.notify(r, NotifyApprovalUpdate, ""))
 			return c, nil
 		}
-		text := fmt.Sprintf("Reminder: %s from %s (role %s) has waited %s for a decision.", r.ID, Mention(r.Requester), Escape(r.Role), waited)
+		text := fmt.Sprintf(":hourglass_flowing_sand: Reminder: %s from %s (role %s) has waited %s for a decision.", r.ID, Mention(r.Requester), Escape(r.Role), waited)
 		return s.pingApprovers(r, role, Actor, "approvers_reminded", fmt.Sprintf("round %d", r.Escalation.Rounds), text), nil
 	})
 	return err

@@ -121,7 +121,7 @@ func (s *Service) applyExtension(r *Request, actor string, d time.Duration, how 
 		Audit: []AuditEvent{s.event(r, actor, "extended", r.State, fmt.Sprintf("by %s to %s, %s", FormatDuration(d), when(r.Grant), how))},
 		Outbox: []Notification{
 			s.notify(r, NotifyApprovalUpdate, ""),
-			s.notify(r, NotifyRequester, fmt.Sprintf("%s is extended by %s: your token now works until %s. It is the same token.", r.ID, FormatDuration(d), when(r.Grant))),
+			s.notify(r, NotifyRequester, fmt.Sprintf(":white_check_mark: %s is extended by %s: your token now works until %s. It is the same token.", r.ID, FormatDuration(d), when(r.Grant))),
 		},
 	}
 }
@@ -196,7 +196,7 @@ func (s *Service) denyExtension(ctx context.Context, id RequestID, approver, rea
 		d := r.Extension.Duration
 		r.Extension = nil
 		r.UpdatedAt = s.now()
-		text := fmt.Sprintf("%s denied extending %s by %s; your token still ends at %s.", Mention(approver), r.ID, FormatDuration(d), when(r.Grant))
+		text := fmt.Sprintf(":no_entry: %s denied extending %s by %s; your token still ends at %s.", Mention(approver), r.ID, FormatDuration(d), when(r.Grant))
 		if reason != "" {
 			text += " Reason: " + Escape(reason)
 		}

@@ -13,7 +13,7 @@ func (s *Service) askExtensionApprovers(r *Request, role *Role, user string, d t
 	out := []Notification{s.notify(r, NotifyApprovalUpdate, "")}
 	mode := s.Policy.NotifyModeOf(role)
 	if mode.InChannel() {
-		out = append(out, s.notify(r, NotifyApprovers, fmt.Sprintf("%s asks to extend %s (role %s) by %s.", Mention(user), r.ID, Escape(r.Role), FormatDuration(d))))
+		out = append(out, s.notify(r, NotifyApprovers, fmt.Sprintf(":hourglass_flowing_sand: %s asks to extend %s (role %s) by %s.", Mention(user), r.ID, Escape(r.Role), FormatDuration(d))))
 	}
 	if mode.ByDM() {
 		out = append(out, s.approverDMs(r, s.deciders(r, role))...)

@@ -34,8 +34,8 @@ func (s *Service) LapseUnrevealed(ctx context.Context) (SweepResult, error) {
 				Audit: []AuditEvent{s.event(r, Actor, "lapsed", from, "not revealed by "+r.RevealBy.UTC().Format("2006-01-02 15:04 UTC"))},
 				Outbox: []Notification{
 					s.notify(r, NotifyApprovalUpdate, ""),
-					s.notify(r, NotifyRequester, fmt.Sprintf("The approval of %s (role %s) lapsed: its token was not revealed in time, and none was ever created. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role))),
-					s.notify(r, NotifyApprovers, fmt.Sprintf("The approval of %s (role %s) lapsed: %s did not reveal the token in time; no API user was created.", r.ID, Escape(r.Role), Mention(r.Requester))),
+					s.notify(r, NotifyRequester, fmt.Sprintf(":no_entry: The approval of %s (role %s) lapsed: its token was not revealed in time, and none was ever created. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role))),
+					s.notify(r, NotifyApprovers, fmt.Sprintf(":no_entry: The approval of %s (role %s) lapsed: %s did not reveal the token in time; no API user was created.", r.ID, Escape(r.Role), Mention(r.Requester))),
 				},
 			}, nil
 		})

@@ -91,7 +91,7 @@ func (s *Service) reportForeign(ctx context.Context, o orphan, res *ReconcileRes
 	}
 	what := fmt.Sprintf("API user %s (%s)", Escape(o.user.Name), Escape(o.user.ID))
 	s.journal(ctx, Actor, "orphan_foreign", what+", made by "+whose,
-		fmt.Sprintf(":information_source: %s was made by %s, and no grant of this cakegate owns it. cakegate leaves it alone; its token works until someone deletes it in the Datacake portal.", what, whose))
+		fmt.Sprintf(":information_source: %s was made by %s, and no request here uses it. cakegate leaves it alone; its token works until someone deletes it in the Datacake portal.", what, whose))
 	res.OrphansReported++
 }
 
@@ -107,7 +107,7 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 			if !s.firstReport(ctx, o.user.ID) {
 				continue
 			}
-			s.journal(ctx, Actor, "orphan_found", o.describe(), fmt.Sprintf(":warning: %s is no grant's, but it exists in Datacake and its token works. Delete it in the Datacake portal if nobody needs it (the policy says orphans: report).", o.describe()))
+			s.journal(ctx, Actor, "orphan_found", o.describe(), fmt.Sprintf(":warning: %s is a leftover: cakegate made it, no request uses it any more, and its token still works. Delete it in the Datacake portal if nobody needs it (cakegate only reports leftovers: the policy says orphans: report).", o.describe()))
 			res.OrphansReported++
 		}
 		return
@@ -130,13 +130,13 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 			list = append(list, "• "+o.describe())
 		}
 		s.journal(ctx, Actor, "orphans_held", fmt.Sprintf("%d orphans, more than orphans_brake %d", len(mine), s.Policy.OrphansBrake),
-			fmt.Sprintf(":warning: cakegate found %d API users of its own that no grant owns, more than orphans_brake (%d) at once, so it deleted none. %s Their tokens still work.\n%s\nIf they should go, an approver can delete them with `/cakegate orphans delete`; otherwise raise orphans_brake or set orphans: report.",
-				len(mine), s.Policy.OrphansBrake, s.orphanReason(mine), strings.Join(list, "\n")))
+			fmt.Sprintf(":warning: cakegate found %s: tokens it made that no request uses any more. That is more than it deletes at once (orphans_brake (%d) in the policy), so it deleted none. %s Their tokens still work.\n%s\nIf they should go, an approver can delete them with `/cakegate orphans delete`; otherwise whoever runs cakegate can raise orphans_brake or set orphans: report.",
+				Plural(len(mine), "leftover token", "leftover tokens"), s.Policy.OrphansBrake, s.orphanReason(mine), strings.Join(list, "\n")))
 		res.OrphansHeld = len(mine)
 		return
 	}
 	for _, o := range mine {
-		switch deleted, err := s.deleteOrphan(ctx, Actor, o, "no grant owned it"); {
+		switch deleted, err := s.deleteOrphan(ctx, Actor, o, "no request used it any more"); {
 		case err != nil:
 			res.Errors++
 		case deleted:
@@ -173,13 +173,13 @@ func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why 
 	var more []Notification
 	if o.origin.User != "" {
 		more = append(more, Notification{Kind: NotifyUser, To: o.origin.User, CreatedAt: s.now(),
-			Text: fmt.Sprintf("cakegate deleted the Datacake API user %s, which was made for you (request %s): %s. Its token no longer works; ask again with `/cakegate request` if you still need access.", Escape(o.user.Name), o.origin.Request, why)})
+			Text: fmt.Sprintf(":no_entry: cakegate deleted the Datacake API user %s, which was made for you (request %s): %s. Its token no longer works; ask again with `/cakegate request` if you still need access.", Escape(o.user.Name), o.origin.Request, why)})
 	}
 	by := "cakegate"
 	if actor != Actor {
 		by = Mention(actor)
 	}
-	s.journal(ctx, actor, "orphan_deleted", o.describe(), fmt.Sprintf("%s deleted %s: %s.", by, o.describe(), why), more...)
+	s.journal(ctx, actor, "orphan_deleted", o.describe(), fmt.Sprintf(":wastebasket: %s deleted %s: %s.", by, o.describe(), why), more...)
 	return true, nil
 }
 
@@ -198,11 +198,11 @@ func (s *Service) DeleteOrphans(ctx context.Context, user string) (deleted, fail
 	listedAt := s.now()
 	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, APIUserPrefix)
 	if err != nil {
-		return 0, 0, &Error{Code: CodeUnavailable, Message: "cakegate could not list Datacake's API users just now; please try again in a minute.", Err: err}
+		return 0, 0, &Error{Code: CodeUnavailable, Message: "cakegate could not list Datacake's API users just now; try again in a minute.", Err: err}
 	}
 	mine, _, _ := s.orphans(ctx, users, listedAt)
 	for _, o := range mine {
-		switch ok, err := s.deleteOrphan(ctx, user, o, "an approver confirmed that no grant owns it"); {
+		switch ok, err := s.deleteOrphan(ctx, user, o, "an approver confirmed that no request uses it any more"); {
 		case err != nil:
 			failed++
 		case ok:

@@ -61,7 +61,7 @@ func TestOrphanSweepTouchesOnlyThisInstallation(t *testing.T) {
 	if foreign != 2 {
 		t.Errorf("%d reports of others' API users over two runs, want 2 (each once): %+v", foreign, reports)
 	}
-	if told := e.journalled(commands.NotifyUser); len(told) != 1 || told[0].To != "U0DAN" || !strings.Contains(told[0].Text, "no grant owned it") {
+	if told := e.journalled(commands.NotifyUser); len(told) != 1 || told[0].To != "U0DAN" || !strings.Contains(told[0].Text, "no request used it any more") {
 		t.Errorf("the deleted orphan's user was told %+v, want U0DAN told why", told)
 	}
 }

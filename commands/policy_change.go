@@ -96,12 +96,12 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 		switch {
 		case r.State == StatePending || (r.State == StateApproved && !dropped):
 			return end(StateCancelled, "cancel", "cancelled",
-				fmt.Sprintf("cakegate cancelled %s from %s: %s.", r.ID, Mention(r.Requester), why),
-				fmt.Sprintf("cakegate cancelled your request %s: %s. `/cakegate roles` shows what you can ask for now.", r.ID, why))
+				fmt.Sprintf(":no_entry: cakegate cancelled %s from %s: %s.", r.ID, Mention(r.Requester), why),
+				fmt.Sprintf(":no_entry: cakegate cancelled your request %s: %s. `/cakegate roles` shows what you can ask for now.", r.ID, why))
 		case r.State == StateApproved:
 			return end(StateLapsed, "lapse", "lapsed",
-				fmt.Sprintf("The approval of %s from %s lapsed: %s. No token was made.", r.ID, Mention(r.Requester), why),
-				fmt.Sprintf("The approval of your request %s lapsed before its token was revealed: %s. No token was made. `/cakegate roles` shows what you can ask for now.", r.ID, why))
+				fmt.Sprintf(":no_entry: The approval of %s from %s lapsed: %s. No token was made.", r.ID, Mention(r.Requester), why),
+				fmt.Sprintf(":no_entry: The approval of your request %s lapsed before its token was revealed: %s. No token was made. `/cakegate roles` shows what you can ask for now.", r.ID, why))
 		case r.State == StateActive && r.Extension != nil:
 			d := r.Extension.Duration
 			r.Extension, r.UpdatedAt = nil, now
@@ -109,8 +109,8 @@ func (s *Service) dropUngrantable(ctx context.Context, r *Request) error {
 				Audit: []AuditEvent{s.event(r, Actor, "extension_denied", r.State, why)},
 				Outbox: []Notification{
 					s.notify(r, NotifyApprovalUpdate, ""),
-					s.notify(r, NotifyApprovers, fmt.Sprintf("cakegate refused extending %s by %s: %s. It still ends at %s.", r.ID, FormatDuration(d), why, when(r.Grant))),
-					s.notify(r, NotifyRequester, fmt.Sprintf("%s cannot be extended: %s. Your token still ends at %s.", r.ID, why, when(r.Grant))),
+					s.notify(r, NotifyApprovers, fmt.Sprintf(":no_entry: cakegate refused extending %s by %s: %s. It still ends at %s.", r.ID, FormatDuration(d), why, when(r.Grant))),
+					s.notify(r, NotifyRequester, fmt.Sprintf(":no_entry: %s cannot be extended: %s. Your token still ends at %s.", r.ID, why, when(r.Grant))),
 				},
 			}, nil
 		}

@@ -55,19 +55,32 @@ func (e *PolicyError) Error() string {
 }
 
 // LoadPolicy reads and parses the file at path.
-func LoadPolicy(path string) (*Policy, error) {
+func LoadPolicy(path string, opts ...PolicyOption) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy file: %w", err)
 	}
-	return ParsePolicy(path, data)
+	return ParsePolicy(path, data, opts...)
+}
+
+// PolicyOption adds a check to ParsePolicy.
+type PolicyOption func(*policyParser)
+
+// WithScheduleCheck has every schedule: spec checked by check (nil: a valid spec), so a
+// bad one is reported with its line among the file's other problems. The scheduler
+// knows the cron syntax; the domain does not.
+func WithScheduleCheck(check func(spec string) error) PolicyOption {
+	return func(p *policyParser) { p.checkSchedule = check }
 }
 
 // ParsePolicy parses a policy file's contents; filename is used in error messages.
 // Any problem — unknown or repeated keys, wrong types, bad values, rules that contradict each
 // other — makes it return a *PolicyError listing all of them, and no policy.
-func ParsePolicy(filename string, data []byte) (*Policy, error) {
+func ParsePolicy(filename string, data []byte, opts ...PolicyOption) (*Policy, error) {
 	p := &policyParser{}
+	for _, o := range opts {
+		o(p)
+	}
 	root := p.decode(data)
 	var pol *Policy
 	if root != nil {
@@ -108,6 +121,8 @@ const policyDefaultDuration = 8 * time.Hour
 // stopping at the first.
 type policyParser struct {
 	problems []PolicyProblem
+	// checkSchedule checks a schedule: spec (WithScheduleCheck); nil: none.
+	checkSchedule func(spec string) error
 	// approversLine is where the top-level approvers are; approversBad says they had a
 	// problem already reported, so the checks that count approvers stay quiet.
 	approversLine int
@@ -204,6 +219,12 @@ func yamlErrorLine(err error, data []byte) (int, string) {
 func (p *policyParser) decode(data []byte) *yaml.Node {
 	doc, extraLine, err := decodeOneYAMLDocument(data)
 	if err != nil {
+		if line := firstTabIndent(data); line > 0 {
+			// YAML's own words ("found character that cannot start any token") do not say
+			// the tab is the trouble, and often point at another line.
+			p.addf(line, "indented with a tab: YAML indents with spaces only; replace the tabs at the start of the line with spaces")
+			return nil
+		}
 		line, msg := yamlErrorLine(err, data)
 		p.addf(line, "not valid YAML: %s", msg)
 		return nil
@@ -216,6 +237,17 @@ func (p *policyParser) decode(data []byte) *yaml.Node {
 		p.addf(extraLine, "a second YAML document: a policy file holds exactly one, so remove this ---")
 	}
 	return doc.Content[0]
+}
+
+// firstTabIndent returns the first line whose indentation holds a tab, or 0.
+func firstTabIndent(data []byte) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if strings.Contains(indent, "\t") && strings.TrimSpace(l) != "" {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // decodeOneYAMLDocument decodes the first document of data into a node tree and tells where
@@ -427,6 +459,12 @@ func (p *policyParser) schedule(s *Schedule, f policyField) {
 			p.addf(f.line, "schedule: %s is empty: write a cron spec like \"@every 1m\", or leave it out for the default", f.key)
 			continue
 		}
+		if p.checkSchedule != nil {
+			if err := p.checkSchedule(spec); err != nil {
+				p.addf(f.line, "schedule: %s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", f.key, spec, err)
+				continue
+			}
+		}
 		switch f.key {
 		case "expire":
 			s.Expire = spec
@@ -529,6 +567,11 @@ func (p *policyParser) role(e policyField) *Role {
 			var ok bool
 			role.Approvers, ok = p.slackIDs(where, f)
 			info.approversBad = !ok
+			if ok && len(role.Approvers) == 0 && !isYAMLNull(f.value) {
+				// An empty list reads as "nobody approves", yet would mean the top-level approvers.
+				p.addf(f.value.Line, "%sapprovers: [] lists nobody: list who approves this role, leave approvers out to use the top-level approvers, or set auto_approve", where)
+				info.approversBad = true
+			}
 		case "requesters":
 			_, role.Requesters = p.requesters(where, f, false)
 		case "auto_approve":

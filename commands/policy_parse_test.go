@@ -380,6 +380,23 @@ roles:
 			line: 7, want: `role "viewer": unknown key "timezone": timezone is set for the whole policy`,
 		},
 		{
+			name: "TabIndent",
+			yaml: "workspace: w1\napprovals_channel: C1\napprovers: [U1]\nroles:\n\tviewer: {max_duration: 7d}\n",
+			line: 5, want: `indented with a tab: YAML indents with spaces only`,
+		},
+		{
+			name: "RoleApproversEmptyList",
+			yaml: `workspace: w1
+approvals_channel: C1
+approvers: [U1]
+roles:
+  viewer:
+    max_duration: 7d
+    approvers: []
+`,
+			line: 7, want: `role "viewer": approvers: [] lists nobody: list who approves this role, leave approvers out to use the top-level approvers, or set auto_approve`,
+		},
+		{
 			name: "UnknownScheduleJob",
 			yaml: `workspace: w1
 approvals_channel: C1
@@ -975,7 +992,7 @@ approvers: *ops
 		{
 			name: "TabIndentOnFirstLine",
 			yaml: "\tworkspace: w1\n",
-			line: 1, want: `not valid YAML: found character that cannot start any token`,
+			line: 1, want: `indented with a tab: YAML indents with spaces only`,
 		},
 		{
 			name: "TwoDocuments",
@@ -1055,6 +1072,38 @@ func TestParsePolicyReportsAllProblems(t *testing.T) {
 		if wantLine := path + ":" + strconv.Itoa(w.Line) + ": " + w.Message; lines[i] != wantLine {
 			t.Errorf("line %d of the error:\ngot  %s\nwant %s", i+1, lines[i], wantLine)
 		}
+	}
+}
+
+// TestParsePolicyChecksScheduleSpecs: with a schedule check, a bad spec is one more
+// problem with its line, reported together with the file's other problems.
+func TestParsePolicyChecksScheduleSpecs(t *testing.T) {
+	data := []byte(`workspace: w1
+approvals_channel: C1
+approvers: [U1]
+roles:
+  viewer: {max_duration: 7x}
+schedule:
+  expire: "every minute"
+  remind: "@every 5m"
+`)
+	check := func(spec string) error {
+		if !strings.HasPrefix(spec, "@every ") {
+			return errors.New("not understood")
+		}
+		return nil
+	}
+	_, err := commands.ParsePolicy("test.yaml", data, commands.WithScheduleCheck(check))
+	var perr *commands.PolicyError
+	if !errors.As(err, &perr) {
+		t.Fatalf("got %T %v, want a *commands.PolicyError", err, err)
+	}
+	want := []commands.PolicyProblem{
+		{Line: 5, Message: `role "viewer": max_duration 7x: write it like 90s, 45m, 8h or 7d`},
+		{Line: 7, Message: `schedule: expire "every minute" is not a cron spec (not understood): write it like "@every 5m" or "*/5 * * * *"`},
+	}
+	if diff := cmp.Diff(want, perr.Problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
 

@@ -200,7 +200,7 @@ func (s *Service) fail(ctx context.Context, id RequestID, reason string) (*Reque
 			Audit: []AuditEvent{s.event(r, Actor, "failed", from, reason)},
 			Outbox: []Notification{
 				s.urgent(r, NotifyApprovalUpdate, ""),
-				s.urgent(r, NotifyRequester, fmt.Sprintf("%s was approved but could not be completed: %s", r.ID, Escape(reason))),
+				s.urgent(r, NotifyRequester, fmt.Sprintf(":warning: %s was approved but could not be completed: %s", r.ID, Escape(reason))),
 			},
 		}, nil
 	})

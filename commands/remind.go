@@ -40,7 +40,7 @@ func (s *Service) RemindDue(ctx context.Context) (SweepResult, error) {
 			nearest := slices.Min(leads)
 			return Change{
 				Audit:  []AuditEvent{s.event(r, Actor, "reminded", r.State, FormatDuration(nearest)+" before expiry")},
-				Outbox: []Notification{s.notify(r, NotifyReminder, fmt.Sprintf("Your token for %s expires in %s.", r.ID, FormatDuration(r.Grant.ExpiresAt.Sub(now).Round(time.Minute))))},
+				Outbox: []Notification{s.notify(r, NotifyReminder, fmt.Sprintf(":hourglass_flowing_sand: Your token for %s expires in %s.", r.ID, FormatDuration(r.Grant.ExpiresAt.Sub(now).Round(time.Minute))))},
 			}, nil
 		})
 		switch {

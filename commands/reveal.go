@@ -157,7 +157,7 @@ func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why strin
 		return Change{
 			Audit: []AuditEvent{s.event(r, Actor, "unrevealed", from, why)},
 			Outbox: []Notification{s.notify(r, NotifyRequester, fmt.Sprintf(
-				"The token of %s was deleted before you could see it (%s). Click *Reveal token* in the approval message again; you can until %s.",
+				":warning: The token of %s was deleted before you could see it (%s). Click *Reveal token* in the approval message again; you can until %s.",
 				r.ID, why, r.RevealBy.UTC().Format("2006-01-02 15:04 UTC")))},
 		}, nil
 	})

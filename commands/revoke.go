@@ -68,9 +68,9 @@ func (s *Service) withdraw(r *Request, user, reason string) (Change, error) {
 		return Change{}, err
 	}
 	r.DecidedBy, r.DecidedAt, r.DecisionNote, r.UpdatedAt = user, now, reason, now
-	text := fmt.Sprintf("%s withdrew the approval of your request %s (role %s) before its token was revealed; no token was made, and its Reveal button no longer works.", who(user), r.ID, Escape(r.Role))
+	text := fmt.Sprintf(":no_entry: %s withdrew the approval of your request %s (role %s) before its token was revealed; no token was made, and its Reveal button no longer works.", who(user), r.ID, Escape(r.Role))
 	if user == r.Requester {
-		text = fmt.Sprintf("You withdrew your request %s (role %s) before its token was revealed; no token was made.", r.ID, Escape(r.Role))
+		text = fmt.Sprintf(":no_entry: You withdrew your request %s (role %s) before its token was revealed; no token was made.", r.ID, Escape(r.Role))
 	}
 	if reason != "" {
 		text += " Reason: " + Escape(reason)
@@ -99,7 +99,7 @@ func (s *Service) endHalted(ctx context.Context, id RequestID) (*Request, error)
 			Audit: []AuditEvent{s.event(r, Actor, "revoked", from, "revoked by "+r.DecidedBy+" while its token was being made; no token was shown")},
 			Outbox: []Notification{
 				s.urgent(r, NotifyApprovalUpdate, ""),
-				s.urgent(r, NotifyRequester, fmt.Sprintf("%s was revoked by %s while its token was being made; no token was shown.%s", r.ID, who(r.DecidedBy), noteOf(r))),
+				s.urgent(r, NotifyRequester, fmt.Sprintf(":no_entry: %s was revoked by %s while its token was being made; no token was shown.%s", r.ID, who(r.DecidedBy), noteOf(r))),
 			},
 		}, nil
 	})
@@ -150,13 +150,13 @@ func (s *Service) finishRevoke(ctx context.Context, r *Request) (*Request, error
 		}
 		r.UpdatedAt = s.now()
 		r.Grant.NextAttemptAt = time.Time{}
-		text := fmt.Sprintf("Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, Escape(r.Role), who(r.DecidedBy), Escape(r.Grant.APIUserName))
+		text := fmt.Sprintf(":no_entry: Your token for %s (role %s) has been revoked by %s; the API user %s no longer exists.", r.ID, Escape(r.Role), who(r.DecidedBy), Escape(r.Grant.APIUserName))
 		if r.DecisionNote != "" {
 			text += " Reason: " + Escape(r.DecisionNote)
 		}
 		action := "revoked"
 		if end == StateExpired {
-			text = fmt.Sprintf("Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role), Escape(r.Grant.APIUserName))
+			text = fmt.Sprintf(":no_entry: Your token for %s (role %s) has expired; the API user %s no longer exists. Ask again with `/cakegate request` if you still need access.", r.ID, Escape(r.Role), Escape(r.Grant.APIUserName))
 			action = "expired"
 		}
 		c := Change{

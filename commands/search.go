@@ -36,11 +36,11 @@ func (s *Service) SearchDevices(ctx context.Context, user, roleName, query strin
 	}
 	found, err := f.SearchDevices(ctx, s.Policy.Workspace, search)
 	if err != nil {
-		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "Datacake did not answer; try again in a moment.", Err: err}
+		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "Datacake did not answer; try again in a minute.", Err: err}
 	}
 	all, err := f.DeviceTags(ctx, s.Policy.Workspace)
 	if err != nil {
-		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "Datacake did not answer; try again in a moment.", Err: err}
+		return nil, &Error{Code: CodeUnavailable, Field: FieldDevices, Message: "Datacake did not answer; try again in a minute.", Err: err}
 	}
 	lower := strings.ToLower(q)
 	var devices []DeviceChoice
@@ -82,7 +82,7 @@ func (s *Service) searchScope(ctx context.Context, user, roleName string) (Devic
 		return DeviceScope{}, err
 	}
 	if len(roles) == 0 {
-		return DeviceScope{}, Errorf(CodeNotRequester, "there is no role you may ask for. Ask an approver to add you to the policy.").about(FieldRole)
+		return DeviceScope{}, Errorf(CodeNotRequester, "there is no role you can ask for. Ask whoever runs cakegate to give you one; the approvers know who that is.").about(FieldRole)
 	}
 	var union DeviceScope
 	for _, info := range roles {

@@ -78,7 +78,7 @@ func (s *Service) timeOut(ctx context.Context, id RequestID, now time.Time, time
 			Audit: []AuditEvent{s.event(r, Actor, "timed_out", from, "no decision within "+FormatDuration(timeout))},
 			Outbox: []Notification{
 				s.notify(r, NotifyApprovalUpdate, ""),
-				s.notify(r, NotifyRequester, fmt.Sprintf("%s got no decision within %s and has timed out. Ask again with `/cakegate request` if you still need it.", r.ID, FormatDuration(timeout))),
+				s.notify(r, NotifyRequester, fmt.Sprintf(":no_entry: %s got no decision within %s and has timed out. Ask again with `/cakegate request` if you still need it.", r.ID, FormatDuration(timeout))),
 			},
 		}, nil
 	})
@@ -102,7 +102,7 @@ func (s *Service) remindHalfway(ctx context.Context, id RequestID, now time.Time
 			c.Outbox = s.approverDMs(r, s.deciders(r, role))
 			return c, nil
 		}
-		c.Outbox = []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf("%s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), Escape(r.Role), FormatDuration(left.Round(time.Minute))))}
+		c.Outbox = []Notification{s.notify(r, NotifyApprovers, fmt.Sprintf(":hourglass_flowing_sand: %s from %s (role %s) is still waiting for a decision; it times out in %s.", r.ID, Mention(r.Requester), Escape(r.Role), FormatDuration(left.Round(time.Minute))))}
 		return c, nil
 	})
 	return err

@@ -30,7 +30,7 @@ func (s *Service) timeOutExtensions(ctx context.Context, now time.Time, timeout 
 				Audit: []AuditEvent{s.event(r, Actor, "extension_timed_out", r.State, fmt.Sprintf("by %s: no decision within %s", FormatDuration(d), FormatDuration(timeout)))},
 				Outbox: []Notification{
 					s.notify(r, NotifyApprovalUpdate, ""),
-					s.notify(r, NotifyRequester, fmt.Sprintf("Your extension of %s by %s got no decision within %s and has lapsed; your token still ends at %s. Ask again with `/cakegate extend %s DURATION` if you still need it.", r.ID, FormatDuration(d), FormatDuration(timeout), when(r.Grant), r.ID)),
+					s.notify(r, NotifyRequester, fmt.Sprintf(":no_entry: Your extension of %s by %s got no decision within %s and has lapsed; your token still ends at %s. Ask again with `/cakegate extend %s DURATION` if you still need it.", r.ID, FormatDuration(d), FormatDuration(timeout), when(r.Grant), r.ID)),
 				},
 			}, nil
 		})

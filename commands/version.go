@@ -38,8 +38,8 @@ func checkSeen(ctx context.Context, r *Request) error {
 	}
 	switch {
 	case r.State == StatePending:
-		return Errorf(CodeChanged, "%s changed since you saw it; here is what is pending now: %s asks for role %s for %s on %d device(s).",
-			r.ID, Mention(r.Requester), Escape(r.Role), FormatDuration(r.Duration), len(r.Devices))
+		return Errorf(CodeChanged, "%s changed since you saw it; here is what is pending now: %s asks for role %s for %s on %s.",
+			r.ID, Mention(r.Requester), Escape(r.Role), FormatDuration(r.Duration), Plural(len(r.Devices), "device", "devices"))
 	case r.State == StateActive && r.Extension != nil:
 		return Errorf(CodeChanged, "%s changed since you saw it; here is what is pending now: %s asks to extend it by %s (the token works until %s).",
 			r.ID, Mention(r.Extension.By), FormatDuration(r.Extension.Duration), when(r.Grant))

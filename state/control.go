@@ -80,7 +80,8 @@ func BackupFrom(dbPath string, w io.Writer) error {
 	}
 	conn, err := net.DialTimeout("unix", ControlPath(dbPath), 5*time.Second)
 	if err != nil {
-		return fmt.Errorf("%s is in use, and the running cakegate's control socket %s does not answer: %w", dbPath, ControlPath(dbPath), err)
+		// %v: the socket's own error (a missing file) must not read as a missing database.
+		return fmt.Errorf("%s is in use, and the running cakegate's control socket %s does not answer (%v): try again; if it persists, restart cakegate", dbPath, ControlPath(dbPath), err)
 	}
 	defer conn.Close()
 	if _, err := io.WriteString(conn, "backup\n"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -37,8 +38,9 @@ type Store struct {
 const fileMode fs.FileMode = 0o600
 
 // DefaultLockTimeout is how long Open waits for another process to let go of the file. A
-// second cakegate on the same file is a mistake to report, not a reason to hang.
-const DefaultLockTimeout = 3 * time.Second
+// second cakegate on the same file is a mistake to report at once, not a reason to hang:
+// long enough only for a process that is exiting to let go.
+const DefaultLockTimeout = 500 * time.Millisecond
 
 // ErrLocked is matched by the error Open returns when another process holds the file.
 var ErrLocked = errors.New("database is locked")
@@ -103,8 +105,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	db, err := bbolt.Open(path, fileMode, &bbolt.Options{Timeout: o.lockTimeout, NoSync: o.noSync})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("database %s is in use by another cakegate process "+
-			"(waited %s for its lock): %w", path, o.lockTimeout, ErrLocked)
+		return nil, fmt.Errorf("database %s is in use by another cakegate process%s: "+
+			"stop it first, or point CAKEGATE_DB at another file (two processes on one database would lose each other's writes): %w",
+			path, describeHolder(path), ErrLocked)
+	}
+	if notABoltFile(err) {
+		return nil, fmt.Errorf("database %s is not a database file, or a damaged one (%v): check that CAKEGATE_DB names cakegate's database, "+
+			"not the policy or another file; if it does, restore the last backup (cakegate backup makes them): %w", path, err, ErrNotCakegate)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open db %s: %w", path, err)
@@ -113,7 +120,17 @@ func Open(path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	writeHolder(path)
 	return &Store{db: db, path: path, writeFault: o.writeFault, auditKey: o.auditKey}, nil
+}
+
+// notABoltFile reports whether bbolt refused the file for what is in it: another kind of
+// file altogether (a policy, a tar archive), or a damaged one.
+func notABoltFile(err error) bool {
+	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) ||
+		errors.Is(err, berrors.ErrChecksum) ||
+		// bbolt's own words for a file shorter than its two meta pages; it has no error value.
+		(err != nil && strings.HasPrefix(err.Error(), "file size too small"))
 }
 
 // tightenMode makes an existing database file private to its owner. It tightens rather
@@ -149,6 +166,7 @@ func (s *Store) update(op string, fn func(tx *bbolt.Tx) error) error {
 
 // Close waits for running transactions and closes the file.
 func (s *Store) Close() error {
+	removeHolder(s.path)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close db %s: %w", s.path, err)
 	}

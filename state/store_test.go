@@ -2,6 +2,7 @@ package state_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -96,12 +97,34 @@ func TestOpen(t *testing.T) {
 			if !errors.Is(err, state.ErrLocked) {
 				t.Fatalf("second Open: got %v, want ErrLocked", err)
 			}
-			want := "database " + s.Path() + " is in use by another cakegate process"
+			want := "database " + s.Path() + " is in use by another cakegate process (pid " + strconv.Itoa(os.Getpid())
 			if !strings.Contains(err.Error(), want) {
 				t.Fatalf("second Open: got %q, want it to say %q", err, want)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("second Open did not give up within 10s with a 100ms lock timeout")
+		}
+	})
+
+	t.Run("HolderFileGoesWithTheLock", func(t *testing.T) {
+		s := MustOpen(t)
+		if _, err := os.Stat(state.HolderPath(s.Path())); err != nil {
+			t.Fatalf("no holder file while the store is open: %v", err)
+		}
+		MustClose(t, s)
+		if _, err := os.Stat(state.HolderPath(s.Path())); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("the holder file outlived the store: %v", err)
+		}
+	})
+
+	t.Run("NotADatabase", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cakegate.db")
+		if err := os.WriteFile(path, []byte(strings.Repeat("approvers: [U1]\n", 400)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := state.Open(path, state.WithLockTimeout(100*time.Millisecond))
+		if !errors.Is(err, state.ErrNotCakegate) || !strings.Contains(err.Error(), "CAKEGATE_DB") {
+			t.Fatalf("Open of a YAML file: got %v, want ErrNotCakegate naming CAKEGATE_DB", err)
 		}
 	})
 

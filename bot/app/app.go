@@ -90,7 +90,7 @@ type Options struct {
 
 // New opens the store and builds everything from cfg. Close releases it.
 func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
-	policy, err := commands.LoadPolicy(cfg.PolicyPath)
+	policy, err := loadPolicy(cfg.PolicyPath)
 	if err != nil {
 		return nil, err
 	}
@@ -287,13 +287,12 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if a.cfg.SlackAppToken != "" {
 		wg.Go(func() {
 			if err := a.bot.RunSocketMode(ctx); err != nil {
-				errc <- err
+				// Socket Mode stops only when Slack refuses the app-level token.
+				errc <- &dependencyError{Refused: true, msg: err.Error(), err: err}
 			}
 		})
-		a.log.Info("cakegate is running in Socket Mode", "health", ln.Addr().String())
-	} else {
-		a.log.Info("cakegate is running in HTTP mode", "addr", ln.Addr().String())
 	}
+	a.log.Info("cakegate is running in "+a.cfg.modeDescription(), "addr", ln.Addr().String())
 	if file, ok := a.store.(*state.Store); ok {
 		// bbolt lets one process hold the file: backups and audit reads go through the
 		// running bot. etcd serves every reader itself.

@@ -12,14 +12,14 @@ import (
 // verifyAudit is `cakegate audit verify`: it checks the audit chain of the store as it is
 // now, keyed events with key (CAKEGATE_AUDIT_KEY_FILE; nil: none), and says how the chain
 // is keyed. It exits 0 when the whole chain holds and is checked: keyed with key, or
-// unkeyed with no key given (said plainly); 1 when an event does not hold, or the store
-// cannot be read; 2 when the key setting must be fixed first: a keyed chain and no key,
-// another key, or a key and a chain not keyed.
+// unkeyed with no key given (said plainly); 2 when an event does not hold (no retry mends
+// that), or the key setting must be fixed first: a keyed chain and no key, another key, or
+// a key and a chain not keyed; 1 when the store cannot be read at this moment.
 func verifyAudit(ctx context.Context, getenv func(string) string, key *state.AuditKey, stdout, stderr io.Writer) int {
 	s, closeSnapshot, err := openSnapshot(ctx, getenv, key)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return exitCodeOf(err)
 	}
 	defer closeSnapshot()
 	broken, err := s.VerifyAudit(ctx)
@@ -31,7 +31,7 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 		}
 		fmt.Fprintf(stderr, "cakegate: the audit log is keyed from event %d, and %s is not set: %s. "+
 			"Set %s to the key file cakegate runs with.\n", broken, auditKeyVariable, held, auditKeyVariable)
-		return 2
+		return ExitFix
 	case errors.Is(err, state.ErrAuditWrongKey):
 		chainKey := "another key"
 		if k, kerr := s.AuditKeying(ctx); kerr == nil && k.Keyed() {
@@ -41,23 +41,23 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 			"event %d, the first keyed one, is the first that fails. Set %s to the key file cakegate runs with; "+
 			"if it is that file, the log was rewritten from event %d on.\n",
 			chainKey, auditKeyVariable, key.ID(), broken, auditKeyVariable, broken)
-		return 2
+		return ExitFix
 	case broken != 0:
 		fmt.Fprintf(stderr, "cakegate: the audit log is broken at event %d: %v\n", broken, err)
-		return 1
+		return ExitFix
 	case err != nil:
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return ExitRetry
 	}
 	st, err := s.Stats(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return ExitRetry
 	}
 	k, err := s.AuditKeying(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return ExitRetry
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d events, every link of the hash chain holds\n", st.AuditEvents)
 	switch {
@@ -71,9 +71,9 @@ func verifyAudit(ctx context.Context, getenv func(string) string, key *state.Aud
 		fmt.Fprintf(stderr, "cakegate: but the chain is not keyed, although %s is set: if you have just set it, "+
 			"start cakegate once and it keys the chain from its next event; if cakegate has run with this key, "+
 			"the chain was rewritten without it.\n", auditKeyVariable)
-		return 2
+		return ExitFix
 	default:
 		fmt.Fprintf(stdout, "the chain is unkeyed: %s; %s\n", unkeyedRisk, howToKey)
 	}
-	return 0
+	return ExitOK
 }

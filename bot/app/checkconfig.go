@@ -3,9 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -20,8 +23,10 @@ import (
 
 // checker collects the results of check-config, one line each.
 type checker struct {
-	out      io.Writer
-	problems int
+	out io.Writer
+	// problems are what the operator must fix (exit 2); unanswered are checks a service
+	// did not answer, so they could not be made (exit 1: try again).
+	problems, unanswered int
 }
 
 func (c *checker) ok(format string, args ...any) {
@@ -44,14 +49,47 @@ func (c *checker) fail(format string, args ...any) {
 	fmt.Fprintf(c.out, "FAIL  %s\n", fmt.Sprintf(format, args...))
 }
 
-// CheckConfig is `cakegate check-config`: it checks the policy file, the settings, the
-// Datacake token and its permission, the Slack token, the approvals channel and the
-// approvers, and prints each problem on its own line with the fix. It exits 1 if any.
-func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+// unavailable notes a check a service did not answer: nothing to fix in the settings, but
+// check-config cannot say they are right.
+func (c *checker) unavailable(format string, args ...any) {
+	c.unanswered++
+	fmt.Fprintf(c.out, "FAIL  %s\n", fmt.Sprintf(format, args...))
+}
+
+// failErr notes err by its kind: a problem to fix, or a service that did not answer.
+func (c *checker) failErr(err error, format string, args ...any) {
+	if exitCodeOf(err) == ExitFix {
+		c.fail(format, args...)
+	} else {
+		c.unavailable(format, args...)
+	}
+}
+
+// info notes what check-config read (--verbose); it is neither good nor bad.
+func (c *checker) info(format string, args ...any) {
+	fmt.Fprintf(c.out, "info  %s\n", fmt.Sprintf(format, args...))
+}
+
+// CheckConfig is `cakegate check-config [--verbose]`: it checks the settings, the port,
+// the policy file, the database, the Datacake token and its permission, the Slack tokens,
+// the approvals channel and the approvers, and prints each problem on its own line with
+// the fix. It exits 2 if there is a problem to fix, else 1 if a service did not answer, so
+// a check could not be made; --verbose also lists every setting as read.
+func CheckConfig(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	verbose := flags.Bool("verbose", false, "also list every setting as read, with the defaults taken (secrets only as set or not)")
+	if err := flags.Parse(args); err != nil || flags.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: cakegate check-config [--verbose]")
+		return usageExit(err)
+	}
 	c := &checker{out: stdout}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 
+	if *verbose {
+		listSettings(c, getenv)
+	}
 	cfg, err := LoadConfig(getenv)
 	var cerr configError
 	switch {
@@ -62,7 +100,13 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	case err != nil:
 		c.fail("%v", err)
 	default:
-		c.ok("environment: %s mode, slash command %s (the app's manifest must declare the same: cakegate manifest)", map[bool]string{true: "Socket Mode", false: "HTTP"}[cfg.SlackAppToken != ""], cfg.Command)
+		c.ok("environment: %s, slash command %s (the app's manifest must declare the same: cakegate manifest)", cfg.modeDescription(), cfg.Command)
+	}
+	for _, w := range cfg.modeWarnings() {
+		c.warn("%s", w)
+	}
+	if checkAddr(cfg.Addr) == "" {
+		checkListen(ctx, c, cfg.Addr)
 	}
 
 	if cfg.Store == storeEtcd {
@@ -71,7 +115,7 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 		checkDatabase(ctx, c, cfg)
 	}
 
-	policy, perr := commands.LoadPolicy(cfg.PolicyPath)
+	policy, perr := loadPolicy(cfg.PolicyPath)
 	var pe *commands.PolicyError
 	switch {
 	case errors.As(perr, &pe):
@@ -85,19 +129,12 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 	case perr != nil:
 		c.fail("policy file (CAKEGATE_CONFIG=%s): %v", cfg.PolicyPath, perr)
 	default:
-		c.ok("policy file %s: %d role(s): %s", cfg.PolicyPath, len(policy.RoleOrder), strings.Join(policy.RoleOrder, ", "))
-		bad := false
+		c.ok("policy file %s: %s: %s", cfg.PolicyPath, commands.Plural(len(policy.RoleOrder), "role", "roles"), strings.Join(policy.RoleOrder, ", "))
 		var specs []string
 		for _, e := range scheduleEntries(policy.Schedule) {
-			if err := checkCronSpec(e[0], e[1]); err != nil {
-				bad = true
-				c.fail("%s: %v", cfg.PolicyPath, err)
-			}
 			specs = append(specs, e[0]+" "+e[1])
 		}
-		if !bad {
-			c.ok("schedules: %s", strings.Join(specs, ", "))
-		}
+		c.ok("schedules: %s", strings.Join(specs, ", "))
 	}
 
 	if cfg.DatacakeToken != "" {
@@ -107,12 +144,90 @@ func CheckConfig(ctx context.Context, getenv func(string) string, stdout io.Writ
 		checkSlack(ctx, c, cfg, policy)
 	}
 
-	if c.problems > 0 {
-		fmt.Fprintf(stdout, "\n%d problem(s) found.\n", c.problems)
-		return 1
+	switch {
+	case c.problems > 0:
+		fmt.Fprintf(stdout, "\n%s found; each FAIL line says how to fix it.\n", commands.Plural(c.problems+c.unanswered, "problem", "problems"))
+		return ExitFix
+	case c.unanswered > 0:
+		fmt.Fprintf(stdout, "\n%s could not be made: a service did not answer. Run check-config again once it does.\n", commands.Plural(c.unanswered, "check", "checks"))
+		return ExitRetry
 	}
 	fmt.Fprintln(stdout, "\nAll checks passed.")
-	return 0
+	return ExitOK
+}
+
+// listSettings prints every setting as check-config reads it (--verbose): its value, or
+// the default taken; a secret only as set or not.
+func listSettings(c *checker, getenv func(string) string) {
+	secret := map[string]bool{"SLACK_BOT_TOKEN": true, "SLACK_APP_TOKEN": true, "SLACK_SIGNING_SECRET": true, "DATACAKE_TOKEN": true}
+	for _, s := range [][2]string{
+		{"SLACK_BOT_TOKEN", ""}, {"SLACK_APP_TOKEN", ""}, {"SLACK_SIGNING_SECRET", ""}, {"SLACK_API_URL", "https://slack.com/api/"},
+		{"DATACAKE_TOKEN", ""}, {"DATACAKE_TOKEN_FILE", ""}, {"DATACAKE_API_URL", defaultDatacakeURL},
+		{"DATACAKE_MAX_RPS", "10"}, {"DATACAKE_MAX_CONCURRENCY", "8"},
+		{"CAKEGATE_CONFIG", defaultPolicyPath}, {"CAKEGATE_DB", defaultDBPath}, {"CAKEGATE_ADDR", defaultAddr},
+		{"CAKEGATE_LOG_FORMAT", "text"}, {"CAKEGATE_COMMAND", defaultCommand}, {"CAKEGATE_STORE", storeBbolt},
+		{"CAKEGATE_AUDIT_KEY_FILE", ""},
+	} {
+		name, def := s[0], s[1]
+		v := getenv(name)
+		switch {
+		case v != "" && secret[name]:
+			c.info("%s is set (not shown)", name)
+		case v != "":
+			c.info("%s=%s", name, v)
+		case def != "":
+			c.info("%s is not set: %s", name, def)
+		default:
+			c.info("%s is not set", name)
+		}
+	}
+}
+
+// checkListen checks that serve could listen on addr, as serve would: a port another
+// program holds stops serve, while one a running cakegate holds is as it should be.
+func checkListen(ctx context.Context, c *checker, addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		ln.Close()
+		c.ok("CAKEGATE_ADDR %s is free to listen on", addr)
+		return
+	}
+	if runningCakegateAt(ctx, addr) {
+		c.ok("CAKEGATE_ADDR %s: a running cakegate listens there already (a second would not start beside it)", addr)
+		return
+	}
+	c.fail("%s", listenProblem(addr, err))
+}
+
+// listenProblem says why serve cannot listen on addr, and the fix.
+func listenProblem(addr string, err error) string {
+	return fmt.Sprintf("CAKEGATE_ADDR=%s cannot be listened on (%v): another program uses the port, or this user may not use it; "+
+		"stop that program, or set CAKEGATE_ADDR to a free port like :3001", addr, errors.Unwrap(err))
+}
+
+// runningCakegateAt reports whether what listens at addr is a cakegate: its /metrics
+// carries cakegate's own gauges.
+func runningCakegateAt(ctx context.Context, addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/metrics", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode == http.StatusOK && strings.Contains(string(body), "cakegate_leader")
 }
 
 // checkDatabase opens a copy of an existing database as serve would open the file (the
@@ -131,24 +246,25 @@ func checkDatabase(ctx context.Context, c *checker, cfg Config) {
 	}
 	s, closeSnapshot, err := state.OpenSnapshot(path)
 	if err != nil {
-		c.fail("CAKEGATE_DB: %v", err)
+		c.failErr(err, "CAKEGATE_DB: %v", err)
 		return
 	}
 	defer closeSnapshot()
 	st, err := s.Stats(ctx)
 	if err != nil {
-		c.fail("CAKEGATE_DB: %v", err)
+		c.failErr(err, "CAKEGATE_DB: %v", err)
 		return
 	}
 	id, created, err := s.Installation()
 	if err != nil {
-		c.fail("CAKEGATE_DB: %v", err)
+		c.failErr(err, "CAKEGATE_DB: %v", err)
 		return
 	}
-	c.ok("database %s: installation %s, created %s; schema version %d, %d request(s), %d audit event(s)", path, id, created.UTC().Format(time.RFC3339), state.SchemaVersion, st.Requests, st.AuditEvents)
+	c.ok("database %s: installation %s, created %s; schema version %d, %s, %s", path, id, created.UTC().Format(time.RFC3339), state.SchemaVersion,
+		commands.Plural(int(st.Requests), "request", "requests"), commands.Plural(int(st.AuditEvents), "audit event", "audit events"))
 	k, err := s.AuditKeying(ctx)
 	if err != nil {
-		c.fail("CAKEGATE_DB: %v", err)
+		c.failErr(err, "CAKEGATE_DB: %v", err)
 		return
 	}
 	checkAuditKeying(c, cfg, k, st.AuditEvents)
@@ -180,7 +296,7 @@ func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands
 	}
 	me, err := checkDatacakeToken(ctx, client, cfg)
 	if err != nil {
-		c.fail("%v", err)
+		c.failErr(err, "%v", err)
 		if !isRefusal(err) && policy != nil {
 			c.skip("the members permission in workspace %s: Datacake did not answer", policy.Workspace)
 		}
@@ -199,7 +315,7 @@ func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands
 	case errors.Is(err, datacake.ErrNotFound), errors.Is(err, datacake.ErrNotAuthorized):
 		c.fail("workspace %s (policy: workspace) is not visible to the Datacake token: check the id, or add the token's user to the workspace", policy.Workspace)
 	case err != nil:
-		c.fail("Datacake did not answer about workspace %s (%v): check the network and DATACAKE_API_URL; the permission was not checked", policy.Workspace, err)
+		c.unavailable("Datacake did not answer about workspace %s (%v): check the network and DATACAKE_API_URL; the permission was not checked", policy.Workspace, err)
 	case !slices.Contains(perms, "members"):
 		c.fail("the Datacake token lacks the members permission in workspace %s (it has: %s): grant it under Workspace → Members, since cakegate creates and deletes API users", policy.Workspace, strings.Join(perms, ", "))
 	default:
@@ -215,13 +331,14 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 	api := slack.New(cfg.SlackBotToken, opts...)
 	auth, err := checkSlackAuth(ctx, api, cfg.SlackAPIURL)
 	if err != nil {
-		c.fail("%v", err)
+		c.failErr(err, "%v", err)
 		if !isRefusal(err) {
 			c.skip("app-level token, approvals channel, approvers: Slack did not answer")
 		}
 		return
 	}
 	c.ok("Slack bot token works: @%s in %s", auth.User, auth.Team)
+	checkIdentityPins(ctx, c, api, cfg, auth)
 	if cfg.SlackAppToken != "" {
 		appAPI := slack.New(cfg.SlackBotToken, append(opts, slack.OptionAppLevelToken(cfg.SlackAppToken))...)
 		_, _, err := appAPI.StartSocketModeContext(ctx)
@@ -231,7 +348,7 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 		case code != "":
 			c.fail("SLACK_APP_TOKEN is refused by Slack (%s): create an app-level token with connections:write under Basic Information, and enable Socket Mode", code)
 		default:
-			c.fail("Slack did not answer apps.connections.open (%v): check the network; the app-level token was not checked", err)
+			c.unavailable("Slack did not answer apps.connections.open (%v): check the network; the app-level token was not checked", err)
 		}
 	}
 	if policy == nil {
@@ -242,7 +359,7 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 		ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channel})
 		switch {
 		case err != nil && slackAnswerCode(err) == "":
-			c.fail("approvals_channel %s: Slack did not answer conversations.info (%v): check the network; the channel was not checked", channel, err)
+			c.unavailable("approvals_channel %s: Slack did not answer conversations.info (%v): check the network; the channel was not checked", channel, err)
 		case err != nil:
 			c.fail("approvals_channel %s: Slack says %s: check the channel id (open the channel, click its name, copy the Channel ID at the bottom of About), and for a private channel invite @%s first", channel, slackAnswerCode(err), auth.User)
 		case !ch.IsMember:
@@ -276,7 +393,7 @@ func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string
 			switch {
 			case err != nil && slackAnswerCode(err) == "":
 				bad++
-				c.fail("%s: user group %s: Slack did not answer (%v): check the network", what, id, err)
+				c.unavailable("%s: user group %s: Slack did not answer (%v): check the network", what, id, err)
 			case err != nil:
 				bad++
 				c.fail("%s: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", what, id, err)
@@ -290,7 +407,7 @@ func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string
 		switch {
 		case err != nil && slackAnswerCode(err) == "":
 			bad++
-			c.fail("%s: user %s: Slack did not answer (%v): check the network", what, id, err)
+			c.unavailable("%s: user %s: Slack did not answer (%v): check the network", what, id, err)
 		case err != nil:
 			bad++
 			c.fail("%s: user %s: Slack says %v: check the member id (profile → ⋯ → Copy member ID)", what, id, err)

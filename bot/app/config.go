@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -120,7 +119,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		data, err := os.ReadFile(file)
 		switch {
 		case err != nil:
-			bad("DATACAKE_TOKEN_FILE: cannot read %s: %v", file, errors.Unwrap(err))
+			bad("DATACAKE_TOKEN_FILE: %s", unreadableFile(file, err))
 		case strings.TrimSpace(string(data)) == "":
 			bad("DATACAKE_TOKEN_FILE: %s is empty.", file)
 		default:

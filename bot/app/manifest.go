@@ -139,35 +139,35 @@ func Manifest(args []string, getenv func(string) string, stdout, stderr io.Write
 	name := fs.String("name", "cakegate", "the app's name in Slack")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, usage)
-		return 2
+		return usageExit(err)
 	}
 	switch {
 	case *socket && *base != "":
 		fmt.Fprintln(stderr, "cakegate manifest: give --url or --socket-mode, not both")
-		return 2
+		return ExitFix
 	case *base != "":
 		u, err := url.Parse(*base)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			fmt.Fprintf(stderr, "cakegate manifest: --url %q: Slack needs a public https URL\n", *base)
-			return 2
+			return ExitFix
 		}
 	case !*socket:
 		fmt.Fprintln(stderr, "cakegate manifest: no --url given, so this is the Socket Mode manifest (no public URL needed; run cakegate with SLACK_APP_TOKEN). For HTTP mode: cakegate manifest --url https://…")
 	}
 	if msg := checkCommandName(*command); msg != "" {
 		fmt.Fprintf(stderr, "cakegate manifest: --command %s\n", msg)
-		return 2
+		return ExitFix
 	}
 	if strings.TrimSpace(*name) == "" || len(*name) > 35 {
 		fmt.Fprintf(stderr, "cakegate manifest: --name %q: give the app a name of 1 to 35 characters\n", *name)
-		return 2
+		return ExitFix
 	}
 	out, err := yaml.Marshal(buildManifest(*name, *command, *base))
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate manifest:", err)
-		return 1
+		return ExitRetry
 	}
 	fmt.Fprint(stdout, "# Slack app manifest for cakegate: api.slack.com/apps → Create New App → From an app manifest\n")
 	stdout.Write(out)
-	return 0
+	return ExitOK
 }

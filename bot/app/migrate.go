@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cakegate/cakegate/state"
 	"github.com/cakegate/cakegate/state/etcdstore"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 const migrateUsage = "usage: cakegate migrate --to etcd"
@@ -19,39 +21,39 @@ const migrateUsage = "usage: cakegate migrate --to etcd"
 // installation id, counts and an intact audit chain. cakegate must be stopped, since
 // what it wrote after the copy would be lost; the bbolt file is left as it was.
 func Migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		fmt.Fprintln(stderr, migrateUsage)
+		return ExitOK
+	}
 	if len(args) != 2 || args[0] != "--to" || args[1] != "etcd" {
 		fmt.Fprintln(stderr, migrateUsage)
-		return 2
+		return ExitFix
 	}
 	key, problem := loadAuditKey(getenv)
 	if problem != "" {
 		fmt.Fprintln(stderr, "migrate:", problem)
-		return 2
+		return ExitFix
 	}
 	if err := migrateToEtcd(ctx, dbPathFrom(getenv), etcdConfig(getenv), key.Key, stdout); err != nil {
 		fmt.Fprintln(stderr, "migrate:", err)
-		if errors.As(err, new(configError)) {
-			return 2
-		}
-		return 1
+		return exitCodeOf(err)
 	}
-	return 0
+	return ExitOK
 }
 
 // migrateToEtcd copies the file at dbPath into etcd and checks the copy, a keyed audit
 // chain with key, which must then be the chain's.
 func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key *state.AuditKey, stdout io.Writer) error {
 	if len(cfg.Endpoints) == 0 {
-		return errors.New("CAKEGATE_ETCD_ENDPOINTS is not set: give the etcd members' client URLs")
+		return configError{"CAKEGATE_ETCD_ENDPOINTS is not set: give the etcd members' client URLs"}
 	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("no database at %s (CAKEGATE_DB): %w", dbPath, errors.Unwrap(err))
 	}
 	src, err := state.Open(dbPath, state.WithLockTimeout(300*time.Millisecond))
-	if errors.Is(err, state.ErrLocked) {
-		return fmt.Errorf("%s is in use: stop cakegate before migrating, or what it writes after the copy is lost", dbPath)
-	}
 	if err != nil {
+		// In use: Open's error names the holder and says to stop it; what cakegate wrote
+		// after the copy would be lost.
 		return err
 	}
 	defer src.Close()
@@ -77,6 +79,14 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key
 		return err
 	}
 	prefix := orDefault(cfg.Prefix, etcdstore.DefaultPrefix)
+	// The client does not wait for a connection; without this an etcd that does not
+	// answer would hold the copy's first write forever.
+	answered, cancel := context.WithTimeout(ctx, etcdstore.DefaultDialTimeout)
+	_, err = client.Get(answered, prefix, clientv3.WithCountOnly())
+	cancel()
+	if err != nil {
+		return fmt.Errorf("etcd at %s does not answer (%v): check CAKEGATE_ETCD_ENDPOINTS, its TLS settings and the network; nothing was copied", strings.Join(cfg.Endpoints, ","), err)
+	}
 	if err := src.Export(ctx, func(c state.Content) error {
 		return etcdstore.Import(ctx, client, prefix, c, cfg.MaxTxnOps)
 	}); err != nil {

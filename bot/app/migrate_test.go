@@ -45,8 +45,8 @@ func TestMigrateToEtcd(t *testing.T) {
 	}
 
 	// While cakegate holds the file, nothing is copied.
-	if code, _, stderr := migrate(); code != 1 || !strings.Contains(stderr, "stop cakegate") {
-		t.Fatalf("migrate of a file in use: exit %d, %q; want 1 and to be told to stop cakegate", code, stderr)
+	if code, _, stderr := migrate(); code != 2 || !strings.Contains(stderr, "in use by another cakegate process") || !strings.Contains(stderr, "stop it first") {
+		t.Fatalf("migrate of a file in use: exit %d, %q; want 2 and to be told to stop cakegate", code, stderr)
 	}
 	if err := src.Close(); err != nil {
 		t.Fatal(err)

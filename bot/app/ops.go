@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
@@ -22,52 +20,16 @@ func dbPathFrom(getenv func(string) string) string {
 	return orDefault(getenv("CAKEGATE_DB"), defaultDBPath)
 }
 
-// Backup is `cakegate backup FILE`: a consistent copy of the database, taken while the bot
-// runs if it does. The copy is written beside FILE and renamed into place, so FILE is never
-// half written; it is private (0600) like the database. With CAKEGATE_STORE=etcd the copy
-// is the etcd store read at one revision, written as a bbolt file: it opens like any
-// cakegate database, and `cakegate migrate --to etcd` restores it into an empty prefix.
-func Backup(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: cakegate backup FILE")
-		return 2
-	}
-	dest := args[0]
-	tmp, err := os.CreateTemp(filepath.Dir(dest), ".cakegate-backup-*")
-	if err != nil {
-		fmt.Fprintln(stderr, "backup:", err)
-		return 1
-	}
-	defer os.Remove(tmp.Name())
-	if storeKind(getenv) == storeEtcd {
-		tmp.Close()
-		err = backupEtcd(context.Background(), etcdConfig(getenv), tmp.Name(), dest)
-	} else if err = tmp.Chmod(0o600); err == nil {
-		err = state.BackupFrom(dbPathFrom(getenv), tmp)
-		if err == nil {
-			err = tmp.Sync()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), dest)
-		}
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "backup:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "backup written to %s\n", dest)
-	return 0
-}
-
 // Audit is `cakegate audit export [--since T] [--request R42]` and `cakegate audit verify`.
 func Audit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	const usage = "usage: cakegate audit export [--since TIME] [--request R42] | cakegate audit verify"
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		fmt.Fprintln(stderr, usage)
+		return ExitOK
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
-		return 2
+		return ExitFix
 	}
 	switch args[0] {
 	case "export":
@@ -77,14 +39,14 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 		request := fs.String("request", "", "only the events of one request, e.g. R42")
 		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
 			fmt.Fprintln(stderr, usage)
-			return 2
+			return usageExit(err)
 		}
 		var from time.Time
 		if *since != "" {
 			t, err := parseSince(*since, time.Now())
 			if err != nil {
 				fmt.Fprintln(stderr, "audit export:", err)
-				return 2
+				return ExitFix
 			}
 			from = t
 		}
@@ -93,14 +55,14 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 			var err error
 			if id, err = commands.ParseRequestID(*request); err != nil {
 				fmt.Fprintln(stderr, "audit export:", err)
-				return 2
+				return ExitFix
 			}
 		}
 		return withSnapshot(ctx, getenv, nil, stderr, func(s auditSource) error {
 			if id != 0 {
 				// An empty export would look like a request that left no trace.
 				if _, err := s.Get(ctx, id); commands.ErrorCode(err) == commands.CodeNotFound {
-					return fmt.Errorf("there is no request %s in %s", id, storeName(getenv))
+					return fixError{fmt.Errorf("there is no request %s in %s", id, storeName(getenv))}
 				} else if err != nil {
 					return err
 				}
@@ -110,17 +72,17 @@ func Audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	case "verify":
 		if len(args) > 1 {
 			fmt.Fprintln(stderr, usage)
-			return 2
+			return ExitFix
 		}
 		key, problem := loadAuditKey(getenv)
 		if problem != "" {
 			fmt.Fprintln(stderr, "cakegate:", problem)
-			return 2
+			return ExitFix
 		}
 		return verifyAudit(ctx, getenv, key.Key, stdout, stderr)
 	}
 	fmt.Fprintln(stderr, usage)
-	return 2
+	return ExitFix
 }
 
 // auditSource is what the audit commands read, from a bbolt snapshot or an etcd view.
@@ -139,14 +101,14 @@ func withSnapshot(ctx context.Context, getenv func(string) string, key *state.Au
 	s, closeSnapshot, err := openSnapshot(ctx, getenv, key)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return exitCodeOf(err)
 	}
 	defer closeSnapshot()
 	if err := fn(s); err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 1
+		return exitCodeOf(err)
 	}
-	return 0
+	return ExitOK
 }
 
 // exportAudit writes the audit records as JSON lines, oldest first.

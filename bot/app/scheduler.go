@@ -88,6 +88,15 @@ func checkCronSpec(name, spec string) error {
 	return nil
 }
 
+// loadPolicy reads the policy file as serve runs it: its schedule: specs checked by the
+// scheduler's cron parser, so a bad one is reported with its line among the rest.
+func loadPolicy(path string) (*commands.Policy, error) {
+	return commands.LoadPolicy(path, commands.WithScheduleCheck(func(spec string) error {
+		_, err := cron.ParseStandard(spec)
+		return err
+	}))
+}
+
 // scheduleEntries lists the policy's schedule as job name and spec, in the order the jobs
 // run.
 func scheduleEntries(sch commands.Schedule) [][2]string {

@@ -11,14 +11,16 @@ import (
 )
 
 // Serve is `cakegate serve`: it builds cakegate from the environment and runs it until ctx
-// ends. It returns the exit status.
+// ends. It returns the exit status (exit.go): 2 for what the operator must fix (the
+// settings, the policy, the database file, a refused token, another process on the
+// database or the port), 1 for a failure a restart may mend.
 func Serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logFormat := fs.String("log-format", "", "log as text or json (default: CAKEGATE_LOG_FORMAT, else text)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: cakegate serve [--log-format text|json]")
-		return 2
+		return usageExit(err)
 	}
 	switch *logFormat {
 	case "":
@@ -32,38 +34,38 @@ func Serve(ctx context.Context, args []string, getenv func(string) string, stder
 		}
 	default:
 		fmt.Fprintf(stderr, "cakegate serve: --log-format %q: use text or json.\n", *logFormat)
-		return 2
+		return ExitFix
 	}
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "cakegate cannot start:\n%s\n", indent(err.Error()))
-		return 2
+		return ExitFix
 	}
 	log := NewLogger(cfg, stderr)
+	for _, w := range cfg.modeWarnings() {
+		log.Warn(w)
+	}
 	a, err := New(cfg, log, Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "cakegate cannot start:\n%s\n", indent(err.Error()))
-		if errors.As(err, new(configError)) {
-			return 2 // found only with the store open, but a setting to fix all the same
-		}
-		return 1
+		return exitCodeOf(err)
 	}
 	defer a.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "cakegate cannot start: CAKEGATE_ADDR=%s: %v\n", cfg.Addr, err)
-		return 1
+		fmt.Fprintf(stderr, "cakegate cannot start: %s\n", listenProblem(cfg.Addr, err))
+		return ExitFix
 	}
 	if err := a.Run(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		var se *startupError
 		if errors.As(err, &se) {
 			log.Error("cakegate cannot start", "err", err)
-			return 1
+		} else {
+			log.Error("cakegate stopped", "err", err)
 		}
-		log.Error("cakegate stopped", "err", err)
-		return 1
+		return exitCodeOf(err)
 	}
-	return 0
+	return ExitOK
 }
 
 // NewLogger is cakegate's logger for cfg, writing to w: text or JSON, with every secret in

@@ -1,6 +1,11 @@
 package app
 
 import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
 	"runtime/debug"
 	"sync"
 )
@@ -53,4 +58,25 @@ func versionFrom(info *debug.BuildInfo) string {
 		rev += "-dirty"
 	}
 	return "dev-" + rev
+}
+
+// VersionCommand is `cakegate version [--json]`: the version as one line, or as a JSON
+// object for scripts ({"version": "v0.3.0", "go": "go1.26.0"}).
+func VersionCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the version as a JSON object")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: cakegate version [--json]")
+		return usageExit(err)
+	}
+	if !*asJSON {
+		fmt.Fprintln(stdout, "cakegate", Version())
+		return ExitOK
+	}
+	json.NewEncoder(stdout).Encode(struct {
+		Version string `json:"version"`
+		Go      string `json:"go"`
+	}{Version(), runtime.Version()})
+	return ExitOK
 }

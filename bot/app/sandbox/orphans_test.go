@@ -84,7 +84,7 @@ func TestOrphansOfAFreshOrForeignDatabase(t *testing.T) {
 		t.Fatalf("a requester's orphans delete: %q", answer)
 	}
 	answer, err := s.slash(ctx, sandboxAnn, "orphans delete")
-	if err != nil || !strings.Contains(answer, "Deleted 4 API user(s)") {
+	if err != nil || !strings.Contains(answer, "Deleted 4 leftover tokens") {
 		t.Fatalf("orphans delete: %q %v", answer, err)
 	}
 	left := s.datacake.APIUsers(sandboxWorkspace)

@@ -106,8 +106,8 @@ func TestRunServeRefusesBadPolicy(t *testing.T) {
 		"CAKEGATE_CONFIG": policy, "CAKEGATE_DB": filepath.Join(dir, "cakegate.db"), "CAKEGATE_ADDR": "127.0.0.1:0",
 	}
 	got := serveCakegate(t, env)
-	if got.code == 0 {
-		t.Fatalf("serve with a bad policy exited 0; stderr:\n%s", got.stderr)
+	if got.code != 2 {
+		t.Fatalf("serve with a bad policy exited %d, want 2 (fix the policy; a restart will not); stderr:\n%s", got.code, got.stderr)
 	}
 	want := policy + ":" + strconv.Itoa(line) + ":"
 	if !strings.Contains(got.stderr, want) || !strings.Contains(got.stderr, "max_durration") {

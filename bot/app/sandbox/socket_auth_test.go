@@ -15,7 +15,7 @@ import (
 
 // TestServeStopsWhenSlackRefusesTheAppToken: in Socket Mode a refused app-level token is
 // fatal (no amount of reconnecting mends it): serve stops with a message saying which
-// setting to check, and exits non-zero.
+// setting to check, and exits 2 (a token to fix: restarting will not mend it).
 func TestServeStopsWhenSlackRefusesTheAppToken(t *testing.T) {
 	ctx := testContext(t)
 	fakeSlack := slacktest.New()
@@ -36,12 +36,18 @@ func TestServeStopsWhenSlackRefusesTheAppToken(t *testing.T) {
 	}
 	var stderr bytes.Buffer
 	code := app.Serve(ctx, nil, apptest.EnvOf(env), &stderr)
-	if code == 0 {
-		t.Fatalf("serve exited 0 with a refused app token:\n%s", stderr.String())
+	if code != 2 {
+		t.Fatalf("serve exited %d with a refused app token, want 2:\n%s", code, stderr.String())
 	}
 	out := stderr.String()
 	if !strings.Contains(out, "invalid_auth") || !strings.Contains(out, "SLACK_APP_TOKEN") {
 		t.Fatalf("the message does not say what to fix:\n%s", out)
+	}
+	// The bot token works (auth.test said so): the line names only the app-level token.
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "invalid_auth") && strings.Contains(l, "SLACK_BOT_TOKEN") {
+			t.Fatalf("the refusal names SLACK_BOT_TOKEN too:\n%s", l)
+		}
 	}
 	if strings.Contains(out, "xapp-revoked-long-ago") {
 		t.Fatalf("the log shows the app token:\n%s", out)

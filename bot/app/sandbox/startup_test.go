@@ -75,8 +75,8 @@ func TestServeStopsOnARefusedToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := serveCakegate(t, w.env(tt.change))
-			if got.code != 1 {
-				t.Fatalf("exit %d, want 1:\n%s", got.code, got.stderr)
+			if got.code != 2 {
+				t.Fatalf("exit %d, want 2 (a refused token is a setting to fix):\n%s", got.code, got.stderr)
 			}
 			var lines []string
 			for _, l := range strings.Split(got.stderr, "\n") {
@@ -207,7 +207,7 @@ func TestReadyzNamesAnUnreachableDatacake(t *testing.T) {
 }
 
 // TestServeBinaryStopsOnARefusedToken: as an operator runs it, `cakegate` with a wrong bot
-// token exits 1 with one line that names SLACK_BOT_TOKEN, and never says it is ready.
+// token exits 2 with one line that names SLACK_BOT_TOKEN, and never says it is ready.
 func TestServeBinaryStopsOnARefusedToken(t *testing.T) {
 	w := newStartupWorld(t)
 	var env []string
@@ -215,8 +215,8 @@ func TestServeBinaryStopsOnARefusedToken(t *testing.T) {
 		env = append(env, k+"="+v)
 	}
 	out, errOut, code := runBinary(t, append(env, "DATACAKE_TOKEN_FILE=", "SLACK_APP_TOKEN="))
-	if code != 1 {
-		t.Fatalf("exit %d, want 1:\n%s%s", code, out, errOut)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2:\n%s%s", code, out, errOut)
 	}
 	if n := strings.Count(errOut, `msg="cakegate cannot start" err="SLACK_BOT_TOKEN is refused by Slack (invalid_auth)`); n != 1 {
 		t.Fatalf("want one line naming SLACK_BOT_TOKEN, got %d:\n%s", n, errOut)
