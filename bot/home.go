@@ -45,8 +45,8 @@ func (b *Bot) showHome(ctx context.Context, user string) {
 }
 
 // publishHomeOnce renders user's Home tab and sends it to Slack. While Slack asks to wait
-// (a 429 on views.publish) the tab is owed instead, and a 429 makes it owed: a later
-// outbox run publishes the state of then, so the last version is delayed, never dropped.
+// (a 429 on views.publish) the tab is owed instead, and a 429 makes it owed: it goes out
+// with the state of then once the wait is over (armHomeWake), delayed, never dropped.
 // Other failures are logged: the tab keeps its last content until the next change or the
 // next time it is opened.
 func (b *Bot) publishHomeOnce(ctx context.Context, user string) {

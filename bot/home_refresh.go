@@ -46,8 +46,8 @@ func (h *homeRefresh) flush() {
 // request in ids and of every approver of its role, of those who opened their Home tab
 // within homeRecent. A tab refreshed less than homeRefreshGap ago, or while Slack asks to
 // wait, is owed and goes out once that has passed (armHomeWake), showing the state of
-// then. The tab of
-// actor ("": none), whose click made the change, is not held back by the gap.
+// then. The tab of actor ("": none), whose click made the change, is not held back by the
+// gap.
 func (b *Bot) refreshHomes(ctx context.Context, ids map[commands.RequestID]bool, actor string) {
 	for _, user := range b.homeAudience(ctx, ids) {
 		if user == actor {
