@@ -88,6 +88,15 @@ type eventDedupe struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	ids map[string]time.Time
+	// order has the ids as they were recorded, oldest first, so that the expired ones are
+	// dropped from its front: a delivery costs the same however many are remembered (a
+	// sweep of the whole map once it held 10,000 took most of an acknowledgement's time).
+	order []dedupeEntry
+}
+
+type dedupeEntry struct {
+	id string
+	at time.Time
 }
 
 // forget drops id, so that a redelivery of an event that was not taken is handled.
@@ -107,16 +116,17 @@ func (d *eventDedupe) seen(id string, now time.Time) bool {
 	if d.ids == nil {
 		d.ids = map[string]time.Time{}
 	}
-	if len(d.ids) > 10000 {
-		for k, at := range d.ids {
-			if now.Sub(at) > d.ttl {
-				delete(d.ids, k)
-			}
+	for len(d.order) > 0 && now.Sub(d.order[0].at) > d.ttl {
+		e := d.order[0]
+		if at, ok := d.ids[e.id]; ok && at.Equal(e.at) {
+			delete(d.ids, e.id) // not recorded afresh since
 		}
+		d.order = d.order[1:]
 	}
 	if at, ok := d.ids[id]; ok && now.Sub(at) <= d.ttl {
 		return true
 	}
 	d.ids[id] = now
+	d.order = append(d.order, dedupeEntry{id: id, at: now})
 	return false
 }

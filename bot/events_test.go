@@ -45,11 +45,33 @@ func TestEventDedupeForgetsOldIDs(t *testing.T) {
 	}
 	d.seen("EvRecent", t0.Add(10*time.Minute))
 	later := t0.Add(16 * time.Minute)
-	d.seen("EvNew", later) // more than 10000 ids: the expired ones go
+	d.seen("EvNew", later) // the expired ones go
 	if n := len(d.ids); n != 2 {
 		t.Fatalf("%d ids remembered, want the 2 within the ttl", n)
 	}
 	if !d.seen("EvRecent", later) {
 		t.Fatal("an id within the ttl was forgotten")
+	}
+}
+
+// BenchmarkReplaySeen records one delivery while 10 or 100,000 others are remembered
+// within the replay window: the cost must not grow with them (issue 27).
+func BenchmarkReplaySeen(b *testing.B) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for _, live := range []int{10, 100_000} {
+		b.Run(fmt.Sprintf("remembered=%d", live), func(b *testing.B) {
+			d := &eventDedupe{ttl: replayWindow}
+			for i := range live {
+				d.seen(fmt.Sprintf("sig:%d", i), t0)
+			}
+			ids := make([]string, b.N)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("new:%d", i)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				d.seen(ids[i], t0.Add(time.Second))
+			}
+		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -42,9 +44,18 @@ func (b *Bot) showHome(ctx context.Context, user string) {
 	}
 }
 
-// publishHomeOnce renders user's Home tab and sends it to Slack. Failures are logged: the
-// tab keeps its last content until the next change or the next time it is opened.
+// publishHomeOnce renders user's Home tab and sends it to Slack. While Slack asks to wait
+// (a 429 on views.publish) the tab is owed instead, and a 429 makes it owed: it goes out
+// with the state of then once the wait is over (armHomeWake), delayed, never dropped.
+// Other failures are logged: the tab keeps its last content until the next change or the
+// next time it is opened.
 func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
+	if b.home.paused(b.now()) {
+		b.home.owe(user)
+		b.armHomeWake()
+		return
+	}
+	opening := b.home.opening(user)
 	view := HomeView(b.homeFor(ctx, user), b.now())
 	b.namedBlocks(view.Blocks.BlockSet)
 	// A tab that would show what Slack shows already is not sent again: a busy
@@ -54,11 +65,19 @@ func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
 		return
 	}
 	if _, err := b.slack.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			wait := max(rl.RetryAfter, time.Second)
+			b.log.Warn("app home: publish rate limited; will publish again", "user", user, "retry_after", wait)
+			b.home.limited(user, b.now().Add(wait))
+			b.armHomeWake()
+			return
+		}
 		b.log.Warn("app home: publish", "user", user, "err", err)
-		b.home.published(user, "")
+		b.home.published(user, "", opening)
 		return
 	}
-	b.home.published(user, sum)
+	b.home.published(user, sum, opening)
 }
 
 // viewSum is a digest of what view shows, to tell whether a tab changed.

@@ -9,7 +9,8 @@ import (
 
 // homeRefresh collects the requests one outbox run delivered notifications about, so that
 // the Home tabs showing them are re-published once per run rather than once per
-// notification: Slack allows about 100 views.publish a minute.
+// notification, and each at most once per homeRefreshGap: Slack allows about 100
+// views.publish a minute.
 type homeRefresh struct {
 	b   *Bot
 	ids map[commands.RequestID]bool
@@ -27,31 +28,75 @@ func (h *homeRefresh) delivered(n commands.Notification) {
 	}
 }
 
-// flush re-publishes, in the background, the Home tabs that show the collected requests.
+// flush re-publishes, in the background, the Home tabs that show the collected requests,
+// and those owed a refresh from earlier runs whose gap has passed (homeRefreshGap).
 func (h *homeRefresh) flush() {
 	if len(h.ids) == 0 {
+		if h.b.home.anyDue(h.b.now()) {
+			h.b.async(h.b.publishDueHomes)
+		}
 		return
 	}
 	ids := h.ids
 	h.ids = map[commands.RequestID]bool{}
-	h.b.async(func(ctx context.Context) { h.b.refreshHomes(ctx, ids) })
+	h.b.async(func(ctx context.Context) { h.b.refreshHomes(ctx, ids, "") })
 }
 
 // refreshHomes re-publishes, one user after another, the Home tab of the requester of each
-// request in ids and of every approver of its role who has opened their Home tab since the
-// process started.
-func (b *Bot) refreshHomes(ctx context.Context, ids map[commands.RequestID]bool) {
+// request in ids and of every approver of its role, of those who opened their Home tab
+// within homeRecent. A tab refreshed less than homeRefreshGap ago, or while Slack asks to
+// wait, is owed and goes out once that has passed (armHomeWake), showing the state of
+// then. The tab of actor ("": none), whose click made the change, is not held back by the
+// gap.
+func (b *Bot) refreshHomes(ctx context.Context, ids map[commands.RequestID]bool, actor string) {
 	for _, user := range b.homeAudience(ctx, ids) {
+		if user == actor {
+			b.home.refreshNow(user)
+		}
+		b.home.owe(user)
+	}
+	b.publishDueHomes(ctx)
+}
+
+// publishDueHomes publishes the Home tabs owed a refresh that may go out now.
+func (b *Bot) publishDueHomes(ctx context.Context) {
+	users := b.home.due(b.now())
+	for i, user := range users {
 		if ctx.Err() != nil {
+			for _, u := range users[i:] {
+				b.home.owe(u) // not dropped: a later run publishes them
+			}
 			return
 		}
 		b.showHome(ctx, user)
 	}
+	b.armHomeWake()
 }
 
-// homeAudience returns whose Home tab shows any of the requests in ids, sorted.
+// armHomeWake has an outbox run come when the next tab held back (by homeRefreshGap or
+// Slack's 429) may go out, so that it waits for its gap or Slack, not for the outbox job.
+// The wait is on the service's clock, so tests and the simulation move it.
+func (b *Bot) armHomeWake() {
+	at, ok := b.home.nextWake(b.now())
+	if !ok {
+		return
+	}
+	timers, ok := b.svc.Clock.(commands.Timers)
+	if !ok {
+		timers = commands.SystemClock{}
+	}
+	wake := timers.At(at)
+	go func() {
+		<-wake
+		b.Kick()
+	}()
+}
+
+// homeAudience returns whose Home tab shows any of the requests in ids, of those who
+// opened theirs within homeRecent, sorted.
 func (b *Bot) homeAudience(ctx context.Context, ids map[commands.RequestID]bool) []string {
-	viewers := b.home.viewerList()
+	now := b.now()
+	viewers := b.home.viewerList(now)
 	users := map[string]bool{}
 	approves := map[string]map[string]bool{} // role → viewer → approves it
 	for id := range ids {
@@ -60,7 +105,9 @@ func (b *Bot) homeAudience(ctx context.Context, ids map[commands.RequestID]bool)
 			b.log.Warn("app home: load request to refresh", "request", id.String(), "err", err)
 			continue
 		}
-		users[r.Requester] = true
+		if b.home.recent(r.Requester, now) {
+			users[r.Requester] = true
+		}
 		byViewer, known := approves[r.Role]
 		if !known {
 			byViewer = b.approversAmong(ctx, r.Role, viewers)

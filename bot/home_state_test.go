@@ -5,6 +5,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 func TestHomeStatePublishesOfOneUserDoNotOverlap(t *testing.T) {
@@ -67,7 +70,7 @@ func TestHomeStateViewersAreBounded(t *testing.T) {
 	// U00005 opens again: now the most recent, so it stays.
 	h.opened("U00005", t0.Add(time.Hour))
 	h.opened("Unew", t0.Add(2*time.Hour))
-	viewers := h.viewerList()
+	viewers := h.viewerList(t0)
 	if len(viewers) != maxHomeViewers {
 		t.Fatalf("%d viewers remembered, want %d", len(viewers), maxHomeViewers)
 	}
@@ -80,5 +83,61 @@ func TestHomeStateViewersAreBounded(t *testing.T) {
 		if !slices.Contains(viewers, kept) {
 			t.Errorf("%s, a recent viewer, was forgotten", kept)
 		}
+	}
+}
+
+// A tab held back by the gap between refreshes, or by Slack's 429, has an outbox run come
+// when it may go out, on the service's clock; one wake serves every tab due by then.
+func TestHomeWakeComesWhenTheTabMayGoOut(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	clock := commandstest.NewClock(t0)
+	b := New(Config{Service: &commands.Service{Clock: clock}})
+	woke := func() bool {
+		select {
+		case <-b.kick:
+			return true
+		default:
+			return false
+		}
+	}
+	b.home.owe("U1")
+	if got := b.home.due(t0); !slices.Equal(got, []string{"U1"}) {
+		t.Fatalf("due %v, want U1", got)
+	}
+	b.home.owe("U1") // changed again at once: held back
+	b.home.owe("U2") // never refreshed: may go now
+	if due := b.home.due(t0); !slices.Equal(due, []string{"U2"}) {
+		t.Fatalf("due %v, want U2 alone", due)
+	}
+	b.armHomeWake()
+	b.armHomeWake() // armed already: no second wake
+	clock.Advance(homeRefreshGap - time.Second)
+	if woke() {
+		t.Fatal("woke before the gap ended")
+	}
+	clock.Advance(time.Second)
+	select {
+	case <-b.kick:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no outbox run when the gap ended")
+	}
+	if due := b.home.due(clock.Now()); !slices.Equal(due, []string{"U1"}) {
+		t.Fatalf("due %v after the gap, want U1", due)
+	}
+
+	// Slack's 429 holds every tab back until its Retry-After.
+	b.home.limited("U1", clock.Now().Add(30*time.Second))
+	if due := b.home.due(clock.Now().Add(29 * time.Second)); len(due) != 0 {
+		t.Fatalf("due %v while Slack asks to wait", due)
+	}
+	b.armHomeWake()
+	clock.Advance(30 * time.Second)
+	select {
+	case <-b.kick:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no outbox run when Slack's wait ended")
+	}
+	if due := b.home.due(clock.Now()); !slices.Equal(due, []string{"U1"}) {
+		t.Fatalf("due %v after Slack's wait, want U1: the last version is not dropped", due)
 	}
 }

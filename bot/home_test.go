@@ -274,12 +274,12 @@ func TestHomeApproveAndStaleClick(t *testing.T) {
 	}
 }
 
-// TestHomeRefreshAfterOutbox: once the outbox has told Slack about a change, the
-// requester's Home tab and those of the approvers who opened theirs are published again,
-// once each per outbox run; others are left alone.
+// TestHomeRefreshAfterOutbox: once the outbox has told Slack about a change, the Home tabs
+// of the requester and the approvers who opened theirs are published again, once each per
+// outbox run; others are left alone.
 func TestHomeRefreshAfterOutbox(t *testing.T) {
 	f := newHomeFixture(t)
-	for _, u := range []string{"U0ANN", "U0CAROL"} {
+	for _, u := range []string{"U0ANN", "U0CAROL", "U0ALICE"} {
 		f.openHome(t, u)
 		f.waitHome(t, u, homeShows("My tokens"))
 	}
@@ -363,6 +363,7 @@ func TestHomeExtend(t *testing.T) {
 // empties after the outbox run, and a stale Deny says who decided.
 func TestHomeDeny(t *testing.T) {
 	f := newHomeFixture(t)
+	f.openHome(t, "U0ALICE")
 	f.request(t, "U0ALICE")
 	f.openHome(t, "U0ANN")
 	f.waitHome(t, "U0ANN", homeShows("[Deny]"))

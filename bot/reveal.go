@@ -83,8 +83,8 @@ func (b *Bot) showIn(ctx context.Context, to replyTo, s *revealSession, viewID s
 	case !reissue && told == viewID:
 		return // an earlier click showed its outcome in this click's window already
 	}
-	// The Home tabs that show the request, the requester's first, say what it is now.
-	defer b.refreshHomes(ctx, map[commands.RequestID]bool{id: true})
+	// The Home tabs that show the request say what it is now; the clicker's at once.
+	defer b.refreshHomes(ctx, map[commands.RequestID]bool{id: true}, user)
 	do := b.svc.Reveal
 	switch {
 	case reissue:

@@ -223,9 +223,11 @@ func TestReissueWhileTheRevealClickFinishes(t *testing.T) {
 	gate := newSlackGate()
 	f := newHomeFixture(t, slack.OptionHTTPClient(gate))
 	f.svc.Policy.MaxReissues = 1
+	f.openHome(t, "U0CAROL")
+	f.waitHome(t, "U0CAROL", homeShows("My tokens"))
 	r := f.approved(t, "U0CAROL")
-	// The approval refreshes carol's Home tab in the background; it is done before any
-	// publish is held back.
+	// The approval refreshes carol's Home tab in the background (she opened it); it is
+	// done before any publish is held back.
 	f.waitHome(t, "U0CAROL", homeShows("[Reveal token]"))
 	held, release := gate.holdPublishes()
 	defer release()

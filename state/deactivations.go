@@ -51,7 +51,7 @@ func (s *Store) RecordDeactivation(ctx context.Context, user string, at time.Tim
 	return s.update("record", func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketDeactivated)
 		if b.Get([]byte(user)) != nil {
-			return nil // recorded meanwhile
+			return errNothingWritten // recorded meanwhile
 		}
 		if err := b.Put([]byte(user), v); err != nil {
 			return fmt.Errorf("record the deactivation of %s: %w", user, err)
@@ -72,7 +72,7 @@ func (s *Store) ClearDeactivation(ctx context.Context, user string, c commands.C
 	return s.update("record", func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketDeactivated)
 		if b.Get([]byte(user)) == nil {
-			return nil // cleared meanwhile
+			return errNothingWritten // cleared meanwhile
 		}
 		if err := b.Delete([]byte(user)); err != nil {
 			return fmt.Errorf("clear the deactivation of %s: %w", user, err)

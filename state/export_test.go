@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -119,5 +120,48 @@ func RestoreRequests(tb testing.TB, s *Store, rs []*commands.Request) {
 	})
 	if err != nil {
 		tb.Fatalf("RestoreRequests: %v", err)
+	}
+}
+
+// Transactions returns how many write transactions the store ran since it was opened.
+func Transactions(s *Store) uint64 { return s.writes.commits.Load() }
+
+// HoldWrites starts a write that holds the store's commit until release is called, and
+// returns once it holds it: writes made meanwhile queue behind it.
+func HoldWrites(tb testing.TB, s *Store) (release func()) {
+	tb.Helper()
+	holding, done := make(chan struct{}), make(chan struct{})
+	released := make(chan error, 1)
+	go func() {
+		released <- s.writes.update(func(*bbolt.Tx) error {
+			close(holding)
+			<-done
+			return errNothingWritten
+		})
+	}()
+	<-holding
+	return func() {
+		close(done)
+		if err := <-released; err != nil {
+			tb.Errorf("HoldWrites: %v", err)
+		}
+	}
+}
+
+// WaitQueued waits until n writes wait behind a held commit (HoldWrites), for at most 20 s.
+func WaitQueued(tb testing.TB, s *Store, n int) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s.writes.mu.Lock()
+		queued := len(s.writes.queue)
+		s.writes.mu.Unlock()
+		if queued >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("WaitQueued: %d writes queued after 20 s, want %d", queued, n)
+		}
+		runtime.Gosched()
 	}
 }

@@ -20,9 +20,9 @@ const memoSweepEvery = time.Minute
 
 // Remember records key until until and reports whether it was new: false when the memos
 // bucket holds it with an until after now. A memo already held is answered by a read
-// transaction; a new one is written in a transaction of its own when it is the only one,
-// else with db.Batch, so that a burst of Slack requests shares commits and fsyncs. The write is no use case's: the write fault is not asked. It
-// implements commands.Memos.
+// transaction; a new one is written through the store's group commit, so that a burst of
+// Slack requests shares commits and fsyncs. The write is no use case's: the write fault is
+// not asked. It implements commands.Memos.
 func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
@@ -40,15 +40,8 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		return false, nil
 	}
 	var first bool
-	write := s.db.Update
-	if s.remembering.Add(1) > 1 {
-		// Others are writing theirs: share their commit rather than queue for one each.
-		// Alone, Batch would wait its MaxBatchDelay for company that does not come.
-		write = s.db.Batch
-	}
-	defer s.remembering.Add(-1)
-	err := write(func(tx *bbolt.Tx) error {
-		// Batch may run this again, alone, if another function of the batch fails.
+	err := s.writes.update(func(tx *bbolt.Tx) error {
+		// The group commit may run this again if another write of its transaction fails.
 		first = !held(tx)
 		if !first {
 			return nil
@@ -70,7 +63,7 @@ func (s *Store) Forget(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMemos).Delete([]byte(key)) })
+	err := s.writes.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMemos).Delete([]byte(key)) })
 	if err != nil {
 		return fmt.Errorf("forget: %w", err)
 	}

@@ -30,9 +30,13 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		return commands.Errorf(commands.CodeInvalid, "requester %q contains a NUL byte", r.Requester)
 	}
 	var id commands.RequestID
+	var refused error
 	err := s.update("create", func(tx *bbolt.Tx) error {
-		if err := checkCreate(tx, r, rules); err != nil {
-			return err
+		// A refusal writes nothing and is an answer, not a failed write: it is returned
+		// beside the transaction, which the writes committed with this one share.
+		id, refused = 0, nil
+		if refused = checkCreate(tx, r, rules); refused != nil {
+			return errNothingWritten
 		}
 		seq, err := tx.Bucket(bucketRequests).NextSequence()
 		if err != nil {
@@ -51,6 +55,9 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 		}
 		return s.writeChange(tx, id, c)
 	})
+	if refused != nil {
+		err = refused
+	}
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
@@ -93,7 +100,8 @@ func deliveryKey(r *commands.Request) []byte {
 // the state as it is while no one else can write, so checking it there is a compare-and-set.
 // If fn fails nothing is written and its error is returned as it is. Events and
 // notifications whose Request is zero are given id. fn must not block: every other writer
-// waits for it.
+// waits for it. The transaction may be shared with other writes (group commit), and fn may
+// run more than once, when a write beside it fails: only its last run counts.
 func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	fn func(r *commands.Request) (commands.Change, error)) (*commands.Request, error) {
 	if err := ctx.Err(); err != nil {
@@ -102,16 +110,21 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	var out *commands.Request
 	var fnErr error
 	err := s.update("update", func(tx *bbolt.Tx) error {
+		// A request that is not there, or fn's refusal (a compare-and-set that does not
+		// hold), writes nothing and is an answer, not a failed write: it is returned beside
+		// the transaction, which the writes committed with this one share.
+		out, fnErr = nil, nil
 		old, err := getRequest(tx, &s.requests, id)
 		if err != nil {
-			return err
+			fnErr = err
+			return errNothingWritten
 		}
 		// old stays as it was read, to know which index entries to remove.
 		r := old.Clone()
 		c, err := fn(r)
 		if err != nil {
 			fnErr = err
-			return err
+			return errNothingWritten
 		}
 		if r.ID != id {
 			return fmt.Errorf("update %s: fn changed the id to %s", id, r.ID)

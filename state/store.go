@@ -20,6 +20,8 @@ import (
 type Store struct {
 	db   *bbolt.DB
 	path string
+	// writes merges concurrent writes into one commit (see groupCommit).
+	writes *groupCommit
 	// writeFault, when set, is asked before every write transaction (WithWriteFault).
 	writeFault func(op string) error
 	// requests keeps decoded requests by their bytes (see requestCache).
@@ -29,8 +31,6 @@ type Store struct {
 	// memoSwept is the clock's reading, Unix nanoseconds, at the last sweep of the memos
 	// (memos.go).
 	memoSwept atomic.Int64
-	// remembering counts the memo writes under way (memos.go).
-	remembering atomic.Int32
 }
 
 // fileMode is the mode of the database file: it names every requester and approver and
@@ -121,7 +121,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	writeHolder(path)
-	return &Store{db: db, path: path, writeFault: o.writeFault, auditKey: o.auditKey}, nil
+	return &Store{db: db, path: path, writes: &groupCommit{db: db}, writeFault: o.writeFault, auditKey: o.auditKey}, nil
 }
 
 // notABoltFile reports whether bbolt refused the file for what is in it: another kind of
@@ -155,13 +155,15 @@ func tightenMode(path string) error {
 }
 
 // update runs fn in a read-write transaction, unless the write fault (if any) refuses op.
+// The transaction may be shared with other writes, and fn may run more than once: see
+// groupCommit for what fn may do.
 func (s *Store) update(op string, fn func(tx *bbolt.Tx) error) error {
 	if s.writeFault != nil {
 		if err := s.writeFault(op); err != nil {
 			return fmt.Errorf("write %s: %w", op, err)
 		}
 	}
-	return s.db.Update(fn)
+	return s.writes.update(fn)
 }
 
 // Close waits for running transactions and closes the file.

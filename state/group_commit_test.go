@@ -1,0 +1,154 @@
+package state_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/state"
+)
+
+// Writes that arrive while a commit is under way are committed together in the next one,
+// and a refusal among them (a compare-and-set that does not hold, a request over the cap,
+// one that does not exist) costs the others nothing: each gets its own answer, the audit
+// chain continues through all of them in commit order, and only what was accepted is
+// written.
+func TestWritesWaitingShareOneCommit(t *testing.T) {
+	s, err := state.Open(filepath.Join(t.TempDir(), "cakegate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	const n = 20
+	ids := make([]commands.RequestID, n)
+	for i := range ids {
+		ids[i] = MustCreate(t, s, newRequest(fmt.Sprintf("U%d", i)))
+	}
+	refused := errors.New("not pending any more")
+	before := state.Transactions(s)
+	release := state.HoldWrites(t, s)
+
+	errs := make([]error, n+2)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			_, errs[i] = s.Update(ctx, id, func(r *commands.Request) (commands.Change, error) {
+				if i%4 == 3 {
+					return commands.Change{}, refused
+				}
+				r.State = commands.StateDenied
+				return commands.Change{Audit: []commands.AuditEvent{{At: t0, Actor: "U0", Action: "deny", From: commands.StatePending, To: r.State}}}, nil
+			})
+		})
+	}
+	wg.Go(func() {
+		_, errs[n] = s.Update(ctx, 9999, func(*commands.Request) (commands.Change, error) { return commands.Change{}, nil })
+	})
+	wg.Go(func() {
+		over := newRequest("U3") // its update below is refused: U3 stays at the cap
+		errs[n+1] = s.Create(ctx, over, commands.Change{}, commands.CreateRules{MaxPending: 1})
+	})
+	state.WaitQueued(t, s, n+2)
+	release()
+	wg.Wait()
+
+	// The held write rolled back (it wrote nothing); the n+2 queued ones shared one commit.
+	if got := state.Transactions(s) - before; got != 2 {
+		t.Errorf("%d transactions for one held write and %d queued ones, want 2", got, n+2)
+	}
+	for i, id := range ids {
+		want := commands.StateDenied
+		if i%4 == 3 {
+			want = commands.StatePending
+			if !errors.Is(errs[i], refused) {
+				t.Errorf("refused update of %s: got %v, want the refusal", id, errs[i])
+			}
+		} else if errs[i] != nil {
+			t.Errorf("update of %s: %v", id, errs[i])
+		}
+		if got := MustGet(t, s, id).State; got != want {
+			t.Errorf("%s is %s, want %s", id, got, want)
+		}
+	}
+	if !errors.Is(errs[n], commands.ErrNotFound) {
+		t.Errorf("update of a request that does not exist: got %v, want not found", errs[n])
+	}
+	var capErr *commands.PendingCapError
+	if !errors.As(errs[n+1], &capErr) {
+		t.Errorf("create over the cap: got %v, want the cap's refusal", errs[n+1])
+	}
+	if broken, err := s.VerifyAudit(ctx); broken != 0 || err != nil {
+		t.Fatalf("VerifyAudit: event %d: %v", broken, err)
+	}
+	recs, err := s.AuditEvents(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(recs), n+n-n/4; got != want {
+		t.Errorf("%d audit events, want %d (one per create, one per accepted update)", got, want)
+	}
+}
+
+// A write that fails inside a shared commit fails alone: the others are committed without
+// what it wrote, and a panic is raised again in the goroutine that made the write.
+func TestFailedWriteInGroupFailsAlone(t *testing.T) {
+	s, err := state.Open(filepath.Join(t.TempDir(), "cakegate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	good := MustCreate(t, s, newRequest("U1"))
+	bad := MustCreate(t, s, newRequest("U2"))
+	release := state.HoldWrites(t, s)
+
+	var wg sync.WaitGroup
+	var goodErr, badErr error
+	var panicked any
+	wg.Go(func() {
+		// An id change is caught after fn ran, as a failed write, not as fn's refusal.
+		_, badErr = s.Update(ctx, bad, func(r *commands.Request) (commands.Change, error) {
+			r.ID = 4242
+			return commands.Change{}, nil
+		})
+	})
+	state.WaitQueued(t, s, 1)
+	wg.Go(func() {
+		defer func() { panicked = recover() }()
+		_, _ = s.Update(ctx, bad, func(r *commands.Request) (commands.Change, error) { panic("boom") })
+	})
+	state.WaitQueued(t, s, 2)
+	wg.Go(func() {
+		_, goodErr = s.Update(ctx, good, func(r *commands.Request) (commands.Change, error) {
+			r.State = commands.StateDenied
+			return commands.Change{Audit: []commands.AuditEvent{{At: t0, Actor: "U0", Action: "deny", To: r.State}}}, nil
+		})
+	})
+	state.WaitQueued(t, s, 3)
+	release()
+	wg.Wait()
+
+	if badErr == nil {
+		t.Error("the update that changed the id succeeded")
+	}
+	if panicked != "boom" {
+		t.Errorf("the panicking update raised %v in its goroutine, want boom", panicked)
+	}
+	if goodErr != nil {
+		t.Fatalf("the update beside them failed: %v", goodErr)
+	}
+	if got := MustGet(t, s, good).State; got != commands.StateDenied {
+		t.Errorf("the good update left %s", got)
+	}
+	if got := MustGet(t, s, bad).State; got != commands.StatePending {
+		t.Errorf("the failed updates left %s", got)
+	}
+	if broken, err := s.VerifyAudit(ctx); broken != 0 || err != nil {
+		t.Fatalf("VerifyAudit: event %d: %v", broken, err)
+	}
+}
