@@ -16,6 +16,8 @@ type RequestInput struct {
 	Devices   []string // serial numbers, Datacake device ids, or "tag:NAME"
 	Duration  time.Duration
 	Reason    string
+	// Template names a preset of the policy that fills in what the input leaves out.
+	Template string
 	// Key names the delivery that asked (Slack's trigger id), so that the same delivery
 	// twice, a replay or a repeat, makes one request, even across a restart. "" for none.
 	Key string
@@ -39,6 +41,10 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 // pending, without calling Datacake to create anything, so a form can answer at once.
 // GrantIfAutomatic is the second half.
 func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request, error) {
+	in, err := s.applyTemplate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	role, err := s.chooseRole(in.Role)
 	if err != nil {
 		return nil, err
@@ -58,7 +64,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
-	if err := checkRoleReason(role, reason); err != nil {
+	if err := checkRoleReason(withTemplateHint(role, s.Policy, in.Template), reason); err != nil {
 		return nil, err
 	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
@@ -84,9 +90,14 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		UpdatedAt:            now,
 		ApprovalsNeeded:      max(role.Approvals, 1),
 		Key:                  in.Key,
+		Template:             in.Template,
+	}
+	what := fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason)
+	if in.Template != "" {
+		what = "template " + in.Template + ", " + what
 	}
 	c := Change{
-		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason))},
+		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", what)},
 		Outbox: s.askApprovers(r, role),
 	}
 	if role.BreakGlass {

@@ -45,6 +45,8 @@ const (
 	FieldDevices  = "devices"
 	FieldDuration = "duration"
 	FieldReason   = "reason"
+	// FieldTemplate is the form's "Start from a template" choice.
+	FieldTemplate = "template"
 )
 
 // ErrorField returns the field err is about, or "".

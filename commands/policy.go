@@ -24,8 +24,11 @@ type Policy struct {
 	PendingTimeout    time.Duration
 	Roles             map[string]*Role
 	RoleOrder         []string // role names in file order, for listing
-	Schedule          Schedule
-	Orphans           OrphanAction
+	// Templates are named presets of a request; TemplateOrder lists them in file order.
+	Templates     map[string]*Template
+	TemplateOrder []string
+	Schedule      Schedule
+	Orphans       OrphanAction
 
 	// EscalateAfter is how long a request may wait undecided before its approvers are
 	// re-notified (then again after twice as long, and so on); 0 never re-notifies.

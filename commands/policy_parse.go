@@ -74,6 +74,7 @@ func ParsePolicy(filename string, data []byte) (*Policy, error) {
 		pol = p.policy(root)
 		p.checkApprovers(pol)
 		p.checkEscalation(pol)
+		p.checkTemplates(pol)
 	}
 	if len(p.problems) > 0 {
 		return nil, &PolicyError{File: filename, Problems: p.sortedProblems()}
@@ -87,7 +88,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
-		"reveal_within", "max_reissues",
+		"reveal_within", "max_reissues", "templates",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -116,6 +117,7 @@ type policyParser struct {
 	// escalateToLines holds where escalate_to was set, by "where" prefix ("" for the top
 	// level), for the checks that need the whole file.
 	escalateToLines map[string]int
+	templates       []policyTemplateInfo
 }
 
 // policyRoleInfo is what the cross-role checks need to know about a parsed role.
@@ -306,6 +308,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			}
 		case "roles":
 			p.roleMap(pol, f)
+		case "templates":
+			p.templateMap(pol, f)
 		case "schedule":
 			p.schedule(&pol.Schedule, f)
 		case "orphans":

@@ -109,6 +109,9 @@ type Request struct {
 	Devices              []Device      `json:"devices"`
 	Duration             time.Duration `json:"duration"`
 	Reason               string        `json:"reason"`
+	// Template names the policy's preset the request was made from, "" for none; it is a
+	// label for people: the role's rules decide, as for any request.
+	Template string `json:"template,omitempty"`
 
 	State     State     `json:"state"`
 	CreatedAt time.Time `json:"created_at"`
