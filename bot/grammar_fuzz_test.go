@@ -79,10 +79,14 @@ func checkCommand(t *testing.T, text string, cmd bot.Command, known, needsID map
 	if cmd.Count < 0 || cmd.Count > bot.MaxAuditCount || (cmd.Count != 0 && cmd.Verb != bot.VerbAudit) {
 		t.Fatalf("ParseCommand(%q): verb %s with count %d", text, cmd.Verb, cmd.Count)
 	}
-	if cmd.Interactive && (cmd.Verb != bot.VerbRequest || cmd.Role != "" || cmd.Devices != nil || cmd.Duration != 0 || cmd.Reason != "") {
+	if cmd.Interactive && (cmd.Verb != bot.VerbRequest || cmd.Role != "" || cmd.Devices != nil || cmd.Duration != 0 || cmd.Reason != "" || cmd.Template != "") {
 		t.Fatalf("ParseCommand(%q): interactive %+v", text, cmd)
 	}
-	if cmd.Verb == bot.VerbRequest && !cmd.Interactive && cmd.Role == "" && cmd.Devices == nil && cmd.Duration == 0 && cmd.Reason == "" {
+	if cmd.Verb == bot.VerbRequest && !cmd.Interactive && cmd.Role == "" && cmd.Devices == nil && cmd.Duration == 0 && cmd.Reason == "" && cmd.Template == "" {
 		t.Fatalf("ParseCommand(%q): request with nothing in it is not interactive", text)
+	}
+	// A template sets role and devices; its name is trimmed and never empty.
+	if cmd.Template != "" && (cmd.Verb != bot.VerbRequest || cmd.Role != "" || cmd.Devices != nil || cmd.Template != strings.TrimSpace(cmd.Template)) {
+		t.Fatalf("ParseCommand(%q): template %q with %+v", text, cmd.Template, cmd)
 	}
 }

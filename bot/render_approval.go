@@ -43,7 +43,11 @@ func ApprovalMessage(r *commands.Request, now time.Time) (fallback string, block
 		}
 	}
 
-	fallback = fmt.Sprintf("%s: %s asks for %s for %s. %s", r.ID, who(r.Requester), escapeLimit(r.Role, 100), commands.FormatDuration(r.Duration), status)
+	what := escapeLimit(r.Role, 100)
+	if r.Template != "" {
+		what += " (template " + escapeLimit(r.Template, 100) + ")"
+	}
+	fallback = fmt.Sprintf("%s: %s asks for %s for %s. %s", r.ID, who(r.Requester), what, commands.FormatDuration(r.Duration), status)
 	if r.State == commands.StateActive && r.Extension != nil {
 		fallback += ". " + extensionStatus(r) + "."
 	}
@@ -62,15 +66,21 @@ func requestFields(r *commands.Request) []*slack.TextBlockObject {
 	if reason == "" {
 		reason = "_none given_"
 	}
-	return []*slack.TextBlockObject{
+	fields := []*slack.TextBlockObject{
 		field("Requester", who(r.Requester)),
 		field("Role", escapeLimit(r.Role, fieldBudget("Role"))),
+	}
+	if r.Template != "" {
+		// The preset it was asked with, so approvers recognise a routine ask.
+		fields = append(fields, field("Template", escapeLimit(r.Template, fieldBudget("Template"))))
+	}
+	return append(fields,
 		field("Permissions", escapeLimit(commands.DescribeGrants(r.WorkspacePermissions, r.DevicePermissions), fieldBudget("Permissions"))),
 		field("Devices", deviceList(r.Devices, fieldBudget("Devices"))),
 		field("Duration", commands.FormatDuration(r.Duration)),
 		field("Asked", slackDate(r.CreatedAt)),
 		field("Reason", reason),
-	}
+	)
 }
 
 // approvalProgress says how far the approvals of a request are: "1 of 2 approvals: <@ann>".

@@ -50,7 +50,7 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 			b.openRequestModal(ctx, to, sc.TriggerID, user)
 			return
 		}
-		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason, Key: sc.TriggerID})
+		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason, Template: cmd.Template, Key: sc.TriggerID})
 		if err != nil {
 			b.replyError(ctx, to, err)
 			return
