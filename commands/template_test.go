@@ -158,3 +158,31 @@ func TestTemplateRequestRefusals(t *testing.T) {
 		t.Fatalf("Templates(carol) = %v, %v; want field-check only", got, err)
 	}
 }
+
+// TestTemplateMeetsPolicyChange: a template is a preset, not an authority. A request made
+// from one is decided by its role in the policy in force: removing the template while it
+// waits changes nothing, narrowing the role stops it like any request.
+func TestTemplateMeetsPolicyChange(t *testing.T) {
+	ctx := context.Background()
+	t.Run("TemplateRemoved", func(t *testing.T) {
+		e := newEnv(t)
+		r := e.request(t, commands.RequestInput{Requester: carol, Template: "field-check", Reason: "FT-1"})
+		delete(e.svc.Policy.Templates, "field-check")
+		e.svc.Policy.TemplateOrder = []string{"ops-look"}
+		got, err := e.svc.Approve(ctx, r.ID, ann)
+		if err != nil || got.State != commands.StateApproved || got.Template != "field-check" {
+			t.Fatalf("Approve: %v, %v; want approved, still naming its template", got, err)
+		}
+		if _, err := e.svc.Request(ctx, commands.RequestInput{Requester: carol, Template: "field-check", Reason: "FT-2"}); !errors.Is(err, commands.ErrInvalid) {
+			t.Fatalf("a request from the removed template: %v, want refused", err)
+		}
+	})
+	t.Run("RoleNarrowed", func(t *testing.T) {
+		e := newEnv(t)
+		r := e.request(t, commands.RequestInput{Requester: carol, Template: "field-check", Reason: "FT-1"})
+		e.svc.Policy.Roles["field"].MaxDuration = 2 * time.Hour
+		if _, err := e.svc.Approve(ctx, r.ID, ann); err == nil || !strings.Contains(err.Error(), "now allows at most 2h, less than the 4h asked for") {
+			t.Fatalf("Approve: %v, want it refused by the narrowed role", err)
+		}
+	})
+}

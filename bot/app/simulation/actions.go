@@ -31,6 +31,7 @@ type action struct {
 var actions = []action{
 	{"request-text", 10, (*World).requestByText},
 	{"request-form", 4, (*World).requestByForm},
+	{"request-template", 3, (*World).requestByTemplate},
 	{"approve-button", 10, (*World).approveByButton},
 	{"approve-command", 3, (*World).approveByCommand},
 	{"reveal", 8, (*World).reveal},

@@ -45,6 +45,7 @@ const (
 	invOneDelivery      = "one-request-per-delivery"     // one Slack delivery (its trigger id) makes at most one request, however often it arrives
 	invTakenOver        = "dead-replica-work-taken-over" // what a killed replica was provisioning is taken over within 10 s (issue 23's goal)
 	invReturnerServed   = "returner-may-ask-again"       // a person whose account is active again is never refused as deactivated, told by an event or not
+	invTemplate         = "template-never-widens"        // a request made from a template has its role and no more than that role allows
 )
 
 // takeoverBound is how soon another replica must take over what a killed one was
@@ -266,6 +267,9 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			owned[r.Grant.APIUserID] = r
 		}
 		prev, seen := w.model.seen[r.ID]
+		if !seen {
+			w.checkTemplate(r, now, add)
+		}
 		if !seen || prev.state != r.State {
 			w.checkChange(ctx, r, prev.state, add)
 			w.model.seen[r.ID] = seenState{r.State, now}

@@ -213,5 +213,6 @@ roles:
 			fmt.Fprintf(&b, "    escalate_to: [%s]\n", carol)
 		}
 	}
+	b.WriteString(p.templatesText())
 	return b.String()
 }
