@@ -102,6 +102,9 @@ func approvers(r *commands.Request) string {
 	if len(r.Approvals) > 0 {
 		return whoList(r.Approvers())
 	}
+	if r.OnCall != "" {
+		return "the on-call rule (" + commands.Mention(escapeMrkdwn(r.OnCall)) + ")"
+	}
 	return who(r.DecidedBy)
 }
 

@@ -132,14 +132,21 @@ func (s *Service) create(ctx context.Context, r *Request, c Change) (*Request, e
 	return nil, fmt.Errorf("store request: %w", err)
 }
 
-// GrantIfAutomatic approves a pending request at once (its requester then reveals it) if its role auto-approves or is
-// break-glass, and returns r unchanged otherwise.
+// GrantIfAutomatic approves a pending request at once (its requester then reveals it) if its
+// role auto-approves or is break-glass, or if its role's on-call rule covers its requester
+// (which asks Slack, so it runs outside any answer Slack waits for), and returns r
+// unchanged otherwise.
 func (s *Service) GrantIfAutomatic(ctx context.Context, r *Request) (*Request, error) {
 	role, ok := s.Policy.Role(r.Role)
-	if !ok || r.State != StatePending || !(role.AutoApprove || role.BreakGlass) {
+	switch {
+	case !ok || r.State != StatePending:
 		return r, nil
+	case role.AutoApprove || role.BreakGlass:
+		return s.grantWithoutApproval(ctx, r.ID, role)
+	case role.OnCall != nil:
+		return s.approveOnCall(ctx, r, role)
 	}
-	return s.grantWithoutApproval(ctx, r.ID, role)
+	return r, nil
 }
 
 // grantWithoutApproval moves a request of an auto-approving role straight to approved.

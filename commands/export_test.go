@@ -7,4 +7,5 @@ var PolicyKeys = map[string][]string{
 	"devices":  policyDevicesKeys,
 	"schedule": policyScheduleKeys,
 	"template": policyTemplateKeys,
+	"on_call":  policyOnCallKeys,
 }

@@ -98,6 +98,16 @@ type Role struct {
 	NotifyApprovers NotifyMode
 	// Reason is what a requester's reason must look like.
 	Reason ReasonRule
+	// OnCall, when set, approves at once a request by whoever is on call (see OnCall).
+	OnCall *OnCall
+}
+
+// OnCall is a role's on-call rule: a request by a member of Group at the moment of the
+// request, for at most MaxDuration, is approved by the rule without an approver. The group
+// is one an on-call tool (PagerDuty, Opsgenie, incident.io) keeps up to date in Slack.
+type OnCall struct {
+	Group       string
+	MaxDuration time.Duration
 }
 
 // DeviceScope says which devices a role may be granted on.

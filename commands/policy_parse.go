@@ -95,7 +95,7 @@ var (
 		"max_duration", "default_duration", "approvals", "approvers", "requesters",
 		"auto_approve", "break_glass", "extend_without_approval",
 		"approvals_channel", "escalate_after", "escalate_to", "notify_approvers",
-		"reason_required", "reason_min_length", "reason_pattern", "reason_hint",
+		"reason_required", "reason_min_length", "reason_pattern", "reason_hint", "on_call",
 	}
 	policyDevicesKeys  = []string{"tags"}
 	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile", "leavers"}
@@ -501,7 +501,7 @@ func (p *policyParser) role(e policyField) *Role {
 	default:
 		fields = p.fields(n, where, policyRoleKeys, policyTopKeys, "is set for the whole policy, at the top level")
 	}
-	var maxLine, defaultLine, breakGlassLine int
+	var maxLine, defaultLine, breakGlassLine, onCallLine, onCallMaxLine int
 	for _, f := range fields {
 		if isYAMLNull(f.value) {
 			continue
@@ -542,6 +542,9 @@ func (p *policyParser) role(e policyField) *Role {
 			role.BreakGlass, _ = p.boolean(where, f)
 		case "extend_without_approval":
 			role.ExtendWithoutApproval, _ = p.boolean(where, f)
+		case "on_call":
+			onCallLine = f.line
+			role.OnCall, onCallMaxLine = p.onCall(where, f)
 		default:
 			p.approvalsFlowRole(role, where, f)
 		}
@@ -557,6 +560,7 @@ func (p *policyParser) role(e policyField) *Role {
 			p.addf(defaultLine, "%sdefault_duration %s is longer than max_duration %s", where, FormatDuration(role.DefaultDuration), FormatDuration(role.MaxDuration))
 		}
 	}
+	p.checkOnCall(role, where, onCallLine, onCallMaxLine)
 	if role.AutoApprove && role.BreakGlass {
 		p.addf(breakGlassLine, "%sauto_approve and break_glass are both set: choose one (break_glass also alerts the approvers)", where)
 	}

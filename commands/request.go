@@ -112,6 +112,9 @@ type Request struct {
 	// Template names the policy's preset the request was made from, "" for none; it is a
 	// label for people: the role's rules decide, as for any request.
 	Template string `json:"template,omitempty"`
+	// OnCall names the Slack user group whose member the requester was when the role's
+	// on-call rule approved the request; "" when people decided.
+	OnCall string `json:"on_call,omitempty"`
 
 	State     State     `json:"state"`
 	CreatedAt time.Time `json:"created_at"`

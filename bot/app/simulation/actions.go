@@ -32,6 +32,7 @@ var actions = []action{
 	{"request-text", 10, (*World).requestByText},
 	{"request-form", 4, (*World).requestByForm},
 	{"request-template", 3, (*World).requestByTemplate},
+	{"pager-handover", 2, (*World).handOver},
 	{"approve-button", 10, (*World).approveByButton},
 	{"approve-command", 3, (*World).approveByCommand},
 	{"reveal", 8, (*World).reveal},

@@ -188,7 +188,8 @@ func (w *World) continuityFrom(ctx context.Context, id commands.RequestID, seq u
 // judgeAuthority: the actor of a person's decision may make it under the policy in force.
 func (w *World) judgeAuthority(e commands.AuditEvent, f requestFacts, add func(string, string, ...any)) {
 	if e.Actor == commands.Actor {
-		if e.Action == "approved" && !strings.Contains(e.Detail, "auto-approved") && !strings.Contains(e.Detail, "break-glass") {
+		// The on-call rule's approvals are judged against the group's lists (checkOnCall).
+		if e.Action == "approved" && !strings.Contains(e.Detail, "auto-approved") && !strings.Contains(e.Detail, "break-glass") && !strings.HasPrefix(e.Detail, "on call: ") {
 			add(invAuthority, "cakegate itself approved %s (%s)", e.Request, e.Detail)
 		}
 		return

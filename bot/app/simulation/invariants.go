@@ -46,6 +46,7 @@ const (
 	invTakenOver        = "dead-replica-work-taken-over" // what a killed replica was provisioning is taken over within 10 s (issue 23's goal)
 	invReturnerServed   = "returner-may-ask-again"       // a person whose account is active again is never refused as deactivated, told by an event or not
 	invTemplate         = "template-never-widens"        // a request made from a template has its role and no more than that role allows
+	invOnCall           = "on-call-only-members"         // the on-call rule approves only its role's requests within its max_duration, by a member of its group within a minute of the moment
 )
 
 // takeoverBound is how soon another replica must take over what a killed one was
@@ -515,6 +516,9 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 		add(invAudited, "%s is %s, but its last audited state is %q", r.ID, r.State, last)
 	}
 	granted := r.State == commands.StateApproved || r.State == commands.StateProvisioning || r.State == commands.StateActive
+	if granted && (from == "" || from == commands.StatePending) {
+		w.checkOnCall(r, add)
+	}
 	if granted && (from == "" || from == commands.StatePending) && r.Extension == nil {
 		approvers := w.policy.roleApprovers(r.Role)
 		// Those the policy's escalate_to names count once the request was escalated to them.

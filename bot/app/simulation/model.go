@@ -49,6 +49,8 @@ type model struct {
 	// lastDelete is the last call that asked Datacake to delete each API user, and
 	// removedBy the call that did delete it (transport.calls), by id.
 	lastDelete, removedBy map[string]int
+	// roster is every list of the on-call group, oldest first (oncall.go).
+	roster []rosterChange
 }
 
 // requestKey names a request across databases: the installation and generation whose

@@ -179,6 +179,7 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 	for _, u := range people {
 		w.slack.AddUser(slacktest.User{ID: u, Name: lowerName(u), RealName: lowerName(u)})
 	}
+	w.startOnCall()
 	w.slack.AddChannel(approvalsChannel, "cakegate-approvals")
 	w.slack.AddChannel(generalChannel, "general")
 	w.dc = datacaketest.New()
