@@ -74,6 +74,10 @@ func requestFields(r *commands.Request) []*slack.TextBlockObject {
 		// The preset it was asked with, so approvers recognise a routine ask.
 		fields = append(fields, field("Template", escapeLimit(r.Template, fieldBudget("Template"))))
 	}
+	if !r.StartAt.IsZero() {
+		// Shown in each reader's own time zone by Slack.
+		fields = append(fields, field("Starts", slackDate(r.StartAt)))
+	}
 	return append(fields,
 		field("Permissions", escapeLimit(commands.DescribeGrants(r.WorkspacePermissions, r.DevicePermissions), fieldBudget("Permissions"))),
 		field("Devices", deviceList(r.Devices, fieldBudget("Devices"))),
@@ -126,6 +130,9 @@ func approvalStatus(r *commands.Request, now time.Time) string {
 		}
 		return approvalProgress(r.Approvals, r.ApprovalsNeeded)
 	case commands.StateApproved:
+		if !r.StartAt.IsZero() && !r.StartTold {
+			return "Approved by " + approvers(r) + " · starts " + slackDate(r.StartAt) + "; " + commands.Mention(r.Requester) + " can reveal the token from then until " + slackDate(r.RevealBy)
+		}
 		return "Approved by " + approvers(r) + " · waiting for " + commands.Mention(r.Requester) + " to reveal the token (by " + slackDate(r.RevealBy) + ")"
 	case commands.StateLapsed:
 		return "Approved by " + approvers(r) + " · lapsed: the token was not revealed by " + slackDate(r.RevealBy) + "; none was created"

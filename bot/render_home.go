@@ -143,6 +143,9 @@ func homeTokenItem(s *blockSet, r *commands.Request, now time.Time) []slack.Bloc
 	fmt.Fprintf(&b, "*%s* · role *%s* · %s\n", id, escapeLimit(r.Role, 100), deviceList(r.Devices, 800))
 	active := r.State == commands.StateActive && r.Grant != nil
 	switch {
+	case r.State == commands.StateApproved && now.Before(r.StartAt):
+		b.WriteString("Approved by " + approvers(r) + ". It starts " + slackDate(r.StartAt) + "; Reveal token works from then until " + slackDate(r.RevealBy) + ".")
+		return []slack.Block{s.sectionBlock("home_token_"+id, b.String())}
 	case r.State == commands.StateApproved:
 		b.WriteString("Approved by " + approvers(r) + ". Reveal the token by " + slackDate(r.RevealBy) + "; its " + commands.FormatDuration(r.Duration) + " start then.")
 		sec := s.sectionBlock("home_token_"+id, b.String())

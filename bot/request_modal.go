@@ -23,6 +23,7 @@ const (
 	devicesActionID   = "devices"
 	durationActionID  = "duration"
 	reasonActionID    = "reason"
+	startActionID     = "start"
 )
 
 // durationChoices are the durations the form offers, up to the role's maximum.
@@ -38,6 +39,7 @@ func (b *Bot) openRequestModal(ctx context.Context, to replyTo, triggerID, user 
 
 // openRequestForm opens the request form for user as form says (a template chosen, say).
 func (b *Bot) openRequestForm(ctx context.Context, to replyTo, triggerID, user string, form requestForm) {
+	form.Zone = b.userZone(ctx, user)
 	view, err := b.requestModal(ctx, user, form)
 	if err != nil {
 		b.replyError(ctx, to, err)
@@ -130,6 +132,7 @@ func (b *Bot) requestModal(ctx context.Context, user string, form requestForm) (
 	blocks = append(blocks,
 		devicesInput,
 		slack.NewInputBlock(form.block(commands.FieldDuration), plainText("Duration"), nil, durationSelect),
+		startInput(form),
 		reason,
 	)
 	return slack.ModalViewRequest{
@@ -274,6 +277,9 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		Reason:    values[form.block(commands.FieldReason)][reasonActionID].Value,
 	}
 	in.Template = b.submittedTemplate(values, form, in.Role)
+	if start := strings.TrimSpace(values[form.block(commands.FieldStart)][startActionID].Value); start != "" {
+		in.Start, in.Zone = start, form.Zone
+	}
 	for _, o := range values[form.block(commands.FieldDevices)][devicesActionID].SelectedOptions {
 		in.Devices = append(in.Devices, o.Value)
 	}
@@ -300,14 +306,17 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.async(func(ctx context.Context) {
-		r, err := b.svc.GrantIfAutomatic(ctx, r)
-		m := requestConfirmationMessage(r)
-		if err != nil {
+		id := r.ID
+		var m message
+		if r, err := b.svc.GrantIfAutomatic(ctx, r); err != nil || r == nil {
+			// A failed write leaves no request to describe: say what went wrong.
 			m = message{fallback: ":warning: " + commands.UserMessage(err)}
 			b.warned(in.Requester, m.fallback)
+		} else {
+			m = requestConfirmationMessage(r)
 		}
 		if err := b.dm(ctx, in.Requester, m.fallback, m.blocks); err != nil {
-			b.log.Warn("request confirmation", "request", r.ID.String(), "err", err)
+			b.log.Warn("request confirmation", "request", id.String(), "err", err)
 		}
 	})
 	return nil

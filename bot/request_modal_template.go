@@ -27,28 +27,35 @@ type requestForm struct {
 	Role     string
 	Template string
 	Gen      int
+	// Zone is the requester's time zone from Slack, read when the form opened, for the
+	// start field's wall times.
+	Zone string
 }
 
-// encode writes f as private metadata; a form without a template is just its role, as
-// forms opened before templates existed were.
+// encode writes f as private metadata; a form without a template or zone is just its role,
+// as forms opened before templates existed were.
 func (f requestForm) encode() string {
-	if f.Template == "" && f.Gen == 0 {
+	if f.Template == "" && f.Gen == 0 && f.Zone == "" {
 		return f.Role
 	}
-	return f.Role + "|" + f.Template + "|" + strconv.Itoa(f.Gen)
+	return f.Role + "|" + f.Template + "|" + strconv.Itoa(f.Gen) + "|" + f.Zone
 }
 
 // decodeRequestForm reads what encode wrote; anything else is a role name.
 func decodeRequestForm(s string) requestForm {
 	parts := strings.Split(s, "|")
-	if len(parts) != 3 {
+	if len(parts) != 3 && len(parts) != 4 {
 		return requestForm{Role: s}
 	}
 	gen, err := strconv.Atoi(parts[2])
 	if err != nil || gen < 0 {
 		gen = 0
 	}
-	return requestForm{Role: parts[0], Template: parts[1], Gen: gen}
+	f := requestForm{Role: parts[0], Template: parts[1], Gen: gen}
+	if len(parts) == 4 {
+		f.Zone = parts[3]
+	}
+	return f
 }
 
 // block returns the block id of field in this drawing of the form.
@@ -117,7 +124,7 @@ func templateDeviceOptions(t *commands.Template) []*slack.OptionBlockObject {
 // duration and reason hint replace what the fields held.
 func (b *Bot) chooseTemplate(ctx context.Context, cb slack.InteractionCallback, name string) {
 	old := decodeRequestForm(cb.View.PrivateMetadata)
-	form := requestForm{Role: old.Role, Template: name, Gen: old.Gen + 1}
+	form := requestForm{Role: old.Role, Template: name, Gen: old.Gen + 1, Zone: old.Zone}
 	if t, ok := b.svc.Policy.Template(name); ok {
 		form.Role = t.Role
 	}

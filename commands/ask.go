@@ -18,6 +18,10 @@ type RequestInput struct {
 	Reason    string
 	// Template names a preset of the policy that fills in what the input leaves out.
 	Template string
+	// Start is start= as typed: when the access should start (see ParseStart); "" for as
+	// soon as it is approved. Zone is the requester's IANA time zone, from Slack, for
+	// starts written without an offset; "" when unknown.
+	Start, Zone string
 	// Key names the delivery that asked (Slack's trigger id), so that the same delivery
 	// twice, a replay or a repeat, makes one request, even across a restart. "" for none.
 	Key string
@@ -67,6 +71,10 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	if err := checkRoleReason(withTemplateHint(role, s.Policy, in.Template), reason); err != nil {
 		return nil, err
 	}
+	startAt, err := s.requestStart(in)
+	if err != nil {
+		return nil, err
+	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
 	if err != nil {
 		return nil, err
@@ -91,10 +99,14 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		ApprovalsNeeded:      max(role.Approvals, 1),
 		Key:                  in.Key,
 		Template:             in.Template,
+		StartAt:              startAt,
 	}
 	what := fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason)
 	if in.Template != "" {
 		what = "template " + in.Template + ", " + what
+	}
+	if !startAt.IsZero() {
+		what = "starting " + startAt.UTC().Format(time.RFC3339) + ", " + what
 	}
 	c := Change{
 		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", what)},

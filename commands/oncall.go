@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,14 +63,19 @@ func (s *Service) approveOnCall(ctx context.Context, r *Request, role *Role) (*R
 			Outbox: []Notification{s.notify(r, NotifyApprovalUpdate, ""), reveal, s.urgent(r, NotifyApprovers, loud)},
 		}, nil
 	})
-	if err == errNoLongerPending {
+	switch {
+	case errors.Is(err, errNoLongerPending):
 		return s.Store.Get(ctx, r.ID) // cancelled or decided meanwhile: that stands
+	case err != nil:
+		// The approval could not be written: the request stands, waiting for approvers.
+		s.log().Warn("on-call approval not recorded; the request waits for approvers", "request", r.ID.String(), "err", err)
+		return r, nil
 	}
-	return approved, err
+	return approved, nil
 }
 
 // errNoLongerPending stops an on-call approval that came after another decision.
-var errNoLongerPending = Errorf(CodeWrongState, "the request was decided before the on-call rule could approve it")
+var errNoLongerPending = errors.New("the request was decided before the on-call rule could approve it")
 
 // onCallDetail is the audit's record of an on-call approval: who, which group, and the
 // list Slack gave, with when it gave it.

@@ -49,6 +49,8 @@ type Policy struct {
 	// RevealWithin is how long an approved request waits for its requester to reveal the
 	// token before the approval lapses; 0 means DefaultRevealWithin.
 	RevealWithin time.Duration
+	// MaxLead is how far ahead a request's start= may be; 0 means DefaultMaxLead.
+	MaxLead time.Duration
 	// MaxReissues is how often a revealed token may be re-issued (a new API user shown, the
 	// old one deleted) over its grant's life.
 	MaxReissues int

@@ -88,7 +88,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
-		"reveal_within", "max_reissues", "templates",
+		"reveal_within", "max_reissues", "templates", "max_lead",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -263,6 +263,7 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		MaxOpenRequests: DefaultMaxOpenRequests,
 		RevealWithin:    DefaultRevealWithin,
 		MaxReissues:     DefaultMaxReissues,
+		MaxLead:         DefaultMaxLead,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -324,6 +325,10 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 				if d <= 0 {
 					p.addf(f.value.Line, "reveal_within %s: must be more than 0 (how long an approval waits for its requester to reveal the token)", FormatDuration(d))
 				}
+			}
+		case "max_lead":
+			if d, ok := p.duration("", f); ok {
+				pol.MaxLead = d
 			}
 		case "max_reissues":
 			if v, ok := p.integer("", f); ok {
