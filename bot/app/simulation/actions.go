@@ -31,9 +31,9 @@ type action struct {
 var actions = []action{
 	{"request-text", 10, (*World).requestByText},
 	{"request-form", 4, (*World).requestByForm},
-	{"request-template", 3, (*World).requestByTemplate},
-	{"pager-handover", 2, (*World).handOver},
-	{"request-scheduled", 3, (*World).requestScheduled},
+	{"request-template", 2, (*World).requestByTemplate},
+	{"pager-handover", 1, (*World).handOver},
+	{"request-scheduled", 2, (*World).requestScheduled},
 	{"approve-button", 10, (*World).approveByButton},
 	{"approve-command", 3, (*World).approveByCommand},
 	{"reveal", 8, (*World).reveal},
