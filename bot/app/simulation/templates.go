@@ -28,12 +28,6 @@ func (p policy) templatesText() string {
 	return s
 }
 
-// hasTemplate reports whether the policy has the template.
-func (p policy) hasTemplate(name string) bool {
-	role, ok := templateRoles[name]
-	return ok && p.hasRole(role)
-}
-
 // requestByTemplate has a requester ask with a template: mostly by text, sometimes with
 // for=, sometimes from the form's "Start from a template"; now and then one the policy no
 // longer has.
