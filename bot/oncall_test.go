@@ -63,6 +63,9 @@ func TestOnCallLeaverStory(t *testing.T) {
 		loud = loud || strings.Contains(text, "On call: @carol is in") && strings.Contains(text, "approved R1 for 1h at once, without an approver")
 		status = status || strings.Contains(text, "R1 · viewer") && strings.Contains(text, "Approved by the on-call rule")
 	}
+	if dms := f.slack.DMs("U0CAROL"); len(dms) == 0 || !strings.Contains(f.slack.RenderMessage(dms[0]), "was approved by the on-call rule") {
+		t.Errorf("carol's Reveal DM does not say the on-call rule approved R1")
+	}
 	if !loud || !status {
 		for _, m := range f.slack.Messages("C0APPROVALS") {
 			t.Log(f.slack.RenderMessage(m))

@@ -57,7 +57,7 @@ func tokenBlocks(r *commands.Request, token commands.Token, endpoint string) []s
 // it is, and keeps the button only while a click can do something (reveal, or re-issue).
 func RevealMessage(r *commands.Request) (string, []slack.Block) {
 	by := "cakegate (the role needs no approval)"
-	if r.DecidedBy != "" && r.DecidedBy != commands.Actor && len(r.Approvals) > 0 {
+	if (r.DecidedBy != "" && r.DecidedBy != commands.Actor && len(r.Approvals) > 0) || r.OnCall != "" {
 		by = approvers(r)
 	}
 	var s blockSet

@@ -8,8 +8,8 @@ import (
 
 // LapseUnrevealed is the reveal sweep. A scheduled request whose start came is announced to
 // its requester, with the Reveal token button (tellStart). An approved request whose
-// requester did not reveal the token within the policy's reveal_within lapses: no API user was ever made, so there is
-// nothing to delete. The requester and the approvals channel are told, and the approval
+// requester did not reveal the token within the policy's reveal_within lapses: no API user
+// was ever made, so there is nothing to delete. The requester and the approvals channel are told, and the approval
 // message says so. It is a sweep over the approved index, so a missed run loses nothing.
 func (s *Service) LapseUnrevealed(ctx context.Context) (SweepResult, error) {
 	approved, err := s.Store.InState(ctx, StateApproved)
