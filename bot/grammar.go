@@ -58,6 +58,11 @@ type Command struct {
 	Count int
 	// Interactive is set for "request" with nothing after it: the bot opens the request form.
 	Interactive bool
+	// Template is template= on request: a preset of the policy that sets role and devices.
+	Template string
+	// Start is start= on request, as typed: when the access should start
+	// (commands.ParseStart reads it, in the requester's time zone).
+	Start string
 }
 
 // UsageError says what was wrong with the text of a slash command, in words the person who
@@ -87,7 +92,7 @@ var verbs = []struct {
 	summary string
 }{
 	{VerbHelp, "", "show this help"},
-	{VerbRequest, `[role=R] [devices=a,b|tag:x] [for=8h] [reason="…"]`, "ask for a token; with nothing after it, opens a form"},
+	{VerbRequest, `[role=R] [devices=a,b|tag:x] [for=8h] [reason="…"]`, "ask for a token; with nothing after it, opens a form; `request template=NAME [for=4h] [reason=\"…\"]` starts from one of the policy's presets; `start=\"tomorrow 09:00\"` schedules it"},
 	{VerbList, "", "your requests and grants"},
 	{VerbStatus, "ID", "one request in detail"},
 	{VerbPending, "", "requests waiting for your approval"},
@@ -251,7 +256,7 @@ func parseAudit(s *scanner) (Command, error) {
 	return Command{Verb: VerbAudit, Count: int(n)}, nil
 }
 
-const requestKeys = "use role=, devices=, for= or reason="
+const requestKeys = "use role=, devices=, for=, reason=, template= or start="
 
 func parseRequest(s *scanner) (Command, error) {
 	cmd := Command{Verb: VerbRequest}
@@ -269,7 +274,7 @@ func parseRequest(s *scanner) (Command, error) {
 				quote(w.raw), requestKeys)
 		}
 		switch w.key {
-		case "role", "devices", "for", "reason":
+		case "role", "devices", "for", "reason", "template", "start":
 		default:
 			return Command{}, usageErrorf("unknown key %s= in request: %s", shorten(w.keyRaw), requestKeys)
 		}
@@ -305,6 +310,19 @@ func parseRequest(s *scanner) (Command, error) {
 				return Command{}, usageErrorf("for= must be longer than zero, like for=8h; leave it out to get the role's default")
 			}
 			cmd.Duration = d
+		case "start":
+			cmd.Start = strings.Join(strings.Fields(value), " ")
+			if cmd.Start == "" {
+				return Command{}, usageErrorf(`start= needs a time, like start=09:00 or start="tomorrow 09:00"; leave it out to start as soon as it is approved`)
+			}
+			if utf8.RuneCountInString(cmd.Start) > commands.MaxStartText {
+				return Command{}, usageErrorf(`start= is too long for a time: write it like start=09:00, start="mon 09:00" or start=2026-12-07T09:00:00+01:00`)
+			}
+		case "template":
+			cmd.Template = strings.TrimSpace(value)
+			if cmd.Template == "" {
+				return Command{}, usageErrorf("template= needs a name, like template=field-check; your cakegate Home tab lists the templates you may use")
+			}
 		case "reason":
 			reason, err := cleanReason(value)
 			if err != nil {
@@ -315,6 +333,9 @@ func parseRequest(s *scanner) (Command, error) {
 			}
 			cmd.Reason = reason
 		}
+	}
+	if seen["template"] && (seen["role"] || seen["devices"]) {
+		return Command{}, usageErrorf(`a template sets the role and the devices: leave out role= and devices=, like: request template=%s for=4h reason="…"`, shorten(cmd.Template))
 	}
 	cmd.Interactive = len(seen) == 0
 	return cmd, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cakegate/cakegate/bot"
+	"github.com/cakegate/cakegate/commands"
 )
 
 func FuzzParseCommand(f *testing.F) {
@@ -79,10 +80,18 @@ func checkCommand(t *testing.T, text string, cmd bot.Command, known, needsID map
 	if cmd.Count < 0 || cmd.Count > bot.MaxAuditCount || (cmd.Count != 0 && cmd.Verb != bot.VerbAudit) {
 		t.Fatalf("ParseCommand(%q): verb %s with count %d", text, cmd.Verb, cmd.Count)
 	}
-	if cmd.Interactive && (cmd.Verb != bot.VerbRequest || cmd.Role != "" || cmd.Devices != nil || cmd.Duration != 0 || cmd.Reason != "") {
+	if cmd.Interactive && (cmd.Verb != bot.VerbRequest || cmd.Role != "" || cmd.Devices != nil || cmd.Duration != 0 || cmd.Reason != "" || cmd.Template != "" || cmd.Start != "") {
 		t.Fatalf("ParseCommand(%q): interactive %+v", text, cmd)
 	}
-	if cmd.Verb == bot.VerbRequest && !cmd.Interactive && cmd.Role == "" && cmd.Devices == nil && cmd.Duration == 0 && cmd.Reason == "" {
+	if cmd.Verb == bot.VerbRequest && !cmd.Interactive && cmd.Role == "" && cmd.Devices == nil && cmd.Duration == 0 && cmd.Reason == "" && cmd.Template == "" && cmd.Start == "" {
 		t.Fatalf("ParseCommand(%q): request with nothing in it is not interactive", text)
+	}
+	// A start is one line of single spaces, short, and only on request.
+	if cmd.Start != "" && (cmd.Verb != bot.VerbRequest || cmd.Start != strings.Join(strings.Fields(cmd.Start), " ") || utf8.RuneCountInString(cmd.Start) > commands.MaxStartText) {
+		t.Fatalf("ParseCommand(%q): start %q with %+v", text, cmd.Start, cmd)
+	}
+	// A template sets role and devices; its name is trimmed and never empty.
+	if cmd.Template != "" && (cmd.Verb != bot.VerbRequest || cmd.Role != "" || cmd.Devices != nil || cmd.Template != strings.TrimSpace(cmd.Template)) {
+		t.Fatalf("ParseCommand(%q): template %q with %+v", text, cmd.Template, cmd)
 	}
 }

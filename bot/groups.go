@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
 // IsMember reports whether user belongs to a Slack user group. It implements
@@ -17,18 +19,36 @@ func (b *Bot) IsMember(ctx context.Context, group, user string) (bool, error) {
 	return slices.Contains(members, user), nil
 }
 
+// Roster lists a user group's members as Slack gave them at most commands.MaxRosterAge
+// ago, and when: the on-call rule grants on it, so a list older than that is read again.
+// It implements commands.Rosters.
+func (b *Bot) Roster(ctx context.Context, group string) (commands.Roster, error) {
+	members, at, err := b.groupMembersWithin(ctx, group, commands.MaxRosterAge)
+	if err != nil {
+		return commands.Roster{}, err
+	}
+	return commands.Roster{Members: slices.Clone(members), ReadAt: at}, nil
+}
+
 // groupMembers lists a user group's members, from the cache when it is fresh.
 func (b *Bot) groupMembers(ctx context.Context, group string) ([]string, error) {
+	members, _, err := b.groupMembersWithin(ctx, group, b.groups.ttl)
+	return members, err
+}
+
+// groupMembersWithin lists a user group's members from the cache when they were read at
+// most maxAge ago, from Slack otherwise; it says when the list was read.
+func (b *Bot) groupMembersWithin(ctx context.Context, group string, maxAge time.Duration) ([]string, time.Time, error) {
 	now := b.now()
-	if members, ok := b.groups.get(group, now); ok {
-		return members, nil
+	if members, at, ok := b.groups.get(group, now, maxAge); ok {
+		return members, at, nil
 	}
 	members, err := b.slack.GetUserGroupMembersContext(ctx, group)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	b.groups.put(group, members, now)
-	return members, nil
+	return members, now, nil
 }
 
 type groupCache struct {
@@ -42,14 +62,14 @@ type groupEntry struct {
 	at      time.Time
 }
 
-func (c *groupCache) get(group string, now time.Time) ([]string, bool) {
+func (c *groupCache) get(group string, now time.Time, maxAge time.Duration) ([]string, time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[group]
-	if !ok || now.Sub(e.at) > c.ttl || now.Before(e.at) {
-		return nil, false
+	if !ok || now.Sub(e.at) > min(maxAge, c.ttl) || now.Before(e.at) {
+		return nil, time.Time{}, false
 	}
-	return e.members, true
+	return e.members, e.at, true
 }
 
 func (c *groupCache) put(group string, members []string, now time.Time) {

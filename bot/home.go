@@ -97,6 +97,14 @@ func (b *Bot) homeFor(ctx context.Context, user string) Home {
 		CommandName:   b.name,
 		RequestAction: ActionOpenRequest,
 	}
+	if b.svc.Policy != nil {
+		templates, err := b.svc.Templates(ctx, user)
+		if err != nil {
+			// A user group that cannot be read just now: the tab goes without the buttons.
+			b.log.Warn("app home: templates", "user", user, "err", err)
+		}
+		h.Templates = templates
+	}
 	rs, err := b.svc.List(ctx, user)
 	if err != nil {
 		b.logHomeError("list requests", user, err)

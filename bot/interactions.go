@@ -66,8 +66,14 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 		case a.ActionID == roleActionID && cb.View.CallbackID == requestCallbackID:
 			b.updateRequestModal(ctx, cb, a.SelectedOption.Value)
 			continue
+		case a.ActionID == templateActionID && cb.View.CallbackID == requestCallbackID:
+			b.chooseTemplate(ctx, cb, a.SelectedOption.Value)
+			continue
 		case a.ActionID == ActionOpenRequest:
 			b.openRequestModal(ctx, to, cb.TriggerID, cb.User.ID)
+			continue
+		case isQuickRequest(a.ActionID):
+			b.openQuickRequest(ctx, to, cb.TriggerID, cb.User.ID, a.Value)
 			continue
 		case a.ActionID == ActionRemindApprovers:
 			b.remindApprovers(ctx, cb, to, a.Value)

@@ -43,7 +43,11 @@ func ApprovalMessage(r *commands.Request, now time.Time) (fallback string, block
 		}
 	}
 
-	fallback = fmt.Sprintf("%s: %s asks for %s for %s. %s", r.ID, who(r.Requester), escapeLimit(r.Role, 100), commands.FormatDuration(r.Duration), status)
+	what := escapeLimit(r.Role, 100)
+	if r.Template != "" {
+		what += " (template " + escapeLimit(r.Template, 100) + ")"
+	}
+	fallback = fmt.Sprintf("%s: %s asks for %s for %s. %s", r.ID, who(r.Requester), what, commands.FormatDuration(r.Duration), status)
 	if r.State == commands.StateActive && r.Extension != nil {
 		fallback += ". " + extensionStatus(r) + "."
 	}
@@ -62,15 +66,25 @@ func requestFields(r *commands.Request) []*slack.TextBlockObject {
 	if reason == "" {
 		reason = "_none given_"
 	}
-	return []*slack.TextBlockObject{
+	fields := []*slack.TextBlockObject{
 		field("Requester", who(r.Requester)),
 		field("Role", escapeLimit(r.Role, fieldBudget("Role"))),
+	}
+	if r.Template != "" {
+		// The preset it was asked with, so approvers recognise a routine ask.
+		fields = append(fields, field("Template", escapeLimit(r.Template, fieldBudget("Template"))))
+	}
+	if !r.StartAt.IsZero() {
+		// Shown in each reader's own time zone by Slack.
+		fields = append(fields, field("Starts", slackDate(r.StartAt)))
+	}
+	return append(fields,
 		field("Permissions", escapeLimit(commands.DescribeGrants(r.WorkspacePermissions, r.DevicePermissions), fieldBudget("Permissions"))),
 		field("Devices", deviceList(r.Devices, fieldBudget("Devices"))),
 		field("Duration", commands.FormatDuration(r.Duration)),
 		field("Asked", slackDate(r.CreatedAt)),
 		field("Reason", reason),
-	}
+	)
 }
 
 // approvalProgress says how far the approvals of a request are: "1 of 2 approvals: <@ann>".
@@ -91,6 +105,9 @@ func approvalProgress(approvals []commands.Approval, needed int) string {
 func approvers(r *commands.Request) string {
 	if len(r.Approvals) > 0 {
 		return whoList(r.Approvers())
+	}
+	if r.OnCall != "" {
+		return "the on-call rule (" + commands.Mention(escapeMrkdwn(r.OnCall)) + ")"
 	}
 	return who(r.DecidedBy)
 }
@@ -113,6 +130,9 @@ func approvalStatus(r *commands.Request, now time.Time) string {
 		}
 		return approvalProgress(r.Approvals, r.ApprovalsNeeded)
 	case commands.StateApproved:
+		if !r.StartAt.IsZero() && !r.StartTold {
+			return "Approved by " + approvers(r) + " · starts " + slackDate(r.StartAt) + "; " + commands.Mention(r.Requester) + " can reveal the token from then until " + slackDate(r.RevealBy)
+		}
 		return "Approved by " + approvers(r) + " · waiting for " + commands.Mention(r.Requester) + " to reveal the token (by " + slackDate(r.RevealBy) + ")"
 	case commands.StateLapsed:
 		return "Approved by " + approvers(r) + " · lapsed: the token was not revealed by " + slackDate(r.RevealBy) + "; none was created"

@@ -40,6 +40,8 @@ type Home struct {
 	WaitingErr string
 	// RequestAction, when not "", is the action id of a "Request a token" button.
 	RequestAction string
+	// Templates are the policy's presets the user may use, one Quick requests button each.
+	Templates []*commands.Template
 	// CommandName is the slash command as installed, for hints. Default "/cakegate".
 	CommandName string
 }
@@ -75,6 +77,7 @@ func HomeBlocks(h Home, now time.Time) []slack.Block {
 		sec.Accessory = slack.NewAccessory(slack.NewButtonBlockElement(h.RequestAction, "request", plainText("Request a token")).WithStyle(slack.StylePrimary))
 	}
 	s.context("home_updated", fmt.Sprintf("Updated %s · `%s help` lists the commands.", slackDate(now), escapeLimit(name, 100)))
+	homeQuickRequests(&s, h.Templates, name)
 
 	homeMine(&s, h, now, name)
 	if h.Approver || len(h.Waiting) > 0 || h.WaitingErr != "" {
@@ -140,6 +143,9 @@ func homeTokenItem(s *blockSet, r *commands.Request, now time.Time) []slack.Bloc
 	fmt.Fprintf(&b, "*%s* · role *%s* · %s\n", id, escapeLimit(r.Role, 100), deviceList(r.Devices, 800))
 	active := r.State == commands.StateActive && r.Grant != nil
 	switch {
+	case r.State == commands.StateApproved && now.Before(r.StartAt):
+		b.WriteString("Approved by " + approvers(r) + ". It starts " + slackDate(r.StartAt) + "; Reveal token works from then until " + slackDate(r.RevealBy) + ".")
+		return []slack.Block{s.sectionBlock("home_token_"+id, b.String())}
 	case r.State == commands.StateApproved:
 		b.WriteString("Approved by " + approvers(r) + ". Reveal the token by " + slackDate(r.RevealBy) + "; its " + commands.FormatDuration(r.Duration) + " start then.")
 		sec := s.sectionBlock("home_token_"+id, b.String())

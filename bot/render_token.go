@@ -57,20 +57,27 @@ func tokenBlocks(r *commands.Request, token commands.Token, endpoint string) []s
 // it is, and keeps the button only while a click can do something (reveal, or re-issue).
 func RevealMessage(r *commands.Request) (string, []slack.Block) {
 	by := "cakegate (the role needs no approval)"
-	if r.DecidedBy != "" && r.DecidedBy != commands.Actor && len(r.Approvals) > 0 {
+	if (r.DecidedBy != "" && r.DecidedBy != commands.Actor && len(r.Approvals) > 0) || r.OnCall != "" {
 		by = approvers(r)
 	}
 	var s blockSet
 	head := fmt.Sprintf(":white_check_mark: *%s* (role %s) was approved by %s for %s.\n", r.ID, escapeLimit(r.Role, 200), by, commands.FormatDuration(r.Duration))
 	withButton := false
-	switch r.State {
-	case commands.StateApproved:
+	switch {
+	case r.State == commands.StateApproved && !r.StartAt.IsZero() && !r.StartTold:
+		head += fmt.Sprintf("It starts %s: I will message you then with the *Reveal token* button. It ends %s at the latest.",
+			slackDate(r.StartAt), slackDate(r.StartAt.Add(r.Duration)))
+	case r.State == commands.StateApproved && !r.StartAt.IsZero():
+		head = fmt.Sprintf(":white_check_mark: Your access is ready: *%s* (role %s), approved by %s, starts now. Click *Reveal token* to create your token and see it in a private window. "+
+			"It works until %s at the latest; reveal it by %s or the approval lapses.", r.ID, escapeLimit(r.Role, 200), by, slackDate(r.StartAt.Add(r.Duration)), slackDate(r.RevealBy))
+		withButton = true
+	case r.State == commands.StateApproved:
 		head += fmt.Sprintf("Click *Reveal token* to create your token and see it in a private window. It works for %s from the moment you reveal it; "+
 			"reveal it by %s or the approval lapses.", commands.FormatDuration(r.Duration), slackDate(r.RevealBy))
 		withButton = true
-	case commands.StateProvisioning:
+	case r.State == commands.StateProvisioning:
 		head += "Your token is being created."
-	case commands.StateActive:
+	case r.State == commands.StateActive:
 		expires := ""
 		if r.Grant != nil {
 			expires = " It works until " + slackDate(r.Grant.ExpiresAt) + "."
@@ -85,6 +92,12 @@ func RevealMessage(r *commands.Request) (string, []slack.Block) {
 		s.actions(r.ID.String()+"_reveal_actions", idButton(ActionReveal, "Reveal token", r.ID, slack.StylePrimary))
 	}
 	fallback := fmt.Sprintf("%s (role %s) was approved. Open this message to reveal your token.", r.ID, escapeLimit(r.Role, 100))
+	if r.State == commands.StateApproved && !r.StartAt.IsZero() {
+		fallback = fmt.Sprintf("%s (role %s): your access is ready. Open this message to reveal your token.", r.ID, escapeLimit(r.Role, 100))
+		if !r.StartTold {
+			fallback = fmt.Sprintf("%s (role %s) was approved; it starts %s.", r.ID, escapeLimit(r.Role, 100), r.StartAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+	}
 	return fallback, s.blocks
 }
 

@@ -23,6 +23,7 @@ const (
 	devicesActionID   = "devices"
 	durationActionID  = "duration"
 	reasonActionID    = "reason"
+	startActionID     = "start"
 )
 
 // durationChoices are the durations the form offers, up to the role's maximum.
@@ -33,7 +34,13 @@ var durationChoices = []time.Duration{
 
 // openRequestModal opens the request form for user.
 func (b *Bot) openRequestModal(ctx context.Context, to replyTo, triggerID, user string) {
-	view, err := b.requestModal(ctx, user, "")
+	b.openRequestForm(ctx, to, triggerID, user, requestForm{})
+}
+
+// openRequestForm opens the request form for user as form says (a template chosen, say).
+func (b *Bot) openRequestForm(ctx context.Context, to replyTo, triggerID, user string, form requestForm) {
+	form.Zone = b.userZone(ctx, user)
+	view, err := b.requestModal(ctx, user, form)
 	if err != nil {
 		b.replyError(ctx, to, err)
 		return
@@ -46,8 +53,9 @@ func (b *Bot) openRequestModal(ctx context.Context, to replyTo, triggerID, user 
 
 // requestModal builds the form for the chosen role; with none chosen yet, the first role
 // user may ask for is, so the form never waits on a role nobody picked (the device search
-// and the submission both need one).
-func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.ModalViewRequest, error) {
+// and the submission both need one). A template chosen fills in the other fields.
+func (b *Bot) requestModal(ctx context.Context, user string, form requestForm) (slack.ModalViewRequest, error) {
+	chosen := form.Role
 	roles, err := b.svc.Roles(ctx, user)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
@@ -77,16 +85,30 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 	}
 	roleSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("Choose a role"), roleActionID, options...)
 	roleSelect.InitialOption = initial
-	blocks := []slack.Block{
-		slack.NewInputBlock(commands.FieldRole, plainText("Role"), nil, roleSelect).WithDispatchAction(true),
+	templates, err := b.svc.Templates(ctx, user)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
 	}
+	var tpl *commands.Template
+	if t, ok := b.svc.Policy.Template(form.Template); ok && t.Role == chosen {
+		tpl = t
+	}
+	form.Role = chosen
+	var blocks []slack.Block
+	if sel := templateSelect(templates, form.Template); sel != nil {
+		blocks = append(blocks, sel)
+	}
+	blocks = append(blocks, slack.NewInputBlock(form.block(commands.FieldRole), plainText("Role"), nil, roleSelect).WithDispatchAction(true))
 	if role != nil {
 		blocks = append(blocks, slack.NewContextBlock("role_info", slack.NewTextBlockObject(slack.MarkdownType,
 			truncateRunes(roleDetails(role), 2000), false, true)))
 	}
 
 	devices := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plainText("Type a name, serial or tag"), devicesActionID).WithMinQueryLength(0)
-	devicesInput := slack.NewInputBlock(commands.FieldDevices, plainText("Devices"),
+	if tpl != nil {
+		devices.InitialOptions = templateDeviceOptions(tpl)
+	}
+	devicesInput := slack.NewInputBlock(form.block(commands.FieldDevices), plainText("Devices"),
 		plainText("Devices, or tags standing for every device that carries them."), devices)
 	devicesInput.Optional = role != nil && len(role.WorkspacePermissions) > 0
 
@@ -98,19 +120,25 @@ func (b *Bot) requestModal(ctx context.Context, user, chosen string) (slack.Moda
 	if role != nil {
 		maxDuration, def = role.MaxDuration, role.DefaultDuration
 	}
+	if tpl != nil && tpl.Duration > 0 {
+		def = tpl.Duration
+	}
 	durations, durationInitial := durationOptions(maxDuration, def)
 	durationSelect := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plainText("For how long"), durationActionID, durations...)
 	durationSelect.InitialOption = durationInitial
 
+	reason := reasonInput(role, tpl)
+	reason.BlockID = form.block(commands.FieldReason)
 	blocks = append(blocks,
 		devicesInput,
-		slack.NewInputBlock(commands.FieldDuration, plainText("Duration"), nil, durationSelect),
-		reasonInput(role),
+		slack.NewInputBlock(form.block(commands.FieldDuration), plainText("Duration"), nil, durationSelect),
+		startInput(form),
+		reason,
 	)
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      requestCallbackID,
-		PrivateMetadata: chosen,
+		PrivateMetadata: form.encode(),
 		Title:           plainText("Ask for a token"),
 		Submit:          plainText("Ask"),
 		Close:           plainText("Cancel"),
@@ -184,8 +212,19 @@ const MaxSelectOptions = 100
 
 // updateRequestModal redraws the form when the role changes, so durations and the role's
 // description follow it. What was typed in the other fields stays: their ids do not change.
+// A template chosen before stays chosen only while the role is its own.
 func (b *Bot) updateRequestModal(ctx context.Context, cb slack.InteractionCallback, role string) {
-	view, err := b.requestModal(ctx, cb.User.ID, role)
+	form := decodeRequestForm(cb.View.PrivateMetadata)
+	form.Role = role
+	if t, ok := b.svc.Policy.Template(form.Template); !ok || t.Role != role {
+		form.Template = ""
+	}
+	b.redrawRequestModal(ctx, cb, form)
+}
+
+// redrawRequestModal replaces the open form with one drawn as form says.
+func (b *Bot) redrawRequestModal(ctx context.Context, cb slack.InteractionCallback, form requestForm) {
+	view, err := b.requestModal(ctx, cb.User.ID, form)
 	if err != nil {
 		b.log.Warn("redraw request form", "user", cb.User.ID, "err", err)
 		return
@@ -200,9 +239,10 @@ func (b *Bot) updateRequestModal(ctx context.Context, cb slack.InteractionCallba
 func (b *Bot) suggestDevices(cb slack.InteractionCallback) slack.OptionsResponse {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	role := cb.View.PrivateMetadata
+	form := decodeRequestForm(cb.View.PrivateMetadata)
+	role := form.Role
 	if v := cb.View.State; v != nil {
-		if sel := v.Values[commands.FieldRole][roleActionID].SelectedOption.Value; sel != "" {
+		if sel := v.Values[form.block(commands.FieldRole)][roleActionID].SelectedOption.Value; sel != "" {
 			role = sel
 		}
 	}
@@ -229,19 +269,24 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 	if cb.View.State != nil {
 		values = cb.View.State.Values
 	}
+	form := decodeRequestForm(cb.View.PrivateMetadata)
 	in := commands.RequestInput{
 		Key:       cb.TriggerID,
 		Requester: cb.User.ID,
-		Role:      values[commands.FieldRole][roleActionID].SelectedOption.Value,
-		Reason:    values[commands.FieldReason][reasonActionID].Value,
+		Role:      values[form.block(commands.FieldRole)][roleActionID].SelectedOption.Value,
+		Reason:    values[form.block(commands.FieldReason)][reasonActionID].Value,
 	}
-	for _, o := range values[commands.FieldDevices][devicesActionID].SelectedOptions {
+	in.Template = b.submittedTemplate(values, form, in.Role)
+	if start := strings.TrimSpace(values[form.block(commands.FieldStart)][startActionID].Value); start != "" {
+		in.Start, in.Zone = start, form.Zone
+	}
+	for _, o := range values[form.block(commands.FieldDevices)][devicesActionID].SelectedOptions {
 		in.Devices = append(in.Devices, o.Value)
 	}
-	if v := values[commands.FieldDuration][durationActionID].SelectedOption.Value; v != "" {
+	if v := values[form.block(commands.FieldDuration)][durationActionID].SelectedOption.Value; v != "" {
 		d, err := commands.ParseDuration(v)
 		if err != nil {
-			return slack.NewErrorsViewSubmissionResponse(map[string]string{commands.FieldDuration: "Choose a duration from the list."})
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{form.block(commands.FieldDuration): "Choose a duration from the list."})
 		}
 		in.Duration = d
 	}
@@ -250,9 +295,10 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 	r, err := b.svc.CreateRequest(ctx, in)
 	if err != nil {
 		field := commands.ErrorField(err)
-		if field == "" {
+		if field == "" || (field == commands.FieldTemplate && values[commands.FieldTemplate] == nil && cb.View.State != nil) {
 			field = commands.FieldReason
 		}
+		field = form.block(field)
 		if commands.ErrorCode(err) == commands.CodeInternal {
 			b.log.Error("request from the form", "user", in.Requester, "err", err)
 		}
@@ -260,14 +306,17 @@ func (b *Bot) submitRequest(cb slack.InteractionCallback) *slack.ViewSubmissionR
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{field: truncateRunes(b.named(commands.UserMessage(err)), 300)})
 	}
 	b.async(func(ctx context.Context) {
-		r, err := b.svc.GrantIfAutomatic(ctx, r)
-		m := requestConfirmationMessage(r)
-		if err != nil {
+		id := r.ID
+		var m message
+		if r, err := b.svc.GrantIfAutomatic(ctx, r); err != nil || r == nil {
+			// A failed write leaves no request to describe: say what went wrong.
 			m = message{fallback: ":warning: " + commands.UserMessage(err)}
 			b.warned(in.Requester, m.fallback)
+		} else {
+			m = requestConfirmationMessage(r)
 		}
 		if err := b.dm(ctx, in.Requester, m.fallback, m.blocks); err != nil {
-			b.log.Warn("request confirmation", "request", r.ID.String(), "err", err)
+			b.log.Warn("request confirmation", "request", id.String(), "err", err)
 		}
 	})
 	return nil

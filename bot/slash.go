@@ -50,7 +50,11 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 			b.openRequestModal(ctx, to, sc.TriggerID, user)
 			return
 		}
-		r, err := svc.Request(ctx, commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason, Key: sc.TriggerID})
+		in := commands.RequestInput{Requester: user, Role: cmd.Role, Devices: cmd.Devices, Duration: cmd.Duration, Reason: cmd.Reason, Template: cmd.Template, Start: cmd.Start, Key: sc.TriggerID}
+		if in.Start != "" {
+			in.Zone = b.userZone(ctx, user)
+		}
+		r, err := svc.Request(ctx, in)
 		if err != nil {
 			b.replyError(ctx, to, err)
 			return
@@ -144,6 +148,18 @@ func (b *Bot) decide(ctx context.Context, to replyTo, verb Verb, id commands.Req
 }
 
 func requestConfirmation(r *commands.Request) string {
+	return requestConfirmationNow(r) + startNote(r)
+}
+
+// startNote says when a scheduled request starts, for confirmations; "" for the others.
+func startNote(r *commands.Request) string {
+	if r.StartAt.IsZero() || r.StartTold {
+		return ""
+	}
+	return " It starts " + slackDate(r.StartAt) + "; I will message you then with the Reveal token button."
+}
+
+func requestConfirmationNow(r *commands.Request) string {
 	switch r.State {
 	case commands.StateApproved:
 		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s). Click *Reveal token* in my direct message to create your token and see it.", r.ID, escapeMrkdwn(r.Role))
@@ -160,6 +176,8 @@ func decisionConfirmation(verb Verb, r *commands.Request) string {
 		switch {
 		case r.State == commands.StateActive && r.Extension != nil:
 			return fmt.Sprintf("You approved the extension of %s; it needs %s.", r.ID, plural(r.ApprovalsNeeded-len(r.Extension.Approvals), "more approval", "more approvals"))
+		case r.State == commands.StateApproved && !r.StartAt.IsZero() && !r.StartTold:
+			return fmt.Sprintf(":white_check_mark: You approved %s; it starts %s, when %s can reveal the token (until %s).", r.ID, slackDate(r.StartAt), commands.Mention(r.Requester), slackDate(r.RevealBy))
 		case r.State == commands.StateApproved:
 			return fmt.Sprintf(":white_check_mark: You approved %s; %s can now reveal the token (by %s).", r.ID, commands.Mention(r.Requester), slackDate(r.RevealBy))
 		case r.State == commands.StateFailed:

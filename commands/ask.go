@@ -16,6 +16,12 @@ type RequestInput struct {
 	Devices   []string // serial numbers, Datacake device ids, or "tag:NAME"
 	Duration  time.Duration
 	Reason    string
+	// Template names a preset of the policy that fills in what the input leaves out.
+	Template string
+	// Start is start= as typed: when the access should start (see ParseStart); "" for as
+	// soon as it is approved. Zone is the requester's IANA time zone, from Slack, for
+	// starts written without an offset; "" when unknown.
+	Start, Zone string
 	// Key names the delivery that asked (Slack's trigger id), so that the same delivery
 	// twice, a replay or a repeat, makes one request, even across a restart. "" for none.
 	Key string
@@ -39,6 +45,10 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Request, error
 // pending, without calling Datacake to create anything, so a form can answer at once.
 // GrantIfAutomatic is the second half.
 func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request, error) {
+	in, err := s.applyTemplate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	role, err := s.chooseRole(in.Role)
 	if err != nil {
 		return nil, err
@@ -58,7 +68,11 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
-	if err := checkRoleReason(role, reason); err != nil {
+	if err := checkRoleReason(withTemplateHint(role, s.Policy, in.Template), reason); err != nil {
+		return nil, err
+	}
+	startAt, err := s.requestStart(in)
+	if err != nil {
 		return nil, err
 	}
 	devices, err := s.resolveDevices(ctx, role, in.Devices)
@@ -84,9 +98,18 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 		UpdatedAt:            now,
 		ApprovalsNeeded:      max(role.Approvals, 1),
 		Key:                  in.Key,
+		Template:             in.Template,
+		StartAt:              startAt,
+	}
+	what := fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason)
+	if in.Template != "" {
+		what = "template " + in.Template + ", " + what
+	}
+	if !startAt.IsZero() {
+		what = "starting " + startAt.UTC().Format(time.RFC3339) + ", " + what
 	}
 	c := Change{
-		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", fmt.Sprintf("role %s for %s: %s", role.Name, FormatDuration(d), reason))},
+		Audit:  []AuditEvent{s.event(r, in.Requester, "requested", "", what)},
 		Outbox: s.askApprovers(r, role),
 	}
 	if role.BreakGlass {
@@ -121,14 +144,21 @@ func (s *Service) create(ctx context.Context, r *Request, c Change) (*Request, e
 	return nil, fmt.Errorf("store request: %w", err)
 }
 
-// GrantIfAutomatic approves a pending request at once (its requester then reveals it) if its role auto-approves or is
-// break-glass, and returns r unchanged otherwise.
+// GrantIfAutomatic approves a pending request at once (its requester then reveals it) if its
+// role auto-approves or is break-glass, or if its role's on-call rule covers its requester
+// (which asks Slack, so it runs outside any answer Slack waits for), and returns r
+// unchanged otherwise.
 func (s *Service) GrantIfAutomatic(ctx context.Context, r *Request) (*Request, error) {
 	role, ok := s.Policy.Role(r.Role)
-	if !ok || r.State != StatePending || !(role.AutoApprove || role.BreakGlass) {
+	switch {
+	case !ok || r.State != StatePending:
 		return r, nil
+	case role.AutoApprove || role.BreakGlass:
+		return s.grantWithoutApproval(ctx, r.ID, role)
+	case role.OnCall != nil:
+		return s.approveOnCall(ctx, r, role)
 	}
-	return s.grantWithoutApproval(ctx, r.ID, role)
+	return r, nil
 }
 
 // grantWithoutApproval moves a request of an auto-approving role straight to approved.

@@ -45,6 +45,10 @@ const (
 	FieldDevices  = "devices"
 	FieldDuration = "duration"
 	FieldReason   = "reason"
+	// FieldTemplate is the form's "Start from a template" choice.
+	FieldTemplate = "template"
+	// FieldStart is when the access should start (start=).
+	FieldStart = "start"
 )
 
 // ErrorField returns the field err is about, or "".

@@ -6,4 +6,6 @@ var PolicyKeys = map[string][]string{
 	"role":     policyRoleKeys,
 	"devices":  policyDevicesKeys,
 	"schedule": policyScheduleKeys,
+	"template": policyTemplateKeys,
+	"on_call":  policyOnCallKeys,
 }

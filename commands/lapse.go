@@ -6,9 +6,10 @@ import (
 	"fmt"
 )
 
-// LapseUnrevealed is the reveal sweep. An approved request whose requester did not reveal
-// the token within the policy's reveal_within lapses: no API user was ever made, so there is
-// nothing to delete. The requester and the approvals channel are told, and the approval
+// LapseUnrevealed is the reveal sweep. A scheduled request whose start came is announced to
+// its requester, with the Reveal token button (tellStart). An approved request whose
+// requester did not reveal the token within the policy's reveal_within lapses: no API user
+// was ever made, so there is nothing to delete. The requester and the approvals channel are told, and the approval
 // message says so. It is a sweep over the approved index, so a missed run loses nothing.
 func (s *Service) LapseUnrevealed(ctx context.Context) (SweepResult, error) {
 	approved, err := s.Store.InState(ctx, StateApproved)
@@ -19,6 +20,9 @@ func (s *Service) LapseUnrevealed(ctx context.Context) (SweepResult, error) {
 	for _, r := range approved {
 		now := s.now()
 		if now.Before(r.RevealBy) {
+			if startDue(r, now) {
+				res.count(s, r.ID, "start", s.tellStart(ctx, r.ID))
+			}
 			continue
 		}
 		_, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {

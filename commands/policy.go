@@ -24,8 +24,11 @@ type Policy struct {
 	PendingTimeout    time.Duration
 	Roles             map[string]*Role
 	RoleOrder         []string // role names in file order, for listing
-	Schedule          Schedule
-	Orphans           OrphanAction
+	// Templates are named presets of a request; TemplateOrder lists them in file order.
+	Templates     map[string]*Template
+	TemplateOrder []string
+	Schedule      Schedule
+	Orphans       OrphanAction
 
 	// EscalateAfter is how long a request may wait undecided before its approvers are
 	// re-notified (then again after twice as long, and so on); 0 never re-notifies.
@@ -46,6 +49,8 @@ type Policy struct {
 	// RevealWithin is how long an approved request waits for its requester to reveal the
 	// token before the approval lapses; 0 means DefaultRevealWithin.
 	RevealWithin time.Duration
+	// MaxLead is how far ahead a request's start= may be; 0 means DefaultMaxLead.
+	MaxLead time.Duration
 	// MaxReissues is how often a revealed token may be re-issued (a new API user shown, the
 	// old one deleted) over its grant's life.
 	MaxReissues int
@@ -95,6 +100,16 @@ type Role struct {
 	NotifyApprovers NotifyMode
 	// Reason is what a requester's reason must look like.
 	Reason ReasonRule
+	// OnCall, when set, approves at once a request by whoever is on call (see OnCall).
+	OnCall *OnCall
+}
+
+// OnCall is a role's on-call rule: a request by a member of Group at the moment of the
+// request, for at most MaxDuration, is approved by the rule without an approver. The group
+// is one an on-call tool (PagerDuty, Opsgenie, incident.io) keeps up to date in Slack.
+type OnCall struct {
+	Group       string
+	MaxDuration time.Duration
 }
 
 // DeviceScope says which devices a role may be granted on.

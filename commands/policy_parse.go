@@ -87,6 +87,7 @@ func ParsePolicy(filename string, data []byte, opts ...PolicyOption) (*Policy, e
 		pol = p.policy(root)
 		p.checkApprovers(pol)
 		p.checkEscalation(pol)
+		p.checkTemplates(pol)
 	}
 	if len(p.problems) > 0 {
 		return nil, &PolicyError{File: filename, Problems: p.sortedProblems()}
@@ -100,14 +101,14 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
-		"reveal_within", "max_reissues",
+		"reveal_within", "max_reissues", "templates", "max_lead",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
 		"max_duration", "default_duration", "approvals", "approvers", "requesters",
 		"auto_approve", "break_glass", "extend_without_approval",
 		"approvals_channel", "escalate_after", "escalate_to", "notify_approvers",
-		"reason_required", "reason_min_length", "reason_pattern", "reason_hint",
+		"reason_required", "reason_min_length", "reason_pattern", "reason_hint", "on_call",
 	}
 	policyDevicesKeys  = []string{"tags"}
 	policyScheduleKeys = []string{"expire", "remind", "pending", "outbox", "reconcile", "leavers"}
@@ -131,6 +132,7 @@ type policyParser struct {
 	// escalateToLines holds where escalate_to was set, by "where" prefix ("" for the top
 	// level), for the checks that need the whole file.
 	escalateToLines map[string]int
+	templates       []policyTemplateInfo
 }
 
 // policyRoleInfo is what the cross-role checks need to know about a parsed role.
@@ -293,6 +295,7 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 		MaxOpenRequests: DefaultMaxOpenRequests,
 		RevealWithin:    DefaultRevealWithin,
 		MaxReissues:     DefaultMaxReissues,
+		MaxLead:         DefaultMaxLead,
 	}
 	n = resolveYAMLAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -338,6 +341,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			}
 		case "roles":
 			p.roleMap(pol, f)
+		case "templates":
+			p.templateMap(pol, f)
 		case "schedule":
 			p.schedule(&pol.Schedule, f)
 		case "orphans":
@@ -352,6 +357,10 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 				if d <= 0 {
 					p.addf(f.value.Line, "reveal_within %s: must be more than 0 (how long an approval waits for its requester to reveal the token)", FormatDuration(d))
 				}
+			}
+		case "max_lead":
+			if d, ok := p.duration("", f); ok {
+				pol.MaxLead = d
 			}
 		case "max_reissues":
 			if v, ok := p.integer("", f); ok {
@@ -535,7 +544,7 @@ func (p *policyParser) role(e policyField) *Role {
 	default:
 		fields = p.fields(n, where, policyRoleKeys, policyTopKeys, "is set for the whole policy, at the top level")
 	}
-	var maxLine, defaultLine, breakGlassLine int
+	var maxLine, defaultLine, breakGlassLine, onCallLine, onCallMaxLine int
 	for _, f := range fields {
 		if isYAMLNull(f.value) {
 			continue
@@ -581,6 +590,9 @@ func (p *policyParser) role(e policyField) *Role {
 			role.BreakGlass, _ = p.boolean(where, f)
 		case "extend_without_approval":
 			role.ExtendWithoutApproval, _ = p.boolean(where, f)
+		case "on_call":
+			onCallLine = f.line
+			role.OnCall, onCallMaxLine = p.onCall(where, f)
 		default:
 			p.approvalsFlowRole(role, where, f)
 		}
@@ -596,6 +608,7 @@ func (p *policyParser) role(e policyField) *Role {
 			p.addf(defaultLine, "%sdefault_duration %s is longer than max_duration %s", where, FormatDuration(role.DefaultDuration), FormatDuration(role.MaxDuration))
 		}
 	}
+	p.checkOnCall(role, where, onCallLine, onCallMaxLine)
 	if role.AutoApprove && role.BreakGlass {
 		p.addf(breakGlassLine, "%sauto_approve and break_glass are both set: choose one (break_glass also alerts the approvers)", where)
 	}

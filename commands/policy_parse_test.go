@@ -112,6 +112,7 @@ func TestLoadPolicyFull(t *testing.T) {
 		Orphans:         commands.OrphansReport,
 		OrphansBrake:    10,
 		RevealWithin:    12 * time.Hour,
+		MaxLead:         commands.DefaultMaxLead,
 		MaxReissues:     2,
 		EscalateAfter:   2 * time.Hour,
 		EscalateTo:      []string{"S0LEADS"},
@@ -163,6 +164,7 @@ func TestLoadPolicyMinimalDefaults(t *testing.T) {
 		OrphansBrake:    commands.DefaultOrphansBrake,
 		MaxOpenRequests: commands.DefaultMaxOpenRequests,
 		RevealWithin:    commands.DefaultRevealWithin,
+		MaxLead:         commands.DefaultMaxLead,
 		MaxReissues:     commands.DefaultMaxReissues,
 	}
 	if diff := cmp.Diff(want, got, policyLocationsEqual); diff != "" {

@@ -68,6 +68,9 @@ func (s *Service) provision(ctx context.Context, r *Request, show ShowToken) (*R
 			g.ExpiresAt, g.RemindersSent = r.Grant.ExpiresAt, r.Grant.RemindersSent
 		case !r.EndsAt.IsZero():
 			g.ExpiresAt = r.EndsAt
+		case !r.StartAt.IsZero() && r.StartAt.Add(r.Duration).Before(g.ExpiresAt):
+			// A scheduled grant ends at its start + duration, whenever it is revealed.
+			g.ExpiresAt = r.StartAt.Add(r.Duration)
 		}
 		r.Grant = g
 		if r.Halted {

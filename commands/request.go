@@ -109,6 +109,19 @@ type Request struct {
 	Devices              []Device      `json:"devices"`
 	Duration             time.Duration `json:"duration"`
 	Reason               string        `json:"reason"`
+	// Template names the policy's preset the request was made from, "" for none; it is a
+	// label for people: the role's rules decide, as for any request.
+	Template string `json:"template,omitempty"`
+	// OnCall names the Slack user group whose member the requester was when the role's
+	// on-call rule approved the request; "" when people decided.
+	OnCall string `json:"on_call,omitempty"`
+	// StartAt is when the access starts, for a request made with start= (zero: as soon as
+	// it is approved). Reveal works from then, reveal_within counts from then, and the
+	// grant ends at StartAt + Duration at the latest. An approval after it moves it there.
+	StartAt time.Time `json:"start_at,omitzero"`
+	// StartTold records that the requester of a scheduled request got the Reveal token
+	// button, at its start or at its approval if that came later.
+	StartTold bool `json:"start_told,omitempty"`
 
 	State     State     `json:"state"`
 	CreatedAt time.Time `json:"created_at"`

@@ -29,6 +29,9 @@ func (s *Service) MayReveal(ctx context.Context, id RequestID, user string) (*Re
 		if !s.now().Before(r.RevealBy) {
 			return nil, Errorf(CodeWrongState, "%s was not revealed in time, so its approval lapsed; ask again with `/cakegate request`.", id)
 		}
+		if r.scheduled(s.now()) {
+			return nil, notStartedYet(r)
+		}
 		return r, nil
 	case StateActive:
 		if r.Reissues >= s.Policy.MaxReissues {
@@ -61,6 +64,9 @@ func (s *Service) Reveal(ctx context.Context, id RequestID, user string, show Sh
 		from := r.State
 		if r.State != StateApproved {
 			return Change{}, wrongState(r, "reveal")
+		}
+		if r.scheduled(s.now()) {
+			return Change{}, notStartedYet(r)
 		}
 		if err := moveTo(r, StateProvisioning, "reveal"); err != nil {
 			return Change{}, err
@@ -180,6 +186,10 @@ func (s *Service) approve(r *Request, by string, now time.Time) (Notification, e
 		return Notification{}, err
 	}
 	r.DecidedBy, r.DecidedAt, r.UpdatedAt = by, now, now
-	r.RevealBy = now.Add(s.Policy.RevealWindow())
+	if !r.StartAt.IsZero() && !now.Before(r.StartAt) {
+		// Decided after its start: it starts now, and its requester can reveal at once.
+		r.StartAt, r.StartTold = now, true
+	}
+	r.RevealBy = s.revealDeadline(r, now)
 	return s.notify(r, NotifyReveal, ""), nil
 }

@@ -19,6 +19,8 @@ type Service struct {
 	Datacake Datacake
 	Devices  DeviceDirectory
 	Groups   Groups // may be nil when the policy names no user groups
+	// Rosters reads the on-call groups of roles with on_call; nil: the rule approves nothing.
+	Rosters Rosters
 	// Directory, if set, is asked whether a person recorded as deactivated is active again
 	// before their new request is refused (a reactivation whose event was missed).
 	Directory Directory

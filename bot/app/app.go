@@ -198,6 +198,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Rand:          opts.Rand,
 	})
 	svc.Groups = b
+	svc.Rosters = b
 	svc.Directory = b
 	if leader != nil {
 		leader.onSession = b.Kick

@@ -379,6 +379,8 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 		checkPeople(ctx, c, api, "role "+name+" requesters", role.Requesters)
 		checkPeople(ctx, c, api, "role "+name+" escalate_to", role.EscalateTo)
 	}
+	checkTemplatePeople(ctx, c, api, policy)
+	checkOnCallGroups(ctx, c, api, policy)
 }
 
 // checkPeople checks that every user id exists and every user group resolves.

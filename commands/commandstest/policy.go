@@ -23,7 +23,9 @@ var Start = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
 // Policy is a policy with a role for each kind of rule: viewer (any device, one approval),
 // device-editor (two approvals, a group among its approvers), field (tagged devices only),
-// auto (auto-approved) and ops-only (requested by a group only). Each call returns a new one.
+// auto (auto-approved) and ops-only (requested by a group only); templates field-check (field
+// on tag field-test for 4h) and ops-look (viewer on SN2, for SOPS only). Each call returns a
+// new one.
 func Policy() *commands.Policy {
 	return &commands.Policy{
 		Workspace:        "ws-1",
@@ -46,6 +48,12 @@ func Policy() *commands.Policy {
 				DefaultDuration: time.Hour, Approvals: 1, AutoApprove: true},
 			"ops-only": {Name: "ops-only", Devices: commands.DeviceScope{Any: true}, MaxDuration: time.Hour,
 				DefaultDuration: time.Hour, Approvals: 1, Requesters: []string{"SOPS"}},
+		},
+		TemplateOrder: []string{"field-check", "ops-look"},
+		Templates: map[string]*commands.Template{
+			"field-check": {Name: "field-check", Role: "field", Devices: []string{"tag:field-test"},
+				Duration: 4 * time.Hour, ReasonHint: "Name the test run, like FT-12."},
+			"ops-look": {Name: "ops-look", Role: "viewer", Devices: []string{"SN2"}, Requesters: []string{"SOPS"}},
 		},
 		Orphans:      commands.OrphansDelete,
 		OrphansBrake: commands.DefaultOrphansBrake,

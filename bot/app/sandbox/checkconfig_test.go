@@ -137,6 +137,14 @@ func TestCheckConfig(t *testing.T) {
 			w.slack.AddChannel("C0FIELDOPS", "field-ops")
 			w.slack.SetChannelError("C0FIELDOPS", "not_in_channel")
 		}, []string{"ok    approvals channel #cakegate-approvals", "FAIL  the bot is not in the approvals channel #field-ops (C0FIELDOPS)"}},
+		{"ErrTemplateWidensRole", sandboxPolicy + "templates:\n  quick: {role: device-editor, duration: 2d}\n", nil, nil,
+			[]string{`cakegate.yaml:24: template "quick": duration 2d is longer than role device-editor allows (max_duration 1d): a template never widens its role`}},
+		{"ErrTemplateRequestersResolve", sandboxPolicy + "templates:\n  quick: {role: viewer, requesters: [S0NOPE]}\n", nil, nil,
+			[]string{"FAIL  template quick requesters: user group S0NOPE"}},
+		{"OKOnCallGroup", sandboxPolicy + "    on_call: {group: S0OPS, max_duration: 4h}\n", nil, nil,
+			[]string{"ok    role device-editor on_call: user group S0OPS exists; 1 on call now"}},
+		{"ErrOnCallGroupUnknown", sandboxPolicy + "    on_call: {group: S0NOPE, max_duration: 4h}\n", nil, nil,
+			[]string{"FAIL  role device-editor on_call: user group S0NOPE: Slack says no_such_subteam"}},
 		{"ErrEscalateToResolve", sandboxPolicy + "escalate_after: 2h\nescalate_to: [S0NOPE]\n", nil, nil,
 			[]string{"FAIL  escalate_to: user group S0NOPE"}},
 		{"ErrDatabaseAndAddress", sandboxPolicy, []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}, nil, []string{

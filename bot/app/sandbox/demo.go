@@ -19,7 +19,7 @@ import (
 //
 // It keeps its database in a temporary folder and ends with the commands to explore it.
 func Demo(ctx context.Context, out io.Writer) (err error) {
-	s, err := newSandbox(sandboxOptions{keepFiles: true})
+	s, err := newSandbox(sandboxOptions{keepFiles: true, policy: sandboxPolicy + demoTemplates})
 	if err != nil {
 		return err
 	}
@@ -147,6 +147,15 @@ func Demo(ctx context.Context, out io.Writer) (err error) {
 	}
 	d.sees("alice (direct message)", dm)
 
+	d.step("alice asks again with the team's template for alarm checks, then withdraws it herself")
+	d.slash(ctx, sandboxAlice, "alice", `request template=freezer-check reason="alarm at 3am again"`)
+	msg, err = s.approvalMessage(ctx, "R3", nil)
+	if err != nil {
+		return err
+	}
+	d.sees("#cakegate-approvals", s.slack.RenderMessage(msg))
+	d.slash(ctx, sandboxAlice, "alice", "cancel R3")
+
 	if d.err != nil {
 		return d.err
 	}
@@ -174,6 +183,15 @@ func Demo(ctx context.Context, out io.Writer) (err error) {
 	fmt.Fprintf(d.out, "\n(with `go run .` in place of cakegate from a checkout). Remove it when done: rm -r %s\n", dir)
 	return nil
 }
+
+// demoTemplates give the demo's policy a preset: the viewer role on the freezers for 2h.
+const demoTemplates = `templates:
+  freezer-check:
+    role: viewer
+    devices: [SN-1001, SN-1002]
+    duration: 2h
+    reason_hint: Say which alarm you are checking.
+`
 
 // names shows the sandbox's people by name where the audit log has their Slack ids.
 var names = strings.NewReplacer(sandboxAlice, "alice", sandboxAnn, "ann", sandboxBob, "bob", sandboxCarol, "carol")

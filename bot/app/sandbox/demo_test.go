@@ -35,7 +35,8 @@ func TestDemo(t *testing.T) {
 		"has expired",
 		"Datacake workspace holds 0 cakegate API users",
 		"denied your request R2 for role device-editor. Reason: use the lab account",
-		"the audit log: 11 events",
+		"R3 · viewer for 2h", "*Template*\n    │ freezer-check",
+		"the audit log: 13 events",
 		"approved by bob",
 		"demo finished",
 		"cakegate audit export", "cakegate audit verify")
@@ -66,8 +67,8 @@ func TestDemoBinary(t *testing.T) {
 	env := []string{"CAKEGATE_DB=" + db}
 
 	export, errOut, code := runBinary(t, env, "audit", "export")
-	if code != 0 || strings.Count(export, "\n") != 11 {
-		t.Fatalf("audit export: exit %d, want 11 events:\n%s%s", code, export, errOut)
+	if code != 0 || strings.Count(export, "\n") != 13 {
+		t.Fatalf("audit export: exit %d, want 13 events:\n%s%s", code, export, errOut)
 	}
 	if m := slackMarkup.FindString(export); m != "" {
 		t.Errorf("the audit log stores Slack markup %q, not plain user ids:\n%s", m, export)
@@ -78,7 +79,7 @@ func TestDemoBinary(t *testing.T) {
 	if got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R1"); code != 0 || strings.Count(got, "\n") != 9 {
 		t.Errorf("audit export --request R1: exit %d, want R1's 9 events:\n%s%s", code, got, errOut)
 	}
-	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 11 events") {
+	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 13 events") {
 		t.Errorf("audit verify: exit %d:\n%s%s", code, got, errOut)
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,24 +49,31 @@ func unreachableEndpoints(t *testing.T) map[string]string {
 // (worth a restart), check-config reports it as a failed check.
 func TestEtcdUnreachable(t *testing.T) {
 	w := newCheckConfigWorld(t)
-	cakegateBinary(t)                         // built before any clock starts
-	db := filepath.Join(w.dir, "cakegate.db") // migrate copies a database: give it one
-	s, err := state.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	cakegateBinary(t) // built before any clock starts
 	commands := map[string][]string{
 		"Serve": {"serve"}, "CheckConfig": {"check-config"}, "Migrate": {"migrate", "--to", "etcd"},
-		"Backup": {"backup", filepath.Join(w.dir, "backup.db")}, "AuditExport": {"audit", "export"}, "AuditVerify": {"audit", "verify"},
+		"Backup": {"backup", "backup.db"}, "AuditExport": {"audit", "export"}, "AuditVerify": {"audit", "verify"},
 	}
 	for name, endpoint := range unreachableEndpoints(t) {
-		env := w.env(t, sandboxPolicy, "CAKEGATE_STORE=etcd", "CAKEGATE_ETCD_ENDPOINTS="+endpoint)
+		base := w.env(t, sandboxPolicy, "CAKEGATE_STORE=etcd", "CAKEGATE_ETCD_ENDPOINTS="+endpoint)
 		for command, args := range commands {
 			t.Run(name+"/"+command, func(t *testing.T) {
 				t.Parallel()
+				// Each its own database (migrate copies one, and one process holds it at a
+				// time) and backup target (an existing one is refused).
+				dir := t.TempDir()
+				db := filepath.Join(dir, "cakegate.db")
+				s, err := state.Open(db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if command == "Backup" {
+					args = []string{"backup", filepath.Join(dir, "backup.db")}
+				}
+				env := append(slices.Clone(base), "CAKEGATE_DB="+db)
 				began := time.Now()
 				out, errOut, code := runBinary(t, env, args...)
 				took := time.Since(began)

@@ -31,6 +31,9 @@ type action struct {
 var actions = []action{
 	{"request-text", 10, (*World).requestByText},
 	{"request-form", 4, (*World).requestByForm},
+	{"request-template", 2, (*World).requestByTemplate},
+	{"pager-handover", 1, (*World).handOver},
+	{"request-scheduled", 2, (*World).requestScheduled},
 	{"approve-button", 10, (*World).approveByButton},
 	{"approve-command", 3, (*World).approveByCommand},
 	{"reveal", 8, (*World).reveal},
@@ -880,7 +883,7 @@ func (w *World) leaveNow(user, why string) {
 // deactivate deactivates user's account for 2 to 24 hours, telling cakegate by a
 // user_change event if tell.
 func (w *World) deactivate(user string, tell bool, why string) {
-	w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user), Deleted: true})
+	w.slack.AddUser(slackUser(user, true))
 	l := leaver{at: w.clock.Now(), back: w.clock.Now().Add(time.Duration(2+w.rng.IntN(23)) * time.Hour)}
 	// Marked gone before the event: a deactivated account sends no more commands, even
 	// from work the event sets off.
@@ -918,7 +921,7 @@ func (w *World) userChange(user string, deleted bool) string {
 func (w *World) comeBack() {
 	for _, user := range leavers {
 		if l, gone := w.model.left[user]; gone && !w.clock.Now().Before(l.back) {
-			w.slack.AddUser(slacktest.User{ID: user, Name: lowerName(user), RealName: lowerName(user)})
+			w.slack.AddUser(slackUser(user, false))
 			delete(w.model.left, user)
 			w.model.back[user] = w.clock.Now()
 			what := "no event"

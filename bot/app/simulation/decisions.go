@@ -47,6 +47,19 @@ type requestFacts struct {
 	approvedAt      time.Time
 	withdrawnAt     time.Time // zero: not taken back
 	revealed        bool      // its token was revealed once
+	// startAt and duration are a scheduled request's start (zero for none) and duration.
+	startAt  time.Time
+	duration time.Duration
+}
+
+// revealDeadline is when the approval of f lapses unrevealed: reveal_within after its
+// approval, or for a scheduled request after its start (the approval, if later), and never
+// after start + duration.
+func (f requestFacts) revealDeadline() time.Time {
+	if f.startAt.IsZero() {
+		return f.approvedAt.Add(revealWithin)
+	}
+	return later(f.startAt, f.approvedAt).Add(min(revealWithin, f.duration))
 }
 
 // forgetAudit starts over on a database that is not the one read so far (a restore, an
@@ -116,7 +129,7 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 			add(invAudited, "audit event %d names %s, which cannot be read: %v", rec.Seq, e.Request, err)
 			return
 		}
-		facts = requestFacts{requester: r.Requester, role: r.Role}
+		facts = requestFacts{requester: r.Requester, role: r.Role, startAt: r.StartAt, duration: r.Duration}
 		w.continuityFrom(ctx, e.Request, rec.Seq, add)
 	}
 	defer func() { a.requests[e.Request] = facts }()
@@ -139,8 +152,11 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 	case e.To == commands.StateApproved && e.From == commands.StatePending:
 		facts.approvedAt = e.At
 	case e.Action == "reveal" && e.From == commands.StateApproved && !facts.revealed:
-		if !facts.approvedAt.IsZero() && !e.At.Before(facts.approvedAt.Add(revealWithin)) {
-			add(invNoLateToken, "%s was revealed at %s, after its approval of %s lapsed (%s)", e.Request, e.At.Format(time.DateTime), facts.approvedAt.Format(time.DateTime), revealWithin)
+		if !facts.approvedAt.IsZero() && !e.At.Before(facts.revealDeadline()) {
+			add(invNoLateToken, "%s was revealed at %s, after its approval of %s lapsed (at %s)", e.Request, e.At.Format(time.DateTime), facts.approvedAt.Format(time.DateTime), facts.revealDeadline().Format(time.DateTime))
+		}
+		if e.At.Before(facts.startAt) && !facts.approvedAt.After(facts.startAt) {
+			add(invNoEarlyToken, "%s was revealed at %s, before its start at %s", e.Request, e.At.Format(time.DateTime), facts.startAt.Format(time.DateTime))
 		}
 		if !facts.withdrawnAt.IsZero() {
 			add(invNoLateToken, "%s was revealed at %s, after its approval was taken back at %s", e.Request, e.At.Format(time.DateTime), facts.withdrawnAt.Format(time.DateTime))
@@ -188,7 +204,8 @@ func (w *World) continuityFrom(ctx context.Context, id commands.RequestID, seq u
 // judgeAuthority: the actor of a person's decision may make it under the policy in force.
 func (w *World) judgeAuthority(e commands.AuditEvent, f requestFacts, add func(string, string, ...any)) {
 	if e.Actor == commands.Actor {
-		if e.Action == "approved" && !strings.Contains(e.Detail, "auto-approved") && !strings.Contains(e.Detail, "break-glass") {
+		// The on-call rule's approvals are judged against the group's lists (checkOnCall).
+		if e.Action == "approved" && !strings.Contains(e.Detail, "auto-approved") && !strings.Contains(e.Detail, "break-glass") && !strings.HasPrefix(e.Detail, "on call: ") {
 			add(invAuthority, "cakegate itself approved %s (%s)", e.Request, e.Detail)
 		}
 		return

@@ -34,18 +34,22 @@ const (
 	invAuditChain       = "audit-chain-verifies"
 	invOutbox           = "outbox-delivered"
 	invDeadLetter       = "dead-letters-alerted"
-	invPolicy           = "grant-only-by-policy"         // granted only for a role the policy has, by that role's approvers
-	invNoPanic          = "no-panics"                    // nothing cakegate does panics (it would recover, and skip the rest of that work)
-	invReplayDropped    = "replayed-request-dropped"     // a signed request sent again byte for byte is answered 200 and does nothing
-	invLeaverLoses      = "leaver-loses-access"          // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
-	invLeaverIn2s       = "leaver-holds-no-token-2s"     // no token that reached a deactivated person lives 2 s after their deactivation is acknowledged
-	invLifetime         = "grant-within-role-max"        // a grant's end − its first reveal ≤ its role's max_duration, across re-issues and extensions
-	invOneUser          = "one-api-user-per-request"     // at most one live API user per request, at every step
-	invFalseOrphan      = "orphan-only-when-unowned"     // cakegate deletes or reports as an orphan only an API user it has not deleted already
-	invOpenCap          = "open-requests-capped"         // nobody has more than max_open_requests waiting for approval, however fast they ask
-	invOneDelivery      = "one-request-per-delivery"     // one Slack delivery (its trigger id) makes at most one request, however often it arrives
-	invTakenOver        = "dead-replica-work-taken-over" // what a killed replica was provisioning is taken over within 10 s (issue 23's goal)
-	invReturnerServed   = "returner-may-ask-again"       // a person whose account is active again is never refused as deactivated, told by an event or not
+	invPolicy           = "grant-only-by-policy"              // granted only for a role the policy has, by that role's approvers
+	invNoPanic          = "no-panics"                         // nothing cakegate does panics (it would recover, and skip the rest of that work)
+	invReplayDropped    = "replayed-request-dropped"          // a signed request sent again byte for byte is answered 200 and does nothing
+	invLeaverLoses      = "leaver-loses-access"               // a deactivated account holds no grant and no waiting request: at once when Slack says so, by the next daily sweep when the event was lost
+	invLeaverIn2s       = "leaver-holds-no-token-2s"          // no token that reached a deactivated person lives 2 s after their deactivation is acknowledged
+	invLifetime         = "grant-within-role-max"             // a grant's end − its first reveal ≤ its role's max_duration, across re-issues and extensions
+	invOneUser          = "one-api-user-per-request"          // at most one live API user per request, at every step
+	invFalseOrphan      = "orphan-only-when-unowned"          // cakegate deletes or reports as an orphan only an API user it has not deleted already
+	invOpenCap          = "open-requests-capped"              // nobody has more than max_open_requests waiting for approval, however fast they ask
+	invOneDelivery      = "one-request-per-delivery"          // one Slack delivery (its trigger id) makes at most one request, however often it arrives
+	invTakenOver        = "dead-replica-work-taken-over"      // what a killed replica was provisioning is taken over within 10 s (issue 23's goal)
+	invReturnerServed   = "returner-may-ask-again"            // a person whose account is active again is never refused as deactivated, told by an event or not
+	invTemplate         = "template-never-widens"             // a request made from a template has its role and no more than that role allows
+	invNoEarlyToken     = "no-token-before-start"             // no API user of a scheduled request is made before its start
+	invStartEnd         = "grant-ends-by-start-plus-duration" // a scheduled grant ends by its start + duration, unless an approved extension moved it
+	invOnCall           = "on-call-only-members"              // the on-call rule approves only its role's requests within its max_duration, by a member of its group within a minute of the moment
 )
 
 // takeoverBound is how soon another replica must take over what a killed one was
@@ -268,12 +272,16 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 			owned[r.Grant.APIUserID] = r
 		}
 		prev, seen := w.model.seen[r.ID]
+		if !seen {
+			w.checkTemplate(r, now, add)
+		}
 		if !seen || prev.state != r.State {
 			w.checkChange(ctx, r, prev.state, add)
 			w.model.seen[r.ID] = seenState{r.State, now}
 			prev = w.model.seen[r.ID]
 		}
 		w.checkLifetime(r, add)
+		w.checkStart(ctx, r, add)
 		if died, dead := w.model.deadRuns[r.ProvisionedBy]; dead && r.State == commands.StateProvisioning {
 			d := later(died, prev.since).Add(takeoverBound)
 			if now.After(d) {
@@ -513,6 +521,9 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 		add(invAudited, "%s is %s, but its last audited state is %q", r.ID, r.State, last)
 	}
 	granted := r.State == commands.StateApproved || r.State == commands.StateProvisioning || r.State == commands.StateActive
+	if granted && (from == "" || from == commands.StatePending) {
+		w.checkOnCall(r, add)
+	}
 	if granted && (from == "" || from == commands.StatePending) && r.Extension == nil {
 		approvers := w.policy.roleApprovers(r.Role)
 		// Those the policy's escalate_to names count once the request was escalated to them.

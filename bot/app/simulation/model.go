@@ -49,6 +49,12 @@ type model struct {
 	// lastDelete is the last call that asked Datacake to delete each API user, and
 	// removedBy the call that did delete it (transport.calls), by id.
 	lastDelete, removedBy map[string]int
+	// roster is every list of the on-call group, oldest first (oncall.go).
+	roster []rosterChange
+	// judgedStartEnd is the grant end each scheduled request was last judged with (starts.go).
+	judgedStartEnd map[commands.RequestID]time.Time
+	// startsRevealed holds the scheduled requests seen with a grant, to count them once.
+	startsRevealed map[commands.RequestID]bool
 }
 
 // requestKey names a request across databases: the installation and generation whose
@@ -112,6 +118,9 @@ func newModel() *model {
 		deadRuns:   map[string]time.Time{},
 		removedBy:  map[string]int{},
 		ends:       map[commands.RequestID]time.Time{},
+
+		judgedStartEnd: map[commands.RequestID]time.Time{},
+		startsRevealed: map[commands.RequestID]bool{},
 	}
 }
 

@@ -198,6 +198,7 @@ roles:
 	if p.editorForAlice {
 		fmt.Fprintf(&b, "    requesters: [%s, %s]\n", alice, ann)
 	}
+	b.WriteString(onCallText)
 	if !p.noContractor {
 		fmt.Fprintf(&b, `  contractor:
     description: Short visits by contractors
@@ -213,5 +214,6 @@ roles:
 			fmt.Fprintf(&b, "    escalate_to: [%s]\n", carol)
 		}
 	}
+	b.WriteString(p.templatesText())
 	return b.String()
 }

@@ -177,8 +177,9 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 	w.slack = slacktest.New(slacktest.WithClock(w.clock.Now))
 	w.slack.Start()
 	for _, u := range people {
-		w.slack.AddUser(slacktest.User{ID: u, Name: lowerName(u), RealName: lowerName(u)})
+		w.slack.AddUser(slackUser(u, false))
 	}
+	w.startOnCall()
 	w.slack.AddChannel(approvalsChannel, "cakegate-approvals")
 	w.slack.AddChannel(generalChannel, "general")
 	w.dc = datacaketest.New()

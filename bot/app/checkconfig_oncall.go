@@ -1,0 +1,32 @@
+package app
+
+import (
+	"context"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
+)
+
+// checkOnCallGroups checks that the user group of each role's on-call rule exists in
+// Slack. Unlike an approvers group, an empty one is no fault (nobody holds the pager just
+// now), only worth a word.
+func checkOnCallGroups(ctx context.Context, c *checker, api *slack.Client, policy *commands.Policy) {
+	for _, name := range policy.RoleOrder {
+		oc := policy.Roles[name].OnCall
+		if oc == nil {
+			continue
+		}
+		members, err := api.GetUserGroupMembersContext(ctx, oc.Group)
+		switch {
+		case err != nil && slackAnswerCode(err) == "":
+			c.fail("role %s on_call: user group %s: Slack did not answer (%v): check the network", name, oc.Group, err)
+		case err != nil:
+			c.fail("role %s on_call: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", name, oc.Group, err)
+		case len(members) == 0:
+			c.warn("role %s on_call: user group %s exists but has no members now, so the rule approves nobody until your on-call tool fills it", name, oc.Group)
+		default:
+			c.ok("role %s on_call: user group %s exists; %d on call now", name, oc.Group, len(members))
+		}
+	}
+}
