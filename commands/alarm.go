@@ -105,7 +105,8 @@ func (a *Alarm) sweep(ctx context.Context) {
 	a.Sweep(ctx)
 }
 
-// NextDue returns when the next grant ends or the next reminder is due, as seen from now,
+// NextDue returns when the next grant ends, the next reminder is due or the next scheduled
+// request starts, as seen from now,
 // if that is within AlarmMaxWait; the zero time if nothing is. Something already due
 // returns a time at or before now.
 func (s *Service) NextDue(ctx context.Context, now time.Time) (time.Time, error) {
@@ -122,6 +123,16 @@ func (s *Service) NextDue(ctx context.Context, now time.Time) (time.Time, error)
 	earlier := func(t time.Time) {
 		if !t.After(horizon) && (next.IsZero() || t.Before(next)) {
 			next = t
+		}
+	}
+	// The starts of approved scheduled requests: their requesters are told at the start.
+	approved, err := s.Store.InState(ctx, StateApproved)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, r := range approved {
+		if !r.StartAt.IsZero() && !r.StartTold {
+			earlier(r.StartAt)
 		}
 	}
 	for _, r := range rs {

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -162,6 +163,23 @@ func notStartedYet(r *Request) error {
 // startDue reports whether r's start came and its requester was not told yet.
 func startDue(r *Request, now time.Time) bool {
 	return r.State == StateApproved && !r.StartAt.IsZero() && !r.StartTold && !now.Before(r.StartAt)
+}
+
+// TellStartsDue tells the requester of every approved scheduled request whose start has
+// come that their access is ready: the alarm runs it at the start (NextDue names it), and
+// the reveal sweep (LapseUnrevealed) is the safety net.
+func (s *Service) TellStartsDue(ctx context.Context) (SweepResult, error) {
+	approved, err := s.Store.InState(ctx, StateApproved)
+	if err != nil {
+		return SweepResult{}, fmt.Errorf("find approved requests: %w", err)
+	}
+	var res SweepResult
+	for _, r := range approved {
+		if startDue(r, s.now()) {
+			res.count(s, r.ID, "start", s.tellStart(ctx, r.ID))
+		}
+	}
+	return res, nil
 }
 
 // tellStart tells the requester of an approved scheduled request that its access is ready:

@@ -216,3 +216,29 @@ func TestScheduledStartMeets(t *testing.T) {
 		})
 	}
 }
+
+// TestAlarmTellsTheStartOnTime: the alarm wakes at a scheduled start (NextDue names it) and
+// TellStartsDue tells the requester then, rather than at the reveal sweep's next run.
+func TestAlarmTellsTheStartOnTime(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.clock.Set(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
+	r := e.request(t, commands.RequestInput{Requester: carol, Role: "viewer", Devices: []string{"SN1"}, Duration: 2 * time.Hour, Start: "2026-12-07T09:00:00Z"})
+	if _, err := e.svc.Approve(ctx, r.ID, ann); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	if next, err := e.svc.NextDue(ctx, start.Add(-30*time.Second)); err != nil || !next.Equal(start) {
+		t.Fatalf("NextDue half a minute before the start = %v (%v), want the start %v", next, err, start)
+	}
+	e.clock.Set(start)
+	if res, err := e.svc.TellStartsDue(ctx); err != nil || res.Done != 1 {
+		t.Fatalf("TellStartsDue at the start: %+v %v, want one told", res, err)
+	}
+	if got, _ := e.store.Get(ctx, r.ID); !got.StartTold {
+		t.Fatal("the requester was not told at the start")
+	}
+	if next, err := e.svc.NextDue(ctx, start); err != nil || !next.IsZero() {
+		t.Fatalf("after the start was told: NextDue = %v (%v), want nothing due", next, err)
+	}
+}

@@ -408,14 +408,17 @@ func (a *App) Bot() *bot.Bot { return a.bot }
 // simulation fires it on its virtual clock, as the alarm would.
 func (a *App) SweepDue(ctx context.Context) { a.sweepDue(ctx) }
 
-// sweepDue is what the alarm runs when something is due: the expiry and reminder sweeps,
-// then delivery of what they queued.
+// sweepDue is what the alarm runs when something is due: the expiry and reminder sweeps and
+// the scheduled starts, then delivery of what they queued.
 func (a *App) sweepDue(ctx context.Context) {
 	if res, err := a.svc.ExpireDue(ctx); err != nil || res.Done+res.Failed > 0 {
 		a.log.Info("expiry on time", "done", res.Done, "failed", res.Failed, "err", err)
 	}
 	if res, err := a.svc.RemindDue(ctx); err != nil || res.Done+res.Failed > 0 {
 		a.log.Info("reminders on time", "done", res.Done, "failed", res.Failed, "err", err)
+	}
+	if res, err := a.svc.TellStartsDue(ctx); err != nil || res.Done+res.Failed > 0 {
+		a.log.Info("scheduled starts on time", "done", res.Done, "failed", res.Failed, "err", err)
 	}
 	a.bot.Kick()
 }
