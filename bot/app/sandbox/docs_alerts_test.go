@@ -15,6 +15,56 @@ import (
 // groups and use only metrics cakegate serves (besides Prometheus' own up), so an operator
 // who copies them gets rules that can fire.
 func TestDocsAlertRules(t *testing.T) {
+	rules, block := docsAlertRules(t)
+	s := startSandbox(t, sandboxOptions{})
+	scraped := apptest.Scrape(t, testContext(t), s.baseURL)
+	metric := regexp.MustCompile(`cakegate_[a-z_]+`)
+	for _, r := range rules {
+		for _, name := range metric.FindAllString(r.Expr, -1) {
+			if !strings.Contains(scraped.Text, "\n"+name) {
+				t.Errorf("alert %s uses %s, which cakegate does not serve", r.Alert, name)
+			}
+		}
+	}
+	for _, want := range []string{"NotReady", "RevocationsFailing", "OutboxStuck", "GrantPastItsEnd"} {
+		if !strings.Contains(block, "Cakegate"+want) {
+			t.Errorf("the alert rules in docs/running.md lack one for %s", want)
+		}
+	}
+	t.Logf("%d rules checked", len(rules))
+}
+
+// TestRevocationAlertLeavesOutNotFound: the example alert CakegateRevocationErrors must not
+// fire on kind="not_found": Datacake answering a delete with "not found" means the API user
+// was deleted by hand in the portal, which cakegate counts as deleted (normal, not an
+// error to page anyone about).
+func TestRevocationAlertLeavesOutNotFound(t *testing.T) {
+	rules, _ := docsAlertRules(t)
+	found := false
+	for _, r := range rules {
+		if r.Alert != "CakegateRevocationErrors" {
+			continue
+		}
+		found = true
+		if !strings.Contains(strings.ReplaceAll(r.Expr, " ", ""), `kind!="not_found"`) {
+			t.Errorf("CakegateRevocationErrors counts kind=\"not_found\", a hand-deleted API user: %s", r.Expr)
+		}
+	}
+	if !found {
+		t.Error("docs/running.md has no CakegateRevocationErrors alert")
+	}
+}
+
+// alertRule is one rule of the example alert rules.
+type alertRule struct {
+	Alert string `yaml:"alert"`
+	Expr  string `yaml:"expr"`
+}
+
+// docsAlertRules reads the example alert rules of docs/running.md: each rule, and the YAML
+// block they are in.
+func docsAlertRules(t *testing.T) ([]alertRule, string) {
+	t.Helper()
 	doc, err := os.ReadFile("../../../docs/running.md")
 	if err != nil {
 		t.Fatal(err)
@@ -25,35 +75,17 @@ func TestDocsAlertRules(t *testing.T) {
 	}
 	_, block, _ := strings.Cut(rest, "```yaml\n")
 	block, _, _ = strings.Cut(block, "```")
-	var rules struct {
+	var parsed struct {
 		Groups []struct {
-			Rules []struct {
-				Alert string `yaml:"alert"`
-				Expr  string `yaml:"expr"`
-			} `yaml:"rules"`
+			Rules []alertRule `yaml:"rules"`
 		} `yaml:"groups"`
 	}
-	if err := yaml.Unmarshal([]byte(block), &rules); err != nil || len(rules.Groups) == 0 {
+	if err := yaml.Unmarshal([]byte(block), &parsed); err != nil || len(parsed.Groups) == 0 {
 		t.Fatalf("the alert rules do not parse (%v):\n%s", err, block)
 	}
-	s := startSandbox(t, sandboxOptions{})
-	scraped := apptest.Scrape(t, testContext(t), s.baseURL)
-	metric := regexp.MustCompile(`cakegate_[a-z_]+`)
-	n := 0
-	for _, g := range rules.Groups {
-		for _, r := range g.Rules {
-			n++
-			for _, name := range metric.FindAllString(r.Expr, -1) {
-				if !strings.Contains(scraped.Text, "\n"+name) {
-					t.Errorf("alert %s uses %s, which cakegate does not serve", r.Alert, name)
-				}
-			}
-		}
+	var rules []alertRule
+	for _, g := range parsed.Groups {
+		rules = append(rules, g.Rules...)
 	}
-	for _, want := range []string{"NotReady", "RevocationsFailing", "OutboxStuck", "GrantPastItsEnd"} {
-		if !strings.Contains(block, "Cakegate"+want) {
-			t.Errorf("the alert rules in docs/running.md lack one for %s", want)
-		}
-	}
-	t.Logf("%d rules checked", n)
+	return rules, block
 }
