@@ -36,48 +36,32 @@ func (s *Store) migrate(ctx context.Context, from int) error {
 }
 
 // migratePendingByUser adds the pending_by_user key of every pending request (schema
-// version 2). Each key is written only if its request has not changed since it was read:
-// a request that changed meanwhile was written by this code, which keeps the index itself.
+// version 2).
 func (s *Store) migratePendingByUser(ctx context.Context) error {
-	resp, err := s.client.Get(ctx, s.keys.byStatePrefix(commands.StatePending), clientv3.WithPrefix(), clientv3.WithKeysOnly())
-	if err != nil {
-		return fmt.Errorf("etcd read pending requests: %w", err)
-	}
-	for _, kv := range resp.Kvs {
-		n, err := lastNum(string(kv.Key))
-		if err != nil {
-			return fmt.Errorf("index key %q does not end in an id: the etcd store is damaged", kv.Key)
-		}
-		key := s.keys.request(commands.RequestID(n))
-		got, err := s.client.Get(ctx, key)
-		if err != nil {
-			return fmt.Errorf("etcd read request %d: %w", n, err)
-		}
-		if len(got.Kvs) == 0 {
-			continue
-		}
-		r, err := state.DecodeRequest(commands.RequestID(n), got.Kvs[0].Value)
-		if err != nil {
-			return err
-		}
+	return s.indexEach(ctx, []commands.State{commands.StatePending}, func(r *commands.Request) string {
 		if r.State != commands.StatePending {
-			continue
+			return ""
 		}
-		_, err = s.client.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(key), "=", got.Kvs[0].ModRevision)).
-			Then(clientv3.OpPut(s.keys.pendingByUser(r.Requester, r.ID), "")).
-			Commit()
-		if err != nil {
-			return fmt.Errorf("etcd index request %d: %w", n, err)
-		}
-	}
-	return nil
+		return s.keys.pendingByUser(r.Requester, r.ID)
+	})
 }
 
-// migrateFingerprints adds the live_fingerprints key of every live grant (schema version
-// 3), each guarded by its request as migratePendingByUser's are.
+// migrateFingerprints adds the live_fingerprints key of every live grant (schema version 3).
 func (s *Store) migrateFingerprints(ctx context.Context) error {
-	for _, st := range []commands.State{commands.StateActive, commands.StateProvisioning} {
+	return s.indexEach(ctx, []commands.State{commands.StateActive, commands.StateProvisioning}, func(r *commands.Request) string {
+		fp := commands.LiveFingerprint(r)
+		if fp == "" {
+			return ""
+		}
+		return s.keys.fingerprint(fp, r.ID)
+	})
+}
+
+// indexEach writes, for every request in states, the index key indexKey derives from it
+// ("" for none). Each key is written only if its request has not changed since it was read:
+// a request that changed meanwhile was written by this code, which keeps the index itself.
+func (s *Store) indexEach(ctx context.Context, states []commands.State, indexKey func(*commands.Request) string) error {
+	for _, st := range states {
 		resp, err := s.client.Get(ctx, s.keys.byStatePrefix(st), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 		if err != nil {
 			return fmt.Errorf("etcd read %s requests: %w", st, err)
@@ -99,13 +83,13 @@ func (s *Store) migrateFingerprints(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			fp := commands.LiveFingerprint(r)
-			if fp == "" {
+			index := indexKey(r)
+			if index == "" {
 				continue
 			}
 			_, err = s.client.Txn(ctx).
 				If(clientv3.Compare(clientv3.ModRevision(key), "=", got.Kvs[0].ModRevision)).
-				Then(clientv3.OpPut(s.keys.fingerprint(fp, r.ID), "")).
+				Then(clientv3.OpPut(index, "")).
 				Commit()
 			if err != nil {
 				return fmt.Errorf("etcd index request %d: %w", n, err)
