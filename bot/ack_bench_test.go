@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,26 +54,48 @@ func BenchmarkAckLatency(b *testing.B) {
 		lat := ackRun(b, client, fake, ackTarget{url: ackBareServer(b).URL})
 		ackReport(b, lat[0], "")
 	})
-	b.Run("cakegate", func(b *testing.B) {
-		fake := ackFakeSlack(b)
-		srv, replies := ackCakegate(b, fake)
-		// Slack's side of a reply runs on Slack's machines, not beside cakegate: the replies
-		// go to a bare handler, so the fake's own checks do not compete for the two cores
-		// with the acknowledgements being measured.
-		cakegate := ackTarget{url: srv.URL, replyURL: ackReplyServer(b).URL + "/response", settle: func() {
-			// The work acknowledged in a round ends with one reply per command.
-			replies.wait(b, ackBurst)
-		}}
-		lat := ackRun(b, client, fake, cakegate, ackTarget{url: ackBareServer(b).URL})
-		p99 := ackReport(b, lat[0], "")
-		bareP99 := ackReport(b, lat[1], "bare-")
-		b.ReportMetric(float64(p99)/float64(bareP99), "p99/bare-p99")
-	})
+	for _, command := range []string{"help", "request"} {
+		b.Run("cakegate-"+command, func(b *testing.B) { benchmarkAck(b, client, ackCommands[command]) })
+	}
+}
+
+// ackCommands are the commands a round sends: help answers at once; request checks the
+// role and the device, stores the request under the per-requester cap, queues the approval
+// message and answers.
+var ackCommands = map[string]string{
+	"help":    "help",
+	"request": `request role=viewer devices=SN-1 for=1h reason="ack bench"`,
+}
+
+// benchmarkAck measures cakegate's acknowledgements of text, alternating with a bare
+// handler's (see BenchmarkAckLatency).
+func benchmarkAck(b *testing.B, client *http.Client, text string) {
+	fake := ackFakeSlack(b)
+	srv, replies, store := ackCakegate(b, fake)
+	// Slack's side of a reply runs on Slack's machines, not beside cakegate: the replies
+	// go to a bare handler, so the fake's own checks do not compete for the two cores
+	// with the acknowledgements being measured.
+	cakegate := ackTarget{url: srv.URL, text: text, replyURL: ackReplyServer(b).URL + "/response", settle: func() {
+		// The work acknowledged in a round ends with one reply per command.
+		replies.wait(b, ackBurst)
+	}}
+	lat := ackRun(b, client, fake, cakegate, ackTarget{url: ackBareServer(b).URL})
+	if strings.HasPrefix(text, "request") {
+		// Each command made a request (and was not refused), warm-up round included.
+		pending, err := store.InState(context.Background(), commands.StatePending)
+		if want := (b.N + 1) * ackBurst; err != nil || len(pending) != want {
+			b.Fatalf("%d pending requests (%v) after %d rounds of %d, want %d", len(pending), err, b.N+1, ackBurst, want)
+		}
+	}
+	p99 := ackReport(b, lat[0], "")
+	bareP99 := ackReport(b, lat[1], "bare-")
+	b.ReportMetric(float64(p99)/float64(bareP99), "p99/bare-p99")
 }
 
 // ackTarget is a server a round is sent to, and what to wait for after a round.
 type ackTarget struct {
 	url      string
+	text     string // the command's text; "": help
 	replyURL string // the response_url of every command; "": a fresh one of the fake each
 	settle   func() // nil: nothing
 }
@@ -107,7 +130,7 @@ func ackRound(b *testing.B, client *http.Client, fake *slacktest.Server, t ackTa
 		if responseURL == "" {
 			responseURL = fake.NewResponseURL()
 		}
-		reqs[i] = ackSignedCommand(b, t.url, responseURL, i)
+		reqs[i] = ackSignedCommand(b, t.url, responseURL, t.text)
 	}
 	got, errs := sendAtOnce(b, client, reqs, timed)
 	for _, err := range errs {
@@ -201,9 +224,9 @@ func ackReplyServer(b *testing.B) *httptest.Server {
 
 // ackCakegate serves a real Bot, over the in-memory store, whose Slack is fake. The server and
 // the bot are stopped when b ends.
-func ackCakegate(b *testing.B, fake *slacktest.Server) (*httptest.Server, *ackCountingTransport) {
+func ackCakegate(b *testing.B, fake *slacktest.Server) (*httptest.Server, *ackCountingTransport, *commandstest.Store) {
 	store := commandstest.NewStore()
-	svc := &commands.Service{Policy: ackPolicy(), Store: store, Clock: commands.SystemClock{}}
+	svc := &commands.Service{Policy: ackPolicy(), Store: store, Clock: commands.SystemClock{}, Devices: ackDevices{}}
 	replies := newAckCountingTransport()
 	cakegate := bot.New(bot.Config{
 		Service:       svc,
@@ -221,21 +244,25 @@ func ackCakegate(b *testing.B, fake *slacktest.Server) (*httptest.Server, *ackCo
 		srv.Close()
 		cakegate.Shutdown(context.Background())
 	})
-	return srv, replies
+	return srv, replies, store
 }
 
-// ackCommandSeq makes each command's trigger id its own, as Slack's are: the same command
-// signed twice in one second would otherwise be the same request, dropped as a replay.
+// ackCommandSeq makes each command's trigger id and requester its own: the same command
+// signed twice in one second would otherwise be the same request, dropped as a replay, and
+// one person's sixth request would meet the open-requests cap.
 var ackCommandSeq atomic.Int64
 
-// ackSignedCommand builds `/cakegate help` from user i with responseURL, signed as Slack
-// signs it.
-func ackSignedCommand(tb testing.TB, base, responseURL string, i int) *http.Request {
+// ackSignedCommand builds `/cakegate text` (help if text is "") from a new user with
+// responseURL, signed as Slack signs it.
+func ackSignedCommand(tb testing.TB, base, responseURL, text string) *http.Request {
 	tb.Helper()
+	if text == "" {
+		text = "help"
+	}
 	body := slacktest.SlashCommandForm(slack.SlashCommand{
 		Command:     "/cakegate",
-		Text:        "help",
-		UserID:      fmt.Sprintf("U0USER%04d", i),
+		Text:        text,
+		UserID:      fmt.Sprintf("U0USER%07d", ackCommandSeq.Add(1)), // a request each, under no one's cap
 		ChannelID:   "C0GENERAL",
 		TeamID:      slacktest.DefaultTeamID,
 		ResponseURL: responseURL,
@@ -248,7 +275,14 @@ func ackSignedCommand(tb testing.TB, base, responseURL string, i int) *http.Requ
 	return req
 }
 
-// ackPolicy is a one-role policy; `help` reads none of it.
+// ackDevices is a workspace of one device, SN-1.
+type ackDevices struct{}
+
+func (ackDevices) Devices(context.Context, string) ([]commands.Device, error) {
+	return []commands.Device{{ID: "dev-1", Name: "Boiler room", Serial: "SN-1"}}, nil
+}
+
+// ackPolicy is a one-role policy; `help` reads none of it, `request` asks for its role.
 func ackPolicy() *commands.Policy {
 	return &commands.Policy{
 		Workspace:        "ws-ack-bench",
