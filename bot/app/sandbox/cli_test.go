@@ -32,7 +32,9 @@ func cakegateBinary(t *testing.T) string {
 			return
 		}
 		binaryPath = filepath.Join(dir, "cakegate")
-		out, err := exec.Command("go", "build", "-o", binaryPath, "github.com/cakegate/cakegate").CombinedOutput()
+		// Built as the release is (.ci/build: CGO_ENABLED=0, -trimpath), so the packages it
+		// compiles are the ones the release build compiled, from the build cache.
+		out, err := exec.Command("../../../.ci/build", binaryPath).CombinedOutput()
 		if err != nil {
 			binaryErr = err
 			binaryPath = string(out)
