@@ -1,10 +1,13 @@
 package sandbox
 
 import (
+	"bytes"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,47 +52,74 @@ func unreachableEndpoints(t *testing.T) map[string]string {
 // (worth a restart), check-config reports it as a failed check.
 func TestEtcdUnreachable(t *testing.T) {
 	w := newCheckConfigWorld(t)
-	cakegateBinary(t) // built before any clock starts
+	bin := cakegateBinary(t) // built before any clock starts
 	commands := map[string][]string{
 		"Serve": {"serve"}, "CheckConfig": {"check-config"}, "Migrate": {"migrate", "--to", "etcd"},
 		"Backup": {"backup", "backup.db"}, "AuditExport": {"audit", "export"}, "AuditVerify": {"audit", "verify"},
 	}
+	type run struct {
+		name, endpoint string
+		cmd            *exec.Cmd
+		out, errOut    bytes.Buffer
+		took           time.Duration
+		err            error
+	}
+	var runs []*run
 	for name, endpoint := range unreachableEndpoints(t) {
 		base := w.env(t, sandboxPolicy, "CAKEGATE_STORE=etcd", "CAKEGATE_ETCD_ENDPOINTS="+endpoint)
 		for command, args := range commands {
-			t.Run(name+"/"+command, func(t *testing.T) {
-				t.Parallel()
-				// Each its own database (migrate copies one, and one process holds it at a
-				// time) and backup target (an existing one is refused).
-				dir := t.TempDir()
-				db := filepath.Join(dir, "cakegate.db")
-				s, err := state.Open(db)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := s.Close(); err != nil {
-					t.Fatal(err)
-				}
-				if command == "Backup" {
-					args = []string{"backup", filepath.Join(dir, "backup.db")}
-				}
-				env := append(slices.Clone(base), "CAKEGATE_DB="+db)
-				began := time.Now()
-				out, errOut, code := runBinary(t, env, args...)
-				took := time.Since(began)
-				t.Logf("exit %d after %v:\n%s%s", code, took.Round(10*time.Millisecond), out, errOut)
-				if code != 1 {
-					t.Errorf("exit %d, want 1", code)
-				}
-				if took > 10*time.Second {
-					t.Errorf("took %v, want at most 10 s", took)
-				}
-				for _, want := range []string{"cannot reach etcd at " + endpoint, "cakegate tried to", "CAKEGATE_ETCD_ENDPOINTS", "TLS", "network"} {
-					if !strings.Contains(out+errOut, want) {
-						t.Errorf("want %q in what it said", want)
-					}
-				}
-			})
+			// Each its own database (migrate copies one, and one process holds it at a
+			// time) and backup target (an existing one is refused).
+			dir := t.TempDir()
+			db := filepath.Join(dir, "cakegate.db")
+			s, err := state.Open(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if command == "Backup" {
+				args = []string{"backup", filepath.Join(dir, "backup.db")}
+			}
+			r := &run{name: name + "/" + command, endpoint: endpoint, cmd: exec.Command(bin, args...)}
+			r.cmd.Env = append(append(os.Environ(), base...), "CAKEGATE_DB="+db)
+			r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.errOut
+			runs = append(runs, r)
 		}
+	}
+	// All at once: each waits out the reach timeout, which t.Parallel would take two at a
+	// time (GOMAXPROCS) rather than together.
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		wg.Go(func() {
+			began := time.Now()
+			r.err = r.cmd.Run()
+			r.took = time.Since(began)
+		})
+	}
+	wg.Wait()
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			code := 0
+			if ee, ok := r.err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if r.err != nil {
+				t.Fatal(r.err)
+			}
+			out := r.out.String() + r.errOut.String()
+			t.Logf("exit %d after %v:\n%s", code, r.took.Round(10*time.Millisecond), out)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if r.took > 10*time.Second {
+				t.Errorf("took %v, want at most 10 s", r.took)
+			}
+			for _, want := range []string{"cannot reach etcd at " + r.endpoint, "cakegate tried to", "CAKEGATE_ETCD_ENDPOINTS", "TLS", "network"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("want %q in what it said", want)
+				}
+			}
+		})
 	}
 }
