@@ -12,6 +12,7 @@ import (
 // TestCheckConfigEtcd: with CAKEGATE_STORE=etcd, check-config checks the connection, the
 // permission to write under the prefix, and what the prefix holds, writing nothing.
 func TestCheckConfigEtcd(t *testing.T) {
+	t.Parallel() // mostly waits for the unreachable etcd's timeout
 	w := newCheckConfigWorld(t)
 	srv := etcdtest.Start(t)
 	prefix := etcdtest.Prefix(t)

@@ -51,6 +51,7 @@ func unreachableEndpoints(t *testing.T) map[string]string {
 // fails within 10 s, naming the endpoint, what it tried and what to check; serve exits 1
 // (worth a restart), check-config reports it as a failed check.
 func TestEtcdUnreachable(t *testing.T) {
+	t.Parallel() // mostly waits for the reach timeout
 	w := newCheckConfigWorld(t)
 	bin := cakegateBinary(t) // built before any clock starts
 	commands := map[string][]string{

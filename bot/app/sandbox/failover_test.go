@@ -232,6 +232,7 @@ func (c *cluster) waitRequests(ctx context.Context, ids []commands.RequestID, do
 // TestFailoverDuringExpirySweep kills the leader with SIGKILL while its expiry sweep
 // waits on Datacake: another replica leads within the session TTL and ends every grant.
 func TestFailoverDuringExpirySweep(t *testing.T) {
+	t.Parallel() // mostly waits for the killed leader's session to end
 	c := startCluster(t, 3)
 	ctx := testContext(t)
 	leader := c.nextLeader(ctx, nil)

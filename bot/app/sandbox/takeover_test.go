@@ -40,7 +40,10 @@ func TestTakeoverAfterReplicaKilled(t *testing.T) {
 		if leader {
 			name = "leader"
 		}
-		t.Run(name, func(t *testing.T) { testTakeover(t, leader) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // mostly waits for the killed replica's session to end
+			testTakeover(t, leader)
+		})
 	}
 }
 
