@@ -69,6 +69,9 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 		case a.ActionID == ActionOpenRequest:
 			b.openRequestModal(ctx, to, cb.TriggerID, cb.User.ID)
 			continue
+		case isReviewAction(a.ActionID):
+			b.reviewAction(ctx, to, cb.User.ID, a)
+			continue
 		case a.ActionID == ActionRemindApprovers:
 			b.remindApprovers(ctx, cb, to, a.Value)
 			continue

@@ -6,4 +6,5 @@ var PolicyKeys = map[string][]string{
 	"role":     policyRoleKeys,
 	"devices":  policyDevicesKeys,
 	"schedule": policyScheduleKeys,
+	"review":   policyReviewKeys,
 }

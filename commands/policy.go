@@ -49,6 +49,8 @@ type Policy struct {
 	// MaxReissues is how often a revealed token may be re-issued (a new API user shown, the
 	// old one deleted) over its grant's life.
 	MaxReissues int
+	// Review says where access reviews go and which grants they ask about.
+	Review ReviewPolicy
 }
 
 // DefaultMaxOpenRequests is max_open_requests when the policy file names none.

@@ -87,7 +87,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
-		"reveal_within", "max_reissues",
+		"reveal_within", "max_reissues", "review",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -328,6 +328,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 					p.addf(f.value.Line, "max_reissues %d: must be 0 or more (0 never re-issues a revealed token)", v)
 				}
 			}
+		case "review":
+			p.review(pol, f)
 		case "orphans_brake":
 			if v, ok := p.integer("", f); ok {
 				pol.OrphansBrake = v

@@ -24,6 +24,7 @@ type Service struct {
 	Directory Directory
 	Journal   Journal     // may be nil: then what belongs to no request is only logged
 	AuditLog  AuditReader // may be nil: then /cakegate audit explains where the log is
+	Reviews   ReviewStore // may be nil: then access reviews are refused
 	Clock     Clock
 	Log       *slog.Logger
 

@@ -154,6 +154,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Devices:  &commands.CachedDevices{Directory: adapter, TTL: time.Minute, Clock: clock},
 		Journal:  loggedJournal{Journal: store, log: changeLog{log.With("component", "requests")}},
 		AuditLog: store,
+		Reviews:  store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
 

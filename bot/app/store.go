@@ -20,6 +20,7 @@ type Store interface {
 	commands.Store
 	commands.Journal
 	commands.AuditReader
+	commands.ReviewStore
 	bot.Outbox
 	OutboxDepth(ctx context.Context) (int, error)
 	Stats(ctx context.Context) (state.Stats, error)

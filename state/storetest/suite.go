@@ -19,6 +19,7 @@ type Store interface {
 	commands.Store
 	commands.Journal
 	commands.AuditReader
+	commands.ReviewStore
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error)
 	CompleteNotification(ctx context.Context, id uint64) error
 	RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error
@@ -65,6 +66,7 @@ func Run(t *testing.T, h Harness) {
 		{"CreateCapsPending", testCreateCapsPending},
 		{"CreateSameDelivery", testCreateSameDelivery},
 		{"Deactivations", testDeactivations},
+		{"Reviews", testReviews},
 		{"Indexes", testIndexes},
 		{"IndexesAfterFailures", testIndexesAfterFailures},
 		{"Outbox", testOutbox},
