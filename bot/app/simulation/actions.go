@@ -64,6 +64,8 @@ var actions = []action{
 	{"orphans-delete", 1, (*World).orphansDelete},
 	{"approve-own", 2, (*World).approveOwn},
 	{"decide-extension", 4, (*World).decideExtension},
+	{"review", 1, (*World).review},
+	{"review-click", 2, (*World).reviewClick},
 }
 
 var actionWeights = func() int {

@@ -18,7 +18,7 @@ import (
 // Datacake's API users and their tokens, the fake Slack's calls, the database file's bytes,
 // the logs, the audit chain).
 const (
-	invForeignKept      = "foreign-users-never-deleted"    // another installation's or a hand-made API user is never deleted
+	invForeignKept      = "foreign-users-never-deleted"    // another installation's or a hand-made API user is never deleted without an approver's click
 	invNoOrphan         = "no-token-without-grant"         // a live API user of this installation has a grant that owns it, or was reported
 	invDiesAtEnd        = "token-dies-at-grant-end"        // no API user outlives its grant's end by more than the schedule's minute
 	invDiesWithin2s     = "token-dies-within-2s"           // … by more than 2 s (the design's precise expiry)
@@ -189,6 +189,9 @@ func (w *World) scanDatacake(now time.Time, add func(string, string, ...any)) ma
 		f.gone, f.goneAt = true, now
 		if w.model.portal[id] {
 			continue
+		}
+		if f.origin != "cakegate" && w.model.reviewDeleted[id] {
+			continue // an approver clicked Delete in an access review
 		}
 		if f.origin != "cakegate" {
 			add(invForeignKept, "cakegate deleted %s API user %s", f.origin, f.name)

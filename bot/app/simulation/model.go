@@ -15,6 +15,9 @@ type model struct {
 	byToken map[string]*userFact
 	// portal holds the ids the simulated people deleted in Datacake's portal.
 	portal map[string]bool
+	// reviewDeleted holds the ids a top-level approver clicked Delete on in an access
+	// review: the one way cakegate may delete an API user it did not make.
+	reviewDeleted map[string]bool
 
 	slackSeen   int // Slack calls already scanned
 	deletedSeen int // API users deleted already read from the fake
@@ -98,14 +101,15 @@ type seenState struct {
 
 func newModel() *model {
 	return &model{
-		users:    map[string]*userFact{},
-		byToken:  map[string]*userFact{},
-		portal:   map[string]bool{},
-		left:     map[string]leaver{},
-		back:     map[string]time.Time{},
-		seen:     map[commands.RequestID]seenState{},
-		reported: map[string]bool{},
-		knownHit: map[string]string{},
+		users:         map[string]*userFact{},
+		byToken:       map[string]*userFact{},
+		portal:        map[string]bool{},
+		reviewDeleted: map[string]bool{},
+		left:          map[string]leaver{},
+		back:          map[string]time.Time{},
+		seen:          map[commands.RequestID]seenState{},
+		reported:      map[string]bool{},
+		knownHit:      map[string]string{},
 
 		revealed:   map[requestKey][]*userFact{},
 		lastDelete: map[string]int{},
