@@ -21,6 +21,7 @@ const (
 	actionReviewKeep   = actionReviewPrefix + "keep_"
 	actionReviewDelete = actionReviewPrefix + "delete_"
 	actionReviewRevoke = actionReviewPrefix + "revoke_"
+	actionReviewAdopt  = actionReviewPrefix + "adopt_"
 )
 
 // reviewPart is one message of a review: the first in the channel, the others in its thread.
@@ -118,6 +119,7 @@ func reviewItemBlocks(s *blockSet, rv *commands.Review, i int) {
 		return
 	}
 	s.actions("review_actions_"+idx,
+		valueButton(actionReviewAdopt+idx, "Adopt", value, slack.StylePrimary),
 		valueButton(actionReviewKeep+idx, "Keep (ask again next review)", value, ""),
 		reviewConfirmed(actionReviewDelete+idx, "Delete", value, "Delete this API user?",
 			"Delete "+truncateRunes(it.Name, 80)+" in Datacake? Its token stops working at once, for whoever uses it, and this cannot be undone.", "Delete"))
@@ -146,6 +148,8 @@ func reviewDecisionText(it commands.ReviewItem) string {
 		return ":white_check_mark: Re-certified by " + by + "."
 	case commands.ReviewRevoked:
 		return ":no_entry: Revoked by " + by + "."
+	case commands.ReviewAdopted:
+		return ":handshake: Adopted by " + by + "; it now ends like a grant."
 	case commands.ReviewGone:
 		return ":ghost: Already gone when " + who(it.DecidedBy) + " clicked, on " + slackDate(it.DecidedAt) + "."
 	}
@@ -173,6 +177,8 @@ func parseReviewValue(actionID, value string) (id string, index int, apiUser str
 		choice = commands.ChoiceDelete
 	case strings.HasPrefix(actionID, actionReviewRevoke):
 		choice = commands.ChoiceRevoke
+	case strings.HasPrefix(actionID, actionReviewAdopt):
+		choice = commands.ChoiceAdopt
 	default:
 		return "", 0, "", "", commands.Errorf(commands.CodeInvalid, "this button is not one cakegate knows. Start a new review with `/cakegate review`.")
 	}

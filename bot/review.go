@@ -23,18 +23,22 @@ func (b *Bot) startReview(ctx context.Context, to replyTo, user string) {
 		b.replyText(ctx, to, fmt.Sprintf(":warning: The access review could not run: %s. Nothing was classed or deleted; try again in a few minutes. The review channel %s says so too.", rv.Failed, channelMention(rv.Channel)))
 		return
 	}
-	b.replyText(ctx, to, fmt.Sprintf("Started an access review in %s: %s to decide on (%d unmanaged API users, %d grants).",
-		channelMention(rv.Channel), plural(len(rv.Items), "item", "items"), rv.Counts.Unmanaged, rv.Counts.Grants))
+	b.replyText(ctx, to, fmt.Sprintf("Started an access review in %s: %s to decide on. The workspace has %d unmanaged API users, %d adopted, %d grants.",
+		channelMention(rv.Channel), plural(len(rv.Items), "item", "items"), rv.Counts.Unmanaged, rv.Counts.Adopted, rv.Counts.Grants))
 }
 
 // channelMention links a channel id.
 func channelMention(id string) string { return "<#" + escapeMrkdwn(id) + ">" }
 
 // reviewAction runs a click on a review item's button and answers the clicker privately.
-func (b *Bot) reviewAction(ctx context.Context, to replyTo, user string, a *slack.BlockAction) {
+func (b *Bot) reviewAction(ctx context.Context, to replyTo, triggerID, user string, a *slack.BlockAction) {
 	id, index, apiUser, choice, err := parseReviewValue(a.ActionID, a.Value)
 	if err != nil {
 		b.replyError(ctx, to, err)
+		return
+	}
+	if choice == commands.ChoiceAdopt {
+		b.openAdoptModal(ctx, to, triggerID, a.Value, user)
 		return
 	}
 	text, err := b.svc.DecideReview(ctx, id, index, apiUser, user, choice)

@@ -51,6 +51,9 @@ type Policy struct {
 	MaxReissues int
 	// Review says where access reviews go and which grants they ask about.
 	Review ReviewPolicy
+	// AdoptMax is the longest an adopted API user may live before it is extended; 0 means
+	// DefaultAdoptMax.
+	AdoptMax time.Duration
 }
 
 // DefaultMaxOpenRequests is max_open_requests when the policy file names none.
@@ -187,6 +190,9 @@ var DevicePermissionNames = []string{"edit_basics", "edit_product", "record_meas
 
 // Role returns the named role.
 func (p *Policy) Role(name string) (*Role, bool) {
+	if name == AdoptedRole {
+		return p.adoptedRole(), true // the parser keeps the name free
+	}
 	r, ok := p.Roles[name]
 	return r, ok
 }

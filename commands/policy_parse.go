@@ -74,6 +74,7 @@ func ParsePolicy(filename string, data []byte) (*Policy, error) {
 		pol = p.policy(root)
 		p.checkApprovers(pol)
 		p.checkEscalation(pol)
+		p.checkReservedRoles(pol)
 	}
 	if len(p.problems) > 0 {
 		return nil, &PolicyError{File: filename, Problems: p.sortedProblems()}
@@ -87,7 +88,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
-		"reveal_within", "max_reissues", "review",
+		"reveal_within", "max_reissues", "review", "adopt_max",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -330,6 +331,8 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 			}
 		case "review":
 			p.review(pol, f)
+		case "adopt_max":
+			pol.AdoptMax, _ = p.duration("", f)
 		case "orphans_brake":
 			if v, ok := p.integer("", f); ok {
 				pol.OrphansBrake = v

@@ -66,3 +66,10 @@ func (p *policyParser) review(pol *Policy, f policyField) {
 		}
 	}
 }
+
+// checkReservedRoles keeps the role name of adopted API users' records free.
+func (p *policyParser) checkReservedRoles(pol *Policy) {
+	if _, ok := pol.Roles[AdoptedRole]; ok {
+		p.addf(0, "roles: %s is the name cakegate gives adopted API users (see review); name this role otherwise", AdoptedRole)
+	}
+}

@@ -17,6 +17,9 @@ const (
 	// cakegate installation, or by this one for a grant it no longer has. Its token works
 	// until someone deletes it, and cakegate deletes it only when an approver says so.
 	ClassUnmanaged APIUserClass = "unmanaged"
+	// ClassAdopted is an API user cakegate did not make that an approver adopted: it has
+	// an owner and an end, and cakegate deletes it then, as it ends a grant.
+	ClassAdopted APIUserClass = "adopted"
 )
 
 // ReviewDecision is what an approver decided on one item of a review.
@@ -29,6 +32,7 @@ const (
 	ReviewRecertified ReviewDecision = "recertified" // a grant an approver said may go on
 	ReviewRevoked     ReviewDecision = "revoked"     // a grant an approver revoked
 	ReviewGone        ReviewDecision = "gone"        // its API user was gone when someone clicked
+	ReviewAdopted     ReviewDecision = "adopted"     // unmanaged, given an owner and an end
 )
 
 // ReviewItem is one API user a review asks about. It never holds a token.
@@ -52,6 +56,7 @@ type ReviewItem struct {
 // ReviewCounts is how many API users of each class the review's list held.
 type ReviewCounts struct {
 	Grants    int `json:"grants"`
+	Adopted   int `json:"adopted"`
 	Unmanaged int `json:"unmanaged"`
 }
 

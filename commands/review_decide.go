@@ -14,6 +14,7 @@ const (
 	ChoiceKeep   ReviewChoice = "keep"   // unmanaged: keep until the next review; grant: re-certify
 	ChoiceDelete ReviewChoice = "delete" // unmanaged: delete it now
 	ChoiceRevoke ReviewChoice = "revoke" // grant: revoke it now
+	ChoiceAdopt  ReviewChoice = "adopt"  // unmanaged: give it an owner and an end (Adopt)
 )
 
 // errDecided refuses a second decision on one item inside UpdateReview.
@@ -46,7 +47,7 @@ func (s *Service) DecideReview(ctx context.Context, id string, index int, apiUse
 		return s.keepUnmanaged(ctx, rv, index, user)
 	case it.Class == ClassUnmanaged && choice == ChoiceDelete:
 		return s.deleteUnmanaged(ctx, rv, index, user)
-	case it.Class == ClassGrant && (choice == ChoiceKeep || choice == ChoiceRevoke):
+	case it.Class != ClassUnmanaged && (choice == ChoiceKeep || choice == ChoiceRevoke):
 		return s.decideGrant(ctx, rv, index, user, choice)
 	}
 	return "", Errorf(CodeInvalid, "this button does not fit %s. Start a new review with `/cakegate review`.", describeItem(it))

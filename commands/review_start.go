@@ -48,7 +48,7 @@ func (s *Service) startReview(ctx context.Context, by string) (*Review, error) {
 	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, "")
 	var items []ReviewItem
 	if err == nil {
-		items, err = s.inventory(ctx, users, now)
+		items, err = s.inventory(ctx, users)
 	}
 	if err != nil {
 		s.log().Warn("access review: list API users", "review", rv.ID, "err", err)
@@ -59,12 +59,14 @@ func (s *Service) startReview(ctx context.Context, by string) (*Review, error) {
 			switch it.Class {
 			case ClassGrant:
 				rv.Counts.Grants++
+			case ClassAdopted:
+				rv.Counts.Adopted++
 			case ClassUnmanaged:
 				rv.Counts.Unmanaged++
 			}
 		}
 		rv.Items = reviewItems(items, now, rv.GrantsOlderThan)
-		detail = fmt.Sprintf("%d API users: %d grants, %d unmanaged; %d to decide", len(items), rv.Counts.Grants, rv.Counts.Unmanaged, len(rv.Items))
+		detail = fmt.Sprintf("%d API users: %d grants, %d adopted, %d unmanaged; %d to decide", len(items), rv.Counts.Grants, rv.Counts.Adopted, rv.Counts.Unmanaged, len(rv.Items))
 	}
 	c := Change{
 		Audit:  []AuditEvent{{At: now, Actor: by, Action: "review_started", Detail: "review " + rv.ID + ": " + detail}},
@@ -92,7 +94,7 @@ func reviewItems(all []ReviewItem, now time.Time, olderThan time.Duration) []Rev
 		switch {
 		case it.Class == ClassUnmanaged:
 			unmanaged = append(unmanaged, it)
-		case it.Class == ClassGrant && !it.Created.IsZero() && now.Sub(it.Created) >= olderThan:
+		case it.Class != ClassUnmanaged && !it.Created.IsZero() && now.Sub(it.Created) >= olderThan:
 			grants = append(grants, it)
 		}
 	}
@@ -103,13 +105,34 @@ func reviewItems(all []ReviewItem, now time.Time, olderThan time.Duration) []Rev
 	return append(unmanaged, grants...)
 }
 
-// inventory classes every API user listed at listedAt: a grant of this database, or
-// unmanaged, with who made an unmanaged one. A request that could not be read fails it
-// whole, so nothing is classed on a guess.
-func (s *Service) inventory(ctx context.Context, users []APIUser, listedAt time.Time) ([]ReviewItem, error) {
+// inventory classes every API user listed: a grant of this database, an
+// adopted one, or unmanaged, with who made an unmanaged one. A request that could not be
+// read fails it whole, so nothing is classed on a guess.
+func (s *Service) inventory(ctx context.Context, users []APIUser) ([]ReviewItem, error) {
+	held := map[string]*Request{}
+	for _, st := range []State{StateActive, StateRevoking, StateProvisioning} {
+		rs, err := s.Store.InState(ctx, st)
+		if err != nil {
+			return nil, fmt.Errorf("find %s requests: %w", st, err)
+		}
+		for _, r := range rs {
+			if r.Grant != nil {
+				held[r.Grant.APIUserID] = r
+			}
+		}
+	}
 	out := make([]ReviewItem, 0, len(users))
 	for _, u := range users {
 		it := ReviewItem{APIUserID: u.ID, Name: u.Name, Created: u.Created, Permissions: slices.Clone(u.Permissions), Devices: u.Devices, Class: ClassUnmanaged}
+		if r := held[u.ID]; r != nil {
+			it.Class, it.Request, it.Owner, it.Role = ClassGrant, r.ID, r.Requester, r.Role
+			it.Created, it.Ends = r.Grant.CreatedAt, r.Grant.ExpiresAt
+			if r.Adopted != nil {
+				it.Class, it.Origin = ClassAdopted, r.Adopted.Origin
+			}
+			out = append(out, it)
+			continue
+		}
 		origin, named := ParseAPIUserName(u.Name)
 		own := named && s.Installation != "" && origin.Installation == s.Installation
 		switch {
@@ -123,11 +146,8 @@ func (s *Service) inventory(ctx context.Context, users []APIUser, listedAt time.
 				return nil, fmt.Errorf("read %s: %w", origin.Request, err)
 			}
 			switch {
-			case r != nil && ownsAPIUser(r, u.ID):
-				it.Class, it.Request, it.Owner, it.Role = ClassGrant, r.ID, r.Requester, r.Role
-				if r.Grant != nil {
-					it.Created, it.Ends = r.Grant.CreatedAt, r.Grant.ExpiresAt
-				}
+			case r != nil && r.State == StateProvisioning && r.Grant == nil:
+				it.Class, it.Request, it.Owner, it.Role = ClassGrant, r.ID, r.Requester, r.Role // being made now
 			case !own:
 				it.Origin = "made by a cakegate from before installation ids"
 			case r != nil:
@@ -141,21 +161,10 @@ func (s *Service) inventory(ctx context.Context, users []APIUser, listedAt time.
 	return out, nil
 }
 
-// ownsAPIUser reports whether r's grant is API user id, or r is making it now.
-func ownsAPIUser(r *Request, id string) bool {
-	switch r.State {
-	case StateActive, StateRevoking:
-		return r.Grant != nil && r.Grant.APIUserID == id
-	case StateProvisioning:
-		return r.Grant == nil || r.Grant.APIUserID == id
-	}
-	return false
-}
-
 // describeItem names a review item for people and the audit log.
 func describeItem(it ReviewItem) string {
 	what := fmt.Sprintf("API user %s (%s)", Escape(it.Name), Escape(it.APIUserID))
-	if it.Class == ClassGrant {
+	if it.Class != ClassUnmanaged {
 		what = it.Request.String() + "'s " + what
 	}
 	return what

@@ -77,7 +77,7 @@ func (s *Service) log() *slog.Logger {
 // role returns the named role of the policy, or an error a person can act on.
 func (s *Service) role(name string) (*Role, error) {
 	role, ok := s.Policy.Role(name)
-	if !ok {
+	if !ok || name == AdoptedRole {
 		return nil, Errorf(CodeUnknownRole, "there is no role %s. %s", Escape(strconv.Quote(name)), s.roleHint()).about(FieldRole)
 	}
 	return role, nil
