@@ -120,6 +120,12 @@ func (s *Service) decideGrant(ctx context.Context, rv *Review, index int, user s
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return "", err
 	}
+	if r == nil || r.Requester != user || choice != ChoiceRevoke {
+		// Anyone who approves something may answer a review; a holder may revoke their own.
+		if err := s.mayReview(ctx, user); err != nil {
+			return "", err
+		}
+	}
 	if r == nil || r.State != StateActive || r.Grant == nil || r.Grant.APIUserID != it.APIUserID {
 		return s.recordGone(ctx, rv.ID, index, user)
 	}

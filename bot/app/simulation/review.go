@@ -1,9 +1,15 @@
 package simulation
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
 // review has someone run an access review: mostly an approver, sometimes anyone.
@@ -71,4 +77,111 @@ func (w *World) reviewClick() {
 	}
 	w.remember(cb)
 	w.say(user, "click "+b.action+" on API user "+b.apiUser, w.interact(cb))
+	if strings.Contains(b.action, "_adopt_") {
+		w.submitAdopt(user, b.apiUser)
+	}
+}
+
+// submitAdopt fills in the adopt form user has open, if any: mostly an owner who is here
+// and a time within adopt_max, sometimes not.
+func (w *World) submitAdopt(user, apiUser string) {
+	v, open := w.slack.ModalOpen(user)
+	if !open || v.CallbackID != "cakegate_adopt" {
+		return
+	}
+	owner := pick(w, requesters)
+	if w.rng.IntN(6) == 0 {
+		owner = pick(w, people) // perhaps someone who left
+	}
+	d := pick(w, []string{"2h", "1d", "3d", "7d", "7d", "120d"})
+	values := map[string]map[string]slack.BlockAction{
+		"adopt_owner": {"owner": {SelectedUser: owner}},
+		"adopt_for":   {"for": {Value: d}},
+		"adopt_note":  {"note": {Value: "simulated adoption"}},
+	}
+	cb, err := w.slack.ViewSubmission(user, values)
+	if err != nil {
+		w.say(user, "submit the adopt form", err.Error())
+		return
+	}
+	w.say(user, "adopt API user "+apiUser+" for "+lowerName(owner)+", "+d, w.interact(cb))
+	if w.app == nil {
+		return
+	}
+	rs, _ := w.app.Store().InState(context.Background(), commands.StateActive)
+	for _, r := range rs {
+		if r.Adopted != nil && r.Grant != nil && r.Grant.APIUserID == apiUser {
+			w.model.adopted[apiUser] = adoptedRef{installation: w.installation, generation: w.generation, id: r.ID}
+		}
+	}
+}
+
+// adoptedRef names the record of an adopted API user in one database.
+type adoptedRef struct {
+	installation, generation int
+	id                       commands.RequestID
+}
+
+// judgeAdoptedGone: cakegate deleted an adopted API user. It may at its end, or when someone
+// revoked it (its owner, an approver, a review, the owner's leaving); never before its end
+// on its own. It reports whether the deletion is accounted for by the adoption.
+func (w *World) judgeAdoptedGone(f *userFact, add func(string, string, ...any)) bool {
+	ref, ok := w.model.adopted[f.id]
+	if !ok || w.app == nil || ref.installation != w.installation || ref.generation != w.generation {
+		return false
+	}
+	r, err := w.app.Store().Get(context.Background(), ref.id)
+	if err != nil || r.Adopted == nil || r.Grant == nil || r.Grant.APIUserID != f.id {
+		return false // this database does not know the adoption (restored from before it)
+	}
+	switch {
+	case r.State == commands.StateExpired || r.Grant.Ending == commands.StateExpired:
+		if r.DecidedAt.Before(r.Grant.ExpiresAt) {
+			add(invAdoptedOnTime, "adopted API user %s (%s) was deleted as expired at %s, before its end %s", f.name, r.ID, r.DecidedAt.Format(time.DateTime), r.Grant.ExpiresAt.Format(time.DateTime))
+		}
+	case r.State == commands.StateRevoked || r.State == commands.StateRevoking:
+		if r.DecidedBy == commands.Actor && r.DecisionNote != commands.DeactivatedReason {
+			add(invAdoptedOnTime, "adopted API user %s (%s) was deleted before its end %s though nobody asked (%s)", f.name, r.ID, r.Grant.ExpiresAt.Format(time.DateTime), r.DecisionNote)
+		}
+	default:
+		add(invAdoptedOnTime, "adopted API user %s was deleted while its record %s is %s", f.name, r.ID, r.State)
+	}
+	return true
+}
+
+// adoptMax is the policy's adopt_max: the simulation's policy names none.
+const adoptMax = commands.DefaultAdoptMax
+
+// checkAdoption: an adoption is made by a top-level approver of the policy in force, under
+// the reserved role.
+func (w *World) checkAdoption(r *commands.Request, add func(string, string, ...any)) {
+	if r.Role != commands.AdoptedRole {
+		add(invPolicy, "%s adopts an API user under role %s", r.ID, r.Role)
+	}
+	for _, a := range r.Approvals {
+		if !slices.Contains(w.policy.approvers(), a.User) {
+			add(invPolicy, "%s was adopted by %s, who is not a top-level approver under the policy in force (%s)", r.ID, a.User, w.policy)
+		}
+	}
+}
+
+// checkAdoptedLifetime: each new end of an adoption is within adopt_max of its start.
+func checkAdoptedLifetime(r *commands.Request, add func(string, string, ...any)) {
+	if life := r.Grant.ExpiresAt.Sub(r.Grant.CreatedAt); life > adoptMax+lifetimeSlack {
+		add(invLifetime, "%s, an adopted API user, ends %s after its adoption, past adopt_max %s", r.ID, commands.FormatDuration(life.Round(time.Minute)), commands.FormatDuration(adoptMax))
+	}
+}
+
+// approvesAnything reports whether user approves some role, or all of them, under p: who
+// may run and answer an access review.
+func (p policy) approvesAnything(user string) bool {
+	if slices.Contains(p.approvers(), user) {
+		return true
+	}
+	for _, role := range roles {
+		if slices.Contains(p.roleApprovers(role), user) {
+			return true
+		}
+	}
+	return false
 }
