@@ -135,14 +135,32 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 		}
 		return nil, Errorf(CodeNotFound, "%s is already gone: nothing to adopt. The review now says so.", describeItem(it))
 	}
+	now := s.now()
+	// Claim the review item first: of two clicks on it, one adopts.
+	if err := s.claimAdoption(ctx, in, now, true); err != nil {
+		return nil, err
+	}
+	r, err := s.createAdoption(ctx, in, it, users[i], now)
+	if err != nil {
+		s.claimAdoption(ctx, in, now, false)
+		return nil, err
+	}
+	if s.Waker != nil {
+		s.Waker.Wake()
+	}
+	return r, nil
+}
+
+// createAdoption writes the adoption's record, unless an open request holds the API user
+// already. Two adoptions of one API user from two reviews at once both pass that check: the
+// one with the higher id then closes itself, without deleting anything.
+func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewItem, u APIUser, now time.Time) (*Request, error) {
 	if held, err := s.heldBy(ctx, in.APIUserID); err != nil || held != nil {
 		if err == nil {
 			err = Errorf(CodeWrongState, "%s is %s's already.", describeItem(it), held.ID)
 		}
 		return nil, err
 	}
-	now := s.now()
-	u := users[i]
 	r := &Request{
 		Requester: in.Owner, Role: AdoptedRole, Workspace: s.Policy.Workspace,
 		Duration: in.For, Reason: in.Note, State: StateActive,
@@ -152,10 +170,15 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 		Adopted:   &Adoption{By: in.By, At: now, Note: in.Note, Review: in.Review, Origin: it.Origin},
 	}
 	c := Change{
-		Audit: []AuditEvent{{At: now, Actor: in.By, Action: "adopted", To: StateActive,
-			Detail: fmt.Sprintf("%s, owned by %s until %s", describeItem(it), in.Owner, when(r.Grant))}},
-		Outbox: []Notification{{Kind: NotifyRequester, CreatedAt: now,
-			Text: fmt.Sprintf("%s adopted the Datacake API user %s for you: you own it now, and cakegate deletes it at %s unless you extend it. You will be reminded before then. cakegate never had its token, so it cannot tell you if the token leaks; if it does, revoke it at once.", Mention(in.By), Escape(u.Name), when(r.Grant))}},
+		Audit: []AuditEvent{
+			{At: now, Actor: in.By, Action: "adopted", To: StateActive, Detail: fmt.Sprintf("%s, owned by %s until %s", describeItem(it), in.Owner, when(r.Grant))},
+			{At: now, Actor: in.By, Action: "review_" + string(ReviewAdopted), Detail: "review " + in.Review + ": " + describeItem(it)},
+		},
+		Outbox: []Notification{
+			{Kind: NotifyRequester, CreatedAt: now,
+				Text: fmt.Sprintf("%s adopted the Datacake API user %s for you: you own it now, and cakegate deletes it at %s unless you extend it. You will be reminded before then. cakegate never had its token, so it cannot tell you if the token leaks; if it does, revoke it at once.", Mention(in.By), Escape(u.Name), when(r.Grant))},
+			{Kind: NotifyReview, Review: in.Review, CreatedAt: now},
+		},
 	}
 	if err := s.Store.Create(ctx, r, c, CreateRules{}); err != nil {
 		if errors.Is(err, ErrDeactivated) {
@@ -163,13 +186,55 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 		}
 		return nil, err
 	}
-	if s.Waker != nil {
-		s.Waker.Wake()
+	first, err := s.heldBy(ctx, in.APIUserID)
+	if err != nil || first == nil || first.ID >= r.ID {
+		return r, nil
 	}
-	if err := s.recordDecision(ctx, in.Review, in.Index, in.By, ReviewAdopted, fmt.Sprintf("adopted as %s, owned by %s", r.ID, in.Owner)); err != nil {
-		s.log().Error("access review: record an adoption", "review", in.Review, "request", r.ID.String(), "err", err)
+	// Another adoption of the same API user came first.
+	if _, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
+		if r.State != StateActive {
+			return Change{}, errNotDue
+		}
+		from := r.State
+		if err := moveTo(r, StateRevoked, "close"); err != nil {
+			return Change{}, err
+		}
+		r.DecidedBy, r.DecidedAt, r.UpdatedAt, r.DecisionNote = Actor, s.now(), s.now(), "adopted twice at once; "+first.ID.String()+" holds it"
+		return Change{Audit: []AuditEvent{s.event(r, Actor, "adoption_closed", from, r.DecisionNote)}}, nil
+	}); err != nil && !errors.Is(err, errNotDue) {
+		return nil, err
 	}
-	return r, nil
+	return nil, Errorf(CodeWrongState, "%s was adopted meanwhile as %s.", describeItem(it), first.ID)
+}
+
+// claimAdoption marks the review item adopted by in.By (claim), or takes that mark back
+// after the adoption failed (!claim). The audit event comes with the adoption's record.
+func (s *Service) claimAdoption(ctx context.Context, in AdoptInput, now time.Time, claim bool) error {
+	var first ReviewItem
+	_, err := s.Reviews.UpdateReview(ctx, in.Review, func(rv *Review) (Change, error) {
+		it := &rv.Items[in.Index]
+		switch {
+		case claim && it.Decision != "":
+			first = *it
+			return Change{}, errDecided
+		case claim:
+			it.Decision, it.DecidedBy, it.DecidedAt = ReviewAdopted, in.By, now
+		case it.Decision == ReviewAdopted && it.DecidedBy == in.By && it.DecidedAt.Equal(now):
+			it.Decision, it.DecidedBy, it.DecidedAt = "", "", time.Time{}
+		default:
+			return Change{}, errNotDue
+		}
+		return Change{}, nil
+	})
+	switch {
+	case errors.Is(err, errDecided):
+		return decidedAlready(first)
+	case errors.Is(err, errNotDue):
+		return nil
+	case err != nil && !claim:
+		s.log().Error("access review: take back a failed adoption's mark", "review", in.Review, "err", err)
+	}
+	return err
 }
 
 // checkOwner refuses an owner who is not an active Slack user.
@@ -201,16 +266,34 @@ type People interface {
 
 // heldBy returns the open request whose grant is API user id, if any.
 func (s *Service) heldBy(ctx context.Context, id string) (*Request, error) {
+	held, err := s.holders(ctx)
+	return held[id], err
+}
+
+// heldAPIUsers is the set of API users an open request's grant (a grant, or an adoption)
+// holds.
+func (s *Service) heldAPIUsers(ctx context.Context) (map[string]bool, error) {
+	held, err := s.holders(ctx)
+	out := make(map[string]bool, len(held))
+	for id := range held {
+		out[id] = true
+	}
+	return out, err
+}
+
+// holders maps each API user an open request's grant holds to that request.
+func (s *Service) holders(ctx context.Context) (map[string]*Request, error) {
+	out := map[string]*Request{}
 	for _, st := range []State{StateActive, StateRevoking, StateProvisioning} {
 		rs, err := s.Store.InState(ctx, st)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("find %s requests: %w", st, err)
 		}
 		for _, r := range rs {
-			if r.Grant != nil && r.Grant.APIUserID == id {
-				return r, nil
+			if r.Grant != nil {
+				out[r.Grant.APIUserID] = r
 			}
 		}
 	}
-	return nil, nil
+	return out, nil
 }

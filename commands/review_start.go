@@ -109,17 +109,9 @@ func reviewItems(all []ReviewItem, now time.Time, olderThan time.Duration) []Rev
 // adopted one, or unmanaged, with who made an unmanaged one. A request that could not be
 // read fails it whole, so nothing is classed on a guess.
 func (s *Service) inventory(ctx context.Context, users []APIUser) ([]ReviewItem, error) {
-	held := map[string]*Request{}
-	for _, st := range []State{StateActive, StateRevoking, StateProvisioning} {
-		rs, err := s.Store.InState(ctx, st)
-		if err != nil {
-			return nil, fmt.Errorf("find %s requests: %w", st, err)
-		}
-		for _, r := range rs {
-			if r.Grant != nil {
-				held[r.Grant.APIUserID] = r
-			}
-		}
+	held, err := s.holders(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]ReviewItem, 0, len(users))
 	for _, u := range users {

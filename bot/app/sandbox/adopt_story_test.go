@@ -173,3 +173,36 @@ func TestAdoptedRenamedInThePortal(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAdoptedOrphanIsNotReconciledAway: an API user named by this installation that no grant
+// owns is an orphan reconcile deletes; once adopted, it is held like a grant and stays.
+func TestAdoptedOrphanIsNotReconciledAway(t *testing.T) {
+	ctx := testContext(t)
+	s := startSandbox(t, sandboxOptions{policy: adoptPolicy})
+	if err := s.datacake.WaitAnswered(ctx, "WorkspaceApiUsers", 1); err != nil {
+		t.Fatal(err)
+	}
+	name := commands.APIUserName(s.app.Service().Installation, 99, sandboxAlice)
+	u := s.datacake.AddAPIUserOutOfBand(sandboxWorkspace, name)
+	m := s.adoptFromReview(ctx, t, name)
+	if _, err := s.sendClick(ctx, sandboxAnn, m.Channel, m.TS, "cakegate_review_adopt_"+s.reviewIndex(t, m, name)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.waitModal(ctx, sandboxAnn, "cakegate_adopt"); err != nil {
+		t.Fatal(err)
+	}
+	if errs, err := s.submit(ctx, sandboxAnn, adoptForm(sandboxAlice, "7d", "")); err != nil || len(errs) > 0 {
+		t.Fatalf("adopt: %v %v", errs, err)
+	}
+	for range 2 {
+		if _, err := s.app.Service().Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := s.datacake.APIUser(u.ID); !ok {
+		t.Fatal("reconcile deleted an adopted API user as an orphan")
+	}
+	if r := s.request(t, ctx, 1); r.State != commands.StateActive {
+		t.Fatalf("the adoption is %s, want active", r.State)
+	}
+}

@@ -66,6 +66,7 @@ var actions = []action{
 	{"decide-extension", 4, (*World).decideExtension},
 	{"review", 1, (*World).review},
 	{"review-click", 2, (*World).reviewClick},
+	{"review-adopt", 2, (*World).reviewAdopt},
 }
 
 var actionWeights = func() int {

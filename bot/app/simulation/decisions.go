@@ -230,7 +230,7 @@ func (w *World) judgeAuthority(e commands.AuditEvent, f requestFacts, add func(s
 		if !self && !roleApprover {
 			deny("who neither asked for it nor approves role " + f.role)
 		}
-	case "adopted":
+	case "adopted", "review_adopted":
 		if !slices.Contains(p.approvers(), e.Actor) {
 			deny("who is not a top-level approver")
 		}

@@ -191,8 +191,11 @@ func (w *World) scanDatacake(now time.Time, add func(string, string, ...any)) ma
 		if w.model.portal[id] {
 			continue
 		}
-		if f.origin != "cakegate" && (w.model.reviewDeleted[id] || w.judgeAdoptedGone(f, add)) {
-			continue // an approver clicked Delete in an access review, or it was adopted
+		if w.judgeAdoptedGone(f, now, add) {
+			continue // adopted: judged by its record, whoever made it
+		}
+		if f.origin != "cakegate" && w.model.reviewDeleted[id] {
+			continue // an approver clicked Delete in an access review
 		}
 		if f.origin != "cakegate" {
 			add(invForeignKept, "cakegate deleted %s API user %s", f.origin, f.name)

@@ -82,6 +82,32 @@ func (w *World) reviewClick() {
 	}
 }
 
+// reviewAdopt has someone, mostly a top-level approver, adopt an unmanaged API user from a
+// review.
+func (w *World) reviewAdopt() {
+	var adopt []reviewButton
+	for _, b := range w.reviewButtons() {
+		if strings.Contains(b.action, "_adopt_") {
+			adopt = append(adopt, b)
+		}
+	}
+	if len(adopt) == 0 {
+		return
+	}
+	b := pick(w, adopt)
+	user := pick(w, w.policy.approvers())
+	if w.rng.IntN(5) == 0 {
+		user = pick(w, people)
+	}
+	cb, err := w.slack.ButtonClick(user, b.channel, b.ts, b.action)
+	if err != nil {
+		w.say(user, "click "+b.action, err.Error())
+		return
+	}
+	w.say(user, "click Adopt on API user "+b.apiUser, w.interact(cb))
+	w.submitAdopt(user, b.apiUser)
+}
+
 // submitAdopt fills in the adopt form user has open, if any: mostly an owner who is here
 // and a time within adopt_max, sometimes not.
 func (w *World) submitAdopt(user, apiUser string) {
@@ -125,7 +151,8 @@ type adoptedRef struct {
 // judgeAdoptedGone: cakegate deleted an adopted API user. It may at its end, or when someone
 // revoked it (its owner, an approver, a review, the owner's leaving); never before its end
 // on its own. It reports whether the deletion is accounted for by the adoption.
-func (w *World) judgeAdoptedGone(f *userFact, add func(string, string, ...any)) bool {
+// now is when its absence was seen: it was deleted no later.
+func (w *World) judgeAdoptedGone(f *userFact, now time.Time, add func(string, string, ...any)) bool {
 	ref, ok := w.model.adopted[f.id]
 	if !ok || w.app == nil || ref.installation != w.installation || ref.generation != w.generation {
 		return false
@@ -136,8 +163,8 @@ func (w *World) judgeAdoptedGone(f *userFact, add func(string, string, ...any)) 
 	}
 	switch {
 	case r.State == commands.StateExpired || r.Grant.Ending == commands.StateExpired:
-		if r.DecidedAt.Before(r.Grant.ExpiresAt) {
-			add(invAdoptedOnTime, "adopted API user %s (%s) was deleted as expired at %s, before its end %s", f.name, r.ID, r.DecidedAt.Format(time.DateTime), r.Grant.ExpiresAt.Format(time.DateTime))
+		if now.Before(r.Grant.ExpiresAt) {
+			add(invAdoptedOnTime, "adopted API user %s (%s) was deleted as expired by %s, before its end %s", f.name, r.ID, now.Format(time.DateTime), r.Grant.ExpiresAt.Format(time.DateTime))
 		}
 	case r.State == commands.StateRevoked || r.State == commands.StateRevoking:
 		if r.DecidedBy == commands.Actor && r.DecisionNote != commands.DeactivatedReason {
