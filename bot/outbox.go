@@ -146,7 +146,7 @@ func (b *Bot) outboxTarget(ctx context.Context, n commands.Notification) (*comma
 		return nil, b.svc.Policy.ApprovalsChannel, nil // an alert about no one request
 	case n.Kind == commands.NotifyUser:
 		return nil, "dm:" + n.To, nil
-	case n.Kind == commands.NotifyReview:
+	case n.Kind == commands.NotifyReview || n.Kind == commands.NotifyReviewThread:
 		return nil, b.svc.Policy.ReviewChannel(), nil
 	}
 	r, err := b.requests.Get(ctx, n.Request)
@@ -201,6 +201,9 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 	}
 	if n.Kind == commands.NotifyReview {
 		return b.showReview(ctx, n.Review)
+	}
+	if n.Kind == commands.NotifyReviewThread {
+		return b.replyInReview(ctx, n.Review, n.Text)
 	}
 	switch n.Kind {
 	case commands.NotifyApprovers:

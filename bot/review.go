@@ -101,3 +101,23 @@ func (b *Bot) showReview(ctx context.Context, id string) error {
 
 // isReviewAction reports whether a button is a review's.
 func isReviewAction(actionID string) bool { return strings.HasPrefix(actionID, actionReviewPrefix) }
+
+// replyInReview posts text in review id's thread. Before its first message is posted there
+// is no thread: the error keeps the reply queued until there is.
+func (b *Bot) replyInReview(ctx context.Context, id, text string) error {
+	rv, err := b.svc.Reviews.GetReview(ctx, id)
+	if errors.Is(err, commands.ErrReviewNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(rv.Messages) == 0 || rv.Messages[0].IsZero() {
+		return fmt.Errorf("review %s has no message to reply to yet", id)
+	}
+	m := rv.Messages[0]
+	return callIn(ctx, m.Channel, func() error {
+		_, _, err := b.slack.PostMessageContext(ctx, m.Channel, slack.MsgOptionText(b.named(text), false), slack.MsgOptionTS(m.TS))
+		return err
+	})
+}

@@ -3,11 +3,15 @@ package commands
 import (
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
 
 // ReviewPolicy is the policy's review: block, for access reviews.
 type ReviewPolicy struct {
+	// Schedule is a cron spec (in the policy's timezone) for reviews cakegate starts on its
+	// own; "" means reviews run only on demand.
+	Schedule string
 	// Channel is where reviews are posted; "" means the policy's approvals_channel.
 	Channel string
 	// GrantsOlderThan is the age from which a grant is put to a review for
@@ -18,7 +22,7 @@ type ReviewPolicy struct {
 // DefaultGrantsOlderThan is review: grants_older_than when the policy file names none.
 const DefaultGrantsOlderThan = 7 * 24 * time.Hour
 
-var policyReviewKeys = []string{"channel", "grants_older_than"}
+var policyReviewKeys = []string{"schedule", "channel", "grants_older_than"}
 
 // ReviewChannel is where access reviews are posted.
 func (p *Policy) ReviewChannel() string {
@@ -51,6 +55,14 @@ func (p *policyParser) review(pol *Policy, f policyField) {
 			continue
 		}
 		switch f.key {
+		case "schedule":
+			if spec, ok := p.text("review: ", f); ok && spec != "" {
+				if _, err := cron.ParseStandard(spec); err != nil {
+					p.addf(f.value.Line, "review: schedule %s is not a cron spec (%v): write it like \"0 9 * * MON\" (Mondays at 9:00 in timezone)", showPolicyValue(spec), err)
+				} else {
+					pol.Review.Schedule = spec
+				}
+			}
 		case "channel":
 			if c, ok := p.text("review: ", f); ok && c != "" {
 				if msg := checkChannelID(c); msg != "" {

@@ -78,6 +78,12 @@ type Review struct {
 	Messages []MessageRef `json:"messages,omitempty"`
 	// GrantsOlderThan is the age from which a grant was put to the review.
 	GrantsOlderThan time.Duration `json:"grants_older_than"`
+	// Scheduled marks a review cakegate started on the policy's review schedule.
+	Scheduled bool `json:"scheduled,omitempty"`
+	// RemindedAt and EscalatedAt record the reminder, and the escalation, of a review
+	// nobody answered.
+	RemindedAt  time.Time `json:"reminded_at,omitzero"`
+	EscalatedAt time.Time `json:"escalated_at,omitzero"`
 }
 
 // Open counts the items still waiting for a decision.
@@ -116,6 +122,9 @@ type ReviewStore interface {
 	UpdateReview(ctx context.Context, id string, fn func(rv *Review) (Change, error)) (*Review, error)
 	// GetReview returns review id, or an error matching ErrReviewNotFound.
 	GetReview(ctx context.Context, id string) (*Review, error)
+	// LatestReviews returns the n newest reviews (by id, which starts with the time it
+	// started), newest first.
+	LatestReviews(ctx context.Context, n int) ([]*Review, error)
 }
 
 // RecordReviewMessage notes where message index of review id was posted, so updates edit

@@ -64,7 +64,7 @@ func decidedAlready(it ReviewItem) error {
 // keepUnmanaged keeps an unmanaged API user until the next review, after checking it still
 // exists.
 func (s *Service) keepUnmanaged(ctx context.Context, rv *Review, index int, user string) (string, error) {
-	if err := s.mayReview(ctx, user); err != nil {
+	if err := s.mayAnswer(ctx, rv, user); err != nil {
 		return "", err
 	}
 	it := rv.Items[index]

@@ -19,7 +19,7 @@ func (s *Service) StartReview(ctx context.Context, user string) (*Review, error)
 	if err := s.mayReview(ctx, user); err != nil {
 		return nil, err
 	}
-	return s.startReview(ctx, user)
+	return s.startReview(ctx, user, false)
 }
 
 // mayReview refuses whoever approves nothing: the policy's approvers and every role's may
@@ -38,12 +38,12 @@ func (s *Service) mayReview(ctx context.Context, user string) error {
 
 // startReview lists, classes, and stores the review with its notification, so the outbox
 // posts it.
-func (s *Service) startReview(ctx context.Context, by string) (*Review, error) {
+func (s *Service) startReview(ctx context.Context, by string, scheduled bool) (*Review, error) {
 	if s.Reviews == nil {
 		return nil, Errorf(CodeUnavailable, "this cakegate has nowhere to keep access reviews; an operator must check its store.")
 	}
 	now := s.now()
-	rv := &Review{ID: newReviewID(now), StartedAt: now, StartedBy: by, Channel: s.Policy.ReviewChannel(), GrantsOlderThan: s.Policy.grantsOlderThan()}
+	rv := &Review{ID: newReviewID(now), StartedAt: now, StartedBy: by, Channel: s.Policy.ReviewChannel(), GrantsOlderThan: s.Policy.grantsOlderThan(), Scheduled: scheduled}
 	detail := ""
 	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, "")
 	var items []ReviewItem

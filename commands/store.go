@@ -63,6 +63,8 @@ const (
 	// NotifyReview posts access review Review in its channel, or brings its messages up to
 	// date with its decisions.
 	NotifyReview NotificationKind = "review"
+	// NotifyReviewThread posts Text as a reply in access review Review's thread.
+	NotifyReviewThread NotificationKind = "review_thread"
 )
 
 // Notification is a message waiting in the outbox to be delivered to Slack.

@@ -119,3 +119,27 @@ func (s *Store) GetReview(ctx context.Context, id string) (*commands.Review, err
 	})
 	return out, err
 }
+
+// LatestReviews returns the n newest reviews, newest first.
+func (s *Store) LatestReviews(ctx context.Context, n int) ([]*commands.Review, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*commands.Review
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketReviews)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+			rv, err := DecodeReview(string(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, rv)
+		}
+		return nil
+	})
+	return out, err
+}

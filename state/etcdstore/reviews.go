@@ -88,3 +88,25 @@ func (s *Store) GetReview(ctx context.Context, id string) (*commands.Review, err
 	}
 	return state.DecodeReview(id, resp.Kvs[0].Value)
 }
+
+// LatestReviews returns the n newest reviews, newest first.
+func (s *Store) LatestReviews(ctx context.Context, n int) ([]*commands.Review, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	opts := append([]clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(int64(n))}, s.at()...)
+	resp, err := s.client.Get(ctx, s.keys.review(""), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("etcd list reviews: %w", err)
+	}
+	out := make([]*commands.Review, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		id := string(kv.Key[len(s.keys.review("")):])
+		rv, err := state.DecodeReview(id, kv.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rv)
+	}
+	return out, nil
+}

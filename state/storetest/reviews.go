@@ -72,4 +72,17 @@ func testReviews(t *testing.T, h Harness) {
 	if _, err := s.UpdateReview(ctx, "rv-none", func(*commands.Review) (commands.Change, error) { return commands.Change{}, nil }); !errors.Is(err, commands.ErrReviewNotFound) {
 		t.Fatalf("UpdateReview of none: %v, want ErrReviewNotFound", err)
 	}
+
+	for _, id := range []string{"rv-3", "rv-2"} {
+		if err := s.CreateReview(ctx, &commands.Review{ID: id, StartedAt: T0}, commands.Change{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	latest, err := s.LatestReviews(ctx, 2)
+	if err != nil || len(latest) != 2 || latest[0].ID != "rv-3" || latest[1].ID != "rv-2" {
+		t.Fatalf("LatestReviews(2) = %v, %v; want rv-3, rv-2", latest, err)
+	}
+	if all, err := s.LatestReviews(ctx, 10); err != nil || len(all) != 3 || all[2].ID != "rv-1" || all[2].Items[0].Decision != commands.ReviewKept {
+		t.Fatalf("LatestReviews(10) = %v, %v; want all three, newest first", all, err)
+	}
 }
