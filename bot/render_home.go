@@ -42,6 +42,9 @@ type Home struct {
 	RequestAction string
 	// CommandName is the slash command as installed, for hints. Default "/cakegate".
 	CommandName string
+	// Access, for approvers, counts the workspace's API users by class and says when the
+	// next access review runs (home_access.go); "" shows nothing.
+	Access string
 }
 
 // HomeView renders h as the Home tab at now.
@@ -77,6 +80,9 @@ func HomeBlocks(h Home, now time.Time) []slack.Block {
 	s.context("home_updated", fmt.Sprintf("Updated %s · `%s help` lists the commands.", slackDate(now), escapeLimit(name, 100)))
 
 	homeMine(&s, h, now, name)
+	if h.Access != "" {
+		s.section("home_access", h.Access)
+	}
 	if h.Approver || len(h.Waiting) > 0 || h.WaitingErr != "" {
 		homeQueue(&s, h, now, name)
 	}

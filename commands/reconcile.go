@@ -175,6 +175,7 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	for _, u := range users {
 		exists[u.ID], names[u.ID] = true, u.Name
 	}
+	s.noteAccessCounts(ctx, users, listedAt)
 	mine, foreign, errs := s.orphans(ctx, users, listedAt)
 	res.Errors += errs
 	for _, o := range foreign {

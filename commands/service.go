@@ -53,6 +53,8 @@ type Service struct {
 	expiring sync.Mutex
 	// leaks maps the fingerprints of live tokens to their requests (leak.go).
 	leaks leakWatch
+	// counts are the API users by class at the last full list (access_counts.go).
+	counts accessCounts
 	// reportedOrphans holds API users already reported, so each is reported once per run.
 	reportedOrphans sync.Map // API user id → struct{}
 }

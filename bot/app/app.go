@@ -213,6 +213,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		leader: leader, caughtUp: make(chan struct{}),
 	}
 	m.reg.MustRegister(newAlertCollector(a.health, store, clock))
+	m.reg.MustRegister(newAccessCollector(svc, clock))
 	if !opts.NoAlarm {
 		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
 		svc.Waker = a.alarm
