@@ -109,9 +109,13 @@ func TestAdoptRemindedDeletedAtItsEnd(t *testing.T) {
 
 	// Reminded a day before its end, with Extend; extended as a grant is, with approval.
 	s.clock.Advance(24 * time.Hour)
-	if _, err := s.dm(ctx, sandboxAlice, func(text string) bool { return strings.Contains(text, "R1") && strings.Contains(text, "in about 1d") }); err != nil {
+	reminder, err := s.dmMessage(ctx, sandboxAlice, func(text string) bool {
+		return strings.Contains(text, "legacy-export* you own (R1, adopted)") && strings.Contains(text, "in about 1d")
+	})
+	if err != nil {
 		t.Fatalf("no reminder: %v", err)
 	}
+	mustContain(t, "the reminder", s.slack.RenderMessage(reminder), "[Extend]", "[Delete now]")
 	if answer, err := s.slash(ctx, sandboxAlice, "extend R1 1d"); err != nil || !strings.Contains(answer, "approv") {
 		t.Fatalf("extend: %q %v", answer, err)
 	}
