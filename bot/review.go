@@ -23,8 +23,9 @@ func (b *Bot) startReview(ctx context.Context, to replyTo, user string) {
 		b.replyText(ctx, to, fmt.Sprintf(":warning: The access review could not run: %s. Nothing was classed or deleted; try again in a few minutes. The review channel %s says so too.", rv.Failed, channelMention(rv.Channel)))
 		return
 	}
-	b.replyText(ctx, to, fmt.Sprintf("Started an access review in %s: %s to decide on. The workspace has %d unmanaged API users, %d adopted, %d grants.",
-		channelMention(rv.Channel), plural(len(rv.Items), "item", "items"), rv.Counts.Unmanaged, rv.Counts.Adopted, rv.Counts.Grants))
+	total := rv.Counts.Unmanaged + rv.Counts.Adopted + rv.Counts.Grants
+	b.replyText(ctx, to, fmt.Sprintf("Started an access review in %s: %s to decide on. The workspace has %s: %d unmanaged, %d adopted, %d grants.",
+		channelMention(rv.Channel), plural(len(rv.Items), "item", "items"), plural(total, "API user", "API users"), rv.Counts.Unmanaged, rv.Counts.Adopted, rv.Counts.Grants))
 }
 
 // channelMention links a channel id.

@@ -145,6 +145,10 @@ func Demo(ctx context.Context, out io.Writer) (err error) {
 	}
 	d.sees("alice (direct message)", dm)
 
+	if err := d.review(ctx); err != nil {
+		return err
+	}
+
 	if d.err != nil {
 		return d.err
 	}

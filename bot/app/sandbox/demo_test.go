@@ -35,7 +35,11 @@ func TestDemo(t *testing.T) {
 		"has expired",
 		"Datacake workspace holds 0 cakegate API user(s)",
 		"denied your request R2 for role device-editor. Reason: use the lab account",
-		"the audit log: 11 events",
+		"Access review",
+		"old-ci-uploader",
+		"Deleted API user old-ci-uploader",
+		"Deleted by @ann",
+		"the audit log: 13 events",
 		"approved by bob",
 		"demo finished",
 		"cakegate audit export", "cakegate audit verify")
