@@ -65,8 +65,8 @@ var actions = []action{
 	{"approve-own", 2, (*World).approveOwn},
 	{"decide-extension", 4, (*World).decideExtension},
 	{"review", 1, (*World).review},
-	{"review-click", 2, (*World).reviewClick},
-	{"review-adopt", 2, (*World).reviewAdopt},
+	{"review-click", 1, (*World).reviewClick},
+	{"review-adopt", 1, (*World).reviewAdopt},
 }
 
 var actionWeights = func() int {

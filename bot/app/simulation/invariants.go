@@ -194,8 +194,8 @@ func (w *World) scanDatacake(now time.Time, add func(string, string, ...any)) ma
 		if w.judgeAdoptedGone(f, now, add) {
 			continue // adopted: judged by its record, whoever made it
 		}
-		if f.origin != "cakegate" && w.model.reviewDeleted[id] {
-			continue // an approver clicked Delete in an access review
+		if w.model.reviewDeleted[id] {
+			continue // an approver clicked Delete in an access review (another installation's too)
 		}
 		if f.origin != "cakegate" {
 			add(invForeignKept, "cakegate deleted %s API user %s", f.origin, f.name)

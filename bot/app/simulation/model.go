@@ -18,8 +18,8 @@ type model struct {
 	// reviewDeleted holds the ids a top-level approver clicked Delete on in an access
 	// review: the one way cakegate may delete an API user it did not make.
 	reviewDeleted map[string]bool
-	// adopted holds the API users adopted from a review, by id, with their records.
-	adopted map[string]adoptedRef
+	// adopted holds the API users someone tried to adopt from a review, by id.
+	adopted map[string]bool
 
 	slackSeen   int // Slack calls already scanned
 	deletedSeen int // API users deleted already read from the fake
@@ -107,7 +107,7 @@ func newModel() *model {
 		byToken:       map[string]*userFact{},
 		portal:        map[string]bool{},
 		reviewDeleted: map[string]bool{},
-		adopted:       map[string]adoptedRef{},
+		adopted:       map[string]bool{},
 		left:          map[string]leaver{},
 		back:          map[string]time.Time{},
 		seen:          map[commands.RequestID]seenState{},

@@ -130,22 +130,9 @@ func (w *World) submitAdopt(user, apiUser string) {
 		w.say(user, "submit the adopt form", err.Error())
 		return
 	}
+	// Noted before it is sent: the write may land after the answer (an interleaving).
+	w.model.adopted[apiUser] = true
 	w.say(user, "adopt API user "+apiUser+" for "+lowerName(owner)+", "+d, w.interact(cb))
-	if w.app == nil {
-		return
-	}
-	rs, _ := w.app.Store().InState(context.Background(), commands.StateActive)
-	for _, r := range rs {
-		if r.Adopted != nil && r.Grant != nil && r.Grant.APIUserID == apiUser {
-			w.model.adopted[apiUser] = adoptedRef{installation: w.installation, generation: w.generation, id: r.ID}
-		}
-	}
-}
-
-// adoptedRef names the record of an adopted API user in one database.
-type adoptedRef struct {
-	installation, generation int
-	id                       commands.RequestID
 }
 
 // judgeAdoptedGone: cakegate deleted an adopted API user. It may at its end, or when someone
@@ -153,12 +140,21 @@ type adoptedRef struct {
 // on its own. It reports whether the deletion is accounted for by the adoption.
 // now is when its absence was seen: it was deleted no later.
 func (w *World) judgeAdoptedGone(f *userFact, now time.Time, add func(string, string, ...any)) bool {
-	ref, ok := w.model.adopted[f.id]
-	if !ok || w.app == nil || ref.installation != w.installation || ref.generation != w.generation {
+	// The record that names this very API user is what counts, in whichever database runs
+	// now (one restored from a backup taken after the adoption knows it too).
+	if !w.model.adopted[f.id] || w.app == nil {
 		return false
 	}
-	r, err := w.app.Store().Get(context.Background(), ref.id)
-	if err != nil || r.Adopted == nil || r.Grant == nil || r.Grant.APIUserID != f.id {
+	var r *commands.Request
+	for _, p := range people {
+		rs, _ := w.app.Store().ByUser(context.Background(), p, 0)
+		for _, x := range rs {
+			if x.Adopted != nil && x.Grant != nil && x.Grant.APIUserID == f.id && (r == nil || x.ID > r.ID) {
+				r = x
+			}
+		}
+	}
+	if r == nil {
 		return false // this database does not know the adoption (restored from before it)
 	}
 	switch {
