@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -129,24 +128,6 @@ func TestAccessReview(t *testing.T) {
 
 // actionPrefixForTests is what every review button's action id starts with.
 const actionPrefixForTests = "cakegate_review_"
-
-// reviewMessage waits for a review message in the approvals channel that satisfies match.
-func (s *sandbox) reviewMessage(ctx context.Context, match func(text string) bool) (slacktest.Message, error) {
-	var found slacktest.Message
-	err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
-		for _, m := range srv.Messages(sandboxChannel) {
-			if text := srv.RenderMessage(m); strings.Contains(text, "Access review") && match(text) {
-				found = m
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
-		return found, fmt.Errorf("review message: %w", err)
-	}
-	return found, nil
-}
 
 // reviewIndex returns the index of the review item whose text names what.
 func (s *sandbox) reviewIndex(t *testing.T, m slacktest.Message, what string) string {
