@@ -110,12 +110,12 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	max := s.Policy.adoptMax()
+	limit := s.Policy.adoptMax()
 	switch {
 	case in.For <= 0:
-		return nil, Errorf(CodeInvalid, "say how long until cakegate deletes it, like 30d (at most %s).", FormatDuration(max)).about(FieldDuration)
-	case in.For > max:
-		return nil, Errorf(CodeTooLong, "%s is past adopt_max: an adopted API user may live at most %s before it is extended. Choose %s or less.", FormatDuration(in.For), FormatDuration(max), FormatDuration(max)).about(FieldDuration)
+		return nil, Errorf(CodeInvalid, "say how long until cakegate deletes it, like 30d (at most %s).", FormatDuration(limit)).about(FieldDuration)
+	case in.For > limit:
+		return nil, Errorf(CodeTooLong, "%s is past adopt_max: an adopted API user may live at most %s before it is extended. Choose %s or less.", FormatDuration(in.For), FormatDuration(limit), FormatDuration(limit)).about(FieldDuration)
 	}
 	in.Note = strings.TrimSpace(in.Note)
 	if err := CheckText("note", in.Note); err != nil {

@@ -96,6 +96,14 @@ func (s *Service) deleteUnmanaged(ctx context.Context, rv *Review, index int, us
 		return "", Errorf(CodeNotAllowed, "this review has deleted %d API users already, as many as orphans_brake allows in one review. Check the rest, then start a new review with `/cakegate review` to delete more, or raise orphans_brake in the policy.", limit)
 	}
 	it := rv.Items[index]
+	// Adopted since this review listed it (from another review): it has an owner and an
+	// end now, and ends as a grant does.
+	if held, err := s.heldBy(ctx, it.APIUserID); err != nil || held != nil {
+		if err == nil {
+			err = Errorf(CodeWrongState, "%s is %s's now (adopted since this review). Revoke %s to delete it.", describeItem(it), held.ID, held.ID)
+		}
+		return "", err
+	}
 	deleted, err := s.deleteIfExists(ctx, s.Policy.Workspace, it.APIUserID)
 	if err != nil {
 		s.log().Warn("access review: delete an API user", "review", rv.ID, "api_user", it.APIUserID, "err", err)

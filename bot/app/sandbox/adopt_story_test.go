@@ -179,7 +179,8 @@ func TestAdoptedRenamedInThePortal(t *testing.T) {
 }
 
 // TestAdoptedOrphanIsNotReconciledAway: an API user named by this installation that no grant
-// owns is an orphan reconcile deletes; once adopted, it is held like a grant and stays.
+// owns is an orphan reconcile deletes; once adopted, it is held like a grant and stays, and
+// an older review's Delete on it is refused.
 func TestAdoptedOrphanIsNotReconciledAway(t *testing.T) {
 	ctx := testContext(t)
 	s := startSandbox(t, sandboxOptions{policy: adoptPolicy})
@@ -188,7 +189,22 @@ func TestAdoptedOrphanIsNotReconciledAway(t *testing.T) {
 	}
 	name := commands.APIUserName(s.app.Service().Installation, 99, sandboxAlice)
 	u := s.datacake.AddAPIUserOutOfBand(sandboxWorkspace, name)
-	m := s.adoptFromReview(ctx, t, name)
+	older := s.adoptFromReview(ctx, t, name)
+	if answer, err := s.slash(ctx, sandboxBob, "review"); err != nil || !strings.Contains(answer, "Started an access review") {
+		t.Fatalf("second review: %q %v", answer, err)
+	}
+	var m slacktest.Message
+	if err := s.slack.WaitFor(ctx, func(srv *slacktest.Server) bool {
+		for _, x := range srv.Messages(sandboxChannel) {
+			if x.TS != older.TS && strings.Contains(srv.RenderMessage(x), "started by @bob") {
+				m = x
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.sendClick(ctx, sandboxAnn, m.Channel, m.TS, "cakegate_review_adopt_"+s.reviewIndex(t, m, name)); err != nil {
 		t.Fatal(err)
 	}
@@ -205,6 +221,11 @@ func TestAdoptedOrphanIsNotReconciledAway(t *testing.T) {
 	}
 	if _, ok := s.datacake.APIUser(u.ID); !ok {
 		t.Fatal("reconcile deleted an adopted API user as an orphan")
+	}
+	// The older review still offers Delete: adopted since, it is refused.
+	s.mustReviewClick(ctx, t, older, sandboxAnn, "delete", name, "adopted since this review", "Revoke R1")
+	if _, ok := s.datacake.APIUser(u.ID); !ok {
+		t.Fatal("an older review's Delete deleted an adopted API user")
 	}
 	if r := s.request(t, ctx, 1); r.State != commands.StateActive {
 		t.Fatalf("the adoption is %s, want active", r.State)
