@@ -70,8 +70,8 @@ func TestDemoBinary(t *testing.T) {
 	env := []string{"CAKEGATE_DB=" + db}
 
 	export, errOut, code := runBinary(t, env, "audit", "export")
-	if code != 0 || strings.Count(export, "\n") != 11 {
-		t.Fatalf("audit export: exit %d, want 11 events:\n%s%s", code, export, errOut)
+	if code != 0 || strings.Count(export, "\n") != 13 {
+		t.Fatalf("audit export: exit %d, want 13 events:\n%s%s", code, export, errOut)
 	}
 	if m := slackMarkup.FindString(export); m != "" {
 		t.Errorf("the audit log stores Slack markup %q, not plain user ids:\n%s", m, export)
@@ -82,7 +82,7 @@ func TestDemoBinary(t *testing.T) {
 	if got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R1"); code != 0 || strings.Count(got, "\n") != 9 {
 		t.Errorf("audit export --request R1: exit %d, want R1's 9 events:\n%s%s", code, got, errOut)
 	}
-	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 11 events") {
+	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 13 events") {
 		t.Errorf("audit verify: exit %d:\n%s%s", code, got, errOut)
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")
