@@ -66,16 +66,17 @@ func reviewHead(rv *commands.Review) string {
 		return fmt.Sprintf(":warning: *Access review* started %s on %s: %s, so it classed nothing and deleted nothing. Try again in a few minutes with `/cakegate review`.", by, slackDate(rv.StartedAt), rv.Failed)
 	}
 	total := rv.Counts.Grants + rv.Counts.Unmanaged
-	text := fmt.Sprintf(":mag: *Access review* started %s on %s. The workspace has %s: %d owned by cakegate grants, %d unmanaged (made by hand in the Datacake portal, or by another installation; their tokens work until someone deletes them).",
-		by, slackDate(rv.StartedAt), plural(total, "API user", "API users"), rv.Counts.Grants, rv.Counts.Unmanaged)
+	total += rv.Counts.Adopted
+	text := fmt.Sprintf(":mag: *Access review* started %s on %s. The workspace has %s: %d owned by cakegate grants, %d adopted, %d unmanaged (made by hand in the Datacake portal, or by another installation; their tokens work until someone deletes them).",
+		by, slackDate(rv.StartedAt), plural(total, "API user", "API users"), rv.Counts.Grants, rv.Counts.Adopted, rv.Counts.Unmanaged)
 	grants := 0
 	for _, it := range rv.Items {
-		if it.Class == commands.ClassGrant {
+		if it.Class != commands.ClassUnmanaged {
 			grants++
 		}
 	}
-	text += fmt.Sprintf("\nTo decide: every unmanaged API user (Keep until the next review, or Delete), and %s older than %s (Keep, or Revoke).",
-		plural(grants, "grant", "grants"), commands.FormatDuration(rv.GrantsOlderThan))
+	text += fmt.Sprintf("\nTo decide: every unmanaged API user (Adopt, Keep until the next review, or Delete), and %s older than %s (Keep, or Revoke).",
+		plural(grants, "grant or adopted API user", "grants and adopted API users"), commands.FormatDuration(rv.GrantsOlderThan))
 	switch open := rv.Open(); {
 	case len(rv.Items) == 0:
 		text += "\n:white_check_mark: Nothing to decide."
