@@ -51,6 +51,9 @@ commands:
             check the audit log's hash chain, keyed events with the key in
             CAKEGATE_AUDIT_KEY_FILE; names the first broken event, and says whether the
             chain is keyed
+  access export [--format csv|json]
+            every API user of the Datacake workspace, for auditors: what it may do, its
+            owner, who approved it and when, its end, the last access review decision
   migrate --to etcd
             copy the bbolt database (CAKEGATE_DB) into etcd (CAKEGATE_ETCD_*), with cakegate stopped
   version [--json]
@@ -109,6 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return app.Audit(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return app.Migrate(ctx, args, getenv, stdout, stderr)
+	case "access":
+		return app.Access(ctx, args, getenv, stdout, stderr)
 	case "version":
 		return app.VersionCommand(args, stdout, stderr)
 	case "help", "-h", "--help":

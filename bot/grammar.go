@@ -29,6 +29,7 @@ const (
 	VerbRoles   Verb = "roles"
 	VerbAudit   Verb = "audit"
 	VerbOrphans Verb = "orphans"
+	VerbReview  Verb = "review"
 )
 
 // Limits on what one slash command may carry.
@@ -104,6 +105,7 @@ var verbs = []struct {
 	{VerbRoles, "", "the roles you can ask for"},
 	{VerbAudit, "[N]", "the last N audit entries"},
 	{VerbOrphans, "delete", "approvers: delete leftover tokens that no request uses any more, when cakegate found too many at once to delete them itself"},
+	{VerbReview, "", "approvers: review every API user of the workspace: those cakegate did not make, and old grants"},
 }
 
 // Usage returns the usage text for the slash command called name (e.g. "/cakegate"), one line
@@ -151,7 +153,7 @@ func ParseCommand(text string) (Command, error) {
 	case VerbHelp:
 		// Whatever follows "help", the person wants help, not a lecture on help's arguments.
 		return Command{Verb: VerbHelp}, nil
-	case VerbList, VerbPending, VerbRoles:
+	case VerbList, VerbPending, VerbRoles, VerbReview:
 		if err := s.end("%s takes nothing after it, like: %s", verb, verb); err != nil {
 			return Command{}, err
 		}

@@ -20,6 +20,7 @@ func FuzzParseCommand(f *testing.F) {
 		bot.VerbHelp: true, bot.VerbRequest: true, bot.VerbList: true, bot.VerbStatus: true,
 		bot.VerbPending: true, bot.VerbApprove: true, bot.VerbDeny: true, bot.VerbCancel: true,
 		bot.VerbRevoke: true, bot.VerbExtend: true, bot.VerbRoles: true, bot.VerbAudit: true, bot.VerbOrphans: true,
+		bot.VerbReview: true,
 	}
 	needsID := map[bot.Verb]bool{
 		bot.VerbStatus: true, bot.VerbApprove: true, bot.VerbDeny: true,

@@ -152,11 +152,15 @@ var parseCommandCases = []struct {
 	{name: "ErrOrphansOther", text: "orphans keep", err: "orphans needs what to do with them, like: orphans delete"},
 	{name: "ErrOrphansMore", text: "orphans delete all", err: "orphans delete takes nothing after it, like: orphans delete"},
 
+	// review
+	{name: "Review", text: "review", want: bot.Command{Verb: bot.VerbReview}},
+	{name: "ErrReviewExtra", text: "review now", err: "review takes nothing after it, like: review"},
+
 	// errors: the command as a whole
-	{name: "ErrUnknownVerb", text: "frobnicate R1", err: `unknown command "frobnicate": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
+	{name: "ErrUnknownVerb", text: "frobnicate R1", err: `unknown command "frobnicate": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit, orphans or review`},
 	{name: "ErrKeyFirst", text: "role=viewer", err: `"role=viewer" is not a command: start with one, like: request role=viewer`},
-	{name: "ErrMentionFirst", text: "<@U123|bob>", err: `unknown command "&lt;@U123|bob&gt;": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
-	{name: "ErrLongWordShortened", text: strings.Repeat("x", 60), err: `unknown command "` + strings.Repeat("x", 40) + `…": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit or orphans`},
+	{name: "ErrMentionFirst", text: "<@U123|bob>", err: `unknown command "&lt;@U123|bob&gt;": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit, orphans or review`},
+	{name: "ErrLongWordShortened", text: strings.Repeat("x", 60), err: `unknown command "` + strings.Repeat("x", 40) + `…": use help, request, list, status, pending, approve, deny, cancel, revoke, extend, roles, audit, orphans or review`},
 	{name: "ErrControl", text: "deny R1 a\x07b", err: "the command contains a control character (U+0007): retype it without that character"},
 	{name: "ErrNUL", text: "status R1\x00", err: "the command contains a control character (U+0000): retype it without that character"},
 	{name: "ErrDEL", text: "request reason=\"a\x7f\"", err: "the command contains a control character (U+007F): retype it without that character"},
@@ -290,6 +294,7 @@ func TestUsage(t *testing.T) {
 	verbs := []bot.Verb{
 		bot.VerbHelp, bot.VerbRequest, bot.VerbList, bot.VerbStatus, bot.VerbPending, bot.VerbApprove,
 		bot.VerbDeny, bot.VerbCancel, bot.VerbRevoke, bot.VerbExtend, bot.VerbRoles, bot.VerbAudit, bot.VerbOrphans,
+		bot.VerbReview,
 	}
 	for _, tc := range []struct {
 		name, arg, prefix string

@@ -117,6 +117,7 @@ func (b *Bot) homeFor(ctx context.Context, user string) Home {
 		return h
 	}
 	h.Approver = true
+	h.Access = b.homeAccess()
 	waiting, err := b.svc.Pending(ctx, user)
 	if err != nil {
 		b.logHomeError("pending requests", user, err)

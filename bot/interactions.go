@@ -38,6 +38,8 @@ func (b *Bot) acceptInteraction(cb slack.InteractionCallback) (any, error) {
 			resp = b.submitRequest(cb)
 		case denyCallbackID:
 			resp = b.submitDeny(cb)
+		case adoptCallbackID:
+			resp = b.submitAdopt(cb)
 		}
 		if resp != nil {
 			return resp, nil
@@ -74,6 +76,8 @@ func (b *Bot) handleActions(ctx context.Context, cb slack.InteractionCallback) {
 			continue
 		case isQuickRequest(a.ActionID):
 			b.openQuickRequest(ctx, to, cb.TriggerID, cb.User.ID, a.Value)
+		case isReviewAction(a.ActionID):
+			b.reviewAction(ctx, to, cb.TriggerID, cb.User.ID, a)
 			continue
 		case a.ActionID == ActionRemindApprovers:
 			b.remindApprovers(ctx, cb, to, a.Value)

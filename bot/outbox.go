@@ -146,6 +146,8 @@ func (b *Bot) outboxTarget(ctx context.Context, n commands.Notification) (*comma
 		return nil, b.svc.Policy.ApprovalsChannel, nil // an alert about no one request
 	case n.Kind == commands.NotifyUser:
 		return nil, "dm:" + n.To, nil
+	case n.Kind == commands.NotifyReview || n.Kind == commands.NotifyReviewThread:
+		return nil, b.svc.Policy.ReviewChannel(), nil
 	}
 	r, err := b.requests.Get(ctx, n.Request)
 	if err != nil {
@@ -196,6 +198,12 @@ func (b *Bot) deliver(ctx context.Context, n commands.Notification, r *commands.
 	}
 	if n.Kind == commands.NotifyUser {
 		return b.dm(ctx, n.To, n.Text, nil)
+	}
+	if n.Kind == commands.NotifyReview {
+		return b.showReview(ctx, n.Review)
+	}
+	if n.Kind == commands.NotifyReviewThread {
+		return b.replyInReview(ctx, n.Review, n.Text)
 	}
 	switch n.Kind {
 	case commands.NotifyApprovers:

@@ -44,6 +44,9 @@ type Home struct {
 	Templates []*commands.Template
 	// CommandName is the slash command as installed, for hints. Default "/cakegate".
 	CommandName string
+	// Access, for approvers, counts the workspace's API users by class and says when the
+	// next access review runs (home_access.go); "" shows nothing.
+	Access string
 }
 
 // HomeView renders h as the Home tab at now.
@@ -80,6 +83,9 @@ func HomeBlocks(h Home, now time.Time) []slack.Block {
 	homeQuickRequests(&s, h.Templates, name)
 
 	homeMine(&s, h, now, name)
+	if h.Access != "" {
+		s.section("home_access", h.Access)
+	}
 	if h.Approver || len(h.Waiting) > 0 || h.WaitingErr != "" {
 		homeQueue(&s, h, now, name)
 	}

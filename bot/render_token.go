@@ -120,6 +120,9 @@ func ReminderMessage(r *commands.Request, lead time.Duration, now time.Time) (st
 	default:
 		when = slackDate(expires) + ", in about " + commands.FormatDuration(roughly(left))
 	}
+	if r.Adopted != nil {
+		return adoptedReminder(r, when)
+	}
 
 	var s blockSet
 	s.section(r.ID.String()+"_reminder", fmt.Sprintf(

@@ -102,6 +102,8 @@ func (b *Bot) handleCommand(ctx context.Context, sc slack.SlashCommand) {
 			return
 		}
 		b.replyText(ctx, to, orphansConfirmation(deleted, failed))
+	case VerbReview:
+		b.startReview(ctx, to, user)
 	default:
 		b.decide(ctx, to, cmd.Verb, cmd.ID, user, cmd)
 	}

@@ -8,4 +8,5 @@ var PolicyKeys = map[string][]string{
 	"schedule": policyScheduleKeys,
 	"template": policyTemplateKeys,
 	"on_call":  policyOnCallKeys,
+	"review":   policyReviewKeys,
 }

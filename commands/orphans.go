@@ -41,10 +41,18 @@ func (o orphan) describe() string {
 // same instant as the list cannot be told apart by time; deleteOrphan finds such an API
 // user gone and reports nothing.
 func (s *Service) orphans(ctx context.Context, users []APIUser, listedAt time.Time) (mine, foreign []orphan, errs int) {
+	// Read after the list: an API user adopted since is held here, whatever its name says.
+	held, err := s.heldAPIUsers(ctx)
+	if err != nil {
+		return nil, nil, 1
+	}
 	for _, u := range users {
 		origin, ok := ParseAPIUserName(u.Name)
 		if !ok {
 			continue // made by hand: not cakegate's business
+		}
+		if held[u.ID] {
+			continue // a grant's, or adopted: owned
 		}
 		own := s.Installation != "" && origin.Installation == s.Installation
 		var r *Request

@@ -54,6 +54,11 @@ type Policy struct {
 	// MaxReissues is how often a revealed token may be re-issued (a new API user shown, the
 	// old one deleted) over its grant's life.
 	MaxReissues int
+	// Review says where access reviews go and which grants they ask about.
+	Review ReviewPolicy
+	// AdoptMax is the longest an adopted API user may live before it is extended; 0 means
+	// DefaultAdoptMax.
+	AdoptMax time.Duration
 }
 
 // DefaultMaxOpenRequests is max_open_requests when the policy file names none.
@@ -200,6 +205,9 @@ var DevicePermissionNames = []string{"edit_basics", "edit_product", "record_meas
 
 // Role returns the named role.
 func (p *Policy) Role(name string) (*Role, bool) {
+	if name == AdoptedRole {
+		return p.adoptedRole(), true // the parser keeps the name free
+	}
 	r, ok := p.Roles[name]
 	return r, ok
 }

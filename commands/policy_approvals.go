@@ -89,6 +89,9 @@ func (p *Policy) Channels() []string {
 			out = append(out, c)
 		}
 	}
+	if c := p.Review.Channel; c != "" && !slices.Contains(out, c) {
+		out = append(out, c) // access reviews are posted there
+	}
 	return out
 }
 

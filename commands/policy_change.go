@@ -44,8 +44,8 @@ func (s *Service) ungrantable(r *Request) (*Role, string) {
 // why not ("" when r is still within the policy); requesterDropped says the requester lost
 // the right to ask.
 func (s *Service) whyNotGrantable(ctx context.Context, r *Request) (role *Role, why string, requesterDropped bool, err error) {
-	if role, why = s.ungrantable(r); why != "" {
-		return role, why, false, nil
+	if role, why = s.ungrantable(r); why != "" || r.Adopted != nil {
+		return role, why, false, nil // an adopted API user's owner need not be a requester
 	}
 	if err := s.mayRequest(ctx, r.Requester, role); err != nil {
 		if ErrorCode(err) != CodeNotRequester {

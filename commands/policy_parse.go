@@ -88,6 +88,7 @@ func ParsePolicy(filename string, data []byte, opts ...PolicyOption) (*Policy, e
 		p.checkApprovers(pol)
 		p.checkEscalation(pol)
 		p.checkTemplates(pol)
+		p.checkReservedRoles(pol)
 	}
 	if len(p.problems) > 0 {
 		return nil, &PolicyError{File: filename, Problems: p.sortedProblems()}
@@ -101,7 +102,7 @@ var (
 		"workspace", "approvals_channel", "approvers", "requesters", "allow_self_approval",
 		"timezone", "reminders", "pending_timeout", "roles", "schedule", "orphans", "orphans_brake",
 		"escalate_after", "escalate_to", "quiet_hours", "notify_approvers", "max_open_requests",
-		"reveal_within", "max_reissues", "templates", "max_lead",
+		"reveal_within", "max_reissues", "templates", "max_lead", "review", "adopt_max",
 	}
 	policyRoleKeys = []string{
 		"description", "workspace_permissions", "device_permissions", "devices",
@@ -369,6 +370,10 @@ func (p *policyParser) policy(n *yaml.Node) *Policy {
 					p.addf(f.value.Line, "max_reissues %d: must be 0 or more (0 never re-issues a revealed token)", v)
 				}
 			}
+		case "review":
+			p.review(pol, f)
+		case "adopt_max":
+			pol.AdoptMax, _ = p.duration("", f)
 		case "orphans_brake":
 			if v, ok := p.integer("", f); ok {
 				pol.OrphansBrake = v

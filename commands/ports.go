@@ -49,6 +49,10 @@ type APIUser struct {
 	ID      string
 	Name    string
 	Created time.Time // zero if Datacake did not say
+	// Permissions (workspace permissions) and Devices (how many devices it may see) are
+	// what FindAPIUsers lists it with; zero for one just created.
+	Permissions []string
+	Devices     int
 }
 
 // Datacake creates and deletes API users. Implementations retry temporary failures

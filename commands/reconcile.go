@@ -13,6 +13,7 @@ type ReconcileResult struct {
 	Failed          int // … or given up on, their grant's end having passed
 	Revoked         int // revocations a crash interrupted, finished
 	Vanished        int // grants whose API user was deleted in the Datacake portal
+	Renamed         int // adopted API users renamed in the portal, whose records were closed
 	OrphansDeleted  int // API users named by this installation that no grant owns
 	OrphansReported int // … reported only, or another installation's
 	OrphansHeld     int // … not deleted because there were more than orphans_brake
@@ -164,14 +165,17 @@ func (s *Service) releaseProvisioning(ctx context.Context, id RequestID) {
 
 func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) error {
 	listedAt := s.now()
-	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, APIUserPrefix)
+	// Every API user, not only those named by a cakegate: adopted ones have any name.
+	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, "")
 	if err != nil {
 		return fmt.Errorf("list API users: %w", err)
 	}
 	exists := make(map[string]bool, len(users))
+	names := make(map[string]string, len(users))
 	for _, u := range users {
-		exists[u.ID] = true
+		exists[u.ID], names[u.ID] = true, u.Name
 	}
+	s.noteAccessCounts(ctx, users, listedAt)
 	mine, foreign, errs := s.orphans(ctx, users, listedAt)
 	res.Errors += errs
 	for _, o := range foreign {
@@ -186,6 +190,10 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	for _, r := range active {
 		// A grant recorded after the list was read may be missing from it for that reason
 		// alone.
+		if r.Grant != nil && exists[r.Grant.APIUserID] && r.Adopted != nil && names[r.Grant.APIUserID] != r.Grant.APIUserName {
+			s.closeRenamed(ctx, r, names[r.Grant.APIUserID], listedAt, res)
+			continue
+		}
 		if r.Grant == nil || exists[r.Grant.APIUserID] || !r.Grant.CreatedAt.Before(listedAt) {
 			continue
 		}

@@ -166,6 +166,9 @@ type Request struct {
 	// TokenInDM marks a grant made before Reveal existed: its token was posted in a direct
 	// message, which is edited when the grant ends so the token no longer shows there.
 	TokenInDM bool `json:"token_in_dm,omitempty"`
+	// Adopted marks the record of an API user cakegate did not make, which an approver
+	// gave an owner (Requester) and an end (Grant.ExpiresAt); Role is AdoptedRole.
+	Adopted *Adoption `json:"adopted,omitempty"`
 	// Reissues counts the re-issued tokens of the grant, against the policy's max_reissues.
 	Reissues int `json:"reissues,omitempty"`
 	// HalfwayReminded records that approvers were reminded of a pending request.
@@ -273,6 +276,10 @@ func (r *Request) Clone() *Request {
 		e := *r.Extension
 		e.Approvals = slices.Clone(r.Extension.Approvals)
 		c.Extension = &e
+	}
+	if r.Adopted != nil {
+		a := *r.Adopted
+		c.Adopted = &a
 	}
 	return &c
 }

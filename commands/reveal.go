@@ -100,6 +100,9 @@ func (s *Service) Reissue(ctx context.Context, id RequestID, user string, show S
 		if r.State != StateActive || r.Requester != user {
 			return Change{}, wrongState(r, "re-issue")
 		}
+		if r.Adopted != nil {
+			return Change{}, Errorf(CodeNotAllowed, "%s is an adopted API user: cakegate never had its token, so it cannot make a new one. Ask for a token with `/cakegate request` instead.", id)
+		}
 		if why != "" {
 			// A new API user would carry what the policy no longer grants.
 			return Change{}, Errorf(CodeNotAllowed, "%s cannot be re-issued: %s. Its token still works until %s; ask for a new one with `/cakegate request` if you need it.", id, why, when(r.Grant))

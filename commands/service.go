@@ -26,6 +26,7 @@ type Service struct {
 	Directory Directory
 	Journal   Journal     // may be nil: then what belongs to no request is only logged
 	AuditLog  AuditReader // may be nil: then /cakegate audit explains where the log is
+	Reviews   ReviewStore // may be nil: then access reviews are refused
 	Clock     Clock
 	Log       *slog.Logger
 
@@ -60,6 +61,8 @@ type Service struct {
 	expiring sync.Mutex
 	// leaks maps the fingerprints of live tokens to their requests (leak.go).
 	leaks leakWatch
+	// counts are the API users by class at the last full list (access_counts.go).
+	counts accessCounts
 	// reportedOrphans holds API users already reported by this process; Memos holds them
 	// for every replica and across restarts (firstReport).
 	reportedOrphans sync.Map // API user id → struct{}
@@ -85,7 +88,7 @@ func (s *Service) log() *slog.Logger {
 // role returns the named role of the policy, or an error a person can act on.
 func (s *Service) role(name string) (*Role, error) {
 	role, ok := s.Policy.Role(name)
-	if !ok {
+	if !ok || name == AdoptedRole {
 		return nil, Errorf(CodeUnknownRole, "there is no role %s. %s", Escape(strconv.Quote(name)), s.roleHint()).about(FieldRole)
 	}
 	return role, nil

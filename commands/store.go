@@ -60,6 +60,11 @@ const (
 	// NotifyUser sends Text privately to To, who may have no request here: the person an
 	// orphaned API user's name points at.
 	NotifyUser NotificationKind = "user"
+	// NotifyReview posts access review Review in its channel, or brings its messages up to
+	// date with its decisions.
+	NotifyReview NotificationKind = "review"
+	// NotifyReviewThread posts Text as a reply in access review Review's thread.
+	NotifyReviewThread NotificationKind = "review_thread"
 )
 
 // Notification is a message waiting in the outbox to be delivered to Slack.
@@ -79,6 +84,8 @@ type Notification struct {
 	// Urgent notices (revocations, expiries, leaks, failures, security alerts) are
 	// delivered before routine ones, so a queue of routine news cannot hold them back.
 	Urgent bool `json:"urgent,omitempty"`
+	// Review is the access review a NotifyReview brings up to date.
+	Review string `json:"review,omitempty"`
 }
 
 // RequestStore keeps requests. Every write is one transaction that also writes the

@@ -18,7 +18,9 @@ var transitions = map[State][]State{
 	// while its API user was being made, once that API user is confirmed gone.
 	StateProvisioning: {StateActive, StateFailed, StateRevoking, StateApproved, StateRevoked},
 	// active → provisioning is a re-issue: the old API user is deleted, a new one shown.
-	StateActive:   {StateRevoking, StateProvisioning},
+	// active → revoked closes an adopted API user's record without deleting it: someone
+	// renamed it in the portal, taking it back by hand (closeRenamed).
+	StateActive:   {StateRevoking, StateProvisioning, StateRevoked},
 	StateRevoking: {StateExpired, StateRevoked},
 }
 

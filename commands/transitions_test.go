@@ -27,6 +27,7 @@ func TestCanTransition(t *testing.T) {
 		"provisioning→revoked":  true, // revoked while being made, its API user gone
 		"active→revoking":       true,
 		"active→provisioning":   true, // re-issue
+		"active→revoked":        true, // an adopted API user renamed in the portal: record closed, not deleted
 		"revoking→expired":      true, "revoking→revoked": true,
 	}
 	for _, from := range allStates {

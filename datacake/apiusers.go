@@ -56,7 +56,9 @@ func (c *Client) APIUsers(ctx context.Context, workspace string) ([]APIUser, err
 	users := make([]APIUser, 0, len(out.Workspace.Relationships))
 	for _, r := range out.Workspace.Relationships {
 		if r == nil || r.User == nil {
-			continue
+			// A list with a hole is not the workspace's list: a caller would take the
+			// missing API user for deleted, or miss one nobody manages.
+			return nil, &PermanentError{Op: opAPIUsers.Name, Message: "Datacake's list of API users has an entry it could not fill; the list is incomplete"}
 		}
 		u := APIUser{
 			ID:             r.User.ID,

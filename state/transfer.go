@@ -29,6 +29,8 @@ type Content struct {
 	Outbox                        iter.Seq2[commands.Notification, error]
 	// Deactivated are the people recorded as deactivated, and since when.
 	Deactivated map[string]time.Time
+	// Reviews are the access reviews, in id order.
+	Reviews []*commands.Review
 }
 
 // Export hands fn the store's content, read in one transaction: a single point in time,
@@ -77,6 +79,16 @@ func (s *Store) Export(ctx context.Context, fn func(Content) error) error {
 		})
 		if err != nil {
 			return err
+		}
+		if b := tx.Bucket(bucketReviews); b != nil {
+			err := b.ForEach(func(k, v []byte) error {
+				rv, err := DecodeReview(string(k), v)
+				c.Reviews = append(c.Reviews, rv)
+				return err
+			})
+			if err != nil {
+				return err
+			}
 		}
 		if err := fn(c); err != nil {
 			return err
@@ -165,6 +177,19 @@ func Import(ctx context.Context, path string, c Content) (err error) {
 				return err
 			}
 			if err := tx.Bucket(bucketDeactivated).Put([]byte(user), v); err != nil {
+				return err
+			}
+		}
+		for _, rv := range c.Reviews {
+			v, err := EncodeReview(rv)
+			if err != nil {
+				return err
+			}
+			b, err := tx.CreateBucketIfNotExists(bucketReviews)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(rv.ID), v); err != nil {
 				return err
 			}
 		}

@@ -154,6 +154,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		Devices:  &commands.CachedDevices{Directory: adapter, TTL: time.Minute, Clock: clock},
 		Journal:  loggedJournal{Journal: store, log: changeLog{log.With("component", "requests")}},
 		AuditLog: store,
+		Reviews:  store,
 		Clock:    clock,
 		Log:      log.With("component", "commands"),
 
@@ -216,6 +217,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		leader: leader, caughtUp: make(chan struct{}),
 	}
 	m.reg.MustRegister(newAlertCollector(a.health, store, clock))
+	m.reg.MustRegister(newAccessCollector(svc, clock))
 	if !opts.NoAlarm {
 		a.alarm = &commands.Alarm{Service: svc, Sweep: a.sweepDue}
 		svc.Waker = a.alarm

@@ -49,7 +49,7 @@ func (a datacakeAdapter) FindAPIUsers(ctx context.Context, workspace, prefix str
 	var out []commands.APIUser
 	for _, u := range users {
 		if strings.HasPrefix(u.Name, prefix) {
-			out = append(out, commands.APIUser{ID: u.ID, Name: u.Name, Created: u.Created})
+			out = append(out, commands.APIUser{ID: u.ID, Name: u.Name, Created: u.Created, Permissions: u.Permissions, Devices: len(u.Devices)})
 		}
 	}
 	return out, nil

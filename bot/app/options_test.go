@@ -49,7 +49,7 @@ func TestOptionsTransportAndJobs(t *testing.T) {
 			t.Errorf("job %s has no spec", j.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "expire,remind,pending,leavers,reconcile,outbox" {
+	if got := strings.Join(names, ","); got != "expire,remind,pending,review,leavers,reconcile,outbox" {
 		t.Fatalf("Jobs() = %s", got)
 	}
 	// check-config checks the specs of the same jobs, in the same order.

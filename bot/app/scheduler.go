@@ -100,7 +100,7 @@ func loadPolicy(path string) (*commands.Policy, error) {
 // scheduleEntries lists the policy's schedule as job name and spec, in the order the jobs
 // run.
 func scheduleEntries(sch commands.Schedule) [][2]string {
-	return [][2]string{{"expire", sch.Expire}, {"remind", sch.Remind}, {"pending", sch.Pending}, {"leavers", sch.Leavers}, {"reconcile", sch.Reconcile}, {"outbox", sch.Outbox}}
+	return [][2]string{{"expire", sch.Expire}, {"remind", sch.Remind}, {"pending", sch.Pending}, {"review", sch.Pending}, {"leavers", sch.Leavers}, {"reconcile", sch.Reconcile}, {"outbox", sch.Outbox}}
 }
 
 // appJobs are cakegate's sweeps, on the policy's schedule.
@@ -122,6 +122,9 @@ func appJobs(a *App) []job {
 		// Approvals waiting to be revealed lapse on the pending schedule too: both are
 		// requests waiting for a person.
 		{"pending", sch.Pending, sweep("pending timeout and reveal sweep", a.svc.TimeOutPendingAndLapse)},
+		// Access reviews: the scheduled one when due, reminders and escalations, on the
+		// pending schedule too: a review waits for people as requests do.
+		{"review", sch.Pending, sweep("access review sweep", a.svc.ReviewDue)},
 		{"leavers", sch.Leavers, sweep("leavers sweep", func(ctx context.Context) (commands.SweepResult, error) {
 			// users.info allows about 100 calls a minute; the burst lets a small team's
 			// sweep finish at once.

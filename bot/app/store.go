@@ -21,6 +21,7 @@ type Store interface {
 	commands.Journal
 	commands.AuditReader
 	commands.Memos
+	commands.ReviewStore
 	bot.Outbox
 	OutboxDepth(ctx context.Context) (int, error)
 	Stats(ctx context.Context) (state.Stats, error)

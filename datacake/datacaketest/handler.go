@@ -120,6 +120,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) answer {
 		a.status, a.drop = 0, true
 		return a
 	}
+	if s.partialDue(op.Name) {
+		resp = makePartial(resp)
+	}
 	a.status = http.StatusOK
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(a.status)

@@ -39,3 +39,16 @@ func (s *Server) DeletedAPIUsersSince(n int) []APIUser {
 	}
 	return out
 }
+
+// RenameAPIUserOutOfBand renames an API user as someone in Datacake's portal would, and
+// reports whether it exists.
+func (s *Server) RenameAPIUserOutOfBand(id, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.findAPIUser(id)
+	if u == nil {
+		return false
+	}
+	u.Name = name
+	return true
+}

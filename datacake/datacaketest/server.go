@@ -29,11 +29,13 @@ type Server struct {
 	random         io.Reader // ids and tokens; nil: crypto/rand (SetRandom)
 	calls          []Call
 	faults         faults
-	inFlight       int
-	maxInFlight    int
-	http           *httptest.Server
-	closed         bool
-	hold           holdGate
+	// partialAPIUsers is how many API user lists are still to be answered partially.
+	partialAPIUsers int
+	inFlight        int
+	maxInFlight     int
+	http            *httptest.Server
+	closed          bool
+	hold            holdGate
 }
 
 // New returns a fake with no state that is not yet listening; see Start, or use it as an

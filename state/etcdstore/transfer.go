@@ -93,9 +93,21 @@ func (s *Store) Export(ctx context.Context, fn func(state.Content) error) error 
 		}
 		deactivated[user] = d.At
 	}
+	var reviews []*commands.Review
+	for kv, err := range view.scan(ctx, dirReviews) {
+		if err != nil {
+			return err
+		}
+		rv, err := state.DecodeReview(string(kv.Key[len(s.keys.of(dirReviews)):]), kv.Value)
+		if err != nil {
+			return err
+		}
+		reviews = append(reviews, rv)
+	}
 	return fn(state.Content{
 		Installation:     s.installation,
 		Deactivated:      deactivated,
+		Reviews:          reviews,
 		CreatedAt:        s.createdAt,
 		LastRequest:      h.Requests,
 		LastNotification: h.Notifications,
@@ -191,6 +203,16 @@ func Import(ctx context.Context, client *clientv3.Client, prefix string, c state
 			return err
 		}
 		b.put(k.deactivated(user), v)
+	}
+	for _, rv := range c.Reviews {
+		if err := flush(1); err != nil {
+			return err
+		}
+		v, err := state.EncodeReview(rv)
+		if err != nil {
+			return err
+		}
+		b.put(k.review(rv.ID), v)
 	}
 	if err := flush(maxTxnOps); err != nil { // everything before the head
 		return err

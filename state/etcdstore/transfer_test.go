@@ -27,6 +27,10 @@ func TestTransferRoundTrip(t *testing.T) {
 	}
 	defer src.Close()
 	storetest.Fill(t, src)
+	review := &commands.Review{ID: "rv-1", StartedAt: storetest.T0, StartedBy: "U1", Items: []commands.ReviewItem{{APIUserID: "a1", Name: "by hand", Class: commands.ClassUnmanaged, Decision: commands.ReviewKept, DecidedBy: "U2"}}}
+	if err := src.CreateReview(ctx, review, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
 
 	var want state.Content
 	if err := src.Export(ctx, func(c state.Content) error {
@@ -45,6 +49,9 @@ func TestTransferRoundTrip(t *testing.T) {
 	}
 	if broken, err := dst.VerifyAudit(ctx); broken != 0 || err != nil {
 		t.Fatalf("VerifyAudit after import: %d, %v", broken, err)
+	}
+	if got, err := dst.GetReview(ctx, "rv-1"); err != nil || !cmp.Equal(got, review) {
+		t.Fatalf("the access review after import: %+v, %v; want %+v", got, err, review)
 	}
 	wantStats, _ := src.Stats(ctx)
 	gotStats, _ := dst.Stats(ctx)
@@ -82,6 +89,9 @@ func TestTransferRoundTrip(t *testing.T) {
 	}
 	if got, err := restored.Get(ctx, r.ID); err != nil || got.Requester != "U9" {
 		t.Fatalf("backup lacks %s: %v", r.ID, err)
+	}
+	if got, err := restored.GetReview(ctx, "rv-1"); err != nil || !cmp.Equal(got, review) {
+		t.Fatalf("the access review in the backup: %+v, %v; want %+v", got, err, review)
 	}
 }
 

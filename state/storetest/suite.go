@@ -20,6 +20,7 @@ type Store interface {
 	commands.Journal
 	commands.AuditReader
 	commands.Memos
+	commands.ReviewStore
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error)
 	CompleteNotification(ctx context.Context, id uint64) error
 	RetryNotification(ctx context.Context, id uint64, at time.Time, lastErr string) error
@@ -66,6 +67,7 @@ func Run(t *testing.T, h Harness) {
 		{"CreateCapsPending", testCreateCapsPending},
 		{"CreateSameDelivery", testCreateSameDelivery},
 		{"Deactivations", testDeactivations},
+		{"Reviews", testReviews},
 		{"Indexes", testIndexes},
 		{"IndexesAfterFailures", testIndexesAfterFailures},
 		{"Outbox", testOutbox},

@@ -155,6 +155,9 @@ func Demo(ctx context.Context, out io.Writer) (err error) {
 	}
 	d.sees("#cakegate-approvals", s.slack.RenderMessage(msg))
 	d.slash(ctx, sandboxAlice, "alice", "cancel R3")
+	if err := d.review(ctx); err != nil {
+		return err
+	}
 
 	if d.err != nil {
 		return d.err

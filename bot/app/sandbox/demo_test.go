@@ -36,7 +36,11 @@ func TestDemo(t *testing.T) {
 		"Datacake workspace holds 0 cakegate API users",
 		"denied your request R2 for role device-editor. Reason: use the lab account",
 		"R3 · viewer for 2h", "*Template*\n    │ freezer-check",
-		"the audit log: 13 events",
+		"Access review",
+		"old-ci-uploader",
+		"Deleted API user old-ci-uploader",
+		"Deleted by @ann",
+		"the audit log: 15 events",
 		"approved by bob",
 		"demo finished",
 		"cakegate audit export", "cakegate audit verify")
@@ -67,8 +71,8 @@ func TestDemoBinary(t *testing.T) {
 	env := []string{"CAKEGATE_DB=" + db}
 
 	export, errOut, code := runBinary(t, env, "audit", "export")
-	if code != 0 || strings.Count(export, "\n") != 13 {
-		t.Fatalf("audit export: exit %d, want 13 events:\n%s%s", code, export, errOut)
+	if code != 0 || strings.Count(export, "\n") != 15 {
+		t.Fatalf("audit export: exit %d, want 15 events:\n%s%s", code, export, errOut)
 	}
 	if m := slackMarkup.FindString(export); m != "" {
 		t.Errorf("the audit log stores Slack markup %q, not plain user ids:\n%s", m, export)
@@ -79,7 +83,7 @@ func TestDemoBinary(t *testing.T) {
 	if got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R1"); code != 0 || strings.Count(got, "\n") != 9 {
 		t.Errorf("audit export --request R1: exit %d, want R1's 9 events:\n%s%s", code, got, errOut)
 	}
-	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 13 events") {
+	if got, errOut, code := runBinary(t, env, "audit", "verify"); code != 0 || !strings.Contains(got, "audit log intact: 15 events") {
 		t.Errorf("audit verify: exit %d:\n%s%s", code, got, errOut)
 	}
 	got, errOut, code := runBinary(t, env, "audit", "export", "--request", "R99")

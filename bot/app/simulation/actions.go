@@ -67,6 +67,9 @@ var actions = []action{
 	{"orphans-delete", 1, (*World).orphansDelete},
 	{"approve-own", 2, (*World).approveOwn},
 	{"decide-extension", 4, (*World).decideExtension},
+	{"review", 1, (*World).review},
+	{"review-click", 1, (*World).reviewClick},
+	{"review-adopt", 1, (*World).reviewAdopt},
 }
 
 var actionWeights = func() int {

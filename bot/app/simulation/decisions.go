@@ -112,6 +112,12 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 		if e.Action == "orphan_deleted" && e.Actor != commands.Actor && !slices.Contains(w.policy.approvers(), e.Actor) {
 			add(invAuthority, "%s deleted an orphaned API user, but the policy in force (%s) does not make them an approver", lowerName(e.Actor), w.policy)
 		}
+		if e.Action == "review_deleted" && !slices.Contains(w.policy.approvers(), e.Actor) {
+			add(invAuthority, "%s deleted an API user in an access review, but the policy in force (%s) does not make them a top-level approver", lowerName(e.Actor), w.policy)
+		}
+		if (e.Action == "review_kept" || e.Action == "review_gone") && !w.policy.approvesAnything(e.Actor) {
+			add(invAuthority, "%s decided on an access review item (%s), but the policy in force (%s) makes them no approver", lowerName(e.Actor), e.Action, w.policy)
+		}
 		if e.Action == "orphan_deleted" {
 			if m := apiUserInDetail.FindStringSubmatch(e.Detail); m != nil {
 				if by := w.model.removedBy[m[1]]; by != 0 && by != w.model.lastDelete[m[1]] {
@@ -240,6 +246,22 @@ func (w *World) judgeAuthority(e commands.AuditEvent, f requestFacts, add func(s
 	case "revoke", "withdrawn":
 		if !self && !roleApprover {
 			deny("who neither asked for it nor approves role " + f.role)
+		}
+	case "adopted", "review_adopted":
+		if !slices.Contains(p.approvers(), e.Actor) {
+			deny("who is not a top-level approver")
+		}
+	case "review_recertified":
+		if !roleApprover {
+			deny("who does not approve role " + f.role)
+		}
+	case "review_revoked":
+		if !self && !roleApprover {
+			deny("who neither holds it nor approves role " + f.role)
+		}
+	case "review_gone":
+		if !self && !p.approvesAnything(e.Actor) {
+			deny("who approves nothing")
 		}
 	case "cancelled", "reveal", "reissue", "revealed", "reissued", "extension_requested", "approvers_nudged":
 		if !self {

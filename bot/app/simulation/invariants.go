@@ -19,7 +19,8 @@ import (
 // Datacake's API users and their tokens, the fake Slack's calls, the database file's bytes,
 // the logs, the audit chain).
 const (
-	invForeignKept      = "foreign-users-never-deleted"    // another installation's or a hand-made API user is never deleted
+	invForeignKept      = "foreign-users-never-deleted"    // another installation's or a hand-made API user is never deleted without an approver's click
+	invAdoptedOnTime    = "adopted-deleted-only-at-end"    // an adopted API user is deleted at its end, or when someone revokes it; never before on its own
 	invNoOrphan         = "no-token-without-grant"         // a live API user of this installation has a grant that owns it, or was reported
 	invDiesAtEnd        = "token-dies-at-grant-end"        // no API user outlives its grant's end by more than the schedule's minute
 	invDiesWithin2s     = "token-dies-within-2s"           // … by more than 2 s (the design's precise expiry)
@@ -195,6 +196,12 @@ func (w *World) scanDatacake(now time.Time, add func(string, string, ...any)) ma
 		f.gone, f.goneAt = true, now
 		if w.model.portal[id] {
 			continue
+		}
+		if w.judgeAdoptedGone(f, now, add) {
+			continue // adopted: judged by its record, whoever made it
+		}
+		if w.model.reviewDeleted[id] {
+			continue // an approver clicked Delete in an access review (another installation's too)
 		}
 		if f.origin != "cakegate" {
 			add(invForeignKept, "cakegate deleted %s API user %s", f.origin, f.name)
@@ -393,6 +400,10 @@ func (w *World) checkLifetime(r *commands.Request, add func(string, string, ...a
 		return
 	}
 	w.model.ends[r.ID] = r.Grant.ExpiresAt
+	if r.Adopted != nil {
+		checkAdoptedLifetime(r, add)
+		return
+	}
 	first, ok := w.model.firstReveal(requestKey{w.installation, w.generation, r.ID})
 	if !ok {
 		return // not revealed yet (a grant recorded before its token left), or before a restore
@@ -531,6 +542,10 @@ func (w *World) checkChange(ctx context.Context, r *commands.Request, from comma
 			if slices.Contains(r.Escalation.To, u) {
 				approvers = append(approvers, u)
 			}
+		}
+		if r.Adopted != nil {
+			w.checkAdoption(r, add)
+			return
 		}
 		if !w.policy.hasRole(r.Role) {
 			add(invPolicy, "%s was granted role %s, which the policy in force does not have", r.ID, r.Role)

@@ -15,6 +15,11 @@ type model struct {
 	byToken map[string]*userFact
 	// portal holds the ids the simulated people deleted in Datacake's portal.
 	portal map[string]bool
+	// reviewDeleted holds the ids a top-level approver clicked Delete on in an access
+	// review: the one way cakegate may delete an API user it did not make.
+	reviewDeleted map[string]bool
+	// adopted holds the API users someone tried to adopt from a review, by id.
+	adopted map[string]bool
 
 	slackSeen   int // Slack calls already scanned
 	deletedSeen int // API users deleted already read from the fake
@@ -104,14 +109,16 @@ type seenState struct {
 
 func newModel() *model {
 	return &model{
-		users:    map[string]*userFact{},
-		byToken:  map[string]*userFact{},
-		portal:   map[string]bool{},
-		left:     map[string]leaver{},
-		back:     map[string]time.Time{},
-		seen:     map[commands.RequestID]seenState{},
-		reported: map[string]bool{},
-		knownHit: map[string]string{},
+		users:         map[string]*userFact{},
+		byToken:       map[string]*userFact{},
+		portal:        map[string]bool{},
+		reviewDeleted: map[string]bool{},
+		adopted:       map[string]bool{},
+		left:          map[string]leaver{},
+		back:          map[string]time.Time{},
+		seen:          map[commands.RequestID]seenState{},
+		reported:      map[string]bool{},
+		knownHit:      map[string]string{},
 
 		revealed:   map[requestKey][]*userFact{},
 		lastDelete: map[string]int{},

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cakegate/cakegate/commands"
 )
 
 // The simulated team. Requesters ask; ann and bob approve every role but contractor,
@@ -108,6 +110,8 @@ func (p policy) hasRole(role string) bool {
 // escalated to, while the policy still names them).
 func (p policy) roleApprovers(role string) []string {
 	switch {
+	case role == commands.AdoptedRole:
+		return p.approvers() // adopted API users are decided on by the top-level approvers
 	case !p.hasRole(role):
 		return nil
 	case role == "contractor":
