@@ -78,7 +78,7 @@ func TestScheduledReview(t *testing.T) {
 	s.clock.Advance(2 * time.Hour)
 	tick()
 	tick()
-	if n := s.countMessages("nobody has decided on any of its 1 items"); n != 1 {
+	if n := s.countMessages("nobody has decided on any of its 1 item."); n != 1 {
 		t.Fatalf("%d reminders after escalate_after, want 1", n)
 	}
 	if n := s.countMessages("Escalated to"); n != 0 {
