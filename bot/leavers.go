@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
@@ -14,13 +13,9 @@ import (
 // IsActive asks Slack (users.info) whether user can still use Slack. A deactivated user,
 // or one Slack no longer knows, is not active. It implements commands.Directory.
 func (b *Bot) IsActive(ctx context.Context, user string) (bool, error) {
-	u, err := b.slack.GetUserInfoContext(ctx, user)
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) && (se.Err == "user_not_found" || se.Err == "account_inactive") {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("ask Slack about %s: %w", user, err)
+	u, err := b.slackUser(ctx, user)
+	if u == nil || err != nil {
+		return false, err
 	}
 	return !u.Deleted, nil
 }
