@@ -116,7 +116,11 @@ func (p *policyParser) checkTemplates(pol *Policy) {
 		if t.Role == "" {
 			continue // reported already
 		}
-		role, ok := pol.Role(t.Role)
+		if t.Role == AdoptedRole {
+			p.addf(info.roleLine, "%srole %s is what cakegate calls adopted API users; no one may ask for it: name a role under roles:", where, AdoptedRole)
+			continue
+		}
+		role, ok := pol.Roles[t.Role] // the policy's own: Role also knows the adopted users'
 		if !ok {
 			p.addf(info.roleLine, "%srole %s is not defined under roles:%s", where, showPolicyValue(t.Role), didYouMean(t.Role, pol.RoleOrder))
 			continue

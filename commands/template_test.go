@@ -64,6 +64,8 @@ func TestParsePolicyRefusesWideningTemplate(t *testing.T) {
 			`template "perms": unknown key "workspace_permissions": workspace_permissions is a role setting`},
 		{"BadName", "  Big: {role: field}\n", 9, `templates: template name "Big": use only lowercase letters`},
 		{"EmptyTag", "  t: {role: field, devices: [\"tag: \"]}\n", 9, `template "t": devices: tag: needs a name`},
+		// The role adopted API users get is no role anyone may ask for (issue 25 meets 26).
+		{"AdoptedRole", "  keep: {role: adopted}\n", 9, `template "keep": role adopted is what cakegate calls adopted API users; no one may ask for it`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
