@@ -18,7 +18,8 @@ import (
 
 // scheduler runs the periodic sweeps on robfig/cron: each job runs once at start, never
 // overlaps itself (SkipIfStillRunning), and survives a panic (Recover). Every job is a sweep
-// over an index ("everything due by now"), so a missed tick or a restart loses nothing.
+// over an index ("everything due by now"), so a missed tick or a restart loses nothing. A
+// run that fails is run again JobRetryAfter later, unless its schedule comes first.
 type scheduler struct {
 	log  *slog.Logger
 	cron *cron.Cron
@@ -31,7 +32,20 @@ type scheduler struct {
 	caughtUp chan struct{}
 	// onPanic counts a job's recovered panic ("job"); nil counts nothing.
 	onPanic func(where string)
+	// stopping is set by stop; no retry is started after it (retries count in background).
+	mu       sync.Mutex
+	stopping bool
+	halt     chan struct{} // closed by stop: waiting retries give up
+	// retryAfter is JobRetryAfter; tests shorten it.
+	retryAfter time.Duration
 }
+
+// JobRetryAfter is how soon a scheduled job whose run failed (the disk full, Datacake or
+// Slack not answering) runs again, rather than at its next tick: the reconcile run at a
+// restart that met a full disk would otherwise leave a token nobody saw alive for its whole
+// 15-minute interval (found by the simulation). The simulation's driver retries as the
+// scheduler does.
+const JobRetryAfter = time.Minute
 
 // job is one scheduled sweep.
 type job struct {
@@ -57,9 +71,11 @@ func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler,
 	}
 	logger := cronLogger{log}
 	return &scheduler{
-		log:      log,
-		jobs:     jobs,
-		caughtUp: make(chan struct{}),
+		log:        log,
+		jobs:       jobs,
+		caughtUp:   make(chan struct{}),
+		halt:       make(chan struct{}),
+		retryAfter: JobRetryAfter,
 		cron: cron.New(
 			cron.WithLocation(loc),
 			cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
@@ -168,15 +184,17 @@ func (a *App) Sweep(ctx context.Context) error {
 // once, and a tick during that first run is skipped), and starts the clock.
 func (s *scheduler) start(ctx context.Context) {
 	for _, j := range s.jobs {
+		var id cron.EntryID
 		run := func() {
 			defer s.recovered(j.name)
 			jctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
 			if err := j.run(jctx); err != nil && ctx.Err() == nil {
-				s.log.Error("scheduled job failed", "job", j.name, "err", err)
+				s.log.Error("scheduled job failed; it runs again in a minute", "job", j.name, "err", err)
+				s.retryLater(ctx, id)
 			}
 		}
-		id, _ := s.cron.AddFunc(j.spec, run)
+		id, _ = s.cron.AddFunc(j.spec, run)
 		if startInBackground[j.name] {
 			s.background.Go(s.cron.Entry(id).WrappedJob.Run)
 		} else {
@@ -220,7 +238,37 @@ func (s *scheduler) recovered(name string) {
 }
 
 // stop stops the clock and waits for running jobs.
+// retryLater runs the job of entry id again retryAfter from now, as cron would (never
+// beside a run of itself), unless the scheduler stops first.
+func (s *scheduler) retryLater(ctx context.Context, id cron.EntryID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		t := time.NewTimer(s.retryAfter)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.halt:
+			return
+		case <-t.C:
+		}
+		s.cron.Entry(id).WrappedJob.Run()
+	}()
+}
+
 func (s *scheduler) stop() {
+	s.mu.Lock()
+	if !s.stopping {
+		s.stopping = true
+		close(s.halt)
+	}
+	s.mu.Unlock()
 	<-s.cron.Stop().Done()
 	s.initial.Wait()
 	s.background.Wait()

@@ -125,3 +125,56 @@ func TestSchedulerRunsLeaversAtStartWithoutHoldingCaughtUp(t *testing.T) {
 		t.Fatal("stop did not return once the leavers sweep ended")
 	}
 }
+
+// TestSchedulerRetriesAFailedRunSoon: a run that fails is run again after retryAfter, not
+// only at its next tick (an hour here); once it succeeds, no more retries follow; a retry
+// still waiting when the scheduler stops gives up.
+func TestSchedulerRetriesAFailedRunSoon(t *testing.T) {
+	var runs atomic.Int32
+	ran := make(chan int32, 10)
+	jobs := []job{{"reconcile", "@every 1h", func(context.Context) error {
+		n := runs.Add(1)
+		ran <- n
+		if n < 3 {
+			return errors.New("the disk is full")
+		}
+		return nil
+	}}}
+	s, err := newScheduler(time.UTC, slog.New(slog.DiscardHandler), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.retryAfter = time.Millisecond
+	s.start(context.Background())
+	deadline := time.After(10 * time.Second)
+	for want := int32(1); want <= 3; want++ {
+		select {
+		case n := <-ran:
+			if n != want {
+				t.Fatalf("run %d, want %d", n, want)
+			}
+		case <-deadline:
+			t.Fatalf("run %d did not come: a failed run was not retried", want)
+		}
+	}
+	s.stop()
+	if n := runs.Load(); n != 3 {
+		t.Fatalf("%d runs, want 3: a run that succeeded was retried", n)
+	}
+
+	// A retry that waits when the scheduler stops gives up rather than holding stop.
+	failing := []job{{"reconcile", "@every 1h", func(context.Context) error { return errors.New("down") }}}
+	s, err = newScheduler(time.UTC, slog.New(slog.DiscardHandler), failing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.start(context.Background()) // retryAfter is a minute
+	<-s.caughtUp
+	stopped := make(chan struct{})
+	go func() { s.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("stop waited for a retry a minute away")
+	}
+}

@@ -221,7 +221,12 @@ func (w *World) nextJobDue() (string, time.Time) {
 // scheduled notes when job runs next: the alarm's time is asked anew before every step.
 func (w *World) scheduled(job string) {
 	if job != alarmJob {
-		w.nextJob[job] = nextRun(w.specOf(job), w.clock.Now(), w.app.Location())
+		next := nextRun(w.specOf(job), w.clock.Now(), w.app.Location())
+		if retry, ok := w.retryAt[job]; ok {
+			next = earlier(next, retry)
+			delete(w.retryAt, job)
+		}
+		w.nextJob[job] = next
 	}
 }
 
@@ -241,6 +246,13 @@ func nextRun(spec string, now time.Time, loc *time.Location) time.Time {
 		panic(fmt.Sprintf("simulation: schedule %q: %v", spec, err))
 	}
 	return s.Next(now.In(loc)).UTC()
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 func later(a, b time.Time) time.Time {

@@ -75,9 +75,12 @@ type World struct {
 	starts       int // how many times cakegate was started
 	backups      []backup
 	nextJob      map[string]time.Time
-	swept        time.Time // when the alarm last swept (alarmDue)
-	alarmCache   alarmAnswer
-	jobs         []app.Job
+	// retryAt is when a job whose run failed runs again (app.JobRetryAfter), as the
+	// scheduler retries it, unless its schedule comes first.
+	retryAt    map[string]time.Time
+	swept      time.Time // when the alarm last swept (alarmDue)
+	alarmCache alarmAnswer
+	jobs       []app.Job
 
 	// A crash is armed by the fault model: it happens at the countdown-th time the process
 	// reaches the named step crashTarget (a call or a write); once crashed, every call and
@@ -166,6 +169,7 @@ func newWorld(seed uint64, opts Options) (*World, error) {
 		model:   newModel(),
 		opts:    opts,
 		nextJob: map[string]time.Time{},
+		retryAt: map[string]time.Time{},
 		counts:  map[string]int{},
 
 		dmsBackAt: map[string]time.Time{},
@@ -319,6 +323,11 @@ func (w *World) runJob(ctx context.Context, name string) {
 		w.app.SweepDue(ctx)
 	} else if err := w.app.RunJob(ctx, name); err != nil {
 		w.trace.add(w.clock.Now(), "cakegate", "job "+name, "error: "+firstLine(err.Error()))
+		retry := w.clock.Now().Add(app.JobRetryAfter)
+		w.retryAt[name] = retry
+		if next, ok := w.nextJob[name]; ok && retry.Before(next) {
+			w.nextJob[name] = retry
+		}
 	}
 	if name == "outbox" || w.changes() != before {
 		w.deliverOutboxes(ctx)
