@@ -172,3 +172,37 @@ func TestApprovalUpdateNotHeldByARefusedDM(t *testing.T) {
 		})
 	}
 }
+
+// A Reveal DM Slack refuses for good (the requester blocked the app) is not retried until
+// the approval lapses: the requester is told in the approvals channel, with no button and
+// nothing secret, to reveal from cakegate's Home tab, and the notification is done.
+func TestRefusedRevealDMPointsToTheHomeTab(t *testing.T) {
+	fake := slacktest.New()
+	fake.Start()
+	t.Cleanup(fake.Close)
+	fake.AddUser(slacktest.User{ID: "U0BOB", Name: "bob"})
+	fake.BlockDMs("U0BOB", "cannot_dm_bot")
+	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	store := commandstest.NewStore()
+	r := &commands.Request{Requester: "U0BOB", Role: "viewer", State: commands.StateApproved, Duration: time.Hour, RevealBy: clock.Now().Add(24 * time.Hour)}
+	if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
+		t.Fatal(err)
+	}
+	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyReveal, Request: r.ID, CreatedAt: clock.Now()})
+	b := New(Config{
+		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
+		Slack:    slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
+		Outbox:   store,
+		Requests: store,
+	})
+	if n := deliverOutbox(t, b); n != 1 {
+		t.Fatalf("delivered %d, want the Reveal notice, by the channel", n)
+	}
+	if _, queued := store.Queued(7); queued {
+		t.Fatal("the Reveal notice is still queued: it would be retried until the approval lapses")
+	}
+	msgs := fake.Messages(outboxChannel)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "<@U0BOB>") || !strings.Contains(msgs[0].Text, "*Home* tab") || len(msgs[0].Blocks) > 0 && string(msgs[0].Blocks) != "null" {
+		t.Fatalf("approvals channel holds %+v, want one plain notice to bob pointing to the Home tab", msgs)
+	}
+}

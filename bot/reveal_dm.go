@@ -14,15 +14,45 @@ import (
 // records where, so the message follows the request (revealed, lapsed, ended).
 func (b *Bot) sendRevealDM(ctx context.Context, r *commands.Request) error {
 	channel, err := b.openDM(ctx, r.Requester)
+	if isRefusedForGood(err) {
+		return b.revealElsewhere(ctx, r, err)
+	}
 	if err != nil {
 		return err
 	}
 	fallback, blocks := RevealMessage(r)
-	ch, ts, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+	var ch, ts string
+	err = callIn(ctx, dmOf(r.Requester), func() (err error) {
+		ch, ts, err = b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
+	if isRefusedForGood(err) {
+		return b.revealElsewhere(ctx, r, err)
+	}
 	if err != nil {
 		return fmt.Errorf("send the Reveal button of %s: %w", r.ID, err)
 	}
 	return b.svc.RecordRevealMessage(ctx, r.ID, commands.MessageRef{Channel: ch, TS: ts})
+}
+
+// revealElsewhere tells a requester whom Slack will not let cakegate message directly
+// (they blocked the app, or Slack refuses for another reason no retry mends) where their
+// Reveal token button is: on cakegate's Home tab, which they can open any time. It is said
+// where the request's approvers read, with no button and nothing secret; retrying the
+// direct message until the approval lapsed told them nothing.
+func (b *Bot) revealElsewhere(ctx context.Context, r *commands.Request, refused error) error {
+	b.log.Warn("requester cannot be messaged directly; pointing them to the Home tab to reveal", "request", r.ID.String(), "err", refused)
+	text := fmt.Sprintf(":white_check_mark: %s: %s is approved, and Slack does not let me message you directly. Open my *Home* tab (click my name, then Home) and click *Reveal token* there, by %s.",
+		commands.Mention(r.Requester), r.ID, slackDate(r.RevealBy))
+	if !r.StartAt.IsZero() && b.now().Before(r.StartAt) {
+		text = fmt.Sprintf(":white_check_mark: %s: %s is approved, and Slack does not let me message you directly. From %s, open my *Home* tab (click my name, then Home) and click *Reveal token* there, by %s.",
+			commands.Mention(r.Requester), r.ID, slackDate(r.StartAt), slackDate(r.RevealBy))
+	}
+	channel := b.channelOf(r)
+	return callIn(ctx, channel, func() error {
+		_, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false))
+		return err
+	})
 }
 
 // updateRevealDM brings the Reveal DM of r up to date: the button stays while revealing (or
