@@ -62,7 +62,7 @@ var actions = []action{
 	{"clock-jump", 1, (*World).clockJump},
 	{"leaver", 1, (*World).leave},
 	{"withdraw", 2, (*World).withdrawApproval},
-	{"reissue-then-extend", 1, (*World).reissueThenExtend},
+	{"reissue-then-extend", 3, (*World).reissueThenExtend},
 	{"request-burst", 1, (*World).requestBurst},
 	{"orphans-delete", 1, (*World).orphansDelete},
 	{"approve-own", 2, (*World).approveOwn},
