@@ -60,6 +60,13 @@ func runBinary(t *testing.T, env []string, args ...string) (string, string, int)
 	t.Helper()
 	cmd := exec.Command(cakegateBinary(t), args...)
 	cmd.Env = append(os.Environ(), env...)
+	return runCommand(t, cmd)
+}
+
+// runCommand runs cmd and returns what it printed and its exit code; a command that could
+// not be run fails the test.
+func runCommand(t *testing.T, cmd *exec.Cmd) (string, string, int) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -338,22 +338,7 @@ func TestFailoverDuringProvisioning(t *testing.T) {
 	leader := c.nextLeader(ctx, nil)
 	victim := leader.proc
 
-	if err := c.post(ctx, victim, "/slack/commands", slacktest.SlashCommandForm(slack.SlashCommand{
-		Command: "/cakegate", Text: `request role=viewer devices=SN-1001 for=1h reason="failover test"`,
-		UserID: sandboxAlice, ChannelID: sandboxChannel, TeamID: slacktest.DefaultTeamID,
-		ResponseURL: c.slack.ResponseURLFor(sandboxChannel, sandboxAlice, ""), TriggerID: c.slack.NewTriggerID(sandboxAlice),
-	})); err != nil {
-		t.Fatal(err)
-	}
-	msg := c.waitMessage(ctx, t, "approval message", func(s *slacktest.Server) []slacktest.Message { return s.Messages(sandboxChannel) }, "[Approve]")
-	c.click(ctx, t, victim, sandboxAnn, msg, "cakegate_approve")
-	reveal := c.waitMessage(ctx, t, "Reveal DM", func(s *slacktest.Server) []slacktest.Message { return s.DMs(sandboxAlice) }, "[Reveal token]")
-
-	c.datacake.Hold()
-	c.click(ctx, t, victim, sandboxAlice, reveal, "cakegate_reveal")
-	if err := c.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
-		t.Fatalf("the reveal never reached Datacake: %v", err)
-	}
+	reveal := c.revealHeld(ctx, t, victim, victim, "failover test")
 	victim.kill(t)
 	killed := time.Now()
 	c.datacake.Release()
@@ -386,6 +371,29 @@ func TestFailoverDuringProvisioning(t *testing.T) {
 	if n := len(c.slack.Messages(sandboxChannel)); n != 1 {
 		t.Errorf("%d messages in the approvals channel, want the one approval message", n)
 	}
+}
+
+// revealHeld has alice ask (through front), ann approve, and alice click Reveal token on
+// revealer, whose create Datacake then holds: it returns once Datacake holds it, with the
+// Reveal DM. Release the hold with c.datacake.Release.
+func (c *cluster) revealHeld(ctx context.Context, t *testing.T, front, revealer *process, reason string) slacktest.Message {
+	t.Helper()
+	if err := c.post(ctx, front, "/slack/commands", slacktest.SlashCommandForm(slack.SlashCommand{
+		Command: "/cakegate", Text: `request role=viewer devices=SN-1001 for=1h reason="` + reason + `"`,
+		UserID: sandboxAlice, ChannelID: sandboxChannel, TeamID: slacktest.DefaultTeamID,
+		ResponseURL: c.slack.ResponseURLFor(sandboxChannel, sandboxAlice, ""), TriggerID: c.slack.NewTriggerID(sandboxAlice),
+	})); err != nil {
+		t.Fatal(err)
+	}
+	msg := c.waitMessage(ctx, t, "approval message", func(s *slacktest.Server) []slacktest.Message { return s.Messages(sandboxChannel) }, "[Approve]")
+	c.click(ctx, t, front, sandboxAnn, msg, "cakegate_approve")
+	reveal := c.waitMessage(ctx, t, "Reveal DM", func(s *slacktest.Server) []slacktest.Message { return s.DMs(sandboxAlice) }, "[Reveal token]")
+	c.datacake.Hold()
+	c.click(ctx, t, revealer, sandboxAlice, reveal, "cakegate_reveal")
+	if err := c.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
+		t.Fatalf("the reveal never reached Datacake: %v", err)
+	}
+	return reveal
 }
 
 // waitMessage waits for a message among those list returns whose rendering contains want.

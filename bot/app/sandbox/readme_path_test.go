@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,16 +299,8 @@ func runInDir(t *testing.T, dir string, env []string, args ...string) binaryRun 
 	t.Helper()
 	cmd := exec.Command(filepath.Join(dir, "cakegate"), args...)
 	cmd.Dir, cmd.Env = dir, env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return binaryRun{code, stdout.String(), stderr.String()}
+	stdout, stderr, code := runCommand(t, cmd)
+	return binaryRun{code, stdout, stderr}
 }
 
 // binaryRun is what one run of cakegate printed and returned.

@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/cakegate/cakegate/bot/app"
-	"github.com/cakegate/cakegate/bot/slacktest"
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/state"
 )
@@ -61,24 +59,9 @@ func testTakeover(t *testing.T, killLeader bool) {
 		}
 	}
 
-	if err := c.post(ctx, front, "/slack/commands", slacktest.SlashCommandForm(slack.SlashCommand{
-		Command: "/cakegate", Text: `request role=viewer devices=SN-1001 for=1h reason="takeover test"`,
-		UserID: sandboxAlice, ChannelID: sandboxChannel, TeamID: slacktest.DefaultTeamID,
-		ResponseURL: c.slack.ResponseURLFor(sandboxChannel, sandboxAlice, ""), TriggerID: c.slack.NewTriggerID(sandboxAlice),
-	})); err != nil {
-		t.Fatal(err)
-	}
-	msg := c.waitMessage(ctx, t, "approval message", func(s *slacktest.Server) []slacktest.Message { return s.Messages(sandboxChannel) }, "[Approve]")
-	c.click(ctx, t, front, sandboxAnn, msg, "cakegate_approve")
-	reveal := c.waitMessage(ctx, t, "Reveal DM", func(s *slacktest.Server) []slacktest.Message { return s.DMs(sandboxAlice) }, "[Reveal token]")
-
 	// The victim's create reaches Datacake, which makes the API user; the answer never
 	// comes back, because the victim dies first.
-	c.datacake.Hold()
-	c.click(ctx, t, victim, sandboxAlice, reveal, "cakegate_reveal")
-	if err := c.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
-		t.Fatalf("the reveal never reached Datacake: %v", err)
-	}
+	reveal := c.revealHeld(ctx, t, front, victim, "takeover test")
 	installation, _, _ := c.store.Installation()
 	unseen := c.datacake.AddAPIUserOutOfBand(sandboxWorkspace, commands.APIUserName(installation, 1, sandboxAlice))
 	// When etcd ends the victim's session, it deletes the victim's registration.
@@ -156,22 +139,7 @@ func TestShutdownKeepsSessionUntilRevealDone(t *testing.T) {
 			victim = p
 		}
 	}
-	if err := c.post(ctx, victim, "/slack/commands", slacktest.SlashCommandForm(slack.SlashCommand{
-		Command: "/cakegate", Text: `request role=viewer devices=SN-1001 for=1h reason="shutdown test"`,
-		UserID: sandboxAlice, ChannelID: sandboxChannel, TeamID: slacktest.DefaultTeamID,
-		ResponseURL: c.slack.ResponseURLFor(sandboxChannel, sandboxAlice, ""), TriggerID: c.slack.NewTriggerID(sandboxAlice),
-	})); err != nil {
-		t.Fatal(err)
-	}
-	msg := c.waitMessage(ctx, t, "approval message", func(s *slacktest.Server) []slacktest.Message { return s.Messages(sandboxChannel) }, "[Approve]")
-	c.click(ctx, t, victim, sandboxAnn, msg, "cakegate_approve")
-	reveal := c.waitMessage(ctx, t, "Reveal DM", func(s *slacktest.Server) []slacktest.Message { return s.DMs(sandboxAlice) }, "[Reveal token]")
-
-	c.datacake.Hold()
-	c.click(ctx, t, victim, sandboxAlice, reveal, "cakegate_reveal")
-	if err := c.datacake.WaitHeld(ctx, "NewApiUser"); err != nil {
-		t.Fatalf("the reveal never reached Datacake: %v", err)
-	}
+	c.revealHeld(ctx, t, victim, victim, "shutdown test")
 	client := c.etcd.Client(t)
 	before, err := client.Get(ctx, c.prefix+"runs/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
