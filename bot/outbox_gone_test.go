@@ -99,12 +99,7 @@ func TestDeliverOutboxRefusedDMKeepsOtherPaths(t *testing.T) {
 	store.Enqueue(commands.Notification{ID: 8, Kind: commands.NotifyUser, To: "U0BOB", Text: "second", CreatedAt: clock.Now()})
 	store.Enqueue(commands.Notification{ID: 9, Kind: commands.NotifyRequester, Request: r.ID, Text: r.ID.String() + " was denied.", CreatedAt: clock.Now()})
 	store.Enqueue(commands.Notification{ID: 10, Kind: commands.NotifyReminder, Request: r.ID, CreatedAt: clock.Now()})
-	b := New(Config{
-		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
-		Slack:    slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
-		Outbox:   store,
-		Requests: store,
-	})
+	b := refusalBot(clock, store, slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())))
 
 	if n := deliverOutbox(t, b); n != 2 {
 		t.Fatalf("delivered %d, want the requester's notice (by the channel) and the reminder (nothing to say)", n)
@@ -155,12 +150,7 @@ func TestApprovalUpdateNotHeldByARefusedDM(t *testing.T) {
 			}
 			store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyApprovalUpdate, Request: r.ID, CreatedAt: clock.Now()})
 			fake.BlockDMs(blocked, "cannot_dm_bot")
-			b := New(Config{
-				Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
-				Slack:    api,
-				Outbox:   store,
-				Requests: store,
-			})
+			b := refusalBot(clock, store, api)
 			if n := deliverOutbox(t, b); n != 1 {
 				waiting, _ := store.Queued(7)
 				t.Fatalf("delivered %d, want the update (it waits: %+v)", n, waiting)
@@ -189,12 +179,7 @@ func TestRefusedRevealDMPointsToTheHomeTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyReveal, Request: r.ID, CreatedAt: clock.Now()})
-	b := New(Config{
-		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
-		Slack:    slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())),
-		Outbox:   store,
-		Requests: store,
-	})
+	b := refusalBot(clock, store, slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())))
 	if n := deliverOutbox(t, b); n != 1 {
 		t.Fatalf("delivered %d, want the Reveal notice, by the channel", n)
 	}
@@ -205,4 +190,15 @@ func TestRefusedRevealDMPointsToTheHomeTab(t *testing.T) {
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "<@U0BOB>") || !strings.Contains(msgs[0].Text, "*Home* tab") || len(msgs[0].Blocks) > 0 && string(msgs[0].Blocks) != "null" {
 		t.Fatalf("approvals channel holds %+v, want one plain notice to bob pointing to the Home tab", msgs)
 	}
+}
+
+// refusalBot is a Bot whose outbox and requests are store, posting to outboxChannel
+// through api.
+func refusalBot(clock *commandstest.Clock, store *commandstest.Store, api *slack.Client) *Bot {
+	return New(Config{
+		Service:  &commands.Service{Policy: &commands.Policy{ApprovalsChannel: outboxChannel}, Clock: clock, Journal: store},
+		Slack:    api,
+		Outbox:   store,
+		Requests: store,
+	})
 }
