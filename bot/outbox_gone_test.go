@@ -167,28 +167,40 @@ func TestApprovalUpdateNotHeldByARefusedDM(t *testing.T) {
 // the approval lapses: the requester is told in the approvals channel, with no button and
 // nothing secret, to reveal from cakegate's Home tab, and the notification is done.
 func TestRefusedRevealDMPointsToTheHomeTab(t *testing.T) {
-	fake := slacktest.New()
-	fake.Start()
-	t.Cleanup(fake.Close)
-	fake.AddUser(slacktest.User{ID: "U0BOB", Name: "bob"})
-	fake.BlockDMs("U0BOB", "cannot_dm_bot")
-	clock := commandstest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
-	store := commandstest.NewStore()
-	r := &commands.Request{Requester: "U0BOB", Role: "viewer", State: commands.StateApproved, Duration: time.Hour, RevealBy: clock.Now().Add(24 * time.Hour)}
-	if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
-		t.Fatal(err)
-	}
-	store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyReveal, Request: r.ID, CreatedAt: clock.Now()})
-	b := refusalBot(clock, store, slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())))
-	if n := deliverOutbox(t, b); n != 1 {
-		t.Fatalf("delivered %d, want the Reveal notice, by the channel", n)
-	}
-	if _, queued := store.Queued(7); queued {
-		t.Fatal("the Reveal notice is still queued: it would be retried until the approval lapses")
-	}
-	msgs := fake.Messages(outboxChannel)
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "<@U0BOB>") || !strings.Contains(msgs[0].Text, "*Home* tab") || len(msgs[0].Blocks) > 0 && string(msgs[0].Blocks) != "null" {
-		t.Fatalf("approvals channel holds %+v, want one plain notice to bob pointing to the Home tab", msgs)
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		start time.Time
+		want  string
+	}{
+		{"Now", time.Time{}, "Open my *Home* tab"},
+		{"Scheduled", now.Add(3 * time.Hour), "From <!date^"}, // Reveal works from the start
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := slacktest.New()
+			fake.Start()
+			t.Cleanup(fake.Close)
+			fake.AddUser(slacktest.User{ID: "U0BOB", Name: "bob"})
+			fake.BlockDMs("U0BOB", "cannot_dm_bot")
+			clock := commandstest.NewClock(now)
+			store := commandstest.NewStore()
+			r := &commands.Request{Requester: "U0BOB", Role: "viewer", State: commands.StateApproved, Duration: time.Hour, StartAt: tc.start, RevealBy: now.Add(24 * time.Hour)}
+			if err := store.Create(context.Background(), r, commands.Change{}, commands.CreateRules{}); err != nil {
+				t.Fatal(err)
+			}
+			store.Enqueue(commands.Notification{ID: 7, Kind: commands.NotifyReveal, Request: r.ID, CreatedAt: now})
+			b := refusalBot(clock, store, slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(fake.URL())))
+			if n := deliverOutbox(t, b); n != 1 {
+				t.Fatalf("delivered %d, want the Reveal notice, by the channel", n)
+			}
+			if _, queued := store.Queued(7); queued {
+				t.Fatal("the Reveal notice is still queued: it would be retried until the approval lapses")
+			}
+			msgs := fake.Messages(outboxChannel)
+			if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "<@U0BOB>") || !strings.Contains(msgs[0].Text, tc.want) || len(msgs[0].Blocks) > 0 && string(msgs[0].Blocks) != "null" {
+				t.Fatalf("approvals channel holds %+v, want one plain notice to bob with %q", msgs, tc.want)
+			}
+		})
 	}
 }
 

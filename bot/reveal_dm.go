@@ -42,12 +42,12 @@ func (b *Bot) sendRevealDM(ctx context.Context, r *commands.Request) error {
 // direct message until the approval lapsed told them nothing.
 func (b *Bot) revealElsewhere(ctx context.Context, r *commands.Request, refused error) error {
 	b.log.Warn("requester cannot be messaged directly; pointing them to the Home tab to reveal", "request", r.ID.String(), "err", refused)
-	text := fmt.Sprintf(":white_check_mark: %s: %s is approved, and Slack does not let me message you directly. Open my *Home* tab (click my name, then Home) and click *Reveal token* there, by %s.",
-		commands.Mention(r.Requester), r.ID, slackDate(r.RevealBy))
+	when := "Open"
 	if !r.StartAt.IsZero() && b.now().Before(r.StartAt) {
-		text = fmt.Sprintf(":white_check_mark: %s: %s is approved, and Slack does not let me message you directly. From %s, open my *Home* tab (click my name, then Home) and click *Reveal token* there, by %s.",
-			commands.Mention(r.Requester), r.ID, slackDate(r.StartAt), slackDate(r.RevealBy))
+		when = "From " + slackDate(r.StartAt) + ", open"
 	}
+	text := fmt.Sprintf(":white_check_mark: %s: %s is approved, and Slack does not let me message you directly. %s my *Home* tab (click my name, then Home) and click *Reveal token* there, by %s.",
+		commands.Mention(r.Requester), r.ID, when, slackDate(r.RevealBy))
 	channel := b.channelOf(r)
 	return callIn(ctx, channel, func() error {
 		_, _, err := b.slack.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false))
