@@ -66,9 +66,11 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 		}
 		// Slack's own retries of an event say so, and are deduplicated by event id instead:
 		// when the first delivery was refused, the retry is the only one. The header is not
-		// signed, so only events, which carry their own id, may use it.
+		// signed, so only events, which carry their own id, may use it. A slash command's
+		// signature is checked behind its acknowledgement (acceptCommand).
 		eventRetry := r.URL.Path == "/slack/events" && r.Header.Get("X-Slack-Retry-Num") != ""
-		if !eventRetry && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
+		command := r.URL.Path == "/slack/commands"
+		if !eventRetry && !command && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
 			b.log.Info("dropped a repeated delivery of a signed request", "path", r.URL.Path)
 			w.WriteHeader(http.StatusOK)
 			return
@@ -99,7 +101,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	switch err := b.acceptCommand(sc); {
+	switch err := b.acceptCommand(sc, r.Header.Get("X-Slack-Signature")); {
 	case errors.Is(err, ErrForeign):
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return

@@ -13,15 +13,27 @@ import (
 // acceptCommand takes a slash command that is to be acknowledged and works on it in the
 // background. It refuses one for another workspace or app (ErrForeign), and all while the
 // bot is shutting down (ErrShuttingDown); a repeated one is accepted and dropped.
-func (b *Bot) acceptCommand(sc slack.SlashCommand) error {
+//
+// Whether it was taken before (its signature over HTTP, "" over Socket Mode, whose
+// envelope was checked already; and its trigger id) is asked in the background too: the
+// acknowledgement is the same empty answer either way, and the question is a write to the
+// store (an fsync, or a round trip to etcd) that a burst of commands would otherwise wait
+// for, one after another, within Slack's 3 s.
+func (b *Bot) acceptCommand(sc slack.SlashCommand, signature string) error {
 	if b.foreign("slash command", sc.TeamID, sc.APIAppID, sc.EnterpriseID) {
 		return ErrForeign
 	}
-	if b.replayedCommand(sc) {
-		b.log.Info("dropped a repeated slash command", "user", sc.UserID)
-		return nil
-	}
-	if !b.async(func(ctx context.Context) { b.handleCommand(ctx, sc) }) {
+	if !b.async(func(ctx context.Context) {
+		if b.replayedSignature(signature) {
+			b.log.Info("dropped a repeated delivery of a signed request", "path", "/slack/commands")
+			return
+		}
+		if b.replayedCommand(sc) {
+			b.log.Info("dropped a repeated slash command", "user", sc.UserID)
+			return
+		}
+		b.handleCommand(ctx, sc)
+	}) {
 		return ErrShuttingDown
 	}
 	return nil

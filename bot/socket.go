@@ -78,7 +78,7 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		if !ok || evt.Request == nil {
 			return
 		}
-		switch err := b.acceptCommand(sc); {
+		switch err := b.acceptCommand(sc, ""); {
 		case errors.Is(err, ErrForeign):
 			b.ack(client, evt, nil) // acknowledged, so Slack does not send it again; dropped
 		case err != nil:

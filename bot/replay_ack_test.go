@@ -1,0 +1,106 @@
+package bot_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/cakegate/cakegate/bot"
+	"github.com/cakegate/cakegate/bot/slacktest"
+)
+
+// heldReplays is a store's replay record whose answers wait until the test lets them go,
+// as a store busy with an fsync, or an etcd far away, makes them wait.
+type heldReplays struct {
+	asked    chan string
+	release  chan struct{}
+	answered atomic.Int32 // answers given, or given up on
+	mu       sync.Mutex
+	seen     map[string]bool
+}
+
+func (h *heldReplays) Remember(ctx context.Context, key string, now, until time.Time) (bool, error) {
+	h.asked <- key
+	defer h.answered.Add(1)
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	first := !h.seen[key]
+	h.seen[key] = true
+	return first, nil
+}
+
+func (h *heldReplays) Forget(ctx context.Context, key string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.seen, key)
+	return nil
+}
+
+// TestCommandAcknowledgedBeforeTheReplayAnswer: a slash command is acknowledged while the
+// store has not yet said whether it was taken before (a burst would otherwise queue its
+// acknowledgements behind the store's writes); the command is then worked on once the
+// store says it is new, and the same delivery sent again is still dropped.
+func TestCommandAcknowledgedBeforeTheReplayAnswer(t *testing.T) {
+	f := newHomeFixture(t)
+	replays := &heldReplays{asked: make(chan string, 8), release: make(chan struct{}), seen: map[string]bool{}}
+	b := bot.New(bot.Config{
+		Service:       f.svc,
+		Slack:         slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL())),
+		SigningSecret: homeSecret,
+		Requests:      f.svc.Store,
+		Replays:       replays,
+	})
+	srv := httptest.NewServer(b.Handler(nil))
+	t.Cleanup(srv.Close)
+	body := slacktest.SlashCommandForm(slack.SlashCommand{
+		Command: "/cakegate", Text: `request role=viewer devices=SN-1002 reason="check the freezer"`,
+		UserID: "U0ALICE", ChannelID: "C0GENERAL", TeamID: slacktest.DefaultTeamID,
+		ResponseURL: f.slack.NewResponseURL(), TriggerID: f.slack.NewTriggerID("U0ALICE"),
+	})
+	req, err := slacktest.SignedRequest(srv.URL+"/slack/commands", body, homeSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("answered %d, want 200", resp.StatusCode)
+	}
+	if n := replays.answered.Load(); n != 0 {
+		t.Fatalf("the acknowledgement waited for %d answers of the store", n)
+	}
+	select {
+	case key := <-replays.asked:
+		t.Logf("acknowledged while the store was asked about %s", key)
+	case <-homeContext(t).Done():
+		t.Fatal("the store was never asked whether the command was taken before")
+	}
+	close(replays.release)
+
+	// The same delivery again: acknowledged, and dropped by the store's answer.
+	sendTwice(t, req, body, nil)
+	if err := b.Shutdown(homeContext(t)); err != nil {
+		t.Fatalf("work did not end: %v", err)
+	}
+	mine, err := f.svc.List(homeContext(t), "U0ALICE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 1 {
+		t.Fatalf("%d requests from one command delivered three times, want 1", len(mine))
+	}
+}
