@@ -23,7 +23,7 @@ var (
 )
 
 // cakegateBinary builds cakegate once per test run, so commands are tested as users run them.
-func cakegateBinary(t *testing.T) string {
+func cakegateBinary(t testing.TB) string {
 	t.Helper()
 	binaryOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "cakegate-bin-")
@@ -47,6 +47,10 @@ func cakegateBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(bareHandlerEnv) != "" {
+		serveBareHandler()
+		return
+	}
 	code := m.Run()
 	if binaryPath != "" && binaryErr == nil {
 		os.RemoveAll(filepath.Dir(binaryPath))
