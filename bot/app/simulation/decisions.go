@@ -47,6 +47,13 @@ type requestFacts struct {
 	approvedAt      time.Time
 	withdrawnAt     time.Time // zero: not taken back
 	revealed        bool      // its token was revealed once
+	// grantEnd is set when cakegate stopped while making its token after an API user was
+	// made for it (commands.unreveal with shown): if its grant was recorded, nobody can
+	// tell whether that token left, so the grant keeps its life and Reveal works until its
+	// end (the first API user's creation plus the duration), even past the approval's own
+	// deadline; if it was not, the approval's deadline holds. The model cannot tell the
+	// two apart, so a reveal is late after both.
+	grantEnd time.Time
 	// startAt and duration are a scheduled request's start (zero for none) and duration.
 	startAt  time.Time
 	duration time.Duration
@@ -158,7 +165,11 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 	case e.To == commands.StateApproved && e.From == commands.StatePending:
 		facts.approvedAt = e.At
 	case e.Action == "reveal" && e.From == commands.StateApproved && !facts.revealed:
-		if !facts.approvedAt.IsZero() && !e.At.Before(facts.revealDeadline()) {
+		if !facts.grantEnd.IsZero() {
+			if end := later(facts.grantEnd, facts.revealDeadline()); !e.At.Before(end) {
+				add(invNoLateToken, "%s was revealed at %s, after its approval lapsed and the grant whose token may have left ended (%s)", e.Request, e.At.Format(time.DateTime), end.Format(time.DateTime))
+			}
+		} else if !facts.approvedAt.IsZero() && !e.At.Before(facts.revealDeadline()) {
 			add(invNoLateToken, "%s was revealed at %s, after its approval of %s lapsed (at %s)", e.Request, e.At.Format(time.DateTime), facts.approvedAt.Format(time.DateTime), facts.revealDeadline().Format(time.DateTime))
 		}
 		if e.At.Before(facts.startAt) && !facts.approvedAt.After(facts.startAt) {
@@ -169,10 +180,18 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 		}
 	case e.Action == "revealed":
 		facts.revealed = true
+	case e.Action == "unrevealed" && e.Detail == stoppedWhileCreating && facts.grantEnd.IsZero():
+		if made, ok := w.model.firstUserFor(requestKey{w.installation, w.generation, e.Request}, e.At); ok {
+			facts.grantEnd = made.Add(facts.duration)
+		}
 	case withdrawal(e) && facts.withdrawnAt.IsZero():
 		facts.withdrawnAt = e.At
 	}
 }
+
+// stoppedWhileCreating is the detail of the audit event reconcile writes when it finds a
+// request cakegate stopped making the token of (commands.Service.Reconcile).
+const stoppedWhileCreating = "cakegate stopped while creating it"
 
 // apiUserInDetail finds the API user an orphan's audit detail names: "API user NAME (ID)".
 var apiUserInDetail = regexp.MustCompile(`API user \S+ \(([0-9a-f-]{36})\)`)

@@ -161,6 +161,19 @@ func (f *userFact) key() (requestKey, bool) {
 	return requestKey{f.installation, f.generation, id}, true
 }
 
+// firstUserFor is when the first API user cakegate made for request k, by until, was
+// created.
+func (m *model) firstUserFor(k requestKey, until time.Time) (time.Time, bool) {
+	var first time.Time
+	for _, id := range m.order {
+		f := m.users[id]
+		if fk, ok := f.key(); ok && fk == k && !f.created.After(until) && (first.IsZero() || f.created.Before(first)) {
+			first = f.created
+		}
+	}
+	return first, !first.IsZero()
+}
+
 // live reports whether the API user id was live at the last check.
 func (m *model) live(id string) bool {
 	f, ok := m.users[id]
