@@ -52,7 +52,8 @@ func TestLifetimeCountsFromTheFirstReveal(t *testing.T) {
 // TestLifetimeOfATokenShownThenTakenOver: the token was shown, but the write marking the
 // request active failed; reconcile deletes the API user and lets its requester reveal
 // again. The token that left started the grant's clock: revealing again keeps its end, and
-// an extension counts from it (a bug the simulation found, seed 22).
+// an extension counts from it (a bug the simulation found, seed 22). The requester is
+// told the token they may have seen no longer works.
 func TestLifetimeOfATokenShownThenTakenOver(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
@@ -61,6 +62,13 @@ func TestLifetimeOfATokenShownThenTakenOver(t *testing.T) {
 	e.clock.Advance(commands.ProvisionLease)
 	if res, _ := e.svc.Reconcile(ctx); res.Reopened != 1 {
 		t.Fatalf("got %+v, want it taken over", res)
+	}
+	// The token reached the screen: the requester is not told they could not see it.
+	e.wantRequesterTold(t, first.ID, "if it was shown to you, it no longer works")
+	for _, n := range e.store.Notifications(first.ID) {
+		if strings.Contains(n.Text, "before you could see it") {
+			t.Errorf("the requester of a token that was shown is told %q", n.Text)
+		}
 	}
 	e.clock.Advance(2 * time.Hour)
 	again := e.reveal(t, first.ID)

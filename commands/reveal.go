@@ -151,12 +151,18 @@ func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why strin
 		if err := moveTo(r, StateApproved, "reveal"); err != nil {
 			return Change{}, err
 		}
+		// What the requester is told: a token that may have reached their screen is not
+		// one they "could not see".
+		told := ":warning: The token of %s was deleted before you could see it (%s). Click *Reveal token* in the approval message again; you can until %s."
 		if r.Grant != nil && (shown || !r.RevealedAt.IsZero()) {
 			if r.RevealedAt.IsZero() {
 				r.RevealedAt = r.Grant.CreatedAt
 			}
 			r.EndsAt = r.Grant.ExpiresAt
 			r.RevealBy = r.EndsAt
+			if shown {
+				told = ":warning: The token of %s was deleted (%s); if it was shown to you, it no longer works. Click *Reveal token* in the approval message again for a new one; you can until %s."
+			}
 		}
 		if r.RevealBy.IsZero() {
 			r.RevealBy = s.now().Add(s.Policy.RevealWindow())
@@ -164,10 +170,8 @@ func (s *Service) unreveal(ctx context.Context, id RequestID, apiUser, why strin
 		r.Grant = nil
 		r.ProvisionedBy, r.LeaseUntil, r.UpdatedAt = "", time.Time{}, s.now()
 		return Change{
-			Audit: []AuditEvent{s.event(r, Actor, "unrevealed", from, why)},
-			Outbox: []Notification{s.notify(r, NotifyRequester, fmt.Sprintf(
-				":warning: The token of %s was deleted before you could see it (%s). Click *Reveal token* in the approval message again; you can until %s.",
-				r.ID, why, r.RevealBy.UTC().Format("2006-01-02 15:04 UTC")))},
+			Audit:  []AuditEvent{s.event(r, Actor, "unrevealed", from, why)},
+			Outbox: []Notification{s.notify(r, NotifyRequester, fmt.Sprintf(told, r.ID, why, r.RevealBy.UTC().Format("2006-01-02 15:04 UTC")))},
 		}, nil
 	})
 }
