@@ -34,7 +34,7 @@ func (s *Service) Extend(ctx context.Context, id RequestID, user string, d time.
 			return Change{}, err
 		}
 		if d > room {
-			return Change{}, Errorf(CodeTooLong, "role %s allows at most %s in all, so %s can be extended by at most %s.", role.Name, FormatDuration(role.MaxDuration), r.ID, FormatDuration(room))
+			return Change{}, Errorf(CodeTooLong, "%s at most %s in all, so %s can be extended by at most %s.", allowsWho(role), FormatDuration(role.MaxDuration), r.ID, FormatDuration(room))
 		}
 		now := s.now()
 		r.UpdatedAt = now
@@ -106,9 +106,21 @@ func extensionRoom(r *Request, user string, role *Role) (time.Duration, error) {
 func lifetimeLeft(r *Request, role *Role) (time.Duration, error) {
 	room := r.LifeStart().Add(role.MaxDuration).Sub(r.Grant.ExpiresAt).Truncate(time.Minute)
 	if room <= 0 {
+		if role.Name == AdoptedRole {
+			return 0, Errorf(CodeTooLong, "%s already runs for the longest the policy allows an adopted API user (%s); it is deleted when it ends.", r.ID, FormatDuration(role.MaxDuration))
+		}
 		return 0, Errorf(CodeTooLong, "%s already runs for role %s's maximum of %s; ask for a new token with `/cakegate request` when it ends.", r.ID, role.Name, FormatDuration(role.MaxDuration))
 	}
 	return room, nil
+}
+
+// allowsWho begins a sentence on what caps a grant's life: its role, or for an adopted API
+// user (whose record's role is no role of the policy) the policy's adopt_max.
+func allowsWho(role *Role) string {
+	if role.Name == AdoptedRole {
+		return "the policy allows an adopted API user"
+	}
+	return "role " + role.Name + " allows"
 }
 
 // applyExtension moves the expiry and forgets reminders already sent, so the new expiry
@@ -174,7 +186,11 @@ func (s *Service) approveExtension(ctx context.Context, r *Request, approver str
 				return Change{}, err
 			}
 			if ext.Duration > room {
-				return Change{}, Errorf(CodeTooLong, "role %s now allows %s only %s more, not the %s asked for; deny it and ask for less.", role.Name, r.ID, FormatDuration(room), FormatDuration(ext.Duration))
+				limit := "role " + role.Name
+				if role.Name == AdoptedRole {
+					limit = "the policy's limit for adopted API users"
+				}
+				return Change{}, Errorf(CodeTooLong, "%s now allows %s only %s more, not the %s asked for; deny it and ask for less.", limit, r.ID, FormatDuration(room), FormatDuration(ext.Duration))
 			}
 		}
 		applied := s.applyExtension(r, approver, ext.Duration, "approved by "+approver)

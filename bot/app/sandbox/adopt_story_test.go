@@ -126,6 +126,10 @@ func TestAdoptRemindedDeletedAtItsEnd(t *testing.T) {
 	if want := r.Grant.ExpiresAt.Add(24 * time.Hour); !end.Equal(want) {
 		t.Fatalf("extended to %v, want %v", end, want)
 	}
+	// Past adopt_max: told in words about adopted API users, not as a role named "adopted".
+	if answer, _ := s.slash(ctx, sandboxAlice, "extend R1 60d"); !strings.Contains(answer, "the policy allows an adopted API user at most 30d in all") || strings.Contains(answer, "role adopted") {
+		t.Fatalf("extend past adopt_max: %q", answer)
+	}
 	s.clock.Set(end.Add(-time.Minute))
 	if n := s.datacake.CallCount("DeleteApiUser"); n != 0 {
 		t.Fatalf("%d deletes before the adoption's end", n)
