@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,4 +111,23 @@ func withTemplateHint(role *Role, pol *Policy, name string) *Role {
 	c := *role
 	c.Reason.Hint = t.ReasonHint
 	return &c
+}
+
+// TemplateDevices resolves the devices template name gives as a request from it resolves
+// them: each must exist in the workspace and be open to the template's role. check-config
+// asks it, so a template whose device was renamed or removed is found before someone
+// clicks it. A template that leaves the devices to the requester gives none.
+func (s *Service) TemplateDevices(ctx context.Context, name string) ([]Device, error) {
+	t, ok := s.Policy.Template(name)
+	if !ok {
+		return nil, Errorf(CodeNotFound, "there is no template %s.", Escape(strconv.Quote(name)))
+	}
+	role, ok := s.Policy.Role(t.Role)
+	if !ok {
+		return nil, Errorf(CodeUnknownRole, "template %s names role %s, which the policy does not have.", Escape(name), Escape(t.Role))
+	}
+	if len(t.Devices) == 0 {
+		return nil, nil
+	}
+	return s.resolveDevices(ctx, role, slices.Clone(t.Devices))
 }

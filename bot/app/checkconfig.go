@@ -321,6 +321,9 @@ func checkDatacake(ctx context.Context, c *checker, cfg Config, policy *commands
 	default:
 		c.ok("Datacake token has the members permission in workspace %s", policy.Workspace)
 	}
+	if err == nil {
+		checkTemplateDevices(ctx, c, client, policy)
+	}
 }
 
 func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Policy) {

@@ -37,6 +37,7 @@ func newCheckConfigWorld(t *testing.T) *checkConfigWorld {
 	w.slack.AddUserGroup("S0OPS", sandboxBob)
 	w.slack.AddChannel(sandboxChannel, "cakegate-approvals")
 	w.datacake.AddWorkspace(sandboxWorkspace, "Acme", "acme")
+	w.datacake.AddDevice(sandboxWorkspace, datacaketest.Device{Name: "Boiler room", Serial: "SN-1001", Online: true})
 	w.datacake.AddToken(sandboxDCToken, map[string][]string{sandboxWorkspace: {"members"}})
 	w.datacake.AddToken("dc-no-members", map[string][]string{sandboxWorkspace: {"devices"}})
 	return w
@@ -141,6 +142,10 @@ func TestCheckConfig(t *testing.T) {
 			[]string{`cakegate.yaml:24: template "quick": duration 2d is longer than role device-editor allows (max_duration 1d): a template never widens its role`}},
 		{"ErrTemplateRequestersResolve", sandboxPolicy + "templates:\n  quick: {role: viewer, requesters: [S0NOPE]}\n", nil, nil,
 			[]string{"FAIL  template quick requesters: user group S0NOPE"}},
+		{"OKTemplateDevices", sandboxPolicy + "templates:\n  boiler: {role: viewer, devices: [SN-1001]}\n", nil, nil,
+			[]string{"ok    template boiler: 1 device, open to role viewer"}},
+		{"ErrTemplateDeviceGone", sandboxPolicy + "templates:\n  boiler: {role: viewer, devices: [SN-1001, SN-GONE]}\n", nil, nil,
+			[]string{`FAIL  template boiler devices: there is no device "SN-GONE" in the workspace`, "Fix the template's devices: in the policy file."}},
 		{"OKOnCallGroup", sandboxPolicy + "    on_call: {group: S0OPS, max_duration: 4h}\n", nil, nil,
 			[]string{"ok    role device-editor on_call: user group S0OPS exists; 1 on call now"}},
 		{"ErrOnCallGroupUnknown", sandboxPolicy + "    on_call: {group: S0NOPE, max_duration: 4h}\n", nil, nil,
