@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.etcd.io/bbolt"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/cakegate/cakegate/bot/app/apptest"
@@ -80,53 +79,6 @@ func keyedDatabase(t *testing.T, keyFile string) string {
 	return path
 }
 
-// rechain rewrites the audit records of the bbolt file at path from event from on, after
-// change has altered that one, with every hash after it recomputed as someone without the
-// key can: plain SHA-256.
-func rechain(t *testing.T, path string, from uint64, change func(rec *state.AuditRecord)) {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bbolt.Tx) error {
-		log := tx.Bucket([]byte("audit"))
-		prev := ""
-		c := log.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var rec state.AuditRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return err
-			}
-			if rec.Seq < from {
-				prev = rec.Hash
-				continue
-			}
-			if rec.Seq == from {
-				change(&rec)
-			}
-			canon, err := json.Marshal(rec.AuditEvent)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(append([]byte(prev), canon...))
-			rec.PrevHash, rec.Hash = prev, hex.EncodeToString(sum[:])
-			if v, err = json.Marshal(rec); err != nil {
-				return err
-			}
-			if err := log.Put(bytes.Clone(k), v); err != nil {
-				return err
-			}
-			prev = rec.Hash
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestAuditVerifyKeyed: `cakegate audit verify` checks a keyed chain with the key and says
 // from which event it is keyed; without the key or with another it exits 2 naming the
 // event it could not check; an event rewritten with the chain recomputed without the key
@@ -154,7 +106,11 @@ func TestAuditVerifyKeyed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := keyedDatabase(t, keyFile)
-			rechain(t, path, tc.from, func(rec *state.AuditRecord) { rec.Actor = "U8" })
+			storetest.Rechain(t, path, tc.from, func(rec *state.AuditRecord) {
+				if rec.Seq == tc.from {
+					rec.Actor = "U8"
+				}
+			})
 			runVerify(map[string]string{"CAKEGATE_DB": path, auditKeyVariable: keyFile}).expect(t, "a rewritten chain", 2, tc.want)
 		})
 	}

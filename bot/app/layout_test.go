@@ -82,7 +82,7 @@ var importRules = map[string]importRule{
 		// The one production package that imports fakes: it is `cakegate demo`, the real app
 		// against in-process fakes of Slack and Datacake.
 		prod:     []string{"bot/app", "commands", "bot/slacktest", "commands/commandstest", "datacake/datacaketest"},
-		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state", "state/etcdstore", "state/etcdstore/etcdtest"},
+		testOnly: []string{"bot", "bot/app/apptest", "datacake", "state", "state/etcdstore", "state/etcdstore/etcdtest", "state/storetest"},
 		why:      "the sandbox reaches cakegate only through what bot/app exports (and commands' domain types)",
 	},
 	"bot/app/simulation": {

@@ -3,20 +3,16 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/cakegate/cakegate/bot/app"
 	"github.com/cakegate/cakegate/bot/app/apptest"
 	"github.com/cakegate/cakegate/commands"
 	"github.com/cakegate/cakegate/state"
+	"github.com/cakegate/cakegate/state/storetest"
 )
 
 // serveUntilRunning runs `cakegate serve` with env until it says it is running, then stops
@@ -107,7 +103,7 @@ func TestServeKeysTheAuditChain(t *testing.T) {
 
 	// Someone with write access to the file, not the key, says event 1 was Bob's, and
 	// recomputes every hash after it.
-	rechainFile(t, dbPath, func(rec *state.AuditRecord) {
+	storetest.Rechain(t, dbPath, 1, func(rec *state.AuditRecord) {
 		if rec.Seq == 1 {
 			rec.Actor = sandboxBob
 		}
@@ -123,45 +119,4 @@ func TestServeSaysTheAuditChainIsUnkeyed(t *testing.T) {
 	w := newStartupWorld(t)
 	logs := serveUntilRunning(t, w.env(nil))
 	mustContain(t, "the start-up log", logs, "the audit chain is unkeyed", "could rewrite", "CAKEGATE_AUDIT_KEY_FILE", "head -c 32 /dev/urandom")
-}
-
-// rechainFile rewrites every audit record of the bbolt file at path through change, and
-// recomputes the chain as someone without the key can: plain SHA-256 over the previous
-// hash and the event's JSON.
-func rechainFile(t *testing.T, path string, change func(rec *state.AuditRecord)) {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bbolt.Tx) error {
-		log := tx.Bucket([]byte("audit"))
-		prev := ""
-		c := log.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var rec state.AuditRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return err
-			}
-			change(&rec)
-			canon, err := json.Marshal(rec.AuditEvent)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(append([]byte(prev), canon...))
-			rec.PrevHash, rec.Hash = prev, hex.EncodeToString(sum[:])
-			if v, err = json.Marshal(rec); err != nil {
-				return err
-			}
-			if err := log.Put(bytes.Clone(k), v); err != nil {
-				return err
-			}
-			prev = rec.Hash
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
