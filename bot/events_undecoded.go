@@ -54,7 +54,7 @@ func (b *Bot) takeUndecodedEnvelope(client socketAcker, evt socketmode.Event) {
 	var req socketmode.Request
 	if json.Unmarshal(bad.Message, &req) == nil && req.Type == socketmode.RequestTypeEventsAPI {
 		if m, ok := readUndecodedMessage(req.Payload); ok {
-			if b.replayedEnvelope(&req) {
+			if b.replayedDelivery(envelopeKey(&req)) {
 				b.log.Info("dropped a repeated Socket Mode envelope", "envelope", req.EnvelopeID)
 				b.ack(client, socketmode.Event{Request: &req}, nil)
 				return

@@ -70,7 +70,7 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 		// signature is checked behind its acknowledgement (acceptCommand).
 		eventRetry := r.URL.Path == "/slack/events" && r.Header.Get("X-Slack-Retry-Num") != ""
 		command := r.URL.Path == "/slack/commands"
-		if !eventRetry && !command && b.replayedSignature(r.Header.Get("X-Slack-Signature")) {
+		if !eventRetry && !command && b.replayedDelivery(signatureKey(r.Header.Get("X-Slack-Signature"))) {
 			b.log.Info("dropped a repeated delivery of a signed request", "path", r.URL.Path)
 			w.WriteHeader(http.StatusOK)
 			return
@@ -101,7 +101,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	switch err := b.acceptCommand(sc, r.Header.Get("X-Slack-Signature")); {
+	switch err := b.acceptCommand(sc, signatureKey(r.Header.Get("X-Slack-Signature"))); {
 	case errors.Is(err, ErrForeign):
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return

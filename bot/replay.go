@@ -34,14 +34,26 @@ type Replays interface {
 // first delivery did, or this one after a restart: the store decides (Config.Replays),
 // and this process's memory only spares it the question for what it took itself.
 
-// replayedSignature reports whether a request with this signature was taken before.
-func (b *Bot) replayedSignature(signature string) bool {
-	return signature != "" && b.replayed("sig:"+signature)
+// signatureKey is the replay key of an HTTP request signed with signature; "" for none.
+func signatureKey(signature string) string {
+	if signature == "" {
+		return ""
+	}
+	return "sig:" + signature
 }
 
-// replayedEnvelope reports whether a Socket Mode envelope with this id was taken before.
-func (b *Bot) replayedEnvelope(req *socketmode.Request) bool {
-	return req != nil && req.EnvelopeID != "" && b.replayed("env:"+req.EnvelopeID)
+// envelopeKey is the replay key of a Socket Mode envelope; "" for none.
+func envelopeKey(req *socketmode.Request) string {
+	if req == nil || req.EnvelopeID == "" {
+		return ""
+	}
+	return "env:" + req.EnvelopeID
+}
+
+// replayedDelivery reports whether the delivery with this replay key (signatureKey,
+// envelopeKey) was taken before; a delivery without a key never was.
+func (b *Bot) replayedDelivery(key string) bool {
+	return key != "" && b.replayed(key)
 }
 
 // replayedCommand reports whether this slash command was taken before, by either

@@ -49,58 +49,85 @@ func (h *heldReplays) Forget(ctx context.Context, key string) error {
 
 // TestCommandAcknowledgedBeforeTheReplayAnswer: a slash command is acknowledged while the
 // store has not yet said whether it was taken before (a burst would otherwise queue its
-// acknowledgements behind the store's writes); the command is then worked on once the
-// store says it is new, and the same delivery sent again is still dropped.
+// acknowledgements behind the store's writes, and over Socket Mode hold up the one reader
+// of every envelope); the command is then worked on once the store says it is new, and
+// the same delivery sent again is still dropped. Both transports.
 func TestCommandAcknowledgedBeforeTheReplayAnswer(t *testing.T) {
-	f := newHomeFixture(t)
-	replays := &heldReplays{asked: make(chan string, 8), release: make(chan struct{}), seen: map[string]bool{}}
-	b := bot.New(bot.Config{
-		Service:       f.svc,
-		Slack:         slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL())),
-		SigningSecret: homeSecret,
-		Requests:      f.svc.Store,
-		Replays:       replays,
-	})
-	srv := httptest.NewServer(b.Handler(nil))
-	t.Cleanup(srv.Close)
-	body := slacktest.SlashCommandForm(slack.SlashCommand{
-		Command: "/cakegate", Text: `request role=viewer devices=SN-1002 reason="check the freezer"`,
-		UserID: "U0ALICE", ChannelID: "C0GENERAL", TeamID: slacktest.DefaultTeamID,
-		ResponseURL: f.slack.NewResponseURL(), TriggerID: f.slack.NewTriggerID("U0ALICE"),
-	})
-	req, err := slacktest.SignedRequest(srv.URL+"/slack/commands", body, homeSecret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("answered %d, want 200", resp.StatusCode)
-	}
-	if n := replays.answered.Load(); n != 0 {
-		t.Fatalf("the acknowledgement waited for %d answers of the store", n)
-	}
-	select {
-	case key := <-replays.asked:
-		t.Logf("acknowledged while the store was asked about %s", key)
-	case <-homeContext(t).Done():
-		t.Fatal("the store was never asked whether the command was taken before")
-	}
-	close(replays.release)
+	for _, transport := range []string{"HTTP", "SocketMode"} {
+		t.Run(transport, func(t *testing.T) {
+			f := newHomeFixture(t)
+			replays := &heldReplays{asked: make(chan string, 8), release: make(chan struct{}), seen: map[string]bool{}}
+			cfg := bot.Config{Requests: f.svc.Store, Replays: replays}
+			cmd := slack.SlashCommand{
+				Command: "/cakegate", Text: `request role=viewer devices=SN-1002 reason="check the freezer"`,
+				UserID: "U0ALICE", ChannelID: "C0GENERAL", TeamID: slacktest.DefaultTeamID,
+				ResponseURL: f.slack.NewResponseURL(), TriggerID: f.slack.NewTriggerID("U0ALICE"),
+			}
+			var b *bot.Bot
+			var sendAgain func()
+			if transport == "HTTP" {
+				cfg.Service, cfg.SigningSecret = f.svc, homeSecret
+				cfg.Slack = slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL()))
+				b = bot.New(cfg)
+				srv := httptest.NewServer(b.Handler(nil))
+				t.Cleanup(srv.Close)
+				body := slacktest.SlashCommandForm(cmd)
+				req, err := slacktest.SignedRequest(srv.URL+"/slack/commands", body, homeSecret, time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("answered %d, want 200", resp.StatusCode)
+				}
+				sendAgain = func() { sendTwice(t, req, body, nil) }
+			} else {
+				s := newSocketFixture(t, f.svc, cfg)
+				b = s.bot
+				env, err := s.slack.SendSlashCommand(homeContext(t), cmd)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.slack.WaitAck(homeContext(t), env); err != nil {
+					t.Fatalf("not acknowledged: %v", err)
+				}
+				sendAgain = func() {
+					again, err := s.slack.SendSlashCommand(homeContext(t), cmd)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := s.slack.WaitAck(homeContext(t), again); err != nil {
+						t.Fatalf("the repeat was not acknowledged: %v", err)
+					}
+				}
+			}
+			if n := replays.answered.Load(); n != 0 {
+				t.Fatalf("the acknowledgement waited for %d answers of the store", n)
+			}
+			select {
+			case key := <-replays.asked:
+				t.Logf("acknowledged while the store was asked about %s", key)
+			case <-homeContext(t).Done():
+				t.Fatal("the store was never asked whether the command was taken before")
+			}
+			close(replays.release)
 
-	// The same delivery again: acknowledged, and dropped by the store's answer.
-	sendTwice(t, req, body, nil)
-	if err := b.Shutdown(homeContext(t)); err != nil {
-		t.Fatalf("work did not end: %v", err)
-	}
-	mine, err := f.svc.List(homeContext(t), "U0ALICE")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(mine) != 1 {
-		t.Fatalf("%d requests from one command delivered three times, want 1", len(mine))
+			// The same command again: acknowledged, and dropped.
+			sendAgain()
+			if err := b.Shutdown(homeContext(t)); err != nil {
+				t.Fatalf("work did not end: %v", err)
+			}
+			mine, err := f.svc.List(homeContext(t), "U0ALICE")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(mine) != 1 {
+				t.Fatalf("%d requests from one command delivered twice, want 1", len(mine))
+			}
+		})
 	}
 }

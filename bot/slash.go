@@ -14,18 +14,19 @@ import (
 // background. It refuses one for another workspace or app (ErrForeign), and all while the
 // bot is shutting down (ErrShuttingDown); a repeated one is accepted and dropped.
 //
-// Whether it was taken before (its signature over HTTP, "" over Socket Mode, whose
-// envelope was checked already; and its trigger id) is asked in the background too: the
+// Whether it was taken before (its delivery: the signature over HTTP, the envelope over
+// Socket Mode, as a replay key; and its trigger id) is asked in the background too: the
 // acknowledgement is the same empty answer either way, and the question is a write to the
 // store (an fsync, or a round trip to etcd) that a burst of commands would otherwise wait
-// for, one after another, within Slack's 3 s.
-func (b *Bot) acceptCommand(sc slack.SlashCommand, signature string) error {
+// for, one after another (over Socket Mode, on the one goroutine that reads the socket),
+// within Slack's 3 s.
+func (b *Bot) acceptCommand(sc slack.SlashCommand, delivery string) error {
 	if b.foreign("slash command", sc.TeamID, sc.APIAppID, sc.EnterpriseID) {
 		return ErrForeign
 	}
 	if !b.async(func(ctx context.Context) {
-		if b.replayedSignature(signature) {
-			b.log.Info("dropped a repeated delivery of a signed request", "path", "/slack/commands")
+		if b.replayedDelivery(delivery) {
+			b.log.Info("dropped a repeated delivery of a slash command", "user", sc.UserID)
 			return
 		}
 		if b.replayedCommand(sc) {

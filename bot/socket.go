@@ -63,7 +63,9 @@ type socketAcker interface {
 // per event: without it one malformed payload would stop the reader, and with it the bot.
 func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
 	defer b.recovered(PanicSocket)
-	if b.replayedEnvelope(evt.Request) {
+	// A slash command's envelope is checked behind its acknowledgement (acceptCommand):
+	// this goroutine reads every envelope, one after another.
+	if evt.Type != socketmode.EventTypeSlashCommand && b.replayedDelivery(envelopeKey(evt.Request)) {
 		b.log.Info("dropped a repeated Socket Mode envelope", "envelope", evt.Request.EnvelopeID)
 		b.ack(client, evt, nil)
 		return
@@ -78,7 +80,7 @@ func (b *Bot) handleSocketEvent(client socketAcker, evt socketmode.Event) {
 		if !ok || evt.Request == nil {
 			return
 		}
-		switch err := b.acceptCommand(sc, ""); {
+		switch err := b.acceptCommand(sc, envelopeKey(evt.Request)); {
 		case errors.Is(err, ErrForeign):
 			b.ack(client, evt, nil) // acknowledged, so Slack does not send it again; dropped
 		case err != nil:
