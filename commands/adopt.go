@@ -190,7 +190,8 @@ func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 	if err != nil || first == nil || first.ID >= r.ID {
 		return r, nil
 	}
-	// Another adoption of the same API user came first.
+	// Another adoption of the same API user came first. Its owner was told with the record
+	// (in the same write, so nothing is lost); tell them it does not hold after all.
 	if _, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
 		if r.State != StateActive {
 			return Change{}, errNotDue
@@ -200,7 +201,12 @@ func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 			return Change{}, err
 		}
 		r.DecidedBy, r.DecidedAt, r.UpdatedAt, r.DecisionNote = Actor, s.now(), s.now(), "adopted twice at once; "+first.ID.String()+" holds it"
-		return Change{Audit: []AuditEvent{s.event(r, Actor, "adoption_closed", from, r.DecisionNote)}}, nil
+		return Change{
+			Audit: []AuditEvent{s.event(r, Actor, "adoption_closed", from, r.DecisionNote)},
+			Outbox: []Notification{s.notify(r, NotifyRequester, fmt.Sprintf(
+				":information_source: Disregard my message that you own the Datacake API user %s: it was adopted twice at the same moment, and the other adoption, %s (owned by %s), is the one that holds. Nothing is asked of you.",
+				Escape(u.Name), first.ID, Mention(first.Requester)))},
+		}, nil
 	}); err != nil && !errors.Is(err, errNotDue) {
 		return nil, err
 	}
@@ -281,7 +287,8 @@ func (s *Service) heldAPIUsers(ctx context.Context) (map[string]bool, error) {
 	return out, err
 }
 
-// holders maps each API user an open request's grant holds to that request.
+// holders maps each API user an open request's grant holds to that request. Of two that
+// hold one (two adoptions at once, until the later closes itself), the first holds.
 func (s *Service) holders(ctx context.Context) (map[string]*Request, error) {
 	out := map[string]*Request{}
 	for _, st := range []State{StateActive, StateRevoking, StateProvisioning} {
@@ -290,7 +297,10 @@ func (s *Service) holders(ctx context.Context) (map[string]*Request, error) {
 			return nil, fmt.Errorf("find %s requests: %w", st, err)
 		}
 		for _, r := range rs {
-			if r.Grant != nil {
+			if r.Grant == nil {
+				continue
+			}
+			if held, ok := out[r.Grant.APIUserID]; !ok || r.ID < held.ID {
 				out[r.Grant.APIUserID] = r
 			}
 		}

@@ -1,5 +1,10 @@
 package commands
 
+import (
+	"context"
+	"time"
+)
+
 // PolicyKeys are the keys a policy file may use, for the test that docs/policy.md lists them.
 var PolicyKeys = map[string][]string{
 	"top":      policyTopKeys,
@@ -9,4 +14,9 @@ var PolicyKeys = map[string][]string{
 	"template": policyTemplateKeys,
 	"on_call":  policyOnCallKeys,
 	"review":   policyReviewKeys,
+}
+
+// CreateAdoption is createAdoption, for the test of two adoptions of one API user at once.
+func (s *Service) CreateAdoption(ctx context.Context, in AdoptInput, it ReviewItem, u APIUser, now time.Time) (*Request, error) {
+	return s.createAdoption(ctx, in, it, u, now)
 }
