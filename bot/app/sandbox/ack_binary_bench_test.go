@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -40,8 +41,8 @@ const bareHandlerEnv = "CAKEGATE_BENCH_BARE_HANDLER"
 // handler: the two alternate, so a change of load on the machine moves both alike, and the
 // reported p99/bare-p99 is the median of the rounds' ratios. Each request comes from its own
 // person, so no cap refuses one; a round ends when cakegate has answered every request at its
-// response_url (the work it acknowledged is done), so no round's work runs beside the next
-// round's acknowledgements.
+// response_url and posted every approval message to the approvals channel (the work it
+// acknowledged is done), so no round's work runs beside the next round's acknowledgements.
 func BenchmarkAckLatencyBinary(b *testing.B) {
 	w := startAckBinaryWorld(b)
 	transport := &http.Transport{MaxIdleConns: 4 * ackBinaryBurst, MaxIdleConnsPerHost: 2 * ackBinaryBurst, IdleConnTimeout: time.Minute}
@@ -56,6 +57,8 @@ func BenchmarkAckLatencyBinary(b *testing.B) {
 		lat := ackBinaryAtOnce(b, client, reqs)
 		if cakegate {
 			w.replies.wait(b, ackBinaryBurst)
+			w.approvalPosts += ackBinaryBurst
+			w.waitPosts(b)
 		}
 		return lat
 	}
@@ -90,11 +93,35 @@ type ackBinaryWorld struct {
 	replyURL       string
 	replies        *replyCounter
 	seq            atomic.Int64
+	slack          *slacktest.Server
+	// approvalPosts is how many approval messages cakegate should have posted by now;
+	// posted is how many it has, read up to call callsRead of the fake.
+	approvalPosts, posted, callsRead int
+}
+
+// waitPosts waits until cakegate has posted approvalPosts approval messages.
+func (w *ackBinaryWorld) waitPosts(b *testing.B) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := w.slack.WaitFor(ctx, func(s *slacktest.Server) bool {
+		for _, c := range s.CallsSince(w.callsRead) {
+			w.callsRead++
+			if c.Method == "chat.postMessage" && c.Params["channel"] == sandboxChannel {
+				w.posted++
+			}
+		}
+		return w.posted >= w.approvalPosts
+	})
+	if err != nil {
+		b.Fatalf("%d of %d approval messages posted: %v", w.posted, w.approvalPosts, err)
+	}
 }
 
 func startAckBinaryWorld(b *testing.B) *ackBinaryWorld {
 	w := &ackBinaryWorld{replies: &replyCounter{accepted: make(chan struct{}, 4*ackBinaryBurst)}}
 	fakeSlack := slacktest.New()
+	w.slack = fakeSlack
 	fakeSlack.Start()
 	b.Cleanup(fakeSlack.Close)
 	fakeSlack.AddUser(slacktest.User{ID: sandboxAnn, Name: "ann"})
