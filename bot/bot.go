@@ -117,6 +117,8 @@ type Bot struct {
 	home homeState
 	// reveals has the clicks on Reveal token of one request take turns; see reveal_turns.go.
 	reveals revealTurns
+	// reviewSent remembers what each review message last said; see review_sent.go.
+	reviewSent reviewSent
 }
 
 // New builds a Bot.

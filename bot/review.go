@@ -66,8 +66,13 @@ func (b *Bot) showReview(ctx context.Context, id string) error {
 		return err
 	}
 	for i, part := range ReviewMessages(rv) {
-		opts := []slack.MsgOption{slack.MsgOptionText(b.named(part.fallback), false), slack.MsgOptionBlocks(b.namedBlocks(part.blocks)...)}
+		part = reviewPart{fallback: b.named(part.fallback), blocks: b.namedBlocks(part.blocks)}
+		opts := []slack.MsgOption{slack.MsgOptionText(part.fallback, false), slack.MsgOptionBlocks(part.blocks...)}
+		digest := part.digest()
 		if i < len(rv.Messages) && !rv.Messages[i].IsZero() {
+			if b.reviewSent.same(id, i, digest) {
+				continue // it says this already
+			}
 			m := rv.Messages[i]
 			err := callIn(ctx, m.Channel, func() error {
 				_, _, _, err := b.slack.UpdateMessageContext(ctx, m.Channel, m.TS, opts...)
@@ -76,6 +81,7 @@ func (b *Bot) showReview(ctx context.Context, id string) error {
 			if err != nil {
 				return err
 			}
+			b.reviewSent.record(id, i, digest)
 			continue
 		}
 		channel := rv.Channel
@@ -93,6 +99,7 @@ func (b *Bot) showReview(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		b.reviewSent.record(id, i, digest)
 		if rv, err = b.svc.RecordReviewMessage(ctx, id, i, commands.MessageRef{Channel: channel, TS: ts}); err != nil {
 			return err
 		}
