@@ -81,7 +81,11 @@ var (
 	pNoRest      = timed{invNoRest, depProcess | depDisk | depClock | depDatacake | depReplica, settleBound, false}
 	pLapse       = timed{invLapse, depProcess | depDisk | depClock, lapseBound, false}
 	pReached     = timed{invTokenReached, depProcess | depDisk | depClock | depDatacake | depReplica, undeliveredBound, false}
-	pNoOrphan    = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake | depSlack | depChannel, settleBound, false}
+	// An orphan is deleted by reconcile (its list and its delete: Datacake), unless there
+	// are more than orphans_brake at once: then it is reported in the approvals channel
+	// (Slack). A Slack outage does not excuse a delete; the share judged is the delete's.
+	pNoOrphan     = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake, settleBound, false}
+	pNoOrphanHeld = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake | depSlack | depChannel, settleBound, false}
 	pReturner    = timed{invReturnerServed, depProcess | depDisk | depClock | depSlack, 0, false}
 	timedAll     = []timed{pDiesAtEnd, pDiesIn2s, pLeakDies, pLeaverIn2s, pLeaverTold, pNoRest, pLapse, pReached, pNoOrphan, pReturner}
 )

@@ -350,6 +350,11 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		w.checkChange(ctx, r, prev.state, add)
 	}
 
+	// Orphans beyond orphans_brake are held and reported, not deleted (commands.handleOrphans).
+	orphanPath := pNoOrphan
+	if w.orphanCandidates(owned) > commands.DefaultOrphansBrake {
+		orphanPath = pNoOrphanHeld
+	}
 	for _, id := range w.model.order {
 		f := w.model.users[id]
 		if f.gone || f.origin != "cakegate" {
@@ -384,12 +389,25 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if w.model.reported[f.name] {
 			continue
 		}
-		d := out.due(pNoOrphan, f.unownedSince, "")
+		d := out.due(orphanPath, f.unownedSince, "")
 		if now.After(d) {
 			add(invNoOrphan, "API user %s has had no grant since %s and was neither deleted nor reported", f.name, f.unownedSince.Format(time.DateTime))
 		}
 		deadline(d)
 	}
+}
+
+// orphanCandidates counts the live API users this installation made that no open request
+// owns and that were not reported: what reconcile would find orphaned.
+func (w *World) orphanCandidates(owned map[string]*commands.Request) int {
+	n := 0
+	for _, id := range w.model.order {
+		f := w.model.users[id]
+		if !f.gone && f.origin == "cakegate" && f.installation == w.installation && owned[id] == nil && !w.model.reported[f.name] {
+			n++
+		}
+	}
+	return n
 }
 
 // checkLifetime: each new end of a grant is within its role's max_duration (as the policy
