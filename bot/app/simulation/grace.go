@@ -86,8 +86,8 @@ var (
 	// (Slack). A Slack outage does not excuse a delete; the share judged is the delete's.
 	pNoOrphan     = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake, settleBound, false}
 	pNoOrphanHeld = timed{invNoOrphan, depProcess | depDisk | depClock | depDatacake | depSlack | depChannel, settleBound, false}
-	pReturner    = timed{invReturnerServed, depProcess | depDisk | depClock | depSlack, 0, false}
-	timedAll     = []timed{pDiesAtEnd, pDiesIn2s, pLeakDies, pLeaverIn2s, pLeaverTold, pNoRest, pLapse, pReached, pNoOrphan, pReturner}
+	pReturner     = timed{invReturnerServed, depProcess | depDisk | depClock | depSlack, 0, false}
+	timedAll      = []timed{pDiesAtEnd, pDiesIn2s, pLeakDies, pLeaverIn2s, pLeaverTold, pNoRest, pLapse, pReached, pNoOrphan, pReturner}
 )
 
 // outages holds, per dependency, the last outage: when it began and until when it (with
