@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -190,10 +191,20 @@ func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 	if err != nil || first == nil || first.ID >= r.ID {
 		return r, nil
 	}
-	// Another adoption of the same API user came first. Its owner was told with the record
-	// (in the same write, so nothing is lost); tell them it does not hold after all.
-	if _, err := s.Store.Update(ctx, r.ID, func(r *Request) (Change, error) {
-		if r.State != StateActive {
+	// Another adoption of the same API user came first. (Should cakegate stop before this
+	// write, reconcile closes it: closeLaterAdoptions.)
+	if err := s.closeAdoption(ctx, r.ID, first); err != nil {
+		return nil, err
+	}
+	return nil, Errorf(CodeWrongState, "%s was adopted meanwhile as %s.", describeItem(it), first.ID)
+}
+
+// closeAdoption closes adoption id, which holds the API user that first, an earlier open
+// record, holds too. Its owner was told with the record that they own it (in the same
+// write, so nothing is lost); they are told it does not hold after all. Nothing is deleted.
+func (s *Service) closeAdoption(ctx context.Context, id RequestID, first *Request) error {
+	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
+		if r.State != StateActive || r.Adopted == nil {
 			return Change{}, errNotDue
 		}
 		from := r.State
@@ -205,12 +216,38 @@ func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 			Audit: []AuditEvent{s.event(r, Actor, "adoption_closed", from, r.DecisionNote)},
 			Outbox: []Notification{s.notify(r, NotifyRequester, fmt.Sprintf(
 				":information_source: Disregard my message that you own the Datacake API user %s: it was adopted twice at the same moment, and the other adoption, %s (owned by %s), is the one that holds. Nothing is asked of you.",
-				Escape(u.Name), first.ID, Mention(first.Requester)))},
+				Escape(r.Grant.APIUserName), first.ID, Mention(first.Requester)))},
 		}, nil
-	}); err != nil && !errors.Is(err, errNotDue) {
-		return nil, err
+	})
+	if errors.Is(err, errNotDue) {
+		return nil
 	}
-	return nil, Errorf(CodeWrongState, "%s was adopted meanwhile as %s.", describeItem(it), first.ID)
+	return err
+}
+
+// closeLaterAdoptions closes every adoption of an API user that an earlier open record
+// holds too: what cakegate stopping between writing a second adoption of one API user and
+// closing it leaves (createAdoption). Reconcile runs it. Two grants never share an API
+// user (each makes its own); should they, it is logged, not changed.
+func (s *Service) closeLaterAdoptions(ctx context.Context, res *ReconcileResult) error {
+	all, err := s.allHolders(ctx)
+	if err != nil {
+		return err
+	}
+	for apiUser, rs := range all {
+		for _, r := range rs[1:] {
+			if r.Adopted == nil {
+				s.log().Error("two open requests hold one API user", "api_user", apiUser, "first", rs[0].ID.String(), "other", r.ID.String())
+				continue
+			}
+			if err := s.closeAdoption(ctx, r.ID, rs[0]); err != nil {
+				res.Errors++
+				continue
+			}
+			res.Duplicates++
+		}
+	}
+	return nil
 }
 
 // claimAdoption marks the review item adopted by in.By (claim), or takes that mark back
@@ -288,22 +325,33 @@ func (s *Service) heldAPIUsers(ctx context.Context) (map[string]bool, error) {
 }
 
 // holders maps each API user an open request's grant holds to that request. Of two that
-// hold one (two adoptions at once, until the later closes itself), the first holds.
+// hold one (two adoptions at once, until the later is closed), the first holds.
 func (s *Service) holders(ctx context.Context) (map[string]*Request, error) {
-	out := map[string]*Request{}
+	all, err := s.allHolders(ctx)
+	out := make(map[string]*Request, len(all))
+	for id, rs := range all {
+		out[id] = rs[0]
+	}
+	return out, err
+}
+
+// allHolders maps each API user an open request's grant holds to every such request, the
+// first (lowest id) first.
+func (s *Service) allHolders(ctx context.Context) (map[string][]*Request, error) {
+	out := map[string][]*Request{}
 	for _, st := range []State{StateActive, StateRevoking, StateProvisioning} {
 		rs, err := s.Store.InState(ctx, st)
 		if err != nil {
 			return nil, fmt.Errorf("find %s requests: %w", st, err)
 		}
 		for _, r := range rs {
-			if r.Grant == nil {
-				continue
-			}
-			if held, ok := out[r.Grant.APIUserID]; !ok || r.ID < held.ID {
-				out[r.Grant.APIUserID] = r
+			if r.Grant != nil {
+				out[r.Grant.APIUserID] = append(out[r.Grant.APIUserID], r)
 			}
 		}
+	}
+	for _, rs := range out {
+		slices.SortFunc(rs, func(a, b *Request) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return out, nil
 }

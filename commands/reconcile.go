@@ -14,6 +14,7 @@ type ReconcileResult struct {
 	Revoked         int // revocations a crash interrupted, finished
 	Vanished        int // grants whose API user was deleted in the Datacake portal
 	Renamed         int // adopted API users renamed in the portal, whose records were closed
+	Duplicates      int // adoptions of an API user an earlier record holds (adopted twice at once), closed
 	OrphansDeleted  int // API users named by this installation that no grant owns
 	OrphansReported int // … reported only, or another installation's
 	OrphansHeld     int // … not deleted because there were more than orphans_brake
@@ -39,7 +40,9 @@ type ReconcileResult struct {
 //     another installation's, or one from before installation ids that no grant owns, is
 //     reported once and never deleted;
 //   - an active grant whose API user no longer exists in Datacake is marked revoked, and its
-//     requester told.
+//     requester told;
+//   - a second adoption of an API user (two approvers adopting it at once, and cakegate
+//     stopping before the later closed itself) is closed, and its owner told.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	var res ReconcileResult
 	if err := s.dropAllUngrantable(ctx, &res); err != nil {
@@ -62,6 +65,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 			continue
 		}
 		res.Revoked++
+	}
+	if err := s.closeLaterAdoptions(ctx, &res); err != nil {
+		return res, err
 	}
 	if err := s.reconcileAPIUsers(ctx, &res); err != nil {
 		return res, err
