@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 
@@ -21,13 +20,9 @@ type AccessCounts struct {
 // accessCounts holds the last AccessCounts.
 type accessCounts struct{ p atomic.Pointer[AccessCounts] }
 
-// noteAccessCounts classes the API users listed at listedAt by who holds them, cheaply (no
-// naming), and keeps the counts. A failure to read the holders keeps the last counts.
-func (s *Service) noteAccessCounts(ctx context.Context, users []APIUser, listedAt time.Time) {
-	held, err := s.holders(ctx)
-	if err != nil {
-		return
-	}
+// noteAccessCounts classes the API users listed at listedAt by who holds them (holders, read
+// after the list), cheaply (no naming), and keeps the counts.
+func (s *Service) noteAccessCounts(users []APIUser, held map[string]*Request, listedAt time.Time) {
 	c := AccessCounts{At: listedAt}
 	for _, u := range users {
 		switch r := held[u.ID]; {

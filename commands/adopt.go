@@ -229,11 +229,7 @@ func (s *Service) closeAdoption(ctx context.Context, id RequestID, first *Reques
 // holds too: what cakegate stopping between writing a second adoption of one API user and
 // closing it leaves (createAdoption). Reconcile runs it. Two grants never share an API
 // user (each makes its own); should they, it is logged, not changed.
-func (s *Service) closeLaterAdoptions(ctx context.Context, res *ReconcileResult) error {
-	all, err := s.allHolders(ctx)
-	if err != nil {
-		return err
-	}
+func (s *Service) closeLaterAdoptions(ctx context.Context, all map[string][]*Request, res *ReconcileResult) {
 	for apiUser, rs := range all {
 		for _, r := range rs[1:] {
 			if r.Adopted == nil {
@@ -247,7 +243,6 @@ func (s *Service) closeLaterAdoptions(ctx context.Context, res *ReconcileResult)
 			res.Duplicates++
 		}
 	}
-	return nil
 }
 
 // claimAdoption marks the review item adopted by in.By (claim), or takes that mark back
@@ -313,26 +308,20 @@ func (s *Service) heldBy(ctx context.Context, id string) (*Request, error) {
 	return held[id], err
 }
 
-// heldAPIUsers is the set of API users an open request's grant (a grant, or an adoption)
-// holds.
-func (s *Service) heldAPIUsers(ctx context.Context) (map[string]bool, error) {
-	held, err := s.holders(ctx)
-	out := make(map[string]bool, len(held))
-	for id := range held {
-		out[id] = true
-	}
-	return out, err
-}
-
 // holders maps each API user an open request's grant holds to that request. Of two that
 // hold one (two adoptions at once, until the later is closed), the first holds.
 func (s *Service) holders(ctx context.Context) (map[string]*Request, error) {
 	all, err := s.allHolders(ctx)
+	return firstHolders(all), err
+}
+
+// firstHolders keeps the first of each API user's holders (allHolders).
+func firstHolders(all map[string][]*Request) map[string]*Request {
 	out := make(map[string]*Request, len(all))
 	for id, rs := range all {
 		out[id] = rs[0]
 	}
-	return out, err
+	return out
 }
 
 // allHolders maps each API user an open request's grant holds to every such request, the

@@ -40,18 +40,16 @@ func (o orphan) describe() string {
 // in between, and the list no longer tells (the next run's list will). A change in the
 // same instant as the list cannot be told apart by time; deleteOrphan finds such an API
 // user gone and reports nothing.
-func (s *Service) orphans(ctx context.Context, users []APIUser, listedAt time.Time) (mine, foreign []orphan, errs int) {
-	// Read after the list: an API user adopted since is held here, whatever its name says.
-	held, err := s.heldAPIUsers(ctx)
-	if err != nil {
-		return nil, nil, 1
-	}
+//
+// held is who holds each API user (holders), read after the list: an API user adopted since
+// is held then, whatever its name says.
+func (s *Service) orphans(ctx context.Context, users []APIUser, held map[string]*Request, listedAt time.Time) (mine, foreign []orphan, errs int) {
 	for _, u := range users {
 		origin, ok := ParseAPIUserName(u.Name)
 		if !ok {
 			continue // made by hand: not cakegate's business
 		}
-		if held[u.ID] {
+		if held[u.ID] != nil {
 			continue // a grant's, or adopted: owned
 		}
 		own := s.Installation != "" && origin.Installation == s.Installation
@@ -208,7 +206,11 @@ func (s *Service) DeleteOrphans(ctx context.Context, user string) (deleted, fail
 	if err != nil {
 		return 0, 0, &Error{Code: CodeUnavailable, Message: "cakegate could not list Datacake's API users just now; try again in a minute.", Err: err}
 	}
-	mine, _, _ := s.orphans(ctx, users, listedAt)
+	held, err := s.holders(ctx)
+	if err != nil {
+		return 0, 0, &Error{Code: CodeUnavailable, Message: "cakegate could not read its requests just now; try again in a minute.", Err: err}
+	}
+	mine, _, _ := s.orphans(ctx, users, held, listedAt)
 	for _, o := range mine {
 		switch ok, err := s.deleteOrphan(ctx, user, o, "an approver confirmed that no request uses it any more"); {
 		case err != nil:

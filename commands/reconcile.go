@@ -66,9 +66,6 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 		}
 		res.Revoked++
 	}
-	if err := s.closeLaterAdoptions(ctx, &res); err != nil {
-		return res, err
-	}
 	if err := s.reconcileAPIUsers(ctx, &res); err != nil {
 		return res, err
 	}
@@ -181,13 +178,21 @@ func (s *Service) reconcileAPIUsers(ctx context.Context, res *ReconcileResult) e
 	for _, u := range users {
 		exists[u.ID], names[u.ID] = true, u.Name
 	}
-	s.noteAccessCounts(ctx, users, listedAt)
-	mine, foreign, errs := s.orphans(ctx, users, listedAt)
-	res.Errors += errs
-	for _, o := range foreign {
-		s.reportForeign(ctx, o, res)
+	// Who holds each API user, read after the list: one read for the counts, the orphans
+	// and the second adoptions a stop left.
+	if all, err := s.allHolders(ctx); err != nil {
+		res.Errors++ // the orphans are judged on the next run
+	} else {
+		held := firstHolders(all)
+		s.noteAccessCounts(users, held, listedAt)
+		mine, foreign, errs := s.orphans(ctx, users, held, listedAt)
+		res.Errors += errs
+		for _, o := range foreign {
+			s.reportForeign(ctx, o, res)
+		}
+		s.handleOrphans(ctx, mine, res)
+		s.closeLaterAdoptions(ctx, all, res)
 	}
-	s.handleOrphans(ctx, mine, res)
 
 	active, err := s.Store.InState(ctx, StateActive)
 	if err != nil {
