@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,37 +143,14 @@ func ackRound(b *testing.B, client *http.Client, fake *slacktest.Server, t ackTa
 	return got
 }
 
-// sendAtOnce sends every request at once, each on its own goroutine, and returns how long
-// each took to be answered and whether it failed (an answer other than 200 fails). With
-// timed, the benchmark's timer runs while they are in flight.
+// sendAtOnce sends every request at once (slacktest.SendAtOnce). With timed, the
+// benchmark's timer runs while they are in flight.
 func sendAtOnce(b *testing.B, client *http.Client, reqs []*http.Request, timed bool) ([]time.Duration, []error) {
-	got := make([]time.Duration, len(reqs))
-	errs := make([]error, len(reqs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, req := range reqs {
-		wg.Go(func() {
-			<-start
-			began := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			got[i] = time.Since(began)
-			if err == nil && resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("answered %s", resp.Status)
-			}
-			errs[i] = err
-		})
-	}
+	var released func()
 	if timed {
-		b.StartTimer()
+		released = b.StartTimer
 	}
-	close(start)
-	wg.Wait()
+	got, errs := slacktest.SendAtOnce(client, reqs, released)
 	if timed {
 		b.StopTimer()
 	}

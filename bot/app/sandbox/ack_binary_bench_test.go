@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -231,33 +230,10 @@ func (w *ackBinaryWorld) signedRequest(b *testing.B, base string) *http.Request 
 	return req
 }
 
-// ackBinaryAtOnce sends every request at once, each on its own goroutine, and returns how
-// long each waited for its whole answer; an error or an answer other than 200 fails b.
+// ackBinaryAtOnce sends every request at once (slacktest.SendAtOnce) and returns how long
+// each waited for its whole answer; an error or an answer other than 200 fails b.
 func ackBinaryAtOnce(b *testing.B, client *http.Client, reqs []*http.Request) []time.Duration {
-	got := make([]time.Duration, len(reqs))
-	errs := make([]error, len(reqs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, req := range reqs {
-		wg.Go(func() {
-			<-start
-			began := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			got[i] = time.Since(began)
-			if err == nil && resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("answered %s", resp.Status)
-			}
-			errs[i] = err
-		})
-	}
-	close(start)
-	wg.Wait()
+	got, errs := slacktest.SendAtOnce(client, reqs, nil)
 	for _, err := range errs {
 		if err != nil {
 			b.Fatal(err)
