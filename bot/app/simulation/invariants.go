@@ -350,11 +350,7 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		w.checkChange(ctx, r, prev.state, add)
 	}
 
-	// Orphans beyond orphans_brake are held and reported, not deleted (commands.handleOrphans).
-	orphanPath := pNoOrphan
-	if w.orphanCandidates(owned) > commands.DefaultOrphansBrake {
-		orphanPath = pNoOrphanHeld
-	}
+	var orphans []*userFact // live, unowned, unreported: what reconcile finds orphaned
 	for _, id := range w.model.order {
 		f := w.model.users[id]
 		if f.gone || f.origin != "cakegate" {
@@ -386,28 +382,22 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if f.unownedSince.IsZero() {
 			f.unownedSince = now
 		}
-		if w.model.reported[f.name] {
-			continue
+		if !w.model.reported[f.name] {
+			orphans = append(orphans, f)
 		}
-		d := out.due(orphanPath, f.unownedSince, "")
+	}
+	// Orphans beyond orphans_brake are held and reported, not deleted (commands.handleOrphans).
+	path := pNoOrphan
+	if len(orphans) > commands.DefaultOrphansBrake {
+		path = pNoOrphanHeld
+	}
+	for _, f := range orphans {
+		d := out.due(path, f.unownedSince, "")
 		if now.After(d) {
 			add(invNoOrphan, "API user %s has had no grant since %s and was neither deleted nor reported", f.name, f.unownedSince.Format(time.DateTime))
 		}
 		deadline(d)
 	}
-}
-
-// orphanCandidates counts the live API users this installation made that no open request
-// owns and that were not reported: what reconcile would find orphaned.
-func (w *World) orphanCandidates(owned map[string]*commands.Request) int {
-	n := 0
-	for _, id := range w.model.order {
-		f := w.model.users[id]
-		if !f.gone && f.origin == "cakegate" && f.installation == w.installation && owned[id] == nil && !w.model.reported[f.name] {
-			n++
-		}
-	}
-	return n
 }
 
 // checkLifetime: each new end of a grant is within its role's max_duration (as the policy
