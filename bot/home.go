@@ -60,7 +60,7 @@ func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
 	b.namedBlocks(view.Blocks.BlockSet)
 	// A tab that would show what Slack shows already is not sent again: a busy
 	// workspace's refreshes would otherwise spend Slack's views.publish limit on nothing.
-	sum := viewSum(view)
+	sum := digest(view)
 	if b.home.shows(user, sum) {
 		return
 	}
@@ -80,13 +80,15 @@ func (b *Bot) publishHomeOnce(ctx context.Context, user string) {
 	b.home.published(user, sum, opening)
 }
 
-// viewSum is a digest of what view shows, to tell whether a tab changed.
-func viewSum(view slack.HomeTabViewRequest) string {
-	v, err := json.Marshal(view)
+// digest is a digest of what v (a view, a message) says as Slack is sent it, to tell
+// whether it changed since it was last sent; "" when it cannot be encoded, never equal to
+// a digest, so it is sent.
+func digest(v any) string {
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return "" // never equal to a digest: publish
+		return ""
 	}
-	sum := sha256.Sum256(v)
+	sum := sha256.Sum256(raw)
 	return string(sum[:])
 }
 

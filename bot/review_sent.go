@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"crypto/sha256"
-	"encoding/json"
 	"strconv"
 	"sync"
 )
@@ -16,7 +14,7 @@ import (
 // never renders as this process last sent it.
 type reviewSent struct {
 	mu   sync.Mutex
-	sent map[string][sha256.Size]byte // review id and part index → digest
+	sent map[string]string // review id and part index → digest
 }
 
 // reviewSentMax bounds the memory: reviews are few, and forgetting costs one update each.
@@ -25,28 +23,26 @@ const reviewSentMax = 10_000
 func reviewPartKey(id string, i int) string { return id + "#" + strconv.Itoa(i) }
 
 // digest is what part says, as Slack is sent it.
-func (p reviewPart) digest() [sha256.Size]byte {
-	raw, _ := json.Marshal(struct {
+func (p reviewPart) digest() string {
+	return digest(struct {
 		Fallback string
 		Blocks   any
 	}{p.fallback, p.blocks})
-	return sha256.Sum256(raw)
 }
 
 // same reports whether part i of review id was last sent saying d.
-func (r *reviewSent) same(id string, i int, d [sha256.Size]byte) bool {
+func (r *reviewSent) same(id string, i int, d string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old, ok := r.sent[reviewPartKey(id, i)]
-	return ok && old == d
+	return d != "" && r.sent[reviewPartKey(id, i)] == d
 }
 
 // record notes that part i of review id was sent saying d.
-func (r *reviewSent) record(id string, i int, d [sha256.Size]byte) {
+func (r *reviewSent) record(id string, i int, d string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.sent == nil || len(r.sent) >= reviewSentMax {
-		r.sent = map[string][sha256.Size]byte{}
+		r.sent = map[string]string{}
 	}
 	r.sent[reviewPartKey(id, i)] = d
 }
