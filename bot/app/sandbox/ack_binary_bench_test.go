@@ -284,16 +284,6 @@ func (c *replyCounter) wait(b *testing.B, n int) {
 	}
 }
 
-// freeAddr is a loopback address nothing listens on just now.
-func freeAddr(tb testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // serveBareHandler is the child process's whole life when started with bareHandlerEnv:
 // the baseline handler, on a loopback port it prints, until it is interrupted.
 func serveBareHandler() {

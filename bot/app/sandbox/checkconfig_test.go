@@ -272,12 +272,7 @@ func TestManifest(t *testing.T) {
 // closedURL is an http URL where nothing listens: a service that cannot be reached.
 func closedURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return "http://" + ln.Addr().String() + "/api/"
+	return "http://" + freeAddr(t) + "/api/"
 }
 
 // TestCheckConfigAgreesWithServe: what check-config finds wrong with the settings, serve

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,4 +201,14 @@ func TestCommandLineUsage(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
 		t.Error("a read-only command created the database")
 	}
+}
+
+// freeAddr is a loopback address nothing listens on just now.
+func freeAddr(tb testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -118,12 +117,7 @@ func startClusterWith(t *testing.T, n int, schedule string, ttl time.Duration) *
 }
 
 func (c *cluster) start(t *testing.T, bin string, env []string, i int) *process {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	p := &process{i: i, url: "http://" + addr, ready: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve")
 	p.cmd.Env = append(env, "CAKEGATE_ADDR="+addr)
