@@ -97,6 +97,9 @@ func reviewItemBlocks(s *blockSet, rv *commands.Review, i int) {
 	case commands.ClassGrant:
 		text = fmt.Sprintf("*%s* · %s · role %s · API user %s\nGranted %s, ends %s",
 			it.Request, who(it.Owner), escapeLimit(it.Role, 60), name, slackDate(it.Created), slackDate(it.Ends))
+	case commands.ClassAdopted:
+		text = fmt.Sprintf("*%s* · %s · adopted, %s · API user %s\nAdopted %s, ends %s",
+			it.Request, who(it.Owner), escapeLimit(it.Origin, 200), name, slackDate(it.Created), slackDate(it.Ends))
 	default:
 		created := "created at an unknown time"
 		if !it.Created.IsZero() {
@@ -112,7 +115,9 @@ func reviewItemBlocks(s *blockSet, rv *commands.Review, i int) {
 	}
 	value := rv.ID + ";" + strconv.Itoa(i) + ";" + it.APIUserID
 	idx := strconv.Itoa(i)
-	if it.Class == commands.ClassGrant {
+	if it.Class != commands.ClassUnmanaged {
+		// A grant, or an adopted API user: it has an owner and an end, and is kept
+		// (re-certified) or revoked as a grant is.
 		s.actions("review_actions_"+idx,
 			valueButton(actionReviewKeep+idx, "Keep", value, slack.StylePrimary),
 			reviewConfirmed(actionReviewRevoke+idx, "Revoke", value, "Revoke "+it.Request.String()+"?",

@@ -123,3 +123,23 @@ func FuzzParseReviewValue(f *testing.F) {
 		}
 	})
 }
+
+// TestReviewAdoptedItemIsDecidedAsAGrant: an adopted API user older than grants_older_than
+// comes back in the next review as what it is, with an owner and an end, and Keep / Revoke;
+// never as unmanaged with Adopt and Delete, which both refuse an adopted one.
+func TestReviewAdoptedItemIsDecidedAsAGrant(t *testing.T) {
+	rv := testReview(0)
+	rv.Items = append(rv.Items, commands.ReviewItem{APIUserID: "a0", Name: "legacy-export", Class: commands.ClassAdopted,
+		Origin: "made by hand", Request: 7, Owner: "U0ALICE", Created: rv.StartedAt, Ends: rv.StartedAt.Add(30 * 24 * time.Hour)})
+	raw := blocksJSON(t, ReviewMessages(rv)[0].blocks)
+	for _, want := range []string{"*R7*", "adopted, made by hand", "legacy-export", actionReviewKeep + "0", actionReviewRevoke + "0"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("the adopted item lacks %q: %s", want, raw)
+		}
+	}
+	for _, not := range []string{"· unmanaged", actionReviewAdopt + "0", actionReviewDelete + "0"} {
+		if strings.Contains(raw, not) {
+			t.Errorf("the adopted item shows %q: %s", not, raw)
+		}
+	}
+}
