@@ -36,9 +36,10 @@ type Config struct {
 	SigningSecret string
 	Requests      Requests
 	Outbox        Outbox
-	// Replays is the store's record of deliveries taken, shared by every replica; nil:
-	// this process remembers them alone, and forgets them when it stops.
-	Replays Replays
+	// Replays is the store's record of deliveries taken (replay.go), shared by every
+	// replica and kept across restarts; nil: this process remembers them alone, and forgets
+	// them when it stops.
+	Replays commands.Memos
 	// CommandName is the slash command as installed, for usage texts. Default "/cakegate".
 	CommandName string
 	Log         *slog.Logger
@@ -109,7 +110,7 @@ type Bot struct {
 	// command's trigger id) for longer than Slack's 5-minute signature window, so a
 	// replayed or repeated delivery is acknowledged and dropped; see replay.go.
 	replays       eventDedupe
-	sharedReplays Replays
+	sharedReplays commands.Memos
 	// disabledAt is when a user_disabled answer last ended each user's access (disabledAnswer).
 	disabledMu sync.Mutex
 	disabledAt map[string]time.Time

@@ -13,18 +13,9 @@ import (
 // arrive up to 10 minutes after the first; a little more covers clock skew.
 const replayWindow = 11 * time.Minute
 
-// replayCheckTimeout bounds the store's answer to "taken before?": it runs before the
-// acknowledgement, within Slack's 3 s.
+// replayCheckTimeout bounds the store's answer to "taken before?": for clicks and events
+// it runs before the acknowledgement, within Slack's 3 s (a slash command's runs after).
 const replayCheckTimeout = time.Second
-
-// Replays is the store's record of deliveries taken, shared by every replica and kept
-// across restarts (commands.Memos is one).
-type Replays interface {
-	// Remember records key until until and reports whether it was new.
-	Remember(ctx context.Context, key string, now, until time.Time) (bool, error)
-	// Forget drops key, so that its next delivery is taken.
-	Forget(ctx context.Context, key string) error
-}
 
 // Repeated deliveries. Slack signs each request once; the same signature arriving again is
 // a replay (anyone who saw the request can send it again within the signature's window) or
@@ -56,11 +47,15 @@ func (b *Bot) replayedDelivery(key string) bool {
 	return key != "" && b.replayed(key)
 }
 
-// replayedCommand reports whether this slash command was taken before, by either
-// transport: each command Slack sends has its own trigger id, so a second one with the
-// same id is the first again, and must not open a second request.
-func (b *Bot) replayedCommand(sc slack.SlashCommand) bool {
-	return sc.TriggerID != "" && b.replayed("trigger:"+sc.TriggerID)
+// commandKey is the replay key of a slash command: its trigger id, which Slack gives each
+// command it sends, so that a repeat by either transport (the same signed body again, an
+// envelope sent again) is found with one question to the store. Without one, the
+// delivery's key (signatureKey, envelopeKey) stands in.
+func commandKey(sc slack.SlashCommand, delivery string) string {
+	if sc.TriggerID == "" {
+		return delivery
+	}
+	return "trigger:" + sc.TriggerID
 }
 
 // replayed records key as taken now and reports whether it was taken before: by this

@@ -14,8 +14,8 @@ import (
 // background. It refuses one for another workspace or app (ErrForeign), and all while the
 // bot is shutting down (ErrShuttingDown); a repeated one is accepted and dropped.
 //
-// Whether it was taken before (its delivery: the signature over HTTP, the envelope over
-// Socket Mode, as a replay key; and its trigger id) is asked in the background too: the
+// Whether it was taken before (commandKey: its trigger id, else its delivery's key, the
+// signature over HTTP or the envelope over Socket Mode) is asked in the background too: the
 // acknowledgement is the same empty answer either way, and the question is a write to the
 // store (an fsync, or a round trip to etcd) that a burst of commands would otherwise wait
 // for, one after another (over Socket Mode, on the one goroutine that reads the socket),
@@ -25,11 +25,7 @@ func (b *Bot) acceptCommand(sc slack.SlashCommand, delivery string) error {
 		return ErrForeign
 	}
 	if !b.async(func(ctx context.Context) {
-		if b.replayedDelivery(delivery) {
-			b.log.Info("dropped a repeated delivery of a slash command", "user", sc.UserID)
-			return
-		}
-		if b.replayedCommand(sc) {
+		if b.replayedDelivery(commandKey(sc, delivery)) {
 			b.log.Info("dropped a repeated slash command", "user", sc.UserID)
 			return
 		}
