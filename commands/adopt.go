@@ -143,7 +143,11 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 	}
 	r, err := s.createAdoption(ctx, in, it, users[i], now)
 	if err != nil {
-		s.claimAdoption(ctx, in, now, false)
+		// Taken back on its own clock: the form's may have run out, which is often why
+		// the adoption failed, and the item would stay "adopted" with no record.
+		bctx, cancel := bookkeeping(ctx)
+		defer cancel()
+		s.claimAdoption(bctx, in, now, false)
 		return nil, err
 	}
 	if s.Waker != nil {
