@@ -27,14 +27,19 @@ const reportAgainAfter = 30 * 24 * time.Hour
 // another replica does not report it again. When the store cannot answer, the report goes
 // out: a report twice is better than none.
 func (s *Service) firstReport(ctx context.Context, key string) bool {
-	if _, seen := s.reportedOrphans.LoadOrStore(key, struct{}{}); seen {
-		return false
+	now := s.now()
+	until := now.Add(reportAgainAfter)
+	// This process's memory ends when the store's does: a cakegate that runs for months
+	// reports again, as one that restarted does.
+	if v, seen := s.reportedOrphans.LoadOrStore(key, until); seen {
+		if now.Before(v.(time.Time)) || !s.reportedOrphans.CompareAndSwap(key, v, until) {
+			return false // remembered, or another run renewed it just now
+		}
 	}
 	if s.Memos == nil {
 		return true
 	}
-	now := s.now()
-	first, err := s.Memos.Remember(ctx, "reported:"+key, now, now.Add(reportAgainAfter))
+	first, err := s.Memos.Remember(ctx, "reported:"+key, now, until)
 	if err != nil {
 		s.log().Warn("could not record that an API user was reported; it may be reported again after a restart", "err", err)
 		return true

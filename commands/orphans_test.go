@@ -61,6 +61,20 @@ func TestOrphanSweepTouchesOnlyThisInstallation(t *testing.T) {
 	if foreign != 2 {
 		t.Errorf("%d reports of others' API users over two runs, want 2 (each once): %+v", foreign, reports)
 	}
+	// A month on, still there: reported again, by the same process.
+	e.clock.Advance(31 * 24 * time.Hour)
+	if _, err := e.svc.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := 0
+	for _, n := range e.journalled(commands.NotifyApprovers) {
+		if strings.Contains(n.Text, "leaves it alone") {
+			again++
+		}
+	}
+	if again != 4 {
+		t.Errorf("%d reports of others' API users after a month, want 4 (each again once)", again)
+	}
 	if told := e.journalled(commands.NotifyUser); len(told) != 1 || told[0].To != "U0DAN" || !strings.Contains(told[0].Text, "no request used it any more") {
 		t.Errorf("the deleted orphan's user was told %+v, want U0DAN told why", told)
 	}

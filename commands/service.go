@@ -65,7 +65,7 @@ type Service struct {
 	counts accessCounts
 	// reportedOrphans holds API users already reported by this process; Memos holds them
 	// for every replica and across restarts (firstReport).
-	reportedOrphans sync.Map // API user id → struct{}
+	reportedOrphans sync.Map // API user id → until when it is not reported again (time.Time)
 }
 
 // Actor is the name the audit log gives cakegate itself, for what the scheduler does.
