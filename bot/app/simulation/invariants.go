@@ -350,7 +350,10 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		w.checkChange(ctx, r, prev.state, add)
 	}
 
-	var orphans []*userFact // live, unowned, unreported: what reconcile finds orphaned
+	// What reconcile finds orphaned: live and unowned. Those not reported yet are judged;
+	// all of them count against orphans_brake, as cakegate counts them.
+	var orphans []*userFact
+	unowned := 0
 	for _, id := range w.model.order {
 		f := w.model.users[id]
 		if f.gone || f.origin != "cakegate" {
@@ -382,13 +385,14 @@ func (w *World) checkRequests(ctx context.Context, now time.Time, live map[strin
 		if f.unownedSince.IsZero() {
 			f.unownedSince = now
 		}
+		unowned++
 		if !w.model.reported[f.name] {
 			orphans = append(orphans, f)
 		}
 	}
 	// Orphans beyond orphans_brake are held and reported, not deleted (commands.handleOrphans).
 	path := pNoOrphan
-	if len(orphans) > commands.DefaultOrphansBrake {
+	if unowned > commands.DefaultOrphansBrake {
 		path = pNoOrphanHeld
 	}
 	for _, f := range orphans {
