@@ -155,7 +155,9 @@ func (s *Service) GrantIfAutomatic(ctx context.Context, r *Request) (*Request, e
 		return r, nil
 	case role.AutoApprove || role.BreakGlass:
 		return s.grantWithoutApproval(ctx, r.ID, role)
-	case role.OnCall != nil:
+	case role.OnCall != nil && r.StartAt.IsZero():
+		// The rule is for who is on call now, for access now: a request that starts later
+		// waits for approvers, since whoever holds the pager today may not then.
 		return s.approveOnCall(ctx, r, role)
 	}
 	return r, nil

@@ -64,26 +64,29 @@ func TestOnCallRuleLeavesTheRestToApprovers(t *testing.T) {
 		dur   time.Duration
 		setup func(*commandstest.Rosters)
 		audit string // an audit action the request must have, if any
+		start string // start=, if any
 	}{
-		{"LongerThanRule", carol, 8 * time.Hour, nil, ""},
-		{"NotOnCall", dave, time.Hour, nil, ""},
-		{"LeftTheGroup", carol, time.Hour, func(r *commandstest.Rosters) { r.Set(onCallGroup, bob) }, ""},
-		{"SlackCannotSay", carol, time.Hour, func(r *commandstest.Rosters) { r.Fail(errors.New("ratelimited")) }, "on_call_unread"},
-		{"ListTooOld", carol, time.Hour, func(r *commandstest.Rosters) { r.Age(2 * time.Minute) }, "on_call_unread"},
+		{"LongerThanRule", carol, 8 * time.Hour, nil, "", ""},
+		{"NotOnCall", dave, time.Hour, nil, "", ""},
+		{"LeftTheGroup", carol, time.Hour, func(r *commandstest.Rosters) { r.Set(onCallGroup, bob) }, "", ""},
+		{"SlackCannotSay", carol, time.Hour, func(r *commandstest.Rosters) { r.Fail(errors.New("ratelimited")) }, "on_call_unread", ""},
+		{"ListTooOld", carol, time.Hour, func(r *commandstest.Rosters) { r.Age(2 * time.Minute) }, "on_call_unread", ""},
+		// On call today, asking for access next week: who holds the pager then is unknown.
+		{"ScheduledStart", carol, time.Hour, nil, "", start.Add(3 * 24 * time.Hour).Format(time.RFC3339)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, rosters := newOnCallEnv(t)
 			if tc.setup != nil {
 				tc.setup(rosters)
 			}
-			r := e.request(t, commands.RequestInput{Requester: tc.user, Role: "viewer", Devices: []string{"SN1"}, Duration: tc.dur})
+			r := e.request(t, commands.RequestInput{Requester: tc.user, Role: "viewer", Devices: []string{"SN1"}, Duration: tc.dur, Start: tc.start})
 			if r.State != commands.StatePending || r.OnCall != "" {
 				t.Fatalf("got %s (on call %q), want it waiting for approvers", r.State, r.OnCall)
 			}
 			if tc.audit != "" && !strings.Contains(strings.Join(e.store.AuditActions(r.ID), " "), tc.audit) {
 				t.Fatalf("audit %v, want %s", e.store.AuditActions(r.ID), tc.audit)
 			}
-			if tc.name == "LongerThanRule" && rosters.Reads() != 0 {
+			if (tc.name == "LongerThanRule" || tc.name == "ScheduledStart") && rosters.Reads() != 0 {
 				t.Errorf("Slack was asked about the group for a request the rule cannot cover")
 			}
 			if _, err := e.svc.Approve(context.Background(), r.ID, ann); err != nil {
