@@ -87,7 +87,9 @@ func (b *Bot) requestModal(ctx context.Context, user string, form requestForm) (
 	roleSelect.InitialOption = initial
 	templates, err := b.svc.Templates(ctx, user)
 	if err != nil {
-		return slack.ModalViewRequest{}, err
+		// Templates are optional: a user group that cannot be read just now costs the
+		// form its template choice, as it costs the Home tab its Quick requests.
+		b.log.Warn("request form: templates", "user", user, "err", err)
 	}
 	var tpl *commands.Template
 	if t, ok := b.svc.Policy.Template(form.Template); ok && t.Role == chosen {

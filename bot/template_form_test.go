@@ -152,3 +152,22 @@ func TestStartFromATemplate(t *testing.T) {
 	}
 	f.settle(t)
 }
+
+// TestRequestFormOpensWhenATemplatesGroupCannotBeRead: templates are optional. When Slack
+// cannot list the user group a template is limited to, the form still opens, without the
+// template choice, as the Home tab goes without its Quick requests.
+func TestRequestFormOpensWhenATemplatesGroupCannotBeRead(t *testing.T) {
+	f := newHomeFixture(t)
+	withTemplates(f)
+	f.slack.AddUserGroup("S0OPS", "U0CAROL")
+	f.svc.Policy.Templates["freezer-check"].Requesters = []string{"S0OPS"}
+	f.slack.FailNext("usergroups.users.list", 10, "ratelimited")
+	f.openHome(t, "U0CAROL")
+	f.waitHome(t, "U0CAROL", homeShows("[Request a token]"))
+	f.click(t, "U0CAROL", bot.ActionOpenRequest)
+	form := f.requestForm(t, "U0CAROL", `"block_id":"role"`)
+	if strings.Contains(string(form.Blocks), "freezer-check") {
+		t.Fatalf("the form offers a template whose group could not be read: %s", form.Blocks)
+	}
+	f.settle(t)
+}
