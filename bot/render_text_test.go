@@ -167,3 +167,18 @@ func TestRenderLongInputsStayWithinLimits(t *testing.T) {
 	check(HelpMessage(long))
 	check(AuditMessage([]commands.AuditEvent{{Seq: 1, Actor: "U0X", Action: long, Detail: long}}, time.UTC))
 }
+
+// TestConfirmationOfAScheduledGrant: a request granted at once that starts later has no
+// Reveal token button yet; its confirmation says when it comes, never to click it now.
+func TestConfirmationOfAScheduledGrant(t *testing.T) {
+	at := time.Date(2026, 12, 14, 8, 0, 0, 0, time.UTC)
+	r := &commands.Request{ID: 9, Role: "viewer", State: commands.StateApproved, StartAt: at}
+	got := requestConfirmation(r)
+	if strings.Contains(got, "Click *Reveal token*") || !strings.Contains(got, "It starts") || !strings.Contains(got, "granted at once") {
+		t.Fatalf("confirmation %q: want granted, when it starts, and no button to click now", got)
+	}
+	r.StartAt = time.Time{}
+	if got := requestConfirmation(r); !strings.Contains(got, "Click *Reveal token*") {
+		t.Fatalf("confirmation of a grant for now %q: want the Reveal token button named", got)
+	}
+}

@@ -173,6 +173,10 @@ func startNote(r *commands.Request) string {
 func requestConfirmationNow(r *commands.Request) string {
 	switch r.State {
 	case commands.StateApproved:
+		if !r.StartAt.IsZero() && !r.StartTold {
+			// startNote says when, and that the Reveal button comes then: nothing to click now.
+			return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s).", r.ID, escapeMrkdwn(r.Role))
+		}
 		return fmt.Sprintf(":white_check_mark: %s was granted at once (role %s). Click *Reveal token* in my direct message to create your token and see it.", r.ID, escapeMrkdwn(r.Role))
 	case commands.StateFailed:
 		return fmt.Sprintf(":warning: %s failed: %s", r.ID, escapeMrkdwn(r.FailureReason))
