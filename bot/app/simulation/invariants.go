@@ -448,7 +448,7 @@ func (w *World) checkLeavers(now time.Time, open []*commands.Request, live map[s
 				if f.delivered == 0 {
 					// Its token never reached them (its answer was lost on the way to
 					// cakegate, or it was deleted unseen): nothing to hold. Its API user
-					// still ends by no-token-without-grant's bound.
+					// still ends by token-reached-requester's bound.
 					continue
 				}
 				d := out.due(pLeaverIn2s, l.at, f.id)

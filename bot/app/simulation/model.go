@@ -45,8 +45,9 @@ type model struct {
 	back map[string]time.Time
 	// audit is what was read of the audit trail.
 	audit auditWatch
-	// revealed are the API users of each request whose token reached its requester.
-	revealed map[requestKey][]*userFact
+	// revealed are the API users of each request whose token reached its requester; made,
+	// every API user cakegate made for each request.
+	revealed, made map[requestKey][]*userFact
 	// ends is the grant end each request was last seen with, to judge each new end once.
 	ends map[commands.RequestID]time.Time
 	// deadRuns are the runs of replicas that were killed, and when (nodes.go).
@@ -121,6 +122,7 @@ func newModel() *model {
 		knownHit:      map[string]string{},
 
 		revealed:   map[requestKey][]*userFact{},
+		made:       map[requestKey][]*userFact{},
 		lastDelete: map[string]int{},
 		deadRuns:   map[string]time.Time{},
 		removedBy:  map[string]int{},
@@ -165,9 +167,8 @@ func (f *userFact) key() (requestKey, bool) {
 // created.
 func (m *model) firstUserFor(k requestKey, until time.Time) (time.Time, bool) {
 	var first time.Time
-	for _, id := range m.order {
-		f := m.users[id]
-		if fk, ok := f.key(); ok && fk == k && !f.created.After(until) && (first.IsZero() || f.created.Before(first)) {
+	for _, f := range m.made[k] {
+		if !f.created.After(until) && (first.IsZero() || f.created.Before(first)) {
 			first = f.created
 		}
 	}
@@ -184,6 +185,9 @@ func (m *model) add(u *userFact) {
 	m.users[u.id] = u
 	m.order = append(m.order, u.id)
 	m.byToken[u.token] = u
+	if k, ok := u.key(); ok {
+		m.made[k] = append(m.made[k], u)
+	}
 }
 
 // tokens calls fn with every run of exactly 40 lower-case hex digits in b: the form of the

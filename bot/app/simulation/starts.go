@@ -53,7 +53,8 @@ func (w *World) checkStart(ctx context.Context, r *commands.Request, add func(st
 		w.model.startsRevealed[r.ID] = true
 		w.counts["scheduled request revealed"]++
 	}
-	for _, f := range w.model.revealed[requestKey{w.installation, w.generation, r.ID}] {
+	// Any API user made for it before its start, shown or not: a token existed too early.
+	for _, f := range w.model.made[requestKey{w.installation, w.generation, r.ID}] {
 		if f.created.Before(r.StartAt) {
 			add(invNoEarlyToken, "%s starts at %s, but its API user %s was made at %s", r.ID, r.StartAt.Format(time.DateTime), f.name, f.created.Format(time.DateTime))
 		}
