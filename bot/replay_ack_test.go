@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -129,5 +130,53 @@ func TestCommandAcknowledgedBeforeTheReplayAnswer(t *testing.T) {
 				t.Fatalf("%d requests from one command delivered twice, want 1", len(mine))
 			}
 		})
+	}
+}
+
+// downReplays is a store's replay record that cannot answer: etcd unreachable, a full disk.
+type downReplays struct{ asked atomic.Int32 }
+
+func (d *downReplays) Remember(context.Context, string, time.Time, time.Time) (bool, error) {
+	d.asked.Add(1)
+	return false, errors.New("etcd: context deadline exceeded")
+}
+
+func (d *downReplays) Forget(context.Context, string) error {
+	return errors.New("etcd: context deadline exceeded")
+}
+
+// TestReplayRecordDownStillTakesTheCommand: when the store cannot say whether a command
+// was taken before, the command is taken (dropping a person's request without a word is
+// worse than the small chance of a replay), and this process's own memory still drops the
+// same delivery sent again.
+func TestReplayRecordDownStillTakesTheCommand(t *testing.T) {
+	f := newHomeFixture(t)
+	down := &downReplays{}
+	b := bot.New(bot.Config{Service: f.svc, Slack: slack.New(slacktest.DefaultBotToken, slack.OptionAPIURL(f.slack.URL())),
+		SigningSecret: homeSecret, Requests: f.svc.Store, Replays: down})
+	srv := httptest.NewServer(b.Handler(nil))
+	t.Cleanup(srv.Close)
+	body := slacktest.SlashCommandForm(slack.SlashCommand{
+		Command: "/cakegate", Text: `request role=viewer devices=SN-1002 reason="check the freezer"`,
+		UserID: "U0ALICE", ChannelID: "C0GENERAL", TeamID: slacktest.DefaultTeamID,
+		ResponseURL: f.slack.NewResponseURL(), TriggerID: f.slack.NewTriggerID("U0ALICE"),
+	})
+	req, err := slacktest.SignedRequest(srv.URL+"/slack/commands", body, homeSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendTwice(t, req, body, nil)
+	if err := b.Shutdown(homeContext(t)); err != nil {
+		t.Fatalf("work did not end: %v", err)
+	}
+	if down.asked.Load() == 0 {
+		t.Fatal("the store was never asked")
+	}
+	mine, err := f.svc.List(homeContext(t), "U0ALICE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 1 {
+		t.Fatalf("%d requests from one command sent twice with the replay record down, want 1", len(mine))
 	}
 }
