@@ -95,8 +95,10 @@ func (a *App) newScheduler(jobs []job) (*scheduler, error) {
 	return s, nil
 }
 
-// checkCronSpec says what is wrong with the policy's schedule for one job, or nil. serve
-// and check-config both ask it, so they agree.
+// checkCronSpec says what is wrong with one job's spec, or nil: newScheduler refuses a
+// scheduler with a bad one. The policy's specs were checked already as it was loaded
+// (loadPolicy, for serve and check-config alike, with the same parser), so for them this is
+// a second net.
 func checkCronSpec(name, spec string) error {
 	if _, err := cron.ParseStandard(spec); err != nil {
 		return fmt.Errorf("schedule.%s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", name, spec, err)
@@ -237,7 +239,6 @@ func (s *scheduler) recovered(name string) {
 	}
 }
 
-// stop stops the clock and waits for running jobs.
 // retryLater runs the job of entry id again retryAfter from now, as cron would (never
 // beside a run of itself), unless the scheduler stops first.
 func (s *scheduler) retryLater(ctx context.Context, id cron.EntryID) {
@@ -262,6 +263,8 @@ func (s *scheduler) retryLater(ctx context.Context, id cron.EntryID) {
 	}()
 }
 
+// stop stops the clock and waits for running jobs, and for the runs at start still going;
+// a retry still waiting gives up.
 func (s *scheduler) stop() {
 	s.mu.Lock()
 	if !s.stopping {
