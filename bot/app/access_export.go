@@ -27,16 +27,20 @@ type accessStore interface {
 // now; it never reads or prints a token.
 func Access(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	const usage = "usage: cakegate access export [--format csv|json]"
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		fmt.Fprintln(stderr, usage)
+		return ExitOK
+	}
 	if len(args) == 0 || args[0] != "export" {
 		fmt.Fprintln(stderr, usage)
-		return 2
+		return ExitFix
 	}
 	fs := flag.NewFlagSet("access export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "csv", "csv (one row per API user, with a header) or json (an array)")
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || (*format != "csv" && *format != "json") {
 		fmt.Fprintln(stderr, usage)
-		return 2
+		return usageExit(err)
 	}
 	// The export asks Datacake, never Slack: Slack's settings may be left out.
 	cfg, err := LoadConfig(func(k string) string {
@@ -52,17 +56,19 @@ func Access(ctx context.Context, args []string, getenv func(string) string, stdo
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 2
+		return exitCodeOf(err)
 	}
-	policy, err := commands.LoadPolicy(cfg.PolicyPath)
+	// As serve reads it, so a policy serve runs with is one the export reads.
+	policy, err := loadPolicy(cfg.PolicyPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 2
+		return exitCodeOf(err)
 	}
 	client, err := datacake.New(datacake.Options{URL: cfg.DatacakeAPIURL, Token: cfg.DatacakeToken})
 	if err != nil {
+		// Only the settings it was given can be wrong here: the URL or the token.
 		fmt.Fprintln(stderr, "cakegate:", err)
-		return 2
+		return ExitFix
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()

@@ -386,6 +386,23 @@ func checkSlack(ctx context.Context, c *checker, cfg Config, policy *commands.Po
 	checkOnCallGroups(ctx, c, api, policy)
 }
 
+// checkUserGroup asks Slack for the members of user group id, which what names in the
+// policy. When Slack did not answer (nothing to fix: try again) or refused (the id or the
+// scope to fix), it notes which and found is false; whether an empty group is a fault is
+// the caller's to say.
+func checkUserGroup(ctx context.Context, c *checker, api *slack.Client, what, id string) (members []string, found bool) {
+	members, err := api.GetUserGroupMembersContext(ctx, id)
+	switch {
+	case err != nil && slackAnswerCode(err) == "":
+		c.unavailable("%s: user group %s: Slack did not answer (%v): check the network", what, id, err)
+		return nil, false
+	case err != nil:
+		c.fail("%s: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", what, id, err)
+		return nil, false
+	}
+	return members, true
+}
+
 // checkPeople checks that every user id exists and every user group resolves.
 func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string, ids []string) {
 	if len(ids) == 0 {
@@ -394,14 +411,10 @@ func checkPeople(ctx context.Context, c *checker, api *slack.Client, what string
 	bad := 0
 	for _, id := range ids {
 		if strings.HasPrefix(id, "S") {
-			members, err := api.GetUserGroupMembersContext(ctx, id)
+			members, found := checkUserGroup(ctx, c, api, what, id)
 			switch {
-			case err != nil && slackAnswerCode(err) == "":
+			case !found:
 				bad++
-				c.unavailable("%s: user group %s: Slack did not answer (%v): check the network", what, id, err)
-			case err != nil:
-				bad++
-				c.fail("%s: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", what, id, err)
 			case len(members) == 0:
 				bad++
 				c.fail("%s: user group %s has no members, so nobody in it can act", what, id)

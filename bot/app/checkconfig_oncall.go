@@ -17,12 +17,10 @@ func checkOnCallGroups(ctx context.Context, c *checker, api *slack.Client, polic
 		if oc == nil {
 			continue
 		}
-		members, err := api.GetUserGroupMembersContext(ctx, oc.Group)
+		members, found := checkUserGroup(ctx, c, api, "role "+name+" on_call", oc.Group)
 		switch {
-		case err != nil && slackAnswerCode(err) == "":
-			c.fail("role %s on_call: user group %s: Slack did not answer (%v): check the network", name, oc.Group, err)
-		case err != nil:
-			c.fail("role %s on_call: user group %s: Slack says %v: check the id (the group's page → ⋯ → Copy group ID) and the usergroups:read scope", name, oc.Group, err)
+		case !found:
+			// checkUserGroup said why.
 		case len(members) == 0:
 			c.warn("role %s on_call: user group %s exists but has no members now, so the rule approves nobody until your on-call tool fills it", name, oc.Group)
 		default:

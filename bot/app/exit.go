@@ -37,7 +37,7 @@ type ExitCause struct {
 }
 
 // CommandNames are cakegate's commands, in the order of its help.
-var CommandNames = []string{"serve", "demo", "check-config", "manifest", "backup", "audit", "migrate", "version"}
+var CommandNames = []string{"serve", "demo", "check-config", "manifest", "backup", "audit", "access", "migrate", "version"}
 
 // exitCauses lists every outcome. TestExitCodesOfEveryCommand (sandbox) makes each command
 // fail in each way listed for it, and TestExitCodesDocumented keeps docs/exit-codes.md the
@@ -45,15 +45,15 @@ var CommandNames = []string{"serve", "demo", "check-config", "manifest", "backup
 var exitCauses = []ExitCause{
 	{ExitOK, "ok", CommandNames,
 		"the command did what it was asked (serve: it was stopped by SIGTERM or Ctrl-C)"},
-	{ExitRetry, "unavailable", []string{"serve", "demo", "check-config", "backup", "audit", "migrate"},
+	{ExitRetry, "unavailable", []string{"serve", "demo", "check-config", "backup", "audit", "access", "migrate"},
 		"Slack, Datacake, etcd, the running cakegate or the disk did not answer or failed at that moment"},
 	{ExitFix, "usage", CommandNames,
 		"the command line: an unknown command or flag, a missing or extra argument"},
-	{ExitFix, "settings", []string{"serve", "check-config", "audit", "migrate"},
+	{ExitFix, "settings", []string{"serve", "check-config", "audit", "access", "migrate"},
 		"a setting (environment variable) is missing or wrong, or names a file this user cannot read"},
-	{ExitFix, "policy", []string{"serve", "check-config"},
+	{ExitFix, "policy", []string{"serve", "check-config", "access"},
 		"the policy file (CAKEGATE_CONFIG) has a mistake"},
-	{ExitFix, "database", []string{"serve", "check-config", "backup", "audit", "migrate"},
+	{ExitFix, "database", []string{"serve", "check-config", "backup", "audit", "access", "migrate"},
 		"the database file (CAKEGATE_DB): missing where one must exist, not a cakegate database, written by a newer cakegate"},
 	{ExitFix, "database-in-use", []string{"serve", "migrate"},
 		"another process holds the database file (the message names its pid when it can)"},

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/cakegate/cakegate/state"
 	"github.com/cakegate/cakegate/state/etcdstore"
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 const migrateUsage = "usage: cakegate migrate --to etcd"
@@ -75,18 +73,13 @@ func migrateToEtcd(ctx context.Context, dbPath string, cfg etcdstore.Config, key
 		return err
 	}
 	defer client.Close()
+	// The client waits for a connection as long as its context lasts: without a first
+	// answer within a bound, an etcd that does not answer would hold the copy's first
+	// write forever. Nothing is copied yet.
 	if err := etcdstore.Reach(ctx, client, cfg); err != nil {
 		return err
 	}
 	prefix := orDefault(cfg.Prefix, etcdstore.DefaultPrefix)
-	// The client does not wait for a connection; without this an etcd that does not
-	// answer would hold the copy's first write forever.
-	answered, cancel := context.WithTimeout(ctx, etcdstore.DefaultDialTimeout)
-	_, err = client.Get(answered, prefix, clientv3.WithCountOnly())
-	cancel()
-	if err != nil {
-		return fmt.Errorf("etcd at %s does not answer (%v): check CAKEGATE_ETCD_ENDPOINTS, its TLS settings and the network; nothing was copied", strings.Join(cfg.Endpoints, ","), err)
-	}
 	if err := src.Export(ctx, func(c state.Content) error {
 		return etcdstore.Import(ctx, client, prefix, c, cfg.MaxTxnOps)
 	}); err != nil {

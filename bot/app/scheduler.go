@@ -19,7 +19,9 @@ import (
 // scheduler runs the periodic sweeps on robfig/cron: each job runs once at start, never
 // overlaps itself (SkipIfStillRunning), and survives a panic (Recover). Every job is a sweep
 // over an index ("everything due by now"), so a missed tick or a restart loses nothing. A
-// run that fails is run again JobRetryAfter later, unless its schedule comes first.
+// run that fails is run again JobRetryAfter later, unless its schedule comes first: a job
+// has at most one retry waiting, and a run of it (a tick) drops the one waiting, since that
+// run's own failure waits for the next.
 type scheduler struct {
 	log  *slog.Logger
 	cron *cron.Cron
@@ -36,6 +38,10 @@ type scheduler struct {
 	mu       sync.Mutex
 	stopping bool
 	halt     chan struct{} // closed by stop: waiting retries give up
+	// waiting holds each job's one waiting retry, by entry: closing it drops the retry.
+	// Without the limit every failed run, retries too, added a retry of its own, and a job
+	// that kept failing ran more often with every tick.
+	waiting map[cron.EntryID]chan struct{}
 	// retryAfter is JobRetryAfter; tests shorten it.
 	retryAfter time.Duration
 }
@@ -43,8 +49,9 @@ type scheduler struct {
 // JobRetryAfter is how soon a scheduled job whose run failed (the disk full, Datacake or
 // Slack not answering) runs again, rather than at its next tick: the reconcile run at a
 // restart that met a full disk would otherwise leave a token nobody saw alive for its whole
-// 15-minute interval (found by the simulation). The simulation's driver retries as the
-// scheduler does.
+// 15-minute interval (found by the simulation). A job has one retry waiting at most, and a
+// tick of it that runs first drops it. The simulation's driver retries as the scheduler
+// does.
 const JobRetryAfter = time.Minute
 
 // job is one scheduled sweep.
@@ -75,6 +82,7 @@ func newScheduler(loc *time.Location, log *slog.Logger, jobs []job) (*scheduler,
 		jobs:       jobs,
 		caughtUp:   make(chan struct{}),
 		halt:       make(chan struct{}),
+		waiting:    map[cron.EntryID]chan struct{}{},
 		retryAfter: JobRetryAfter,
 		cron: cron.New(
 			cron.WithLocation(loc),
@@ -95,8 +103,10 @@ func (a *App) newScheduler(jobs []job) (*scheduler, error) {
 	return s, nil
 }
 
-// checkCronSpec says what is wrong with the policy's schedule for one job, or nil. serve
-// and check-config both ask it, so they agree.
+// checkCronSpec says what is wrong with one job's spec, or nil: newScheduler refuses a
+// scheduler with a bad one. The policy's specs were checked already as it was loaded
+// (loadPolicy, for serve and check-config alike, with the same parser), so for them this is
+// a second net.
 func checkCronSpec(name, spec string) error {
 	if _, err := cron.ParseStandard(spec); err != nil {
 		return fmt.Errorf("schedule.%s %q is not a cron spec (%v): write it like \"@every 5m\" or \"*/5 * * * *\"", name, spec, err)
@@ -187,6 +197,7 @@ func (s *scheduler) start(ctx context.Context) {
 		var id cron.EntryID
 		run := func() {
 			defer s.recovered(j.name)
+			s.dropRetry(id)
 			jctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
 			if err := j.run(jctx); err != nil && ctx.Err() == nil {
@@ -237,15 +248,18 @@ func (s *scheduler) recovered(name string) {
 	}
 }
 
-// stop stops the clock and waits for running jobs.
 // retryLater runs the job of entry id again retryAfter from now, as cron would (never
-// beside a run of itself), unless the scheduler stops first.
+// beside a run of itself), unless the scheduler stops first or another run of the job
+// starts meanwhile (dropRetry). It is called only from a run of the job, which dropped the
+// retry waiting before it, and runs of a job never overlap: so one retry waits at most.
 func (s *scheduler) retryLater(ctx context.Context, id cron.EntryID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {
 		return
 	}
+	drop := make(chan struct{})
+	s.waiting[id] = drop
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
@@ -256,12 +270,37 @@ func (s *scheduler) retryLater(ctx context.Context, id cron.EntryID) {
 			return
 		case <-s.halt:
 			return
+		case <-drop:
+			return
 		case <-t.C:
 		}
-		s.cron.Entry(id).WrappedJob.Run()
+		// A run that started as the timer fired has dropped this retry already: it
+		// still counts as dropped.
+		s.mu.Lock()
+		mine := s.waiting[id] == drop
+		if mine {
+			delete(s.waiting, id)
+		}
+		s.mu.Unlock()
+		if mine {
+			s.cron.Entry(id).WrappedJob.Run()
+		}
 	}()
 }
 
+// dropRetry drops the retry waiting for the job of entry id, if any: a run of the job is
+// starting, and should it fail, it waits for a retry of its own.
+func (s *scheduler) dropRetry(id cron.EntryID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if drop, ok := s.waiting[id]; ok {
+		close(drop)
+		delete(s.waiting, id)
+	}
+}
+
+// stop stops the clock and waits for running jobs, and for the runs at start still going;
+// a retry still waiting gives up.
 func (s *scheduler) stop() {
 	s.mu.Lock()
 	if !s.stopping {

@@ -178,3 +178,43 @@ func TestSchedulerRetriesAFailedRunSoon(t *testing.T) {
 		t.Fatal("stop waited for a retry a minute away")
 	}
 }
+
+// TestSchedulerKeepsOneRetryOfAJobThatKeepsFailing: a job that always fails has one retry
+// waiting at a time, and its tick drops the one waiting; retries of retries and of ticks no
+// longer pile up, so the job runs about as often every second, not more often with every
+// tick (88 runs in 6 s before, where one retry at a time gives about 24).
+func TestSchedulerKeepsOneRetryOfAJobThatKeepsFailing(t *testing.T) {
+	ran := make(chan struct{}, 1000)
+	jobs := []job{{"reconcile", "@every 1s", func(context.Context) error {
+		ran <- struct{}{}
+		return errors.New("the disk is full")
+	}}}
+	s, err := newScheduler(time.UTC, slog.New(slog.DiscardHandler), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.retryAfter = 300 * time.Millisecond
+	s.start(context.Background())
+	defer s.stop()
+	// In 3 s: the run at start, a tick each second (the first may come at once) and three
+	// retries after each, since a retry comes 300 ms after the run before it with no other
+	// run between: 14 at most.
+	const most = 14
+	window := time.After(3 * time.Second)
+	runs := 0
+	for open := true; open; {
+		select {
+		case <-ran:
+			runs++
+		case <-window:
+			open = false
+		}
+	}
+	t.Logf("%d runs in 3 s", runs)
+	if runs > most {
+		t.Fatalf("%d runs in 3 s, want %d at most: failed runs piled up retries", runs, most)
+	}
+	if runs < 4 {
+		t.Fatalf("%d runs in 3 s: a failed run was not retried", runs)
+	}
+}

@@ -150,6 +150,10 @@ func TestCheckConfig(t *testing.T) {
 			[]string{"ok    role device-editor on_call: user group S0OPS exists; 1 on call now"}},
 		{"ErrOnCallGroupUnknown", sandboxPolicy + "    on_call: {group: S0NOPE, max_duration: 4h}\n", nil, nil,
 			[]string{"FAIL  role device-editor on_call: user group S0NOPE: Slack says no_such_subteam"}},
+		// Slack failing the on-call group's lookup is an outage (exit 1), as for any other
+		// group, not a mistake in the policy.
+		{"ErrOnCallGroupUnreachable", sandboxPolicy + "    on_call: {group: S0OPS, max_duration: 4h}\n", nil, func() { w.slack.Fail5xxNext("usergroups.users.list", 1) },
+			[]string{"FAIL  role device-editor on_call: user group S0OPS: Slack did not answer", "check the network"}},
 		{"ErrEscalateToResolve", sandboxPolicy + "escalate_after: 2h\nescalate_to: [S0NOPE]\n", nil, nil,
 			[]string{"FAIL  escalate_to: user group S0NOPE"}},
 		{"ErrDatabaseAndAddress", sandboxPolicy, []string{"CAKEGATE_DB=/nonexistent/x.db", "CAKEGATE_ADDR=nonsense"}, nil, []string{

@@ -135,6 +135,7 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"ok/manifest":     {nil, []string{"manifest", "--socket-mode"}, "socket_mode_enabled: true"},
 		"ok/backup":       {with("CAKEGATE_DB=" + existing()), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "backup written to"},
 		"ok/audit":        {with("CAKEGATE_DB=" + existing()), []string{"audit", "verify"}, "audit log intact"},
+		"ok/access":       {nil, []string{"access", "export", "--help"}, "-format"},
 		"ok/migrate":      {nil, []string{"migrate", "--help"}, "usage: cakegate migrate"},
 		"ok/version":      {nil, []string{"version", "--json"}, `"version":`},
 
@@ -143,6 +144,7 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"unavailable/check-config": {nil, []string{"check-config"}, "could not be made: a service did not answer"},
 		"unavailable/backup":       {with("CAKEGATE_DB=" + held), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "does not answer"},
 		"unavailable/audit":        {with("CAKEGATE_DB=" + held), []string{"audit", "export"}, "does not answer"},
+		"unavailable/access":       {with("CAKEGATE_DB=" + existing()), []string{"access", "export"}, "list the workspace's API users in Datacake"},
 		"unavailable/migrate":      {with(append(noEtcd, "CAKEGATE_DB="+existing())...), []string{"migrate", "--to", "etcd"}, "migrate:"},
 
 		"usage/serve":        {nil, []string{"serve", "--bogus"}, "usage: cakegate serve"},
@@ -151,21 +153,25 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		"usage/manifest":     {nil, []string{"manifest", "extra"}, "usage: cakegate manifest"},
 		"usage/backup":       {nil, []string{"backup"}, "usage: cakegate backup"},
 		"usage/audit":        {nil, []string{"audit"}, "usage: cakegate audit"},
+		"usage/access":       {nil, []string{"access", "export", "--format", "xml"}, "usage: cakegate access"},
 		"usage/migrate":      {nil, []string{"migrate"}, "usage: cakegate migrate"},
 		"usage/version":      {nil, []string{"version", "--yaml"}, "usage: cakegate version"},
 
 		"settings/serve":        {with("SLACK_BOT_TOKEN="), []string{"serve"}, "SLACK_BOT_TOKEN is not set"},
 		"settings/check-config": {with("DATACAKE_MAX_RPS=fast"), []string{"check-config"}, "FAIL  DATACAKE_MAX_RPS"},
 		"settings/audit":        {with("CAKEGATE_AUDIT_KEY_FILE=" + filepath.Join(dir, "no.key")), []string{"audit", "verify"}, "CAKEGATE_AUDIT_KEY_FILE"},
+		"settings/access":       {with("DATACAKE_TOKEN="), []string{"access", "export"}, "DATACAKE_TOKEN (or DATACAKE_TOKEN_FILE) is not set"},
 		"settings/migrate":      {nil, []string{"migrate", "--to", "etcd"}, "CAKEGATE_ETCD_ENDPOINTS is not set"},
 
 		"policy/serve":        {with("CAKEGATE_CONFIG=" + badPolicy), []string{"serve"}, "max_duration 7x"},
 		"policy/check-config": {with("CAKEGATE_CONFIG=" + badPolicy), []string{"check-config"}, "max_duration 7x"},
+		"policy/access":       {with("CAKEGATE_CONFIG=" + badPolicy), []string{"access", "export"}, "max_duration 7x"},
 
 		"database/serve":        {with("CAKEGATE_DB=" + notDB()), []string{"serve"}, "is not a database file"},
 		"database/check-config": {with("CAKEGATE_DB=" + notDB()), []string{"check-config"}, "is not a database file"},
 		"database/backup":       {with("CAKEGATE_DB=" + filepath.Join(dir, "missing.db")), []string{"backup", filepath.Join(t.TempDir(), "copy.db")}, "no database at"},
 		"database/audit":        {with("CAKEGATE_DB=" + filepath.Join(dir, "missing.db")), []string{"audit", "export"}, "no database at"},
+		"database/access":       {with("CAKEGATE_DB=" + filepath.Join(dir, "missing.db")), []string{"access", "export"}, "no database at"},
 		"database/migrate":      {with(append(noEtcd, "CAKEGATE_DB="+filepath.Join(dir, "missing.db"))...), []string{"migrate", "--to", "etcd"}, "no database at"},
 
 		"database-in-use/serve":   {with("CAKEGATE_DB=" + held), []string{"serve"}, "in use by another cakegate process"},

@@ -218,7 +218,10 @@ func (w *World) nextJobDue() (string, time.Time) {
 	return name, at
 }
 
-// scheduled notes when job runs next: the alarm's time is asked anew before every step.
+// scheduled notes when job runs next: its next tick, or its retry if that comes first. A
+// job's next run is kept as one time, so the retry is used up either way, as the scheduler
+// drops a job's waiting retry when a tick of it runs. The alarm's time is asked anew before
+// every step.
 func (w *World) scheduled(job string) {
 	if job != alarmJob {
 		next := nextRun(w.specOf(job), w.clock.Now(), w.app.Location())

@@ -76,7 +76,9 @@ type World struct {
 	backups      []backup
 	nextJob      map[string]time.Time
 	// retryAt is when a job whose run failed runs again (app.JobRetryAfter), as the
-	// scheduler retries it, unless its schedule comes first.
+	// scheduler retries it: one retry per job at most, which scheduled folds into the
+	// job's next run, so a tick that comes first uses it up (that run's own failure sets
+	// the next).
 	retryAt    map[string]time.Time
 	swept      time.Time // when the alarm last swept (alarmDue)
 	alarmCache alarmAnswer
