@@ -133,7 +133,7 @@ func HoldWrites(tb testing.TB, s *Store) (release func()) {
 	holding, done := make(chan struct{}), make(chan struct{})
 	released := make(chan error, 1)
 	go func() {
-		released <- s.writes.update(func(*bbolt.Tx) error {
+		released <- s.writes.update(context.Background(), func(*bbolt.Tx) error {
 			close(holding)
 			<-done
 			return errNothingWritten

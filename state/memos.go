@@ -40,7 +40,7 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		return false, nil
 	}
 	var first bool
-	err := s.writes.update(func(tx *bbolt.Tx) error {
+	err := s.writes.update(ctx, func(tx *bbolt.Tx) error {
 		// The group commit may run this again if another write of its transaction fails.
 		first = !held(tx)
 		if !first {
@@ -63,7 +63,7 @@ func (s *Store) Forget(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.writes.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMemos).Delete([]byte(key)) })
+	err := s.writes.update(ctx, func(tx *bbolt.Tx) error { return tx.Bucket(bucketMemos).Delete([]byte(key)) })
 	if err != nil {
 		return fmt.Errorf("forget: %w", err)
 	}
