@@ -36,8 +36,9 @@ type groupCommit struct {
 	queue   []*groupWrite
 	leading bool // a writer is committing; the queue waits for it
 
-	// commits counts the transactions run, committed or not, for tests.
-	commits atomic.Uint64
+	// commits counts the transactions run, committed or not, and synced the ones committed
+	// with something written, each an fsync; for tests.
+	commits, synced atomic.Uint64
 }
 
 // groupWrite is one write waiting to be committed.
@@ -157,6 +158,9 @@ func (g *groupCommit) commit(batch []*groupWrite) {
 			err = nil
 		}
 		if failed < 0 {
+			if err == nil && wrote {
+				g.synced.Add(1)
+			}
 			for _, w := range batch {
 				w.done <- groupResult{err: err}
 			}

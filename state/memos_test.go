@@ -98,3 +98,56 @@ func TestRemembersGivingUpAtRandom(t *testing.T) {
 		}
 	}
 }
+
+// A memo write that finds nothing to change (the key remembered meanwhile by another
+// replica's click, or a Forget of a key not held) costs no fsync.
+func TestMemoWritesOfNothingDoNotSync(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	until := t0.Add(time.Hour)
+
+	before := state.Syncs(s)
+	if err := s.Forget(ctx, "sig:never"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state.Syncs(s) - before; got != 0 {
+		t.Errorf("Forget of a key not held: %d syncs, want 0", got)
+	}
+
+	// late passes its read before early's write is committed, and is committed after it,
+	// alone: it finds the key held and has nothing to write. The second held write keeps
+	// early's transaction open until late has queued.
+	releaseFirst := sync.OnceFunc(state.HoldWrites(t, s))
+	defer releaseFirst()
+	var wg sync.WaitGroup
+	var earlyFirst, lateFirst bool
+	var earlyErr, lateErr error
+	wg.Go(func() { earlyFirst, earlyErr = s.Remember(ctx, "sig:a", t0, until) })
+	state.WaitQueued(t, s, 1)
+	holding := make(chan func())
+	go func() { holding <- state.HoldWrites(t, s) }()
+	state.WaitQueued(t, s, 2)
+	before = state.Syncs(s)
+	releaseFirst()
+	releaseSecond := sync.OnceFunc(<-holding) // early's write is made, not yet committed
+	defer releaseSecond()
+	wg.Go(func() { lateFirst, lateErr = s.Remember(ctx, "sig:a", t0, until) })
+	state.WaitQueued(t, s, 1)
+	releaseSecond()
+	wg.Wait()
+
+	if !earlyFirst || earlyErr != nil || lateFirst || lateErr != nil {
+		t.Fatalf("Remembers: %v, %v then %v, %v; want true, nil then false, nil", earlyFirst, earlyErr, lateFirst, lateErr)
+	}
+	if got := state.Syncs(s) - before; got != 1 {
+		t.Errorf("%d syncs for one memo written and one found held, want 1", got)
+	}
+
+	before = state.Syncs(s)
+	if err := s.Forget(ctx, "sig:a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state.Syncs(s) - before; got != 1 {
+		t.Errorf("Forget of a key held: %d syncs, want 1", got)
+	}
+}
