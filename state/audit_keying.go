@@ -86,7 +86,7 @@ func (s *Store) KeyAudit(ctx context.Context, e commands.AuditEvent) (AuditKeyin
 	}
 	var k AuditKeying
 	var wrote bool
-	err := s.update("key_audit", func(tx *bbolt.Tx) error {
+	err := s.update(ctx, "key_audit", func(tx *bbolt.Tx) error {
 		w, err := openAuditWriter(tx)
 		if err != nil {
 			return err

@@ -48,7 +48,7 @@ func (s *Store) RecordDeactivation(ctx context.Context, user string, at time.Tim
 	if _, recorded, err := s.DeactivatedAt(ctx, user); err != nil || recorded {
 		return err
 	}
-	return s.update("record", func(tx *bbolt.Tx) error {
+	return s.update(ctx, "record", func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketDeactivated)
 		if b.Get([]byte(user)) != nil {
 			return errNothingWritten // recorded meanwhile
@@ -69,7 +69,7 @@ func (s *Store) ClearDeactivation(ctx context.Context, user string, c commands.C
 	if _, recorded, err := s.DeactivatedAt(ctx, user); err != nil || !recorded {
 		return err
 	}
-	return s.update("record", func(tx *bbolt.Tx) error {
+	return s.update(ctx, "record", func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketDeactivated)
 		if b.Get([]byte(user)) == nil {
 			return errNothingWritten // cleared meanwhile

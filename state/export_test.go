@@ -126,6 +126,10 @@ func RestoreRequests(tb testing.TB, s *Store, rs []*commands.Request) {
 // Transactions returns how many write transactions the store ran since it was opened.
 func Transactions(s *Store) uint64 { return s.writes.commits.Load() }
 
+// Syncs returns how many write transactions the store committed with something written
+// since it was opened: each cost an fsync.
+func Syncs(s *Store) uint64 { return s.writes.synced.Load() }
+
 // HoldWrites starts a write that holds the store's commit until release is called, and
 // returns once it holds it: writes made meanwhile queue behind it.
 func HoldWrites(tb testing.TB, s *Store) (release func()) {
@@ -133,7 +137,7 @@ func HoldWrites(tb testing.TB, s *Store) (release func()) {
 	holding, done := make(chan struct{}), make(chan struct{})
 	released := make(chan error, 1)
 	go func() {
-		released <- s.writes.update(func(*bbolt.Tx) error {
+		released <- s.writes.update(context.Background(), func(*bbolt.Tx) error {
 			close(holding)
 			<-done
 			return errNothingWritten

@@ -1,7 +1,9 @@
 package state
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -34,8 +36,9 @@ type groupCommit struct {
 	queue   []*groupWrite
 	leading bool // a writer is committing; the queue waits for it
 
-	// commits counts the transactions run, committed or not, for tests.
-	commits atomic.Uint64
+	// commits counts the transactions run, committed or not, and synced the ones committed
+	// with something written, each an fsync; for tests.
+	commits, synced atomic.Uint64
 }
 
 // groupWrite is one write waiting to be committed.
@@ -54,7 +57,13 @@ type groupResult struct {
 
 // update runs fn in a read-write transaction, shared with the writes waiting beside it,
 // and returns once that transaction is committed or fn has failed.
-func (g *groupCommit) update(fn func(tx *bbolt.Tx) error) error {
+//
+// A write still waiting in the queue when ctx ends leaves it and returns ctx's error: it
+// was never run, so nothing of it is written, and a caller with a deadline (a Slack
+// acknowledgement) is not held by a slow fsync of others. A write already taken into a
+// commit waits for the commit's answer instead: it may be written, and its caller must
+// hear whether it was.
+func (g *groupCommit) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	w := &groupWrite{fn: fn, done: make(chan groupResult, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)
@@ -64,6 +73,12 @@ func (g *groupCommit) update(fn func(tx *bbolt.Tx) error) error {
 		case r := <-w.done:
 			return r.unwrap()
 		case <-w.lead:
+		case <-ctx.Done():
+			if g.leave(w) {
+				return ctx.Err()
+			}
+			// Taken into a commit: the leader answers it.
+			return (<-w.done).unwrap()
 		}
 	} else {
 		g.leading = true
@@ -71,6 +86,24 @@ func (g *groupCommit) update(fn func(tx *bbolt.Tx) error) error {
 	}
 	g.lead()
 	return (<-w.done).unwrap()
+}
+
+// leave takes w out of the queue and reports whether it was still there, that is, not yet
+// taken into a commit. A w that was handed the lead but has not taken it passes it on.
+func (g *groupCommit) leave(w *groupWrite) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(g.queue, w)
+	if i < 0 {
+		return false
+	}
+	g.queue = slices.Delete(g.queue, i, i+1)
+	select {
+	case <-w.lead:
+		g.handOn()
+	default:
+	}
+	return true
 }
 
 // lead commits everything queued, then hands the lead on or gives it up.
@@ -84,6 +117,12 @@ func (g *groupCommit) lead() {
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.handOn()
+}
+
+// handOn hands the lead to the oldest waiting writer, or gives it up when none waits.
+// g.mu must be held.
+func (g *groupCommit) handOn() {
 	if len(g.queue) == 0 {
 		g.leading = false
 		return
@@ -119,6 +158,9 @@ func (g *groupCommit) commit(batch []*groupWrite) {
 			err = nil
 		}
 		if failed < 0 {
+			if err == nil && wrote {
+				g.synced.Add(1)
+			}
 			for _, w := range batch {
 				w.done <- groupResult{err: err}
 			}

@@ -94,8 +94,9 @@ func TestWritesWaitingShareOneCommit(t *testing.T) {
 	}
 }
 
-// A write that fails inside a shared commit fails alone: the others are committed without
-// what it wrote, and a panic is raised again in the goroutine that made the write.
+// A write that fails inside a shared commit fails alone: the others, before and after it,
+// are committed without what it wrote, and a panic is raised again in the goroutine that
+// made the write.
 func TestFailedWriteInGroupFailsAlone(t *testing.T) {
 	s, err := state.Open(filepath.Join(t.TempDir(), "cakegate.db"))
 	if err != nil {
@@ -103,13 +104,38 @@ func TestFailedWriteInGroupFailsAlone(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	good := MustCreate(t, s, newRequest("U1"))
-	bad := MustCreate(t, s, newRequest("U2"))
+	goods := make([]commands.RequestID, 3)
+	for i := range goods {
+		goods[i] = MustCreate(t, s, newRequest(fmt.Sprintf("U%d", i+1)))
+	}
+	bad := MustCreate(t, s, newRequest("U9"))
+	before := state.Transactions(s)
 	release := state.HoldWrites(t, s)
 
 	var wg sync.WaitGroup
-	var goodErr, badErr error
+	goodErrs := make([]error, len(goods))
+	var badErr error
 	var panicked any
+	queued := 0
+	queueGood := func(i int) {
+		wg.Go(func() {
+			// A panic handed to this write by mistake fails the test, not the test binary.
+			defer func() {
+				if p := recover(); p != nil {
+					goodErrs[i] = fmt.Errorf("panic: %v", p)
+				}
+			}()
+			_, goodErrs[i] = s.Update(ctx, goods[i], func(r *commands.Request) (commands.Change, error) {
+				r.State = commands.StateDenied
+				return commands.Change{Audit: []commands.AuditEvent{{At: t0, Actor: "U0", Action: "deny", To: r.State}}}, nil
+			})
+		})
+		queued++
+		state.WaitQueued(t, s, queued)
+	}
+	// Each failing write has a good one before and after it in the queue, so a good write
+	// shares the transactions that are rolled back.
+	queueGood(0)
 	wg.Go(func() {
 		// An id change is caught after fn ran, as a failed write, not as fn's refusal.
 		_, badErr = s.Update(ctx, bad, func(r *commands.Request) (commands.Change, error) {
@@ -117,19 +143,16 @@ func TestFailedWriteInGroupFailsAlone(t *testing.T) {
 			return commands.Change{}, nil
 		})
 	})
-	state.WaitQueued(t, s, 1)
+	queued++
+	state.WaitQueued(t, s, queued)
+	queueGood(1)
 	wg.Go(func() {
 		defer func() { panicked = recover() }()
 		_, _ = s.Update(ctx, bad, func(r *commands.Request) (commands.Change, error) { panic("boom") })
 	})
-	state.WaitQueued(t, s, 2)
-	wg.Go(func() {
-		_, goodErr = s.Update(ctx, good, func(r *commands.Request) (commands.Change, error) {
-			r.State = commands.StateDenied
-			return commands.Change{Audit: []commands.AuditEvent{{At: t0, Actor: "U0", Action: "deny", To: r.State}}}, nil
-		})
-	})
-	state.WaitQueued(t, s, 3)
+	queued++
+	state.WaitQueued(t, s, queued)
+	queueGood(2)
 	release()
 	wg.Wait()
 
@@ -139,16 +162,30 @@ func TestFailedWriteInGroupFailsAlone(t *testing.T) {
 	if panicked != "boom" {
 		t.Errorf("the panicking update raised %v in its goroutine, want boom", panicked)
 	}
-	if goodErr != nil {
-		t.Fatalf("the update beside them failed: %v", goodErr)
-	}
-	if got := MustGet(t, s, good).State; got != commands.StateDenied {
-		t.Errorf("the good update left %s", got)
+	for i, id := range goods {
+		if goodErrs[i] != nil {
+			t.Errorf("the update of %s beside them failed: %v", id, goodErrs[i])
+		}
+		if got := MustGet(t, s, id).State; got != commands.StateDenied {
+			t.Errorf("the good update of %s left %s", id, got)
+		}
 	}
 	if got := MustGet(t, s, bad).State; got != commands.StatePending {
 		t.Errorf("the failed updates left %s", got)
 	}
+	// The held write, then the queue three times: run again without the id change, and
+	// again without the panic, which commits.
+	if got := state.Transactions(s) - before; got != 4 {
+		t.Errorf("%d transactions, want 4 (the held write, and three runs of the queue)", got)
+	}
 	if broken, err := s.VerifyAudit(ctx); broken != 0 || err != nil {
 		t.Fatalf("VerifyAudit: event %d: %v", broken, err)
+	}
+	recs, err := s.AuditEvents(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(recs), len(goods)+1+len(goods); got != want {
+		t.Errorf("%d audit events, want %d (one per create, one per good update)", got, want)
 	}
 }

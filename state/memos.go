@@ -40,11 +40,11 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		return false, nil
 	}
 	var first bool
-	err := s.writes.update(func(tx *bbolt.Tx) error {
+	err := s.writes.update(ctx, func(tx *bbolt.Tx) error {
 		// The group commit may run this again if another write of its transaction fails.
 		first = !held(tx)
 		if !first {
-			return nil
+			return errNothingWritten // remembered meanwhile: first is the answer, no sync needed
 		}
 		b := tx.Bucket(bucketMemos)
 		if err := s.sweepMemos(b, now); err != nil {
@@ -63,7 +63,13 @@ func (s *Store) Forget(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.writes.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMemos).Delete([]byte(key)) })
+	err := s.writes.update(ctx, func(tx *bbolt.Tx) error {
+		b, k := tx.Bucket(bucketMemos), []byte(key)
+		if b.Get(k) == nil {
+			return errNothingWritten // nothing to delete: spare a sync
+		}
+		return b.Delete(k)
+	})
 	if err != nil {
 		return fmt.Errorf("forget: %w", err)
 	}

@@ -126,7 +126,7 @@ func (s *Store) CompleteNotification(ctx context.Context, id uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.update("complete_notification", func(tx *bbolt.Tx) error {
+	return s.update(ctx, "complete_notification", func(tx *bbolt.Tx) error {
 		if _, err := unschedule(tx, id); err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func (s *Store) RetryNotification(ctx context.Context, id uint64, at time.Time, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.update("retry_notification", func(tx *bbolt.Tx) error {
+	return s.update(ctx, "retry_notification", func(tx *bbolt.Tx) error {
 		n, err := unschedule(tx, id)
 		if err != nil {
 			return err

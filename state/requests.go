@@ -31,7 +31,7 @@ func (s *Store) Create(ctx context.Context, r *commands.Request, c commands.Chan
 	}
 	var id commands.RequestID
 	var refused error
-	err := s.update("create", func(tx *bbolt.Tx) error {
+	err := s.update(ctx, "create", func(tx *bbolt.Tx) error {
 		// A refusal writes nothing and is an answer, not a failed write: it is returned
 		// beside the transaction, which the writes committed with this one share.
 		id, refused = 0, nil
@@ -109,7 +109,7 @@ func (s *Store) Update(ctx context.Context, id commands.RequestID,
 	}
 	var out *commands.Request
 	var fnErr error
-	err := s.update("update", func(tx *bbolt.Tx) error {
+	err := s.update(ctx, "update", func(tx *bbolt.Tx) error {
 		// A request that is not there, or fn's refusal (a compare-and-set that does not
 		// hold), writes nothing and is an answer, not a failed write: it is returned beside
 		// the transaction, which the writes committed with this one share.
@@ -217,5 +217,5 @@ func (s *Store) Record(ctx context.Context, c commands.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.update("record", func(tx *bbolt.Tx) error { return s.writeChange(tx, 0, c) })
+	return s.update(ctx, "record", func(tx *bbolt.Tx) error { return s.writeChange(tx, 0, c) })
 }

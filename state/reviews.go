@@ -46,7 +46,7 @@ func (s *Store) CreateReview(ctx context.Context, rv *commands.Review, c command
 	if err != nil {
 		return err
 	}
-	return s.update("record", func(tx *bbolt.Tx) error {
+	return s.update(ctx, "record", func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketReviews)
 		if err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketReviews, err)
@@ -67,7 +67,7 @@ func (s *Store) UpdateReview(ctx context.Context, id string, fn func(rv *command
 		return nil, err
 	}
 	var out *commands.Review
-	err := s.update("record", func(tx *bbolt.Tx) error {
+	err := s.update(ctx, "record", func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketReviews)
 		var v []byte
 		if b != nil {

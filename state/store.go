@@ -156,14 +156,15 @@ func tightenMode(path string) error {
 
 // update runs fn in a read-write transaction, unless the write fault (if any) refuses op.
 // The transaction may be shared with other writes, and fn may run more than once: see
-// groupCommit for what fn may do.
-func (s *Store) update(op string, fn func(tx *bbolt.Tx) error) error {
+// groupCommit for what fn may do. A write still queued when ctx ends returns ctx's error
+// unwritten.
+func (s *Store) update(ctx context.Context, op string, fn func(tx *bbolt.Tx) error) error {
 	if s.writeFault != nil {
 		if err := s.writeFault(op); err != nil {
 			return fmt.Errorf("write %s: %w", op, err)
 		}
 	}
-	return s.writes.update(fn)
+	return s.writes.update(ctx, fn)
 }
 
 // Close waits for running transactions and closes the file.

@@ -14,5 +14,5 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 		return err
 	}
 	// Through the write hook like every other write, so a simulated full disk shows here too.
-	return s.update("check_writable", func(*bbolt.Tx) error { return nil })
+	return s.update(ctx, "check_writable", func(*bbolt.Tx) error { return nil })
 }

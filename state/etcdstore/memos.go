@@ -22,8 +22,16 @@ var _ commands.Memos = (*Store)(nil)
 // treats a memo whose until has passed by the caller's clock as absent before that.
 type memoLeases struct {
 	mu     sync.Mutex
-	byEnd  map[int64]clientv3.LeaseID // the span's end, Unix seconds → lease
-	lastAt time.Time                  // the now of the last prune
+	byEnd  map[int64]*memoLease // the span's end, Unix seconds → lease
+	lastAt time.Time            // the now of the last prune
+}
+
+// memoLease is a span's lease, or the grant of it under way: the Remembers of a burst that
+// arrive while it is granted wait for it rather than each granting one.
+type memoLease struct {
+	done chan struct{} // closed once id or err is set
+	id   clientv3.LeaseID
+	err  error
 }
 
 // memoSpan groups the ends of memos that share a lease: a minute for a replay record, an
@@ -96,41 +104,69 @@ func (s *Store) Forget(ctx context.Context, key string) error {
 }
 
 // memoLease returns the lease for memos that end at until: the one of its span, granted
-// now if this process has none, to end memoGrace after the span does.
+// now if this process has none, to end memoGrace after the span does. One grant runs per
+// span at a time; the callers that arrive meanwhile wait for it.
 func (s *Store) memoLease(ctx context.Context, now, until time.Time) (clientv3.LeaseID, error) {
 	span := memoSpan(until.Sub(now))
 	end := until.Truncate(span).Add(span)
 	l := &s.memoLeases
-	l.mu.Lock()
-	if l.byEnd == nil {
-		l.byEnd = map[int64]clientv3.LeaseID{}
-	}
-	if now.Sub(l.lastAt) > time.Minute {
-		for e := range l.byEnd {
-			if time.Unix(e, 0).Before(now) {
-				delete(l.byEnd, e)
-			}
+	for attempt := 0; ; attempt++ {
+		l.mu.Lock()
+		if l.byEnd == nil {
+			l.byEnd = map[int64]*memoLease{}
 		}
-		l.lastAt = now
+		if now.Sub(l.lastAt) > time.Minute {
+			for e := range l.byEnd {
+				if time.Unix(e, 0).Before(now) {
+					delete(l.byEnd, e)
+				}
+			}
+			l.lastAt = now
+		}
+		got, ok := l.byEnd[end.Unix()]
+		if !ok {
+			got = &memoLease{done: make(chan struct{})}
+			l.byEnd[end.Unix()] = got
+		}
+		l.mu.Unlock()
+		if !ok {
+			return s.grantMemoLease(ctx, got, end, now)
+		}
+		select {
+		case <-got.done:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("etcd wait for a lease for memos: %w", ctx.Err())
+		}
+		if got.err == nil {
+			return got.id, nil
+		}
+		// The grant failed, perhaps only for its caller's context: try once more, as the
+		// one to grant if nobody else is. A second failure is this caller's answer.
+		if attempt > 0 {
+			return 0, got.err
+		}
 	}
-	id, ok := l.byEnd[end.Unix()]
-	l.mu.Unlock()
-	if ok {
-		return id, nil
-	}
+}
+
+// grantMemoLease grants the lease of the span that ends at end into pending, which
+// memoLease has put in the cache. A failed grant leaves the cache, so that the next caller
+// grants again.
+func (s *Store) grantMemoLease(ctx context.Context, pending *memoLease, end, now time.Time) (clientv3.LeaseID, error) {
 	ttl := int64(end.Add(memoGrace).Sub(now)/time.Second) + 1
 	resp, err := s.client.Grant(ctx, ttl)
-	if err != nil {
-		return 0, fmt.Errorf("etcd grant a lease for memos: %w", err)
-	}
+	l := &s.memoLeases
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if other, ok := l.byEnd[end.Unix()]; ok {
-		// Another goroutine granted one meanwhile: use it; this one expires unused.
-		return other, nil
+	if err != nil {
+		pending.err = fmt.Errorf("etcd grant a lease for memos: %w", err)
+		if l.byEnd[end.Unix()] == pending {
+			delete(l.byEnd, end.Unix())
+		}
+	} else {
+		pending.id = resp.ID
 	}
-	l.byEnd[end.Unix()] = resp.ID
-	return resp.ID, nil
+	close(pending.done)
+	return pending.id, pending.err
 }
 
 // forgetMemoLease drops a lease etcd no longer has.
@@ -139,7 +175,7 @@ func (s *Store) forgetMemoLease(id clientv3.LeaseID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for e, got := range l.byEnd {
-		if got == id {
+		if got.id == id {
 			delete(l.byEnd, e)
 		}
 	}

@@ -3,9 +3,6 @@ package storetest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"testing"
 
@@ -171,8 +168,8 @@ func testAuditKeyedRewritten(t *testing.T, h Harness) {
 
 // rechainWithoutKey returns the stored form of recs (a whole chain, oldest first) from
 // event from on, after change has been applied to that event, with every hash from there
-// recomputed as someone without the key can: plain SHA-256, the key ids left as they were
-// unless strip drops them.
+// chained again as someone without the key can (chainUnkeyed), the key ids left as they
+// were unless strip drops them.
 func rechainWithoutKey(tb testing.TB, recs []state.AuditRecord, from int, change func(*state.AuditRecord), strip bool) map[uint64][]byte {
 	tb.Helper()
 	out := map[uint64][]byte{}
@@ -184,19 +181,12 @@ func rechainWithoutKey(tb testing.TB, recs []state.AuditRecord, from int, change
 		if strip {
 			rec.KeyID = ""
 		}
-		// A record read back is in canonical form: its JSON is what the chain hashes.
-		canon, err := json.Marshal(rec.AuditEvent)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		sum := sha256.Sum256(append([]byte(prev), canon...))
-		rec.PrevHash, rec.Hash = prev, hex.EncodeToString(sum[:])
-		v, err := json.Marshal(rec)
+		forged, v, err := chainUnkeyed(prev, rec)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		out[rec.Seq] = v
-		prev = rec.Hash
+		prev = forged.Hash
 	}
 	return out
 }

@@ -2,9 +2,7 @@ package storetest
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"encoding/binary"
 	"testing"
 
 	"go.etcd.io/bbolt"
@@ -14,8 +12,8 @@ import (
 
 // Rechain rewrites the audit records of the stopped bbolt database at path as someone who
 // can write the file but has no audit key can: change alters each record from event from
-// on, and every hash from there is recomputed as plain SHA-256 over the previous hash and
-// the event's JSON. The tests of audit verify use it to forge a history.
+// on, and every record from there is chained again without a key (plain SHA-256), its key
+// id left as the record has it. The tests of audit verify use it to forge a history.
 func Rechain(tb testing.TB, path string, from uint64, change func(rec *state.AuditRecord)) {
 	tb.Helper()
 	db, err := bbolt.Open(path, 0o600, nil)
@@ -28,8 +26,8 @@ func Rechain(tb testing.TB, path string, from uint64, change func(rec *state.Aud
 		prev := ""
 		c := log.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var rec state.AuditRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			rec, err := state.DecodeAudit(binary.BigEndian.Uint64(k), v)
+			if err != nil {
 				return err
 			}
 			if rec.Seq < from {
@@ -37,23 +35,31 @@ func Rechain(tb testing.TB, path string, from uint64, change func(rec *state.Aud
 				continue
 			}
 			change(&rec)
-			canon, err := json.Marshal(rec.AuditEvent)
+			forged, v, err := chainUnkeyed(prev, rec)
 			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(append([]byte(prev), canon...))
-			rec.PrevHash, rec.Hash = prev, hex.EncodeToString(sum[:])
-			if v, err = json.Marshal(rec); err != nil {
 				return err
 			}
 			if err := log.Put(bytes.Clone(k), v); err != nil {
 				return err
 			}
-			prev = rec.Hash
+			prev = forged.Hash
 		}
 		return nil
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// chainUnkeyed returns rec chained after prev as a forger without the audit key can: by
+// the store's own rule for an unkeyed record, with rec's key id kept, since the forger
+// means the record to pass for what it was.
+func chainUnkeyed(prev string, rec state.AuditRecord) (state.AuditRecord, []byte, error) {
+	forged, _, err := state.ChainAudit(nil, prev, rec.Seq, rec.AuditEvent)
+	if err != nil {
+		return forged, nil, err
+	}
+	forged.KeyID = rec.KeyID
+	v, err := state.EncodeAuditRecord(forged)
+	return forged, v, err
 }
