@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -94,9 +93,7 @@ func (b *Bot) verify(h http.Header, body []byte) error {
 }
 
 func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sc, err := slack.SlashCommandParse(r)
+	sc, err := parseSlashCommand(body)
 	if err != nil {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
