@@ -59,7 +59,8 @@ type Config struct {
 	// Slack (LearnIdentity), and a pin that does not match what Slack says is an error.
 	Identity Identity
 	// Go runs acknowledged work. Nil starts a goroutine, as production wants: the
-	// acknowledgement must not wait for the work. The simulation runs it inline, so one
+	// acknowledgement must not wait for the work, and the work lets a burst's
+	// acknowledgements go first (ack_first.go). The simulation runs it inline, so one
 	// driver goroutine decides the order of everything.
 	Go func(work func())
 	// Rand spreads outbox retries (jitter). Nil uses the global source; the simulation
@@ -87,6 +88,9 @@ type Bot struct {
 	identity identityState
 	goFn     func(func())
 	rand     *rand.Rand
+	// ackFirst holds work back while deliveries from Slack keep arriving; nil (work run
+	// by Config.Go) holds nothing.
+	ackFirst *ackFirst
 
 	// work tracks acknowledged requests still being worked on, so shutdown can wait.
 	work    sync.WaitGroup
@@ -143,6 +147,7 @@ func New(cfg Config) *Bot {
 		rand:          cfg.Rand,
 	}
 	if b.goFn == nil {
+		b.ackFirst = newAckFirst()
 		b.goFn = func(work func()) { go work() }
 	}
 	if b.name == "" {
@@ -189,6 +194,7 @@ func (b *Bot) async(fn func(ctx context.Context)) bool {
 	b.mu.Unlock()
 	b.goFn(func() {
 		defer b.work.Done()
+		b.ackFirst.wait()
 		b.workers <- struct{}{}
 		defer func() { <-b.workers }()
 		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)

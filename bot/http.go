@@ -63,6 +63,7 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 			http.Error(w, "invalid Slack signature", http.StatusUnauthorized)
 			return
 		}
+		b.ackFirst.arrived()
 		// Slack's own retries of an event say so, and are deduplicated by event id instead:
 		// when the first delivery was refused, the retry is the only one. The header is not
 		// signed, so only events, which carry their own id, may use it. A slash command's

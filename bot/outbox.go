@@ -70,6 +70,9 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	gone := goneSet{}
 	ctx = withGoneSet(ctx, gone)
 	for {
+		// A burst from Slack is acknowledged first, then a page of messages is sent: once a
+		// page, so a steady stream of deliveries slows the outbox by ackHoldMax a page at most.
+		b.ackFirst.wait()
 		limit := len(held) + outboxBatch
 		due, err := b.outbox.DueNotifications(ctx, b.now(), limit)
 		if err != nil {

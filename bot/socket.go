@@ -63,6 +63,7 @@ type socketAcker interface {
 // per event: without it one malformed payload would stop the reader, and with it the bot.
 func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
 	defer b.recovered(PanicSocket)
+	b.ackFirst.arrived()
 	// A slash command's envelope is checked behind its acknowledgement (acceptCommand):
 	// this goroutine reads every envelope, one after another.
 	if evt.Type != socketmode.EventTypeSlashCommand && b.replayedDelivery(envelopeKey(evt.Request)) {
