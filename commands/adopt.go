@@ -125,6 +125,13 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 	if err := s.checkOwner(ctx, in.Owner); err != nil {
 		return nil, err
 	}
+	// A deletion of the API user (from another review) takes turns with this adoption: it
+	// must not fall between the check that nobody holds it and the record that does.
+	ctx, done, err := s.turn(ctx, apiUserTurn(in.APIUserID), func() error { return busyAPIUser(it) })
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	users, err := s.Datacake.FindAPIUsers(ctx, s.Policy.Workspace, "")
 	if err != nil {
 		return nil, &Error{Code: CodeUnavailable, Message: "cakegate could not list Datacake's API users just now; please try again in a minute.", Err: err}

@@ -83,7 +83,9 @@ func (s *Service) keepUnmanaged(ctx context.Context, rv *Review, index int, user
 
 // deleteUnmanaged deletes an unmanaged API user on a top-level approver's confirmed click.
 // The orphan brake holds here too: one review deletes at most orphans_brake of them (at
-// least one), so a misread review cannot empty the workspace.
+// least one), so a misread review cannot empty the workspace. The review's deletions take
+// turns, and so do the clicks on one API user (turns.go): the brake counts every deletion,
+// and nobody adopts the API user between the check that nobody holds it and its deletion.
 func (s *Service) deleteUnmanaged(ctx context.Context, rv *Review, index int, user string) (string, error) {
 	ok, err := s.inList(ctx, s.Policy.Approvers, user)
 	if err != nil {
@@ -92,10 +94,29 @@ func (s *Service) deleteUnmanaged(ctx context.Context, rv *Review, index int, us
 	if !ok {
 		return "", Errorf(CodeNotApprover, "only cakegate's approvers (%s) can delete API users cakegate did not make. Ask one of them, or choose Keep.", mentions(s.Policy.Approvers))
 	}
+	it := rv.Items[index]
+	ctx, done, err := s.turn(ctx, reviewDeletesTurn(rv.ID), func() error {
+		return Errorf(CodeChanged, "another deletion from this review is being carried out right now: the brake counts them one at a time. Click Delete again in a few seconds.")
+	})
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	ctx, doneUser, err := s.turn(ctx, apiUserTurn(it.APIUserID), func() error { return busyAPIUser(it) })
+	if err != nil {
+		return "", err
+	}
+	defer doneUser()
+	// Read again in the turn: what the click showed may have changed before it.
+	if rv, err = s.Reviews.GetReview(ctx, rv.ID); err != nil {
+		return "", err
+	}
+	if it = rv.Items[index]; it.Decision != "" {
+		return "", decidedAlready(it)
+	}
 	if limit := max(s.Policy.OrphansBrake, 1); rv.deletedCount() >= limit {
 		return "", Errorf(CodeNotAllowed, "this review has deleted %d API users already, as many as orphans_brake allows in one review. Check the rest, then start a new review with `/cakegate review` to delete more, or raise orphans_brake in the policy.", limit)
 	}
-	it := rv.Items[index]
 	// Adopted since this review listed it (from another review): it has an owner and an
 	// end now, and ends as a grant does.
 	if held, err := s.heldBy(ctx, it.APIUserID); err != nil || held != nil {
@@ -118,6 +139,12 @@ func (s *Service) deleteUnmanaged(ctx context.Context, rv *Review, index int, us
 		return "", err
 	}
 	return fmt.Sprintf("Deleted %s: its token no longer works.", describeItem(it)), nil
+}
+
+// busyAPIUser refuses a click on an API user that another click is deleting or adopting
+// right now.
+func busyAPIUser(it ReviewItem) error {
+	return Errorf(CodeChanged, "someone is deleting or adopting %s at this very moment. Look at the review again in a few seconds: it will say what happened.", describeItem(it))
 }
 
 // decideGrant re-certifies or revokes a grant, on the word of an approver of its role in

@@ -66,6 +66,8 @@ type Service struct {
 	// reportedOrphans holds API users already reported by this process; Memos holds them
 	// for every replica and across restarts (firstReport).
 	reportedOrphans sync.Map // API user id → until when it is not reported again (time.Time)
+	// localMemos holds turns (turns.go) when the service has no Memos.
+	localMemos memoryMemos
 }
 
 // Actor is the name the audit log gives cakegate itself, for what the scheduler does.

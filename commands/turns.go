@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Clicks that act on one API user take turns, and so do the deletions of one review. A
+// review's Delete checks that nobody holds the API user and that the review has not deleted
+// orphans_brake of them yet, then deletes it in Datacake; an Adopt checks that nobody holds
+// it, then writes the record that does. Between the check and the act, a click from another
+// review (or another approver on this one) could slip in: a deletion of the API user an
+// adoption just gave an owner, or a review deleting past its brake. A turn closes that gap:
+// it is remembered in the store (Service.Memos), so every replica sees it, and it ends by
+// itself should cakegate stop before giving it back.
+
+// turnFor bounds the work done in a turn; the turn itself is remembered a minute longer, so
+// it never ends while that work still runs.
+const turnFor = 2 * time.Minute
+
+// apiUserTurn and reviewDeletesTurn name the turns: on an API user (deleting or adopting
+// it), and on a review's deletions (the brake counts them).
+func apiUserTurn(id string) string       { return "turn:api-user:" + id }
+func reviewDeletesTurn(id string) string { return "turn:review-deletes:" + id }
+
+// turn takes key for work that runs under the context it returns, bounded by turnFor, or
+// refuses with busy() when another turn holds key; done ends that context and gives the
+// turn back.
+func (s *Service) turn(ctx context.Context, key string, busy func() error) (context.Context, func(), error) {
+	now := s.now()
+	first, err := s.memos().Remember(ctx, key, now, now.Add(turnFor+time.Minute))
+	if err != nil {
+		return nil, nil, &Error{Code: CodeUnavailable, Message: "cakegate could not make sure nobody else is acting on it at the same moment, so it changed nothing. Please try again in a minute.", Err: err}
+	}
+	if !first {
+		return nil, nil, busy()
+	}
+	work, cancel := context.WithTimeout(ctx, turnFor)
+	return work, func() {
+		cancel()
+		// On the bookkeeping clock: the click's context may have ended, which is often why
+		// the work stopped.
+		bctx, bcancel := bookkeeping(ctx)
+		defer bcancel()
+		if err := s.memos().Forget(bctx, key); err != nil {
+			s.log().Warn("could not give a turn back; it ends by itself", "turn", key, "in", turnFor+time.Minute, "err", err)
+		}
+	}, nil
+}
+
+// memos is where turns are remembered: the store's, or this process's memory when the
+// service has none (tests, a single process).
+func (s *Service) memos() Memos {
+	if s.Memos != nil {
+		return s.Memos
+	}
+	return &s.localMemos
+}
+
+// memoryMemos is Memos in this process's memory.
+type memoryMemos struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func (m *memoryMemos) Remember(_ context.Context, key string, now, until time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if now.Before(m.until[key]) {
+		return false, nil
+	}
+	if m.until == nil {
+		m.until = map[string]time.Time{}
+	}
+	m.until[key] = until
+	return true, nil
+}
+
+func (m *memoryMemos) Forget(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.until, key)
+	return nil
+}
