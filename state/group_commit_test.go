@@ -14,7 +14,8 @@ import (
 
 // Writes that arrive while a commit is under way are committed together in the next one,
 // and a refusal among them (a compare-and-set that does not hold, a request over the cap,
-// one that does not exist) costs the others nothing: each gets its own answer, the audit
+// one that does not exist, a review item decided already, a review that does not exist)
+// costs the others nothing: each gets its own answer, the audit
 // chain continues through all of them in commit order, and only what was accepted is
 // written.
 func TestWritesWaitingShareOneCommit(t *testing.T) {
@@ -29,11 +30,14 @@ func TestWritesWaitingShareOneCommit(t *testing.T) {
 	for i := range ids {
 		ids[i] = MustCreate(t, s, newRequest(fmt.Sprintf("U%d", i)))
 	}
+	if err := s.CreateReview(ctx, &commands.Review{ID: "rv-1", Items: []commands.ReviewItem{{APIUserID: "api-1"}}}, commands.Change{}); err != nil {
+		t.Fatal(err)
+	}
 	refused := errors.New("not pending any more")
 	before := state.Transactions(s)
 	release := state.HoldWrites(t, s)
 
-	errs := make([]error, n+2)
+	errs := make([]error, n+4)
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() {
@@ -53,13 +57,25 @@ func TestWritesWaitingShareOneCommit(t *testing.T) {
 		over := newRequest("U3") // its update below is refused: U3 stays at the cap
 		errs[n+1] = s.Create(ctx, over, commands.Change{}, commands.CreateRules{MaxPending: 1})
 	})
-	state.WaitQueued(t, s, n+2)
+	wg.Go(func() {
+		_, errs[n+2] = s.UpdateReview(ctx, "rv-1", func(*commands.Review) (commands.Change, error) { return commands.Change{}, refused })
+	})
+	wg.Go(func() {
+		_, errs[n+3] = s.UpdateReview(ctx, "rv-none", func(*commands.Review) (commands.Change, error) { return commands.Change{}, nil })
+	})
+	state.WaitQueued(t, s, n+4)
 	release()
 	wg.Wait()
 
-	// The held write rolled back (it wrote nothing); the n+2 queued ones shared one commit.
+	// The held write rolled back (it wrote nothing); the n+4 queued ones shared one commit.
 	if got := state.Transactions(s) - before; got != 2 {
-		t.Errorf("%d transactions for one held write and %d queued ones, want 2", got, n+2)
+		t.Errorf("%d transactions for one held write and %d queued ones, want 2", got, n+4)
+	}
+	if !errors.Is(errs[n+2], refused) {
+		t.Errorf("refused review update: got %v, want the refusal", errs[n+2])
+	}
+	if !errors.Is(errs[n+3], commands.ErrReviewNotFound) {
+		t.Errorf("update of a review that does not exist: got %v, want not found", errs[n+3])
 	}
 	for i, id := range ids {
 		want := commands.StateDenied

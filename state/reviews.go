@@ -67,14 +67,20 @@ func (s *Store) UpdateReview(ctx context.Context, id string, fn func(rv *command
 		return nil, err
 	}
 	var out *commands.Review
+	var fnErr error
 	err := s.update(ctx, "record", func(tx *bbolt.Tx) error {
+		// As in Update: a review that is not there, or fn's refusal (an item decided
+		// already), writes nothing and is an answer, returned beside the transaction that the
+		// writes committed with this one share.
+		out, fnErr = nil, nil
 		b := tx.Bucket(bucketReviews)
 		var v []byte
 		if b != nil {
 			v = b.Get([]byte(id))
 		}
 		if v == nil {
-			return fmt.Errorf("review %s: %w", id, commands.ErrReviewNotFound)
+			fnErr = fmt.Errorf("review %s: %w", id, commands.ErrReviewNotFound)
+			return errNothingWritten
 		}
 		rv, err := DecodeReview(id, v)
 		if err != nil {
@@ -82,7 +88,8 @@ func (s *Store) UpdateReview(ctx context.Context, id string, fn func(rv *command
 		}
 		c, err := fn(rv)
 		if err != nil {
-			return err
+			fnErr = err
+			return errNothingWritten
 		}
 		rv.ID = id
 		nv, err := EncodeReview(rv)
@@ -95,6 +102,9 @@ func (s *Store) UpdateReview(ctx context.Context, id string, fn func(rv *command
 		out = rv
 		return s.writeChange(tx, 0, c)
 	})
+	if fnErr != nil {
+		return nil, fnErr
+	}
 	return out, err
 }
 
