@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,11 +145,32 @@ func HoldWrites(tb testing.TB, s *Store) (release func()) {
 		})
 	}()
 	<-holding
-	return func() {
-		close(done)
-		if err := <-released; err != nil {
-			tb.Errorf("HoldWrites: %v", err)
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(done)
+			if err := <-released; err != nil {
+				tb.Errorf("HoldWrites: %v", err)
+			}
+		})
+	}
+	// A test that stops before it releases the commit (t.Fatal) must not leave it held:
+	// closing the store would wait for it until the test binary times out.
+	tb.Cleanup(release)
+	return release
+}
+
+// PanicNextCommit has the store's next transaction panic inside bbolt, outside any write, as
+// bbolt does on a corrupt page.
+func PanicNextCommit(s *Store) {
+	var once sync.Once
+	s.writes.run = func(fn func(*bbolt.Tx) error) error {
+		panicked := false
+		once.Do(func() { panicked = true })
+		if panicked {
+			panic("bbolt: page 42 already freed")
 		}
+		return s.db.Update(fn)
 	}
 }
 

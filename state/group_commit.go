@@ -31,6 +31,8 @@ import (
 // nothing.
 type groupCommit struct {
 	db *bbolt.DB
+	// run runs a transaction: db.Update, unless a test has it fail otherwise.
+	run func(fn func(*bbolt.Tx) error) error
 
 	mu      sync.Mutex
 	queue   []*groupWrite
@@ -133,11 +135,25 @@ func (g *groupCommit) handOn() {
 // commit runs batch in one transaction. A write that fails is answered with its failure
 // and the transaction is run again without it; the rest get the commit's result.
 func (g *groupCommit) commit(batch []*groupWrite) {
+	// bbolt itself may panic (a corrupt page): every write not yet answered gets that panic,
+	// raised again in its own goroutine, and the lead goes on to the writes queued after
+	// them. Left unanswered, they, and every later write, would wait for ever.
+	defer func() {
+		if p := recover(); p != nil {
+			for _, w := range batch {
+				w.done <- groupResult{panicked: p, didPanic: true}
+			}
+		}
+	}()
+	run := g.run
+	if run == nil {
+		run = g.db.Update
+	}
 	for len(batch) > 0 {
 		failed, wrote := -1, false
 		var failure groupResult
 		g.commits.Add(1)
-		err := g.db.Update(func(tx *bbolt.Tx) error {
+		err := run(func(tx *bbolt.Tx) error {
 			for i, w := range batch {
 				r := runWrite(w.fn, tx)
 				if r.err == errNothingWritten {
