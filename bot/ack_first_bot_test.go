@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -46,18 +45,7 @@ func TestBurstAcknowledgedBeforeItsWork(t *testing.T) {
 				advance := bot.HoldOnManualClock(b)
 				srv := httptest.NewServer(b.Handler(nil))
 				t.Cleanup(srv.Close)
-				req, err := slacktest.SignedRequest(srv.URL+"/slack/commands", slacktest.SlashCommandForm(cmd), homeSecret, time.Now())
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("answered %d, want 200", resp.StatusCode)
-				}
+				postSigned(t, srv.URL+"/slack/commands", slacktest.SlashCommandForm(cmd))
 				expectHeldThenRun(t, replays, advance)
 			} else {
 				s := newSocketFixture(t, f.svc, cfg)

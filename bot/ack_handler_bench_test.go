@@ -9,10 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
-	"github.com/cakegate/cakegate/commands"
-	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 // BenchmarkAckHandler is the acknowledgement of one signed `/cakegate request` inside the
@@ -22,17 +19,7 @@ import (
 //
 //	go test -run '^$' -bench AckHandler -benchmem -count 3 -cpu 1 ./bot
 func BenchmarkAckHandler(b *testing.B) {
-	store := commandstest.NewStore()
-	svc := &commands.Service{Policy: ackPolicy(), Store: store, Clock: commands.SystemClock{}, Devices: ackDevices{}}
-	cakegate := bot.New(bot.Config{
-		Service: svc, Slack: slack.New(slacktest.DefaultBotToken), SigningSecret: ackSecret,
-		Requests: store, Outbox: store,
-		Go: func(func()) {},
-	}).Handler(nil)
-	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusOK)
-	})
+	cakegate, bare := ackOnlyHandlers()
 	body := slacktest.SlashCommandForm(slack.SlashCommand{
 		Command: "/cakegate", Text: ackCommands["request"], UserID: "U0USER0000001", UserName: "ann",
 		ChannelID: "C0GENERAL", ChannelName: "general", TeamID: slacktest.DefaultTeamID, TeamDomain: "acme",

@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -73,18 +72,7 @@ func TestCommandAcknowledgedBeforeTheReplayAnswer(t *testing.T) {
 				srv := httptest.NewServer(b.Handler(nil))
 				t.Cleanup(srv.Close)
 				body := slacktest.SlashCommandForm(cmd)
-				req, err := slacktest.SignedRequest(srv.URL+"/slack/commands", body, homeSecret, time.Now())
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("answered %d, want 200", resp.StatusCode)
-				}
+				req := postSigned(t, srv.URL+"/slack/commands", body)
 				sendAgain = func() { sendTwice(t, req, body, nil) }
 			} else {
 				s := newSocketFixture(t, f.svc, cfg)

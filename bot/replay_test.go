@@ -165,6 +165,25 @@ func TestForgedRetryHeaderIsStillAReplay(t *testing.T) {
 }
 
 // sendTwice sends the signed request req (with body) twice, byte for byte, the second time
+// postSigned posts body to target, signed with homeSecret as Slack signs it, and fails t
+// unless it is answered 200. It returns the request, to send again.
+func postSigned(t *testing.T, target string, body []byte) *http.Request {
+	t.Helper()
+	req, err := slacktest.SignedRequest(target, body, homeSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s answered %d, want 200", target, resp.StatusCode)
+	}
+	return req
+}
+
 // with extra headers set, and requires 200 both times.
 func sendTwice(t *testing.T, req *http.Request, body []byte, extra http.Header) {
 	t.Helper()

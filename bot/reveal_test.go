@@ -2,10 +2,8 @@ package bot_test
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cakegate/cakegate/bot"
 	"github.com/cakegate/cakegate/bot/slacktest"
@@ -141,18 +139,7 @@ func (f *homeFixture) clickReveal(t *testing.T, user, base string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := slacktest.SignedRequest(base+"/slack/interactions", body, homeSecret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("click: got %d", resp.StatusCode)
-	}
+	postSigned(t, base+"/slack/interactions", body)
 	return cb.TriggerID
 }
 
