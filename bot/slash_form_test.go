@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/slack-go/slack"
@@ -18,6 +19,23 @@ func slackGoParse(t *testing.T, body []byte) (slack.SlashCommand, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return slack.SlashCommandParse(req)
+}
+
+// TestParseSlashCommandFieldLimit: a form of more than 10,000 fields is refused, as
+// slack-go (url.ParseQuery) refuses it; one of 10,000 is read. Fuzzing does not reach
+// bodies that long.
+func TestParseSlashCommandFieldLimit(t *testing.T) {
+	for _, n := range []int{maxFormFields, maxFormFields + 1} {
+		body := []byte("user_id=U1" + strings.Repeat("&x=", n-1))
+		_, wantErr := slackGoParse(t, body)
+		sc, err := parseSlashCommand(body)
+		if (err != nil) != (wantErr != nil) {
+			t.Errorf("%d fields: error %v; slack-go's: %v", n, err, wantErr)
+		}
+		if err == nil && sc.UserID != "U1" {
+			t.Errorf("%d fields: user %q, want U1", n, sc.UserID)
+		}
+	}
 }
 
 // FuzzParseSlashCommand holds parseSlashCommand to slack-go's SlashCommandParse, on any

@@ -63,7 +63,10 @@ type socketAcker interface {
 // per event: without it one malformed payload would stop the reader, and with it the bot.
 func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
 	defer b.recovered(PanicSocket)
-	b.ackFirst.arrived()
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		b.ackFirst.arrived() // a delivery to acknowledge, not the connection's own news
+	}
 	// A slash command's envelope is checked behind its acknowledgement (acceptCommand):
 	// this goroutine reads every envelope, one after another.
 	if evt.Type != socketmode.EventTypeSlashCommand && b.replayedDelivery(envelopeKey(evt.Request)) {
