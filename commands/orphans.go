@@ -165,8 +165,24 @@ func (s *Service) orphanReason(mine []orphan) string {
 
 // deleteOrphan deletes one orphan, records it, and tells whoever its name points at. One
 // that is gone already (deleted since it was listed) was not deleted here: nothing is
-// recorded, nobody told.
+// recorded, nobody told. One that an approver is adopting right now, or adopted since the
+// holders were read, is left: it takes its turn on the API user (turns.go) and asks again.
 func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why string) (bool, error) {
+	ctx, done, err := s.turn(ctx, apiUserTurn(o.user.ID), func() error { return errAPIUserBusy })
+	switch {
+	case errors.Is(err, errAPIUserBusy):
+		s.log().Info("an orphaned API user is being adopted or deleted by a click; asked again at the next reconcile", "api_user", o.user.ID)
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	defer done()
+	if held, err := s.heldBy(ctx, o.user.ID); err != nil || held != nil {
+		if err == nil {
+			s.log().Info("an orphaned API user was adopted since it was listed; left to its owner", "api_user", o.user.ID, "request", held.ID.String())
+		}
+		return false, err
+	}
 	deleted, err := s.deleteIfExists(ctx, s.Policy.Workspace, o.user.ID)
 	if err != nil {
 		s.log().Warn("delete orphaned API user", "api_user", o.user.ID, "err", err)

@@ -68,6 +68,13 @@ func (s *Service) keepUnmanaged(ctx context.Context, rv *Review, index int, user
 		return "", err
 	}
 	it := rv.Items[index]
+	// In the API user's turn: a Keep recorded inside a Delete of it would say "kept" of an
+	// API user that is gone.
+	ctx, done, err := s.turn(ctx, apiUserTurn(it.APIUserID), func() error { return busyAPIUser(it) })
+	if err != nil {
+		return "", err
+	}
+	defer done()
 	exists, err := s.apiUserExists(ctx, it.APIUserID)
 	if err != nil {
 		return "", err

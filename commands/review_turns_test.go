@@ -192,3 +192,67 @@ func requestID(r *commands.Request) string {
 	}
 	return r.ID.String()
 }
+
+// TestReconcileLeavesAnOrphanAdoptedSinceItsList: an approver adopts one of cakegate's own
+// leftovers (a review lists it as unmanaged) just after reconcile read who holds each API
+// user. Reconcile found it an orphan on that read; it asks again before deleting, and
+// leaves it to its new owner.
+func TestReconcileLeavesAnOrphanAdoptedSinceItsList(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	name := commands.APIUserName(testInstallation, 42, carol)
+	id := e.datacake.AddUser(name, start.Add(-24*time.Hour))
+	reviewsOf(t, e, 1, id)
+	r, err := e.svc.Adopt(ctx, commands.AdoptInput{Review: "rv-1", Index: 0, APIUserID: id, Owner: carol, By: ann, For: 30 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &staleActive{Store: e.store}
+	e.svc.Store = store
+	// Reconcile's read of the holders, after its list, comes just before the adoption.
+	e.svc.Datacake = &listThenStale{Datacake: e.datacake, store: store}
+	if _, err := e.svc.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e.datacake.Count() != 1 {
+		t.Fatalf("reconcile deleted %s, which %s adopted: %d API users left", name, r.ID, e.datacake.Count())
+	}
+}
+
+// listThenStale is a Datacake after whose list of API users the store's next read of the
+// active requests misses those there are (staleActive).
+type listThenStale struct {
+	*commandstest.Datacake
+	store *staleActive
+}
+
+func (l *listThenStale) FindAPIUsers(ctx context.Context, workspace, prefix string) ([]commands.APIUser, error) {
+	users, err := l.Datacake.FindAPIUsers(ctx, workspace, prefix)
+	l.store.stale.Store(true)
+	return users, err
+}
+
+// TestReviewKeepTakesItsTurnDuringADelete: an approver clicks Keep on an API user another is
+// deleting from a second review. Without a turn the Keep is recorded while the deletion
+// runs, and the review says "kept" of an API user that is gone.
+func TestReviewKeepTakesItsTurnDuringADelete(t *testing.T) {
+	e := newEnv(t)
+	dc := &heldDeletes{Datacake: e.datacake, started: make(chan string, 1), release: make(chan struct{})}
+	e.svc.Datacake = dc
+	id := e.datacake.AddUser("legacy-export", start.Add(-24*time.Hour))
+	reviews := reviewsOf(t, e, 2, id)
+
+	deleted := deleteHeld(t, e, dc, "rv-1", 0, id)
+	_, err := e.svc.DecideReview(context.Background(), "rv-2", 0, id, bob, commands.ChoiceKeep)
+	close(dc.release)
+	if err == nil || !strings.Contains(err.Error(), "at this very moment") {
+		t.Fatalf("Keep during the deletion: %v; want told to look again", err)
+	}
+	if _, err := deleted(); err != nil {
+		t.Fatal(err)
+	}
+	rv, _ := reviews.GetReview(context.Background(), "rv-2")
+	if d := rv.Items[0].Decision; d == commands.ReviewKept {
+		t.Fatal("the second review says kept of an API user that was deleted")
+	}
+}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -15,21 +16,32 @@ import (
 // it is remembered in the store (Service.Memos), so every replica sees it, and it ends by
 // itself should cakegate stop before giving it back.
 
-// turnFor bounds the work done in a turn; the turn itself is remembered a minute longer, so
-// it never ends while that work still runs.
-const turnFor = 2 * time.Minute
+// turnFor bounds the work done in a turn (a Datacake call and a few writes); the turn
+// itself is remembered turnMargin longer, so it never ends while that work still runs, and
+// one left by a stop (or a replica that died) ends by itself soon after.
+const (
+	turnFor    = 30 * time.Second
+	turnMargin = 30 * time.Second
+)
+
+// turnGiveBack bounds giving a turn back: an Adopt gives it back before the form is
+// answered, within Slack's 3 s; one not given back ends by itself.
+const turnGiveBack = time.Second
 
 // apiUserTurn and reviewDeletesTurn name the turns: on an API user (deleting or adopting
 // it), and on a review's deletions (the brake counts them).
 func apiUserTurn(id string) string       { return "turn:api-user:" + id }
 func reviewDeletesTurn(id string) string { return "turn:review-deletes:" + id }
 
+// errAPIUserBusy is reconcile's busy(): a click has the API user's turn.
+var errAPIUserBusy = errors.New("a click has the API user's turn")
+
 // turn takes key for work that runs under the context it returns, bounded by turnFor, or
 // refuses with busy() when another turn holds key; done ends that context and gives the
 // turn back.
 func (s *Service) turn(ctx context.Context, key string, busy func() error) (context.Context, func(), error) {
 	now := s.now()
-	first, err := s.memos().Remember(ctx, key, now, now.Add(turnFor+time.Minute))
+	first, err := s.memos().Remember(ctx, key, now, now.Add(turnFor+turnMargin))
 	if err != nil {
 		return nil, nil, &Error{Code: CodeUnavailable, Message: "cakegate could not make sure nobody else is acting on it at the same moment, so it changed nothing. Please try again in a minute.", Err: err}
 	}
@@ -39,12 +51,12 @@ func (s *Service) turn(ctx context.Context, key string, busy func() error) (cont
 	work, cancel := context.WithTimeout(ctx, turnFor)
 	return work, func() {
 		cancel()
-		// On the bookkeeping clock: the click's context may have ended, which is often why
-		// the work stopped.
-		bctx, bcancel := bookkeeping(ctx)
+		// On a clock of its own: the click's context may have ended, which is often why the
+		// work stopped.
+		bctx, bcancel := context.WithTimeout(context.WithoutCancel(ctx), turnGiveBack)
 		defer bcancel()
 		if err := s.memos().Forget(bctx, key); err != nil {
-			s.log().Warn("could not give a turn back; it ends by itself", "turn", key, "in", turnFor+time.Minute, "err", err)
+			s.log().Warn("could not give a turn back; it ends by itself", "turn", key, "within", turnFor+turnMargin, "err", err)
 		}
 	}, nil
 }
