@@ -70,6 +70,7 @@ var actions = []action{
 	{"review", 1, (*World).review},
 	{"review-click", 1, (*World).reviewClick},
 	{"review-adopt", 1, (*World).reviewAdopt},
+	{"review-delete-adopted", 1, (*World).reviewDeleteAdopted},
 }
 
 var actionWeights = func() int {

@@ -55,16 +55,36 @@ func (w *World) reviewButtons() []reviewButton {
 }
 
 // reviewClick has someone click Keep, Delete or Revoke on a review item: mostly a top-level
-// approver, sometimes anyone. A Delete clicked by a top-level approver is noted: it is the
-// one way cakegate may delete an API user it did not make.
+// approver, sometimes anyone.
 func (w *World) reviewClick() {
-	buttons := w.reviewButtons()
+	w.clickReviewButton(func(reviewButton) bool { return true }, true)
+}
+
+// reviewDeleteAdopted has a top-level approver click Delete, on an older review, on an API
+// user adopted since: where a review meets an adoption. The Delete must be refused; the
+// adopted API user ends only at its end, or when someone revokes it.
+func (w *World) reviewDeleteAdopted() {
+	w.clickReviewButton(func(b reviewButton) bool {
+		return strings.Contains(b.action, "_delete_") && w.model.adopted[b.apiUser]
+	}, false)
+}
+
+// clickReviewButton has a top-level approver (or, with anyone, sometimes anyone) click one
+// of the review buttons that match. A Delete clicked by a top-level approver is noted: it is
+// the one way cakegate may delete an API user it did not make.
+func (w *World) clickReviewButton(match func(reviewButton) bool, anyone bool) {
+	var buttons []reviewButton
+	for _, b := range w.reviewButtons() {
+		if match(b) {
+			buttons = append(buttons, b)
+		}
+	}
 	if len(buttons) == 0 {
 		return
 	}
 	b := pick(w, buttons)
 	user := pick(w, w.policy.approvers())
-	if w.rng.IntN(4) == 0 {
+	if anyone && w.rng.IntN(4) == 0 {
 		user = pick(w, people)
 	}
 	cb, err := w.slack.ButtonClick(user, b.channel, b.ts, b.action)
