@@ -23,7 +23,7 @@ func (w *World) review() {
 
 // reviewButton is a button of an access review message.
 type reviewButton struct {
-	channel, ts, action, apiUser string
+	channel, ts, action, review, apiUser string
 }
 
 // reviewButtons lists the buttons of every review message in the approvals channel.
@@ -46,7 +46,7 @@ func (w *World) reviewButtons() []reviewButton {
 			for _, e := range b.Elements {
 				parts := strings.SplitN(e.Value, ";", 3)
 				if strings.HasPrefix(e.ActionID, "cakegate_review_") && len(parts) == 3 {
-					out = append(out, reviewButton{channel: m.Channel, ts: m.TS, action: e.ActionID, apiUser: parts[2]})
+					out = append(out, reviewButton{channel: m.Channel, ts: m.TS, action: e.ActionID, review: parts[0], apiUser: parts[2]})
 				}
 			}
 		}
@@ -60,13 +60,53 @@ func (w *World) reviewClick() {
 	w.clickReviewButton(func(reviewButton) bool { return true }, true)
 }
 
-// reviewDeleteAdopted has a top-level approver click Delete, on an older review, on an API
-// user adopted since: where a review meets an adoption. The Delete must be refused; the
-// adopted API user ends only at its end, or when someone revokes it.
+// reviewDeleteAdopted is where a review meets an adoption from another: a top-level
+// approver starts a new review, which lists again an unmanaged API user an older review (one
+// the database knows) offers to delete; an approver adopts it from the new review; then
+// another clicks Delete on it in the older one. That Delete must be refused: the adopted API
+// user ends only at its end, or when someone revokes it.
 func (w *World) reviewDeleteAdopted() {
-	w.clickReviewButton(func(b reviewButton) bool {
-		return strings.Contains(b.action, "_delete_") && w.model.adopted[b.apiUser]
-	}, false)
+	if w.app == nil {
+		return
+	}
+	var olds []reviewButton
+	for _, b := range w.reviewButtons() {
+		if strings.Contains(b.action, "_delete_") && w.knownReview(b.review) {
+			olds = append(olds, b)
+		}
+	}
+	if len(olds) == 0 {
+		return
+	}
+	old := pick(w, olds)
+	adopter := pick(w, w.policy.approvers())
+	w.say(adopter, "/cakegate review", w.slash(adopter, "review"))
+	w.deliverOutboxes(context.Background()) // the new review's messages, with its buttons
+	var adopt []reviewButton
+	for _, b := range w.reviewButtons() {
+		if strings.Contains(b.action, "_adopt_") && b.apiUser == old.apiUser && b.review != old.review {
+			adopt = append(adopt, b)
+		}
+	}
+	if len(adopt) == 0 {
+		return // gone meanwhile, or the new review could not list it
+	}
+	b := adopt[len(adopt)-1]
+	cb, err := w.slack.ButtonClick(adopter, b.channel, b.ts, b.action)
+	if err != nil {
+		w.say(adopter, "click "+b.action, err.Error())
+		return
+	}
+	w.say(adopter, "click Adopt on API user "+b.apiUser, w.interact(cb))
+	w.submitAdopt(adopter, b.apiUser)
+	w.clickReviewButton(func(b reviewButton) bool { return b == old }, false)
+}
+
+// knownReview reports whether the database that runs now knows review id: a review message
+// from before a restore may name one it does not.
+func (w *World) knownReview(id string) bool {
+	_, err := w.app.Store().GetReview(context.Background(), id)
+	return err == nil
 }
 
 // clickReviewButton has a top-level approver (or, with anyone, sometimes anyone) click one
