@@ -60,16 +60,7 @@ func TestBurstAcknowledgedBeforeItsWork(t *testing.T) {
 				}
 				expectHeldThenRun(t, replays, advance)
 			}
-			if err := b.Shutdown(homeContext(t)); err != nil {
-				t.Fatalf("work did not end: %v", err)
-			}
-			mine, err := f.svc.List(homeContext(t), "U0ALICE")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(mine) != 1 {
-				t.Fatalf("%d requests from one command, want 1", len(mine))
-			}
+			expectOneRequestOnceDone(t, b, f, "U0ALICE")
 		})
 	}
 }

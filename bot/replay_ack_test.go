@@ -107,17 +107,24 @@ func TestCommandAcknowledgedBeforeTheReplayAnswer(t *testing.T) {
 
 			// The same command again: acknowledged, and dropped.
 			sendAgain()
-			if err := b.Shutdown(homeContext(t)); err != nil {
-				t.Fatalf("work did not end: %v", err)
-			}
-			mine, err := f.svc.List(homeContext(t), "U0ALICE")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(mine) != 1 {
-				t.Fatalf("%d requests from one command delivered twice, want 1", len(mine))
-			}
+			expectOneRequestOnceDone(t, b, f, "U0ALICE")
 		})
+	}
+}
+
+// expectOneRequestOnceDone shuts b down, waiting for its work to end, and checks that user
+// has exactly one request: the command they sent, worked on once.
+func expectOneRequestOnceDone(t *testing.T, b *bot.Bot, f *homeFixture, user string) {
+	t.Helper()
+	if err := b.Shutdown(homeContext(t)); err != nil {
+		t.Fatalf("work did not end: %v", err)
+	}
+	mine, err := f.svc.List(homeContext(t), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 1 {
+		t.Fatalf("%d requests from one command, want 1", len(mine))
 	}
 }
 

@@ -91,14 +91,9 @@ func (w *World) reviewDeleteAdopted() {
 	if len(adopt) == 0 {
 		return // gone meanwhile, or the new review could not list it
 	}
-	b := adopt[len(adopt)-1]
-	cb, err := w.slack.ButtonClick(adopter, b.channel, b.ts, b.action)
-	if err != nil {
-		w.say(adopter, "click "+b.action, err.Error())
+	if !w.adoptFrom(adopter, adopt[len(adopt)-1]) {
 		return
 	}
-	w.say(adopter, "click Adopt on API user "+b.apiUser, w.interact(cb))
-	w.submitAdopt(adopter, b.apiUser)
 	w.clickReviewButton(func(b reviewButton) bool { return b == old }, false)
 }
 
@@ -159,13 +154,20 @@ func (w *World) reviewAdopt() {
 	if w.rng.IntN(5) == 0 {
 		user = pick(w, people)
 	}
+	w.adoptFrom(user, b)
+}
+
+// adoptFrom has user click Adopt b and fill in the form it opens; false if the button
+// could not be clicked.
+func (w *World) adoptFrom(user string, b reviewButton) bool {
 	cb, err := w.slack.ButtonClick(user, b.channel, b.ts, b.action)
 	if err != nil {
 		w.say(user, "click "+b.action, err.Error())
-		return
+		return false
 	}
 	w.say(user, "click Adopt on API user "+b.apiUser, w.interact(cb))
 	w.submitAdopt(user, b.apiUser)
+	return true
 }
 
 // submitAdopt fills in the adopt form user has open, if any: mostly an owner who is here
