@@ -18,6 +18,16 @@ type Memos interface {
 	Forget(ctx context.Context, key string) error
 }
 
+// OwnMemos is Memos that can drop a key only while it is still the memo one Remember wrote:
+// a turn (turns.go) given back after its time ran out and another click took it must not
+// free the other's. The stores implement it; a Memos without it is given turns back with
+// Forget.
+type OwnMemos interface {
+	// ForgetOwn drops key if it is recorded until until (as the caller remembered it), and
+	// leaves it otherwise.
+	ForgetOwn(ctx context.Context, key string, until time.Time) error
+}
+
 // reportAgainAfter is how long a report of an API user nobody's grant owns is remembered:
 // a restart does not report it again, and one still there a month later is reported anew.
 const reportAgainAfter = 30 * 24 * time.Hour

@@ -256,3 +256,44 @@ func TestReviewKeepTakesItsTurnDuringADelete(t *testing.T) {
 		t.Fatal("the second review says kept of an API user that was deleted")
 	}
 }
+
+// ownMemos records what a store that can tell turns apart is asked.
+type ownMemos struct {
+	forgetFails           // its memory (its failing Forget is replaced below)
+	remembered, givenBack []time.Time
+	forgot                int
+}
+
+func (m *ownMemos) Remember(ctx context.Context, key string, now, until time.Time) (bool, error) {
+	m.remembered = append(m.remembered, until)
+	return m.forgetFails.Remember(ctx, key, now, until)
+}
+
+func (m *ownMemos) Forget(context.Context, string) error { m.forgot++; return nil }
+
+func (m *ownMemos) ForgetOwn(_ context.Context, key string, until time.Time) error {
+	m.givenBack = append(m.givenBack, until)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.until[key].Equal(until) {
+		delete(m.until, key)
+	}
+	return nil
+}
+
+// TestATurnIsGivenBackAsItsOwn: a turn is given back only as the one it took (ForgetOwn, with
+// the end it remembered), so that one given back after it ran out, when another click has
+// taken the API user's turn anew, does not free that click's.
+func TestATurnIsGivenBackAsItsOwn(t *testing.T) {
+	e := newEnv(t)
+	m := &ownMemos{forgetFails: forgetFails{until: map[string]time.Time{}}}
+	e.svc.Memos = m
+	id := e.datacake.AddUser("legacy-export", start.Add(-24*time.Hour))
+	reviewsOf(t, e, 1, id)
+	if _, err := e.svc.DecideReview(context.Background(), "rv-1", 0, id, ann, commands.ChoiceKeep); err != nil {
+		t.Fatal(err)
+	}
+	if m.forgot != 0 || len(m.givenBack) != 1 || len(m.remembered) != 1 || !m.givenBack[0].Equal(m.remembered[0]) {
+		t.Fatalf("remembered %v, given back as its own %v, forgotten whoever held it %d times; want given back as its own", m.remembered, m.givenBack, m.forgot)
+	}
+}

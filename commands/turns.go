@@ -41,7 +41,8 @@ var errAPIUserBusy = errors.New("a click has the API user's turn")
 // turn back.
 func (s *Service) turn(ctx context.Context, key string, busy func() error) (context.Context, func(), error) {
 	now := s.now()
-	first, err := s.memos().Remember(ctx, key, now, now.Add(turnFor+turnMargin))
+	until := now.Add(turnFor + turnMargin)
+	first, err := s.memos().Remember(ctx, key, now, until)
 	if err != nil {
 		return nil, nil, &Error{Code: CodeUnavailable, Message: "cakegate could not make sure nobody else is acting on it at the same moment, so it changed nothing. Please try again in a minute.", Err: err}
 	}
@@ -55,10 +56,20 @@ func (s *Service) turn(ctx context.Context, key string, busy func() error) (cont
 		// work stopped.
 		bctx, bcancel := context.WithTimeout(context.WithoutCancel(ctx), turnGiveBack)
 		defer bcancel()
-		if err := s.memos().Forget(bctx, key); err != nil {
+		if err := s.giveBack(bctx, key, until); err != nil {
 			s.log().Warn("could not give a turn back; it ends by itself", "turn", key, "within", turnFor+turnMargin, "err", err)
 		}
 	}, nil
+}
+
+// giveBack drops the turn key remembered until until, and only that one where the store
+// can tell: should this turn have ended meanwhile and another click taken key, that turn
+// stays.
+func (s *Service) giveBack(ctx context.Context, key string, until time.Time) error {
+	if own, ok := s.memos().(OwnMemos); ok {
+		return own.ForgetOwn(ctx, key, until)
+	}
+	return s.memos().Forget(ctx, key)
 }
 
 // memos is where turns are remembered: the store's, or this process's memory when the
@@ -93,5 +104,14 @@ func (m *memoryMemos) Forget(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.until, key)
+	return nil
+}
+
+func (m *memoryMemos) ForgetOwn(_ context.Context, key string, until time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.until[key].Equal(until) {
+		delete(m.until, key)
+	}
 	return nil
 }

@@ -11,7 +11,10 @@ import (
 )
 
 // Store remembers what must outlive a restart for a while.
-var _ commands.Memos = (*Store)(nil)
+var (
+	_ commands.Memos    = (*Store)(nil)
+	_ commands.OwnMemos = (*Store)(nil)
+)
 
 // memoSweepEvery is how often, by the callers' clock, a Remember that writes also deletes
 // every memo whose time has passed: the bucket holds what the last few minutes remembered
@@ -56,6 +59,25 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		return false, fmt.Errorf("remember: %w", err)
 	}
 	return first, nil
+}
+
+// ForgetOwn deletes key's memo if it is the one remembered until until. It implements
+// commands.OwnMemos.
+func (s *Store) ForgetOwn(ctx context.Context, key string, until time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.writes.update(ctx, func(tx *bbolt.Tx) error {
+		b, k := tx.Bucket(bucketMemos), []byte(key)
+		if v := b.Get(k); len(v) != 8 || readU64(v) != timeKey(until) {
+			return errNothingWritten // gone, or another's now: spare a sync
+		}
+		return b.Delete(k)
+	})
+	if err != nil {
+		return fmt.Errorf("forget: %w", err)
+	}
+	return nil
 }
 
 // Forget deletes key's memo. It implements commands.Memos.

@@ -14,7 +14,10 @@ import (
 )
 
 // Store remembers what every replica must share for a while.
-var _ commands.Memos = (*Store)(nil)
+var (
+	_ commands.Memos    = (*Store)(nil)
+	_ commands.OwnMemos = (*Store)(nil)
+)
 
 // memoLeases are the leases memos are put under, one per span of ends (memoSpan), so that
 // a burst of Slack requests grants a lease a minute, not one each. A lease ends a little
@@ -93,6 +96,20 @@ func (s *Store) Remember(ctx context.Context, key string, now, until time.Time) 
 		return resp.Succeeded, nil
 	}
 	return false, fmt.Errorf("etcd remember %s: its memo kept changing under this replica", key)
+}
+
+// ForgetOwn deletes key's memo if it is the one remembered until until, in one
+// transaction. It implements commands.OwnMemos.
+func (s *Store) ForgetOwn(ctx context.Context, key string, until time.Time) error {
+	k := s.keys.memo(key)
+	_, err := s.client.Txn(ctx).
+		If(clientv3.Compare(clientv3.Value(k), "=", num(timeNum(until)))).
+		Then(clientv3.OpDelete(k)).
+		Commit()
+	if err != nil {
+		return fmt.Errorf("etcd forget %s: %w", key, err)
+	}
+	return nil
 }
 
 // Forget deletes key's memo. It implements commands.Memos.

@@ -20,6 +20,7 @@ type Store interface {
 	commands.Journal
 	commands.AuditReader
 	commands.Memos
+	commands.OwnMemos
 	commands.ReviewStore
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]commands.Notification, error)
 	CompleteNotification(ctx context.Context, id uint64) error
@@ -80,6 +81,7 @@ func Run(t *testing.T, h Harness) {
 		{"Linearizable", testLinearizable},
 		{"NoLostUpdates", testNoLostUpdates},
 		{"Memos", testMemos},
+		{"ForgetOwn", testForgetOwn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, h) })
