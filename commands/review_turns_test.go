@@ -297,3 +297,31 @@ func TestATurnIsGivenBackAsItsOwn(t *testing.T) {
 		t.Fatalf("remembered %v, given back as its own %v, forgotten whoever held it %d times; want given back as its own", m.remembered, m.givenBack, m.forgot)
 	}
 }
+
+// committedButFailed is a store's memory whose Remember writes the turn, then fails to say
+// so, as etcd may when the context ends between its commit and its answer.
+type committedButFailed struct{ ownMemos }
+
+func (m *committedButFailed) Remember(ctx context.Context, key string, now, until time.Time) (bool, error) {
+	m.ownMemos.Remember(ctx, key, now, until)
+	return false, errors.New("etcd: context deadline exceeded")
+}
+
+// TestATurnTakenButNotConfirmedIsDropped: when the store takes a turn but fails to confirm
+// it, the click is told to try again, and the turn it may hold is dropped: tried again, the
+// click is not refused as busy by its own turn.
+func TestATurnTakenButNotConfirmedIsDropped(t *testing.T) {
+	e := newEnv(t)
+	m := &committedButFailed{ownMemos{forgetFails: forgetFails{until: map[string]time.Time{}}}}
+	e.svc.Memos = m
+	id := e.datacake.AddUser("legacy-export", start.Add(-24*time.Hour))
+	reviewsOf(t, e, 1, id)
+	if _, err := e.svc.DecideReview(context.Background(), "rv-1", 0, id, ann, commands.ChoiceKeep); err == nil || !strings.Contains(err.Error(), "try again in a minute") {
+		t.Fatalf("a click whose turn was not confirmed: %v; want told to try again", err)
+	}
+	for key := range m.until {
+		if strings.HasPrefix(key, "turn:") {
+			t.Fatalf("the unconfirmed turn %s is still held: the click, tried again, would be refused as busy", key)
+		}
+	}
+}

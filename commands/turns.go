@@ -44,6 +44,14 @@ func (s *Service) turn(ctx context.Context, key string, busy func() error) (cont
 	until := now.Add(turnFor + turnMargin)
 	first, err := s.memos().Remember(ctx, key, now, until)
 	if err != nil {
+		// The turn may be taken all the same (etcd may commit what it then fails to
+		// confirm): dropped if it is, so this click is not refused as busy by itself, when
+		// tried again, for as long as the turn lives.
+		if own, ok := s.memos().(OwnMemos); ok {
+			bctx, bcancel := context.WithTimeout(context.WithoutCancel(ctx), turnGiveBack)
+			own.ForgetOwn(bctx, key, until)
+			bcancel()
+		}
 		return nil, nil, &Error{Code: CodeUnavailable, Message: "cakegate could not make sure nobody else is acting on it at the same moment, so it changed nothing. Please try again in a minute.", Err: err}
 	}
 	if !first {
