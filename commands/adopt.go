@@ -164,8 +164,9 @@ func (s *Service) Adopt(ctx context.Context, in AdoptInput) (*Request, error) {
 }
 
 // createAdoption writes the adoption's record, unless an open request holds the API user
-// already. Two adoptions of one API user from two reviews at once both pass that check: the
-// one with the higher id then closes itself, without deleting anything.
+// already. Adopt runs it in the API user's turn (turns.go), so two adoptions of one API
+// user do not both pass that check; should they all the same (a turn outlived, replica
+// clocks far apart), the one with the higher id closes itself, without deleting anything.
 func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewItem, u APIUser, now time.Time) (*Request, error) {
 	if held, err := s.heldBy(ctx, in.APIUserID); err != nil || held != nil {
 		if err == nil {
@@ -204,7 +205,7 @@ func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 	}
 	// Another adoption of the same API user came first. (Should cakegate stop before this
 	// write, reconcile closes it: closeLaterAdoptions.)
-	if err := s.closeAdoption(ctx, r.ID, first); err != nil {
+	if _, err := s.closeAdoption(ctx, r.ID, first); err != nil {
 		return nil, err
 	}
 	return nil, Errorf(CodeWrongState, "%s was adopted meanwhile as %s.", describeItem(it), first.ID)
@@ -213,7 +214,8 @@ func (s *Service) createAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 // closeAdoption closes adoption id, which holds the API user that first, an earlier open
 // record, holds too. Its owner was told with the record that they own it (in the same
 // write, so nothing is lost); they are told it does not hold after all. Nothing is deleted.
-func (s *Service) closeAdoption(ctx context.Context, id RequestID, first *Request) error {
+// It reports whether it closed it: one that is no longer open is left as it is.
+func (s *Service) closeAdoption(ctx context.Context, id RequestID, first *Request) (bool, error) {
 	_, err := s.Store.Update(ctx, id, func(r *Request) (Change, error) {
 		if r.State != StateActive || r.Adopted == nil {
 			return Change{}, errNotDue
@@ -231,9 +233,9 @@ func (s *Service) closeAdoption(ctx context.Context, id RequestID, first *Reques
 		}, nil
 	})
 	if errors.Is(err, errNotDue) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
 
 // closeLaterAdoptions closes every adoption of an API user that an earlier open record
@@ -247,11 +249,12 @@ func (s *Service) closeLaterAdoptions(ctx context.Context, all map[string][]*Req
 				s.log().Error("two open requests hold one API user", "api_user", apiUser, "first", rs[0].ID.String(), "other", r.ID.String())
 				continue
 			}
-			if err := s.closeAdoption(ctx, r.ID, rs[0]); err != nil {
+			switch closed, err := s.closeAdoption(ctx, r.ID, rs[0]); {
+			case err != nil:
 				res.Errors++
-				continue
+			case closed:
+				res.Duplicates++
 			}
-			res.Duplicates++
 		}
 	}
 }
@@ -339,13 +342,17 @@ func firstHolders(all map[string][]*Request) map[string]*Request {
 // first (lowest id) first.
 func (s *Service) allHolders(ctx context.Context) (map[string][]*Request, error) {
 	out := map[string][]*Request{}
+	// One read per state: a request that moves between them (revoked between the reads)
+	// is met twice, and counts once.
+	seen := map[RequestID]bool{}
 	for _, st := range []State{StateActive, StateRevoking, StateProvisioning} {
 		rs, err := s.Store.InState(ctx, st)
 		if err != nil {
 			return nil, fmt.Errorf("find %s requests: %w", st, err)
 		}
 		for _, r := range rs {
-			if r.Grant != nil {
+			if r.Grant != nil && !seen[r.ID] {
+				seen[r.ID] = true
 				out[r.Grant.APIUserID] = append(out[r.Grant.APIUserID], r)
 			}
 		}

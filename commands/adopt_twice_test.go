@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cakegate/cakegate/commands"
+	"github.com/cakegate/cakegate/commands/commandstest"
 )
 
 // staleActive is a store whose first read of the active requests misses those made so
@@ -92,5 +93,58 @@ func TestAdoptedTwiceAtOnce(t *testing.T) {
 				t.Fatalf("%d API users in Datacake, want the one adopted: closing an adoption deletes nothing", e.datacake.Count())
 			}
 		})
+	}
+}
+
+// revokedBetweenReads is a store in which, once armed, the one open request moves from
+// active to revoking between a reader's read of the active ones and of the revoking ones:
+// both list it.
+type revokedBetweenReads struct {
+	commands.Store
+	armed atomic.Bool
+}
+
+func (s *revokedBetweenReads) InState(ctx context.Context, st commands.State) ([]*commands.Request, error) {
+	if st == commands.StateRevoking && s.armed.CompareAndSwap(true, false) {
+		return s.Store.InState(ctx, commands.StateActive)
+	}
+	return s.Store.InState(ctx, st)
+}
+
+// armAfterList is a Datacake after whose list of API users the store's next read of the
+// revoking requests meets the active one again: reconcile reads who holds each API user
+// right after its list.
+type armAfterList struct {
+	*commandstest.Datacake
+	store *revokedBetweenReads
+}
+
+func (a *armAfterList) FindAPIUsers(ctx context.Context, workspace, prefix string) ([]commands.APIUser, error) {
+	users, err := a.Datacake.FindAPIUsers(ctx, workspace, prefix)
+	a.store.armed.Store(true)
+	return users, err
+}
+
+// TestAdoptionReadTwiceIsNotADuplicate: an adoption revoked while reconcile reads who holds
+// each API user is met in two reads; it is one holder, not a second adoption to close.
+func TestAdoptionReadTwiceIsNotADuplicate(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	u := commands.APIUser{Name: "legacy-export"}
+	u.ID = e.datacake.AddUser(u.Name, start.Add(-24*time.Hour))
+	it := commands.ReviewItem{APIUserID: u.ID, Name: u.Name, Class: commands.ClassUnmanaged}
+	r, err := e.svc.CreateAdoption(ctx, commands.AdoptInput{Review: "V1", APIUserID: u.ID, Owner: carol, By: ann, For: 30 * 24 * time.Hour}, it, u, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &revokedBetweenReads{Store: e.store}
+	e.svc.Store = store
+	e.svc.Datacake = &armAfterList{Datacake: e.datacake, store: store}
+	res, err := e.svc.Reconcile(ctx)
+	if err != nil || res.Duplicates != 0 || res.Errors != 0 {
+		t.Fatalf("reconcile: %+v, %v; want no duplicate and no error", res, err)
+	}
+	if got, _ := e.store.Get(ctx, r.ID); got.State != commands.StateActive {
+		t.Fatalf("the adoption is %s after reconcile, want still active", got.State)
 	}
 }

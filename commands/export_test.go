@@ -24,3 +24,6 @@ func (s *Service) CreateAdoption(ctx context.Context, in AdoptInput, it ReviewIt
 // MemoryMemos is the memory the service keeps turns in when it has no store's (turns.go),
 // for the tests' stores that fail or count.
 type MemoryMemos = memoryMemos
+
+// TurnLives is how long a turn left behind holds its key (turns.go).
+const TurnLives = turnFor + turnMargin

@@ -143,6 +143,8 @@ func (s *Service) handleOrphans(ctx context.Context, mine []orphan, res *Reconci
 	}
 	for _, o := range mine {
 		switch deleted, err := s.deleteOrphan(ctx, Actor, o, "no request used it any more"); {
+		case errors.Is(err, errAPIUserBusy):
+			s.log().Info("an orphaned API user is being acted on by a click; judged again at the next reconcile", "api_user", o.user.ID)
 		case err != nil:
 			res.Errors++
 		case deleted:
@@ -166,14 +168,11 @@ func (s *Service) orphanReason(mine []orphan) string {
 // deleteOrphan deletes one orphan, records it, and tells whoever its name points at. One
 // that is gone already (deleted since it was listed) was not deleted here: nothing is
 // recorded, nobody told. One that an approver is adopting right now, or adopted since the
-// holders were read, is left: it takes its turn on the API user (turns.go) and asks again.
+// holders were read, is left: it takes its turn on the API user (turns.go), and a turn held
+// by a click is errAPIUserBusy.
 func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why string) (bool, error) {
 	ctx, done, err := s.turn(ctx, apiUserTurn(o.user.ID), func() error { return errAPIUserBusy })
-	switch {
-	case errors.Is(err, errAPIUserBusy):
-		s.log().Info("an orphaned API user is being adopted or deleted by a click; asked again at the next reconcile", "api_user", o.user.ID)
-		return false, nil
-	case err != nil:
+	if err != nil {
 		return false, err
 	}
 	defer done()
@@ -192,6 +191,10 @@ func (s *Service) deleteOrphan(ctx context.Context, actor string, o orphan, why 
 		s.log().Info("an orphaned API user was gone already", "api_user", o.user.ID)
 		return false, nil
 	}
+	// Recorded on the bookkeeping clock: a deletion that took the turn's time must still be
+	// recorded, and its maker told.
+	ctx, cancel := bookkeeping(ctx)
+	defer cancel()
 	var more []Notification
 	if o.origin.User != "" {
 		more = append(more, Notification{Kind: NotifyUser, To: o.origin.User, CreatedAt: s.now(),

@@ -137,6 +137,10 @@ func (s *Service) deleteUnmanaged(ctx context.Context, rv *Review, index int, us
 		s.log().Warn("access review: delete an API user", "review", rv.ID, "api_user", it.APIUserID, "err", err)
 		return "", &Error{Code: CodeUnavailable, Message: fmt.Sprintf("cakegate could not delete %s in Datacake just now; it still exists. Please try again in a minute.", describeItem(it)), Err: err}
 	}
+	// Recorded on the bookkeeping clock: a deletion that took the turn's time must still be
+	// recorded, and counted against the brake.
+	ctx, cancel := bookkeeping(ctx)
+	defer cancel()
 	if !deleted {
 		return s.recordGone(ctx, rv.ID, index, user)
 	}
@@ -148,10 +152,10 @@ func (s *Service) deleteUnmanaged(ctx context.Context, rv *Review, index int, us
 	return fmt.Sprintf("Deleted %s: its token no longer works.", describeItem(it)), nil
 }
 
-// busyAPIUser refuses a click on an API user that another click is deleting or adopting
+// busyAPIUser refuses a click on an API user that another click (or reconcile) is acting on
 // right now.
 func busyAPIUser(it ReviewItem) error {
-	return Errorf(CodeChanged, "someone is deleting or adopting %s at this very moment. Look at the review again in a few seconds: it will say what happened.", describeItem(it))
+	return Errorf(CodeChanged, "someone is acting on %s at this very moment. Click again in a few seconds.", describeItem(it))
 }
 
 // decideGrant re-certifies or revokes a grant, on the word of an approver of its role in

@@ -81,7 +81,7 @@ func TestReviewDeleteAndAdoptTakeTurns(t *testing.T) {
 
 	deleted := deleteHeld(t, e, dc, "rv-1", 0, id)
 	r, err := e.svc.Adopt(context.Background(), commands.AdoptInput{Review: "rv-2", Index: 0, APIUserID: id, Owner: carol, By: bob, For: 30 * 24 * time.Hour})
-	if err == nil || !strings.Contains(err.Error(), "deleting or adopting API user legacy-export ("+id+") at this very moment") {
+	if err == nil || !strings.Contains(err.Error(), "someone is acting on API user legacy-export ("+id+") at this very moment") {
 		t.Fatalf("the adoption during the deletion: record %v, error %v; want refused while the deletion runs", requestID(r), err)
 	}
 	close(dc.release)
@@ -158,7 +158,7 @@ func (m *forgetFails) ForgetOwn(context.Context, string, time.Time) error {
 // are told to look again, and then work.
 func TestATurnLeftBehindEndsByItself(t *testing.T) {
 	e := newEnv(t)
-	e.svc.Memos = &forgetFails{}
+	e.svc.Turns = &forgetFails{}
 	id := e.datacake.AddUser("legacy-export", start.Add(-24*time.Hour))
 	reviewsOf(t, e, 1, id)
 	e.datacake.DeleteErr = errors.New("datacake: 503")
@@ -170,7 +170,7 @@ func TestATurnLeftBehindEndsByItself(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "being carried out right now") {
 		t.Fatalf("a click while the turn is left behind: %v; want told to wait", err)
 	}
-	e.clock.Advance(4 * time.Minute)
+	e.clock.Advance(commands.TurnLives + time.Second)
 	if msg, err := e.svc.DecideReview(context.Background(), "rv-1", 0, id, ann, commands.ChoiceDelete); err != nil || !strings.Contains(msg, "Deleted") {
 		t.Fatalf("a click after the turn ended by itself: %q, %v", msg, err)
 	}
@@ -273,7 +273,7 @@ func (m *ownMemos) ForgetOwn(ctx context.Context, key string, until time.Time) e
 func TestATurnIsGivenBackAsItsOwn(t *testing.T) {
 	e := newEnv(t)
 	m := &ownMemos{}
-	e.svc.Memos = m
+	e.svc.Turns = m
 	id := e.datacake.AddUser("legacy-export", start.Add(-24*time.Hour))
 	reviewsOf(t, e, 1, id)
 	if _, err := e.svc.DecideReview(context.Background(), "rv-1", 0, id, ann, commands.ChoiceKeep); err != nil {
@@ -305,7 +305,7 @@ func (m *committedButFailed) Remember(ctx context.Context, key string, now, unti
 // once, the click is not refused as busy by its own turn.
 func TestATurnTakenButNotConfirmedIsDropped(t *testing.T) {
 	e := newEnv(t)
-	e.svc.Memos = &committedButFailed{failNext: true}
+	e.svc.Turns = &committedButFailed{failNext: true}
 	id := e.datacake.AddUser("legacy-export", start.Add(-24*time.Hour))
 	reviewsOf(t, e, 1, id)
 	if _, err := e.svc.DecideReview(context.Background(), "rv-1", 0, id, ann, commands.ChoiceKeep); err == nil || !strings.Contains(err.Error(), "try again in a minute") {

@@ -50,6 +50,10 @@ type Service struct {
 	// every replica follows (leak_index.go); nil: each process loads them itself.
 	Memos        Memos
 	Fingerprints Fingerprints
+	// Turns, if set, holds the turns of clicks on one API user (turns.go) where every
+	// replica sees them: the store, on etcd. Nil: this process's memory, which is all one
+	// process on one bbolt file needs, without a sync per turn.
+	Turns Memos
 
 	// instance names this run of cakegate. A request is moved to provisioning with it, so
 	// reconcile can tell the provisioning this process is doing now from what a process that
@@ -66,7 +70,7 @@ type Service struct {
 	// reportedOrphans holds API users already reported by this process; Memos holds them
 	// for every replica and across restarts (firstReport).
 	reportedOrphans sync.Map // API user id → until when it is not reported again (time.Time)
-	// localMemos holds turns (turns.go) when the service has no Memos.
+	// localMemos holds turns (turns.go) when the service has no Turns.
 	localMemos memoryMemos
 }
 

@@ -13,8 +13,8 @@ import (
 // it, then writes the record that does. Between the check and the act, a click from another
 // review (or another approver on this one) could slip in: a deletion of the API user an
 // adoption just gave an owner, or a review deleting past its brake. A turn closes that gap:
-// it is remembered in the store (Service.Memos), so every replica sees it, and it ends by
-// itself should cakegate stop before giving it back.
+// with several replicas it is remembered in the store (Service.Turns), so every replica sees
+// it, and it ends by itself should cakegate stop before giving it back.
 
 // turnFor bounds the work done in a turn (a Datacake call and a few writes); the turn
 // itself is remembered turnMargin longer, so it never ends while that work still runs, and
@@ -24,8 +24,8 @@ const (
 	turnMargin = 30 * time.Second
 )
 
-// turnGiveBack bounds giving a turn back: an Adopt gives it back before the form is
-// answered, within Slack's 3 s; one not given back ends by itself.
+// turnGiveBack bounds giving a turn back: an Adopt gives it back before its form is
+// answered, so this is kept short; one not given back ends by itself.
 const turnGiveBack = time.Second
 
 // apiUserTurn and reviewDeletesTurn name the turns: on an API user (deleting or adopting
@@ -80,11 +80,11 @@ func (s *Service) giveBack(ctx context.Context, key string, until time.Time) err
 	return s.memos().Forget(ctx, key)
 }
 
-// memos is where turns are remembered: the store's, or this process's memory when the
-// service has none (tests, a single process).
+// memos is where turns are remembered: the store's (Service.Turns), or this process's
+// memory when one process is all there is.
 func (s *Service) memos() Memos {
-	if s.Memos != nil {
-		return s.Memos
+	if s.Turns != nil {
+		return s.Turns
 	}
 	return &s.localMemos
 }

@@ -168,6 +168,7 @@ func New(cfg Config, log *slog.Logger, opts Options) (*App, error) {
 		outbox = claimingOutbox{Store: store, claimer: es, leader: leader}
 		svc.Runs = leader
 		svc.Fingerprints = es
+		svc.Turns = es
 	}
 	svc.Memos = store
 	if opts.WrapOutbox != nil {
