@@ -60,7 +60,7 @@ func TestBurstAcknowledgedBeforeItsWork(t *testing.T) {
 				}
 				expectHeldThenRun(t, replays, advance)
 			}
-			expectOneRequestOnceDone(t, b, f, "U0ALICE")
+			expectOneRequestOnceDone(t, b, f, "U0ALICE", cmd.ResponseURL)
 		})
 	}
 }

@@ -164,7 +164,6 @@ func TestForgedRetryHeaderIsStillAReplay(t *testing.T) {
 	}
 }
 
-// sendTwice sends the signed request req (with body) twice, byte for byte, the second time
 // postSigned posts body to target, signed with homeSecret as Slack signs it, and fails t
 // unless it is answered 200. It returns the request, to send again.
 func postSigned(t *testing.T, target string, body []byte) *http.Request {
@@ -184,6 +183,7 @@ func postSigned(t *testing.T, target string, body []byte) *http.Request {
 	return req
 }
 
+// sendTwice sends the signed request req (with body) twice, byte for byte, the second time
 // with extra headers set, and requires 200 both times.
 func sendTwice(t *testing.T, req *http.Request, body []byte, extra http.Header) {
 	t.Helper()

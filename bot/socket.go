@@ -147,7 +147,7 @@ func (b *Bot) ackTaken(client socketAcker, req *socketmode.Request, err error) {
 	}
 	if err != nil {
 		// Not taken: Slack's next delivery of the envelope must be taken then.
-		b.forgetReplay("env:" + req.EnvelopeID)
+		b.forgetReplay(envelopeKey(req))
 		return
 	}
 	b.ack(client, socketmode.Event{Request: req}, nil)

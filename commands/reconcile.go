@@ -22,6 +22,10 @@ type ReconcileResult struct {
 	Errors          int // left for the next run
 }
 
+// StoppedWhileCreating is why reconcile gives back the approval of a request whose token
+// cakegate stopped while creating (the audit event's detail).
+const StoppedWhileCreating = "cakegate stopped while creating it"
+
 // Reconcile brings cakegate's records and Datacake back in line after a crash, a change
 // made in the Datacake portal, or a change of the policy. It runs at start and on the
 // policy's schedule:
@@ -122,7 +126,7 @@ func (s *Service) reconcileProvisioning(ctx context.Context, res *ReconcileResul
 			continue
 		}
 		// A recorded grant means its token may have left before cakegate stopped.
-		if _, err := s.unreveal(ctx, r.ID, "", "cakegate stopped while creating it", r.Grant != nil); err != nil {
+		if _, err := s.unreveal(ctx, r.ID, "", StoppedWhileCreating, r.Grant != nil); err != nil {
 			res.Errors++
 			continue
 		}

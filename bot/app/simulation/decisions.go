@@ -180,7 +180,7 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 		}
 	case e.Action == "revealed":
 		facts.revealed = true
-	case e.Action == "unrevealed" && e.Detail == stoppedWhileCreating && facts.grantEnd.IsZero():
+	case e.Action == "unrevealed" && e.Detail == commands.StoppedWhileCreating && facts.grantEnd.IsZero():
 		if made, ok := w.model.firstUserFor(requestKey{w.installation, w.generation, e.Request}, e.At); ok {
 			facts.grantEnd = made.Add(facts.duration)
 		}
@@ -188,10 +188,6 @@ func (w *World) judgeEvent(ctx context.Context, rec state.AuditRecord, add func(
 		facts.withdrawnAt = e.At
 	}
 }
-
-// stoppedWhileCreating is the detail of the audit event reconcile writes when it finds a
-// request cakegate stopped making the token of (commands.Service.Reconcile).
-const stoppedWhileCreating = "cakegate stopped while creating it"
 
 // apiUserInDetail finds the API user an orphan's audit detail names: "API user NAME (ID)".
 var apiUserInDetail = regexp.MustCompile(`API user \S+ \(([0-9a-f-]{36})\)`)
