@@ -66,8 +66,9 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 		b.ackFirst.arrived()
 		// Slack's own retries of an event say so, and are deduplicated by event id instead:
 		// when the first delivery was refused, the retry is the only one. The header is not
-		// signed, so only events, which carry their own id, may use it. A slash command's
-		// signature is checked behind its acknowledgement (acceptCommand).
+		// signed, so only events, which carry their own id, may use it. A slash command is
+		// checked behind its acknowledgement instead, by its trigger id (else this
+		// signature): acceptCommand.
 		eventRetry := r.URL.Path == "/slack/events" && r.Header.Get("X-Slack-Retry-Num") != ""
 		command := r.URL.Path == "/slack/commands"
 		if !eventRetry && !command && b.replayedDelivery(signatureKey(r.Header.Get("X-Slack-Signature"))) {

@@ -67,8 +67,8 @@ func (b *Bot) dispatchSocketEvent(client socketAcker, evt socketmode.Event) {
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 		b.ackFirst.arrived() // a delivery to acknowledge, not the connection's own news
 	}
-	// A slash command's envelope is checked behind its acknowledgement (acceptCommand):
-	// this goroutine reads every envelope, one after another.
+	// A slash command is checked behind its acknowledgement instead, by its trigger id (else
+	// its envelope): acceptCommand. This goroutine reads every envelope, one after another.
 	if evt.Type != socketmode.EventTypeSlashCommand && b.replayedDelivery(envelopeKey(evt.Request)) {
 		b.log.Info("dropped a repeated Socket Mode envelope", "envelope", evt.Request.EnvelopeID)
 		b.ack(client, evt, nil)
